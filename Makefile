@@ -1,0 +1,27 @@
+# govshare: `make run` starts the demo gateway, `make test` runs the tests. Both set everything up.
+VENV      := .venv
+PY        := $(VENV)/bin/python
+STAMP     := $(VENV)/.installed
+PORT      ?= 8080
+
+.PHONY: run test bench setup clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || "$$(sh .ci/find-python)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/govshare demo --port $(PORT)
+
+test: $(STAMP)
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(VENV)/bin/govshare bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache
