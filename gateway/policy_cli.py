@@ -1,0 +1,191 @@
+"""`govshare policy check` and `govshare grant add|list|revoke`: the policy and the grant register by hand.
+
+`policy check` runs the very decision the gateway runs (same model, base rules, catalog and grants).
+Exit codes: 0 allowed / done, 1 refused (a denied check, an invalid or unknown grant), 2 a broken
+configuration, catalog or policy file.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from .catalog import load_catalog
+from .config import load_config
+from .grants import GrantError, GrantStore, parse_instant
+from .policy import UNKNOWN_RESOURCE, Caller, PolicyEngine, describe_error
+from .store import make_engine
+from .yamlsrc import SourceError
+
+EXIT_OK, EXIT_REFUSED, EXIT_BROKEN = 0, 1, 2
+
+
+def register(subparsers) -> None:
+    """Add the `policy` and `grant` commands to the top-level CLI (handlers are set as `func`)."""
+    policy = subparsers.add_parser("policy", help="inspect the share policy")
+    policy_cmds = policy.add_subparsers(dest="policy_command", required=True)
+    check = policy_cmds.add_parser("check", help="decide one request as the gateway would")
+    check.add_argument("--dept", required=True, help="calling department code, e.g. MZ")
+    check.add_argument("--app", help="calling application")
+    check.add_argument("--purpose", help="the call's stated purpose")
+    check.add_argument("--at", help="decide at this ISO-8601 time instead of now")
+    check.add_argument("--json", action="store_true", help="print the decision as JSON")
+    check.add_argument("method", help="HTTP method, e.g. GET")
+    check.add_argument("path", help="request path on the gateway, e.g. /ga/rk/123")
+    check.set_defaults(func=cmd_policy_check)
+
+    grant = subparsers.add_parser("grant", help="manage grants (approved applications for conditional data)")
+    grant_cmds = grant.add_subparsers(dest="grant_command", required=True)
+    add = grant_cmds.add_parser("add", help="record an approved application; prints the grant id")
+    add.add_argument("--dept", required=True, help="department granted access")
+    add.add_argument("--app", help="limit the grant to one application of the department")
+    add.add_argument("--resource", required=True, help="resource code, e.g. GA-RK-0001")
+    add.add_argument("--fields", default="", help="protected fields revealed, comma-separated")
+    add.add_argument("--pseudonym-fields", default="", help="fields replaced by keyed pseudonyms, comma-separated")
+    add.add_argument("--purpose", required=True, help="the approved purpose; calls must state it")
+    add.add_argument("--until", required=True, help="expiry, ISO-8601 with time zone")
+    add.add_argument("--by", help="administrator recording the grant (default: $GOVSHARE_ADMIN or login)")
+    add.set_defaults(func=cmd_grant_add)
+    lst = grant_cmds.add_parser("list", help="list grants")
+    lst.add_argument("--all", action="store_true", help="include revoked grants")
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(func=cmd_grant_list)
+    revoke = grant_cmds.add_parser("revoke", help="revoke a grant")
+    revoke.add_argument("id", help="grant id")
+    revoke.add_argument("--by", help="administrator revoking the grant (default: $GOVSHARE_ADMIN or login)")
+    revoke.set_defaults(func=cmd_grant_revoke)
+
+
+class _Broken(Exception):
+    pass
+
+
+@contextmanager
+def _context(args, *, with_catalog: bool = True):
+    """Config, catalog and database engine for one command; file problems become exit code 2.
+
+    Listing and revoking do not read the catalog, so a broken catalog never blocks a revocation.
+    """
+    try:
+        config = load_config(getattr(args, "config", None), getattr(args, "data_dir", None))
+        catalog = load_catalog(config.catalog) if with_catalog else None
+    except SourceError as e:
+        raise _Broken(str(e)) from None
+    engine = make_engine(config.db_url)
+    try:
+        yield config, catalog, engine
+    finally:
+        engine.dispose()
+
+
+def _admin(args) -> str:
+    if args.by:
+        return args.by
+    try:
+        return os.environ.get("GOVSHARE_ADMIN") or getpass.getuser()
+    except OSError:
+        return "unknown"
+
+
+def _error(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+
+
+def _run(handler):
+    def wrapped(args) -> int:
+        try:
+            return handler(args)
+        except _Broken as e:
+            _error(str(e))
+            return EXIT_BROKEN
+        except GrantError as e:
+            _error(str(e))
+            return EXIT_REFUSED
+        except SourceError as e:  # the model or policy.csv
+            _error(str(e))
+            return EXIT_BROKEN
+        except SQLAlchemyError as e:
+            _error(describe_error(e))
+            return EXIT_BROKEN
+    wrapped.__name__ = handler.__name__
+    wrapped.__doc__ = handler.__doc__
+    return wrapped
+
+
+@_run
+def cmd_policy_check(args) -> int:
+    """Decide one request; exit 0 when allowed, 1 when refused."""
+    now = parse_instant(args.at) if args.at else datetime.now(UTC)
+    caller = Caller(dept=args.dept, app=args.app, purpose=args.purpose)
+    with _context(args) as (config, catalog, engine):
+        policy = PolicyEngine.build(config, catalog, engine)
+        route = catalog.route(args.path)
+        doc = {"method": args.method.upper(), "path": args.path, "dept": args.dept, "app": args.app,
+               "purpose": args.purpose}
+        if route is None:
+            doc |= {"allowed": False, "reason": UNKNOWN_RESOURCE, "rule": "default-deny", "resource": None,
+                    "policy_version": policy.version, "grant_id": None, "legal_basis": None}
+        else:
+            decision = policy.decide(caller, args.method, route.resource, now=now)
+            doc |= decision.to_json() | {"resource": route.resource.code}
+            if decision.grant is not None:
+                doc |= {"fields": list(decision.grant.fields),
+                        "pseudonym_fields": list(decision.grant.pseudonym_fields)}
+    if args.json:
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+    else:
+        verdict = "ALLOW" if doc["allowed"] else "DENY"
+        print(f"{verdict} {doc['method']} {doc['path']} resource={doc['resource'] or '-'} "
+              f"reason={doc['reason']} rule={doc['rule']} policy={doc['policy_version']}")
+        if doc.get("grant_id"):
+            print(f"grant {doc['grant_id']}: reveals {', '.join(doc['fields']) or '-'}; "
+                  f"pseudonymises {', '.join(doc['pseudonym_fields']) or '-'}")
+        if doc.get("legal_basis"):
+            print(f"legal basis: {doc['legal_basis']}")
+    return EXIT_OK if doc["allowed"] else EXIT_REFUSED
+
+
+@_run
+def cmd_grant_add(args) -> int:
+    """Record a grant and print its id."""
+    with _context(args) as (_config, catalog, engine):
+        store = GrantStore(engine, catalog)
+        grant = store.add(args.dept, args.app, args.resource, args.fields.split(","),
+                          args.pseudonym_fields.split(","), args.purpose, args.until, _admin(args))
+    print(grant.id)
+    return EXIT_OK
+
+
+@_run
+def cmd_grant_list(args) -> int:
+    """List grants (active and expired; revoked ones with --all)."""
+    now = datetime.now(UTC)
+    with _context(args, with_catalog=False) as (_config, _catalog, engine):
+        grants = GrantStore(engine).list(include_revoked=args.all)
+    if args.json:
+        print(json.dumps([g.to_json() | {"status": g.status(now)} for g in grants], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not grants:
+        print("no grants")
+        return EXIT_OK
+    for g in grants:
+        who = f"{g.dept}/{g.app}" if g.app else g.dept
+        print(f"{g.id}  {g.status(now):<7}  {who:<20}  {g.resource:<16}  until {g.until}  "
+              f"purpose {g.purpose!r}  reveals {','.join(g.fields) or '-'}  "
+              f"pseudonymises {','.join(g.pseudonym_fields) or '-'}")
+    return EXIT_OK
+
+
+@_run
+def cmd_grant_revoke(args) -> int:
+    """Revoke a grant."""
+    with _context(args, with_catalog=False) as (_config, _catalog, engine):
+        grant = GrantStore(engine).revoke(args.id, _admin(args))
+    print(f"revoked {grant.id} at {grant.revoked_at}")
+    return EXIT_OK
