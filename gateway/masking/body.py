@@ -1,0 +1,383 @@
+"""Body handling around the masking engine: content types, content encodings, text and CSV codecs.
+
+Everything here either returns usable bytes/text or raises MaskingRefused with a fixed reason code:
+
+- Content-Encoding: identity, gzip, deflate, br (if the `brotli` module is importable and can bound
+  its output), zstd (if `zstandard` or `compression.zstd` is importable). Unknown → `unsupported_encoding`;
+  more than one coding (`gzip, gzip`) → `chained_encoding`; a corrupt stream → `corrupt_encoding`.
+- Decompression streams with a cap on the output (`decompressed_too_large`, also applied to identity
+  bodies) and a ratio limit (`compression_ratio`, once the output passes RATIO_FLOOR bytes).
+- Text: UTF-8 (a BOM is allowed), or a declared GB charset (gbk, gb2312, gb18030); invalid bytes →
+  `invalid_utf8`; any other declared charset → `unsupported_charset`.
+- JSON: `invalid_json`; nesting too deep for the parser → `too_deep`.
+- Content types: application/json and */*+json → JSON; text/plain → text; text/csv → CSV (by column
+  header; malformed quoting → `invalid_csv`); a missing type is sniffed (JSON if it parses, else text); anything else → `unsupported_content_type`
+  (the engine lets it pass unchanged only for a public resource).
+
+The masked body is re-encoded with the same Content-Encoding it arrived with (never a different one):
+MaskResult.content_encoding names the coding of MaskResult.body (None = identity), and the caller sets
+Content-Encoding to it and Content-Length to the new length.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+from .refusal import Deadline, MaskingRefused
+
+CHUNK = 64 * 1024
+RATIO_FLOOR = 1024 * 1024  # the ratio limit applies once this much has been decompressed
+
+JSON_TYPES = frozenset({"application/json", "text/json"})
+TEXT_TYPES = frozenset({"text/plain"})
+CSV_TYPES = frozenset({"text/csv", "application/csv"})
+UTF8_CHARSETS = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
+GB_CHARSETS = {"gbk": "gbk", "gb2312": "gb2312", "gb18030": "gb18030", "cp936": "gbk"}
+UTF8_BOM = b"\xef\xbb\xbf"
+
+# --- optional codecs ----------------------------------------------------------------------------
+
+try:  # pragma: no branch
+    import brotli as _brotli
+
+    try:
+        _brotli.Decompressor().process(b"", output_buffer_limit=1)
+    except TypeError:  # an old brotli that cannot bound its output: refuse br rather than risk a bomb
+        _brotli = None
+except ImportError:  # pragma: no cover - brotli ships with mitmproxy
+    _brotli = None
+
+_zstd_std: Any = None
+_zstd_ext: Any = None
+try:
+    from compression import zstd as _zstd_std  # type: ignore[no-redef]  # Python 3.14+
+except ImportError:
+    try:
+        import zstandard as _zstd_ext  # type: ignore[no-redef]
+    except ImportError:
+        pass
+
+
+def supported_encodings() -> frozenset[str]:
+    """The content codings this gateway can decode (and re-encode)."""
+    codings = {"gzip", "deflate"}
+    if _brotli is not None:
+        codings.add("br")
+    if _zstd_std is not None or _zstd_ext is not None:
+        codings.add("zstd")
+    return frozenset(codings)
+
+
+# --- content type -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MediaType:
+    kind: str  # json | text | csv | other | unknown (no Content-Type)
+    mime: str
+    charset: str | None
+
+
+def parse_content_type(value: str | None) -> MediaType:
+    if value is None or not value.strip():
+        return MediaType("unknown", "", None)
+    mime, _, rest = value.partition(";")
+    mime = mime.strip().lower()
+    charset = None
+    for param in rest.split(";"):
+        name, _, val = param.partition("=")
+        if name.strip().lower() == "charset":
+            charset = val.strip().strip('"').lower() or None
+    if mime in JSON_TYPES or (mime.startswith("application/") and mime.endswith("+json")):
+        kind = "json"
+    elif mime in TEXT_TYPES:
+        kind = "text"
+    elif mime in CSV_TYPES:
+        kind = "csv"
+    else:
+        kind = "other"
+    return MediaType(kind, mime, charset)
+
+
+# --- content encoding ---------------------------------------------------------------------------
+
+
+def parse_encoding(value: str | None) -> str | None:
+    """The one content coding of a Content-Encoding header value (None for identity)."""
+    if value is None:
+        return None
+    codings = [c.strip().lower() for c in value.split(",")]
+    codings = [c for c in codings if c and c != "identity"]
+    if not codings:
+        return None
+    known = {"gzip", "x-gzip", "deflate", "br", "zstd"}
+    for c in codings:
+        if c not in known:
+            raise MaskingRefused("unsupported_encoding")
+    if len(codings) > 1:
+        raise MaskingRefused("chained_encoding")
+    coding = "gzip" if codings[0] == "x-gzip" else codings[0]
+    if coding not in supported_encodings():
+        raise MaskingRefused("unsupported_encoding")
+    return coding
+
+
+class _Sink:
+    """Collects decompressed output and enforces the size cap and the ratio limit."""
+
+    def __init__(self, max_bytes: int, max_ratio: int, compressed_len: int, deadline: Deadline | None):
+        self.out = bytearray()
+        self.max_bytes, self.max_ratio = max_bytes, max_ratio
+        self.compressed_len = max(compressed_len, 1)
+        self.deadline = deadline
+
+    def add(self, chunk: bytes, consumed: int | None = None) -> None:
+        self.out += chunk
+        n = len(self.out)
+        if n > self.max_bytes:
+            raise MaskingRefused("decompressed_too_large")
+        if n > RATIO_FLOOR and self.max_ratio > 0:
+            base = max(consumed if consumed else self.compressed_len, 1)
+            if n > self.max_ratio * base:
+                raise MaskingRefused("compression_ratio")
+        if self.deadline is not None:
+            self.deadline.check()
+
+
+def decode_body(body: bytes, coding: str | None, *, max_bytes: int, max_ratio: int,
+                deadline: Deadline | None = None) -> bytes:
+    """Decompress `body` (coding from parse_encoding) under the size cap and ratio limit."""
+    if coding is None:
+        if len(body) > max_bytes:
+            raise MaskingRefused("decompressed_too_large")
+        return body
+    sink = _Sink(max_bytes, max_ratio, len(body), deadline)
+    if coding == "gzip":
+        _inflate_gzip(body, sink)
+    elif coding == "deflate":
+        try:
+            if _inflate(body, zlib.MAX_WBITS, sink):
+                raise MaskingRefused("corrupt_encoding")  # data after the end of the stream
+        except zlib.error:
+            sink.out.clear()
+            try:
+                if _inflate(body, -zlib.MAX_WBITS, sink):  # raw deflate, as some servers send it
+                    raise MaskingRefused("corrupt_encoding")
+            except zlib.error:
+                raise MaskingRefused("corrupt_encoding") from None
+    elif coding == "br":
+        _unbrotli(body, sink)
+    elif coding == "zstd":
+        _unzstd(body, sink)
+    else:  # pragma: no cover - parse_encoding admits nothing else
+        raise MaskingRefused("unsupported_encoding")
+    return bytes(sink.out)
+
+
+def _inflate(data: bytes, wbits: int, sink: _Sink, offset: int = 0) -> bytes:
+    """One zlib/gzip/raw-deflate stream; returns the input left after its end.
+
+    `offset`: compressed bytes consumed before `data` (earlier gzip members), for the ratio limit."""
+    d = zlib.decompressobj(wbits)
+    buf = data
+    while True:
+        chunk = d.decompress(buf, CHUNK)
+        buf = d.unconsumed_tail
+        sink.add(chunk, offset + len(data) - len(buf) - len(d.unused_data))
+        if d.eof:
+            return d.unused_data
+        if not buf and not chunk:
+            tail = d.flush()
+            if tail:  # pragma: no cover - flush after max_length-bounded loop is normally empty
+                sink.add(tail)
+            raise MaskingRefused("corrupt_encoding")
+
+
+def _inflate_gzip(data: bytes, sink: _Sink) -> None:
+    rest = data
+    while True:
+        try:
+            rest = _inflate(rest, 16 + zlib.MAX_WBITS, sink, len(data) - len(rest))
+        except zlib.error:
+            raise MaskingRefused("corrupt_encoding") from None
+        if not rest.strip(b"\x00"):  # multi-member gzip is legal; trailing zero padding is tolerated
+            return
+
+
+def _unbrotli(data: bytes, sink: _Sink) -> None:
+    d = _brotli.Decompressor()
+    pos = 0
+    try:
+        while True:
+            if d.can_accept_more_data():
+                if pos >= len(data):
+                    break
+                piece = data[pos: pos + CHUNK]
+                pos += len(piece)
+            else:
+                piece = b""
+            out = d.process(piece, output_buffer_limit=CHUNK)
+            sink.add(out, pos)
+            if not piece and not out:
+                break
+    except _brotli.error:
+        raise MaskingRefused("corrupt_encoding") from None
+    if not d.is_finished():
+        raise MaskingRefused("corrupt_encoding")
+
+
+def _unzstd(data: bytes, sink: _Sink) -> None:  # pragma: no cover - depends on an optional module
+    if _zstd_std is not None:
+        rest = data
+        try:
+            while rest:
+                d = _zstd_std.ZstdDecompressor()
+                buf = rest
+                while not d.eof:
+                    out = d.decompress(buf, CHUNK)
+                    buf = b""
+                    sink.add(out)
+                    if d.needs_input and not out:
+                        raise MaskingRefused("corrupt_encoding")
+                rest = d.unused_data
+        except _zstd_std.ZstdError:
+            raise MaskingRefused("corrupt_encoding") from None
+        return
+    try:
+        # bounded streaming decompression first (the caps apply while reading) ...
+        reader = _zstd_ext.ZstdDecompressor().stream_reader(io.BytesIO(data), read_across_frames=True)
+        while True:
+            out = reader.read(CHUNK)
+            if not out:
+                break
+            sink.add(out)
+        # ... then check that every frame is complete: the reader stops silently on a truncated one.
+        # The output is already known to be within the cap, so decompressing again is bounded.
+        rest = data
+        while rest:
+            d = _zstd_ext.ZstdDecompressor().decompressobj()
+            d.decompress(rest)
+            if not d.eof:
+                raise MaskingRefused("corrupt_encoding")
+            rest = d.unused_data
+    except _zstd_ext.ZstdError:
+        raise MaskingRefused("corrupt_encoding") from None
+
+
+def encode_body(data: bytes, coding: str | None) -> bytes:
+    """Re-encode a masked body with the coding it arrived with."""
+    if coding is None:
+        return data
+    if coding == "gzip":
+        return gzip.compress(data, compresslevel=6, mtime=0)
+    if coding == "deflate":
+        return zlib.compress(data, 6)
+    if coding == "br":
+        return _brotli.compress(data, quality=5)
+    if coding == "zstd":  # pragma: no cover - depends on an optional module
+        if _zstd_std is not None:
+            return _zstd_std.compress(data)
+        return _zstd_ext.ZstdCompressor().compress(data)
+    raise MaskingRefused("unsupported_encoding")  # pragma: no cover
+
+
+# --- text ---------------------------------------------------------------------------------------
+
+
+def decode_text(data: bytes, charset: str | None) -> tuple[str, bool]:
+    """Bytes to text; returns (text, had_utf8_bom)."""
+    codec = _codec(charset)
+    if codec == "utf-8":
+        bom = data.startswith(UTF8_BOM)
+        try:
+            return data[3:].decode("utf-8") if bom else data.decode("utf-8"), bom
+        except UnicodeDecodeError:
+            raise MaskingRefused("invalid_utf8") from None
+    try:
+        return data.decode(codec), False
+    except UnicodeDecodeError:
+        raise MaskingRefused("invalid_utf8") from None
+
+
+def encode_text(text: str, charset: str | None, bom: bool = False) -> bytes:
+    codec = _codec(charset)
+    data = text.encode(codec)
+    return UTF8_BOM + data if bom and codec == "utf-8" else data
+
+
+def _codec(charset: str | None) -> str:
+    if charset is None or charset in UTF8_CHARSETS:
+        return "utf-8"
+    codec = GB_CHARSETS.get(charset)
+    if codec is None:
+        raise MaskingRefused("unsupported_charset")
+    return codec
+
+
+# --- JSON ---------------------------------------------------------------------------------------
+
+
+def parse_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise MaskingRefused("too_deep") from None
+    except ValueError:
+        raise MaskingRefused("invalid_json") from None
+
+
+def dump_json(doc: Any) -> str:
+    try:
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    except RecursionError:  # pragma: no cover - the walker refuses deep documents first
+        raise MaskingRefused("too_deep") from None
+
+
+def looks_like_json(text: str) -> bool:
+    head = text.lstrip()[:1]
+    return head in ("{", "[")
+
+
+# --- CSV ----------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class CsvTable:
+    header: list[str]
+    rows: list[list[str]]
+    delimiter: str
+    lineterminator: str
+    trailing_newline: bool
+
+
+def read_csv(text: str) -> CsvTable:
+    """Parse CSV text (delimiter guessed from the header line among , ; tab |)."""
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((",", "\t", ";", "|"), key=first_line.count) if first_line else ","
+    if first_line.count(delimiter) == 0:
+        delimiter = ","
+    lineterminator = "\r\n" if "\r\n" in text else "\n"
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+        rows = [row for row in reader]
+    except csv.Error:
+        raise MaskingRefused("invalid_csv") from None
+    header = rows[0] if rows else []
+    return CsvTable(header, rows[1:], delimiter, lineterminator, text.endswith(("\n", "\r")))
+
+
+def write_csv(table: CsvTable) -> str:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, delimiter=table.delimiter, lineterminator=table.lineterminator)
+    writer.writerow(table.header)
+    writer.writerows(table.rows)
+    text = out.getvalue()
+    if not table.trailing_newline and text.endswith(table.lineterminator):
+        text = text[: -len(table.lineterminator)]
+    return text

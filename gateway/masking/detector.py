@@ -1,0 +1,354 @@
+"""Detection: where the personal data and trade secrets are in a string, as typed spans.
+
+One presidio AnalyzerEngine is built per Detector (a registry holding only govshare's recognizers,
+language "zh", the light jieba NlpEngine) and warmed up once; nothing is compiled per call.
+
+Two paths give the same answer:
+- `detect(text, key)` runs the AnalyzerEngine on one string;
+- `detect_many(items)` is the batch form for the JSON walker. A cheap pre-filter (one compiled regex)
+  drops strings that cannot hold an entity; the rest are joined with SEPARATOR, which no pattern can
+  cross, and each recognizer's own `analyze` (its patterns and validate_result) runs once over the
+  joined text. Spans are mapped back to their string by offset; then, per string, the same steps as
+  AnalyzerEngine.analyze: name tags for free text, presidio's context enhancement (with the key's
+  context word), the score threshold and presidio's de-duplication.
+
+The key of a value is context: its hint (keynames.key_hint) hands the hinted entity's context word to
+presidio's context enhancer, so `xm: 张三` is a PERSON and `sfzh` lifts a legacy 15-digit ID. Free text
+(a remark key, or no hint and at least FREE_TEXT_MIN_CJK Chinese characters) is also POS-tagged so
+jieba's name tags find names in sentences.
+
+Results are non-overlapping Spans sorted by start; on overlap the higher score wins, then the longer
+span, then the more sensitive entity (ENTITY_PRIORITY). Nothing here logs text or values.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry, RecognizerResult
+from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer, LemmaContextAwareEnhancer
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from .keynames import FREE_TEXT, context_words
+from .keynames import key_hint as _key_hint
+from .nlp_engine import ChineseNlpEngine
+from .recognizers import SUPPORTED_ENTITIES, build_recognizers
+from .recognizers.cn_address import PROVINCES
+from .recognizers.cn_license_plate import PROVINCE_ABBREVIATIONS
+from .recognizers.cn_person import COMPOUND_SURNAMES, CnPersonRecognizer, SINGLE_SURNAMES
+from .recognizers.trade_secret import KEYWORDS_EN, KEYWORDS_ZH
+
+LANGUAGE = "zh"
+SEPARATOR = "\n\u2029\n"
+FREE_TEXT_MIN_CJK = 8
+# Below this threshold a bare amount (the weak whole-value TRADE_SECRET pattern) counts on its own.
+WEAKEST_PATTERN_SCORE = 0.2
+
+# On a tie of score and length, the more sensitive entity keeps the span.
+ENTITY_PRIORITY: dict[str, int] = {
+    entity: rank for rank, entity in enumerate((
+        "CN_ID_CARD", "CN_BANK_CARD", "CN_PASSPORT", "CN_MOBILE", "CN_LANDLINE", "EMAIL_ADDRESS", "PERSON",
+        "CN_ADDRESS", "CN_LICENSE_PLATE", "IP_ADDRESS", "TRADE_SECRET", "CN_USCC",
+    ))
+}
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_ADDRESS_TRIGGERS = "省市州盟区县旗镇乡街道路巷弄同园寓厦场村木"
+
+
+class DetectionError(RuntimeError):
+    """Detection could not complete; the message never contains text from the input."""
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """One detected entity: text[start:end] is an `entity` with confidence `score`."""
+
+    start: int
+    end: int
+    entity: str
+    score: float
+
+
+class KeyContextEnhancer(LemmaContextAwareEnhancer):
+    """Presidio's lemma context rule, made cheap enough to run per string of a batch.
+
+    The rule is LemmaContextAwareEnhancer's (its defaults, its own helper methods): a result whose
+    recognizer lists a context word found in the supplied context (the key's word) or in the words
+    before the match is raised by context_similarity_factor, to at least
+    min_score_with_context_similarity, at most 1. Differences that do not change any score: results are
+    updated in place (the detector owns them; no deep copy), a result already at 1.0 is left alone, and
+    the words around a match are only extracted, and the text only tokenized, when the supplied
+    context did not already decide.
+    """
+
+    def enhance_using_context(self, text, raw_results, nlp_artifacts, recognizers, context=None):
+        """Presidio's entry point (used by AnalyzerEngine.analyze)."""
+        if nlp_artifacts is None:
+            return raw_results
+        return self.enhance(text, raw_results, recognizers, context, lambda: nlp_artifacts)
+
+    def enhance(
+        self,
+        text: str,
+        results: list[RecognizerResult],
+        recognizers: Sequence[EntityRecognizer],
+        context: list[str] | None,
+        artifacts: Callable[[], NlpArtifacts],
+    ) -> list[RecognizerResult]:
+        """Raise the scores of results with supporting context; `artifacts` is called at most once."""
+        by_id = {recognizer.id: recognizer for recognizer in recognizers}
+        supplied = [word.lower() for word in context or []]
+        lowered = text.lower()
+        nlp_artifacts: NlpArtifacts | None = None
+        for result in results:
+            recognizer = by_id.get(_recognizer_id(result))
+            if recognizer is None or not recognizer.context or result.score >= ContextAwareEnhancer.MAX_SCORE:
+                continue
+            if result.recognition_metadata.get(RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY):
+                continue
+            word = self._find_supportive_word_in_context(supplied, recognizer.context, self.context_matching_mode)
+            if not word and any(context_word.lower() in lowered for context_word in recognizer.context):
+                # Surrounding words are substrings of the text: without a context word in the text,
+                # none of them can contain one, so only then is tokenizing worth it.
+                if nlp_artifacts is None:
+                    nlp_artifacts = artifacts()
+                try:
+                    surrounding = self._extract_surrounding_words(
+                        nlp_artifacts=nlp_artifacts, word=text[result.start : result.end], start=result.start
+                    )
+                except ValueError:  # presidio's message quotes the matched text: never pass it on
+                    raise DetectionError("context tokens do not cover a detected span") from None
+                word = self._find_supportive_word_in_context(
+                    surrounding, recognizer.context, self.context_matching_mode
+                )
+            if word:
+                result.score = min(
+                    max(result.score + self.context_similarity_factor, self.min_score_with_context_similarity),
+                    ContextAwareEnhancer.MAX_SCORE,
+                )
+                if result.analysis_explanation is not None:
+                    result.analysis_explanation.set_supportive_context_word(word)
+                    result.analysis_explanation.set_improved_score(result.score)
+        return results
+
+
+def build_prefilter(score_threshold: float) -> re.Pattern[str]:
+    """One regex that matches every string in which some recognizer could report a span.
+
+    It is built from the recognizers' own word lists, so it stays in step with them: digit runs of
+    five or more and grouped digits (IDs, phones, cards, passports, USCC), '@', IPv4/IPv6 shapes, and
+    the Chinese characters that begin a name, a plate, an address component or a business-figure word.
+    """
+    cjk = set(SINGLE_SURNAMES) | {s[0] for s in COMPOUND_SURNAMES} | set(PROVINCE_ABBREVIATIONS)
+    cjk |= set("".join(PROVINCES)) | set(_ADDRESS_TRIGGERS) | {word[0] for word in KEYWORDS_ZH}
+    english = "|".join(re.escape(word.split()[0]) for word in KEYWORDS_EN)
+    alternatives = [
+        r"\d{5}",
+        r"\d{3}[ -]\d{4}",
+        r"@",
+        r"\d\.\d{1,3}\.\d",
+        r"::",
+        r"(?:[0-9A-Fa-f]{1,4}:){7}",
+        "[" + "".join(sorted(cjk)) + "]",
+        rf"(?i:{english})",
+    ]
+    if score_threshold <= WEAKEST_PATTERN_SCORE:
+        alternatives.append(r"\d")
+    return re.compile("|".join(alternatives))
+
+
+def resolve_overlaps(results: Iterable[RecognizerResult]) -> list[Span]:
+    """Non-overlapping spans sorted by start: higher score, then longer, then more sensitive wins."""
+    ordered = sorted(
+        results,
+        key=lambda r: (-r.score, -(r.end - r.start), ENTITY_PRIORITY.get(r.entity_type, 99), r.start),
+    )
+    kept: list[RecognizerResult] = []
+    for result in ordered:
+        if all(result.end <= other.start or result.start >= other.end for other in kept):
+            kept.append(result)
+    return sorted(
+        (Span(r.start, r.end, r.entity_type, r.score) for r in kept),
+        key=lambda span: span.start,
+    )
+
+
+class Detector:
+    """Finds typed spans of personal data and trade secrets in strings, one presidio engine per instance."""
+
+    def __init__(self, entities: Iterable[str] | None = None, score_threshold: float = 0.5):
+        _quiet_presidio_logs()
+        self.score_threshold = float(score_threshold)
+        self._recognizers: list[EntityRecognizer] = build_recognizers(entities)
+        self.entities: tuple[str, ...] = tuple(r.supported_entities[0] for r in self._recognizers)
+        self._person = next((r for r in self._recognizers if isinstance(r, CnPersonRecognizer)), None)
+        self._nlp = ChineseNlpEngine([LANGUAGE])
+        self._nlp.load()
+        self._enhancer = KeyContextEnhancer()
+        registry = RecognizerRegistry(recognizers=list(self._recognizers), supported_languages=[LANGUAGE])
+        self._engine = AnalyzerEngine(
+            registry=registry,
+            nlp_engine=self._nlp,
+            supported_languages=[LANGUAGE],
+            default_score_threshold=self.score_threshold,
+            context_aware_enhancer=self._enhancer,
+        )
+        self._prefilter = build_prefilter(self.score_threshold)
+        self._warm_up()
+
+    # -- public API ---------------------------------------------------------------------------------
+
+    def detect(self, text: str, key: str | None = None) -> list[Span]:
+        """Spans in one string; `key` is the JSON key the string sits under (context), if any."""
+        _check_text(text)
+        if not text:
+            return []
+        hint = self.key_hint(key)
+        artifacts = self._nlp.process_text(text, LANGUAGE, with_entities=_is_free_text(hint, text))
+        results = self._engine.analyze(
+            text=text,
+            language=LANGUAGE,
+            entities=list(self.entities),
+            score_threshold=self.score_threshold,
+            context=context_words(hint),
+            nlp_artifacts=artifacts,
+        )
+        return resolve_overlaps(results)
+
+    def detect_many(self, items: Sequence[tuple[str | None, str]]) -> list[list[Span]]:
+        """Spans for each (key, text) item: the same answer as detect() on each, in one pass."""
+        answers: list[list[Span]] = [[] for _ in items]
+        joined: list[int] = []
+        for index, (key, text) in enumerate(items):
+            _check_text(text)
+            if not text:
+                continue
+            if "\u2029" in text:  # could meet the separator: take the single-string path
+                answers[index] = self.detect(text, key)
+            elif self.key_hint(key) is not None or self.may_contain_pii(text):
+                joined.append(index)
+        if joined:
+            self._detect_joined(items, joined, answers)
+        return answers
+
+    def key_hint(self, key: str | None) -> str | None:
+        """The entity a key name hints at ("FREE_TEXT" for remark keys), or None."""
+        return _key_hint(key)
+
+    def may_contain_pii(self, text: str) -> bool:
+        """The cheap pre-filter: False only if no recognizer can find anything in the text."""
+        return self._prefilter.search(text) is not None
+
+    # -- batch path ---------------------------------------------------------------------------------
+
+    def _detect_joined(self, items: Sequence[tuple[str | None, str]], indices: list[int],
+                       answers: list[list[Span]]) -> None:
+        texts = [items[i][1] for i in indices]
+        starts: list[int] = []
+        position = 0
+        for text in texts:
+            starts.append(position)
+            position += len(text) + len(SEPARATOR)
+        joined = SEPARATOR.join(texts)
+
+        per_item: list[list[RecognizerResult]] = [[] for _ in indices]
+        crossed: set[int] = set()
+        for recognizer in self._recognizers:
+            for result in recognizer.analyze(joined, recognizer.supported_entities, None):
+                slot = bisect.bisect_right(starts, result.start) - 1
+                offset = starts[slot]
+                if result.end - offset > len(texts[slot]):
+                    # Cannot happen with SEPARATOR; if it did, every string it touched (and whose own
+                    # matches it may have swallowed) goes through the single-string path instead.
+                    last = bisect.bisect_right(starts, result.end - 1) - 1
+                    crossed.update(range(slot, last + 1))
+                    continue
+                per_item[slot].append(_shifted(result, offset))
+
+        for slot, index in enumerate(indices):
+            key, text = items[index]
+            if slot in crossed:
+                answers[index] = self.detect(text, key)
+            else:
+                answers[index] = self._finish_item(text, self.key_hint(key), per_item[slot])
+
+    def _finish_item(self, text: str, hint: str | None, results: list[RecognizerResult]) -> list[Span]:
+        """The steps AnalyzerEngine.analyze runs after the recognizers, for one string of the batch."""
+        free_text = _is_free_text(hint, text)
+        computed: list[NlpArtifacts] = []
+
+        def artifacts() -> NlpArtifacts:  # exactly what detect() hands to the AnalyzerEngine, made once
+            if not computed:
+                computed.append(self._nlp.process_text(text, LANGUAGE, with_entities=free_text))
+            return computed[0]
+
+        if self._person is not None and free_text:
+            names = self._person.analyze_nlp_entities(artifacts())
+            if names:
+                person_id = self._person.id
+                own = [r for r in results if _recognizer_id(r) == person_id]
+                others = [r for r in results if _recognizer_id(r) != person_id]
+                results = others + EntityRecognizer.remove_duplicates(own + names)
+        if not results:
+            return []
+        if any(r.score < EntityRecognizer.MAX_SCORE for r in results):  # context can change nothing at 1.0
+            # AnalyzerEngine would first call each recognizer's own enhance_using_context: govshare's
+            # recognizers keep EntityRecognizer's (a no-op), which test_detector checks.
+            self._enhancer.enhance(text, results, self._recognizers, context_words(hint), artifacts)
+        results = [r for r in results if r.score >= self.score_threshold]
+        return resolve_overlaps(EntityRecognizer.remove_duplicates(results))
+
+    def _warm_up(self) -> None:
+        """Compile every pattern and load jieba's tagger now, not on the first request."""
+        sample = (
+            "申请人王小明，身份证11010519491231002X，手机13812345678，电话010-12345678，"
+            "卡号6222021234567890128，信用代码91350100M000100Y43，护照E12345678，车牌京A12345，"
+            "邮箱a@example.com，IP 192.168.0.1，住址北京市朝阳区建国路88号，营业收入100万元。"
+        )
+        self.detect(sample)
+        self.detect_many([(None, sample), ("xm", "张三")])
+
+
+def _quiet_presidio_logs() -> None:
+    """Presidio logs matched text and context words at DEBUG (and loads at INFO): keep it at WARNING."""
+    logger = logging.getLogger("presidio-analyzer")
+    if logger.level < logging.WARNING:  # NOTSET too: a DEBUG root logger must not switch it on
+        logger.setLevel(logging.WARNING)
+
+
+def _is_free_text(hint: str | None, text: str) -> bool:
+    """Sentences worth POS tagging: a remark key, or an unhinted string with enough Chinese in it."""
+    if hint == FREE_TEXT:
+        return True
+    return hint is None and len(_CJK.findall(text)) >= FREE_TEXT_MIN_CJK
+
+
+def _recognizer_id(result: RecognizerResult) -> str | None:
+    return (result.recognition_metadata or {}).get(RecognizerResult.RECOGNIZER_IDENTIFIER_KEY)
+
+
+def _shifted(result: RecognizerResult, offset: int) -> RecognizerResult:
+    return RecognizerResult(
+        entity_type=result.entity_type,
+        start=result.start - offset,
+        end=result.end - offset,
+        score=result.score,
+        analysis_explanation=result.analysis_explanation,
+        recognition_metadata=dict(result.recognition_metadata or {}),
+    )
+
+
+def _check_text(text: object) -> None:
+    if not isinstance(text, str):
+        raise TypeError("detection needs a str value")
+
+
+__all__ = [
+    "Detector", "DetectionError", "KeyContextEnhancer", "Span", "SEPARATOR", "ENTITY_PRIORITY",
+    "SUPPORTED_ENTITIES", "build_prefilter", "resolve_overlaps",
+]

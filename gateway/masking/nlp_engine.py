@@ -1,0 +1,178 @@
+"""A light presidio NlpEngine for Chinese: jieba tokens and, on request, jieba POS name tags.
+
+No model is downloaded: jieba ships its dictionary. `process_text` returns valid presidio
+NlpArtifacts (a spaCy Doc built from jieba's tokens over a blank vocabulary, token offsets, lemmas =
+the tokens, keywords for presidio's context enhancer). With `with_entities=True` (the default, as
+presidio calls it) the text is POS-tagged and every token jieba tags as a personal name (`nr`, `nrt`,
+`nrfg`) becomes an entity Span labelled PERSON; the token tags are kept as Token.tag_. Without it
+(the detector's choice for structured values) only the cheaper tokenizer runs and there are no entities.
+jieba's dictionary tags many everyday words as names, so a dictionary word counts only when it is rare
+(see is_probable_name); names jieba recognises as unknown words always count.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import jieba
+import jieba.posseg
+from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine
+from spacy.tokens import Doc
+from spacy.vocab import Vocab
+
+from .recognizers.cn_person import COMPOUND_SURNAMES
+
+PERSON_LABEL = "PERSON"
+NAME_TAG_PREFIX = "nr"
+# jieba's dictionary tags many everyday words as names (齐全, 修正, 明白 are `nr`). A name-tagged token
+# counts as a person only if jieba found it as an unknown word (no dictionary frequency) or it is a
+# rare dictionary entry: below these frequencies by length (2 characters, 3 or more).
+MAX_DICTIONARY_FREQUENCY = {2: 10, 3: 100}
+
+STOPWORDS_ZH = frozenset(
+    "的 了 在 是 和 与 及 或 并 于 对 为 将 把 被 从 到 给 向 就 也 都 还 又 再 而 且 之 其 该 本 此 这 那 个 着 过 "
+    "我 你 他 她 它 们 a an the of to in on and or is are was were".split()
+)
+PUNCTUATION = frozenset("，。、；：？！…—·（）《》〈〉「」『』【】〔〕“”‘’,.;:?!()[]{}<>\"'`~@#$%^&*-_=+|\\/")
+
+_jieba_lock = threading.Lock()
+_jieba_ready = False
+
+
+def _initialize_jieba() -> None:
+    """Load jieba's dictionary once per process (it logs at INFO by default: silence it)."""
+    global _jieba_ready
+    with _jieba_lock:
+        if not _jieba_ready:
+            jieba.setLogLevel(logging.WARNING)
+            jieba.initialize()
+            _jieba_ready = True
+
+
+def is_probable_name(word: str) -> bool:
+    """A name-tagged token that is an unknown word to jieba, or a rare dictionary entry."""
+    if len(word) < 2:
+        return False
+    frequency = jieba.dt.FREQ.get(word) or 0  # 0: not a word, only a prefix of longer dictionary words
+    return frequency == 0 or frequency < MAX_DICTIONARY_FREQUENCY[min(len(word), 3)]
+
+
+def name_spans(doc: Doc, words: list[str], tags: list[str]) -> list:
+    """Spans of name-tagged tokens that are probable names; a compound surname jieba split off
+    (欧阳 | 娜娜) is joined to the given name after it."""
+    spans = []
+    for i, tag in enumerate(tags):
+        if not tag.startswith(NAME_TAG_PREFIX):
+            continue
+        start, word = i, words[i]
+        if i > 0 and words[i - 1] in COMPOUND_SURNAMES and len(word) <= 2:
+            start, word = i - 1, words[i - 1] + word
+        if is_probable_name(word):
+            spans.append(doc[start : i + 1])
+    return spans
+
+
+class ChineseNlpEngine(NlpEngine):
+    """
+    NlpEngine over jieba: tokens, offsets, lemmas, POS tags and PERSON entities from name tags.
+
+    :param languages: the language codes this engine answers for (default ["zh"])
+    """
+
+    engine_name = "jieba"
+    is_available = True
+
+    def __init__(self, languages: Iterable[str] = ("zh",)):
+        self.languages = list(languages)
+        self._vocab = Vocab()
+        self._loaded = False
+
+    def load(self) -> None:
+        """Load jieba's dictionary (no network, no model download)."""
+        _initialize_jieba()
+        self._loaded = True
+
+    def is_loaded(self) -> bool:
+        """Return True once jieba's dictionary is loaded."""
+        return self._loaded
+
+    def process_text(self, text: str, language: str, with_entities: bool = True) -> NlpArtifacts:
+        """
+        Tokenize the text (and POS-tag it when with_entities) into presidio NlpArtifacts.
+
+        :param text: the text to process
+        :param language: one of this engine's languages
+        :param with_entities: run jieba's POS tagger and report name-tagged tokens as PERSON entities
+        """
+        self._check(text, language)
+        if not self._loaded:
+            self.load()
+        if not text:
+            return self._artifacts(Doc(self._vocab, words=[]), [], [], language)
+        if with_entities:
+            pairs = [(pair.word, pair.flag) for pair in jieba.posseg.cut(text)]
+            words = [word for word, _ in pairs]
+            tags = [flag for _, flag in pairs]
+        else:
+            words = [word for word, _, _ in jieba.tokenize(text, HMM=False)]
+            tags = None
+        if "".join(words) != text:  # jieba must cover every character; never misplace an offset
+            words, tags = list(text), None
+        doc = Doc(self._vocab, words=words, spaces=[False] * len(words), tags=tags)
+        indices = [token.idx for token in doc]
+        entities = []
+        if tags is not None:
+            entities = name_spans(doc, words, tags)
+            for span in entities:
+                span.label_ = PERSON_LABEL
+        return self._artifacts(doc, indices, entities, language)
+
+    def process_batch(
+        self,
+        texts: Iterable[str],
+        language: str,
+        batch_size: int = 1,
+        n_process: int = 1,
+        **kwargs: Any,
+    ) -> Iterator[tuple[str, NlpArtifacts]]:
+        """Process each text in turn (jieba has no batch mode worth using here)."""
+        with_entities = kwargs.pop("with_entities", True)
+        for text in texts:
+            text = str(text)
+            yield text, self.process_text(text, language, with_entities=with_entities)
+
+    def is_stopword(self, word: str, language: str) -> bool:
+        """Return True for Chinese function words and a few English ones."""
+        return word.lower() in STOPWORDS_ZH
+
+    def is_punct(self, word: str, language: str) -> bool:
+        """Return True for punctuation and whitespace tokens."""
+        return not word.strip() or all(char in PUNCTUATION for char in word)
+
+    def get_supported_entities(self) -> list[str]:
+        """The entity label this engine produces."""
+        return [PERSON_LABEL]
+
+    def get_supported_languages(self) -> list[str]:
+        """The languages this engine answers for."""
+        return list(self.languages)
+
+    def _artifacts(self, doc: Doc, indices: list[int], entities: list, language: str) -> NlpArtifacts:
+        return NlpArtifacts(
+            entities=entities,
+            tokens=doc,
+            tokens_indices=indices,
+            lemmas=[token.text for token in doc],
+            nlp_engine=self,
+            language=language,
+            scores=[0.85] * len(entities),
+        )
+
+    def _check(self, text: Any, language: str) -> None:
+        if not isinstance(text, str):
+            raise TypeError("text must be a string")
+        if language not in self.languages:
+            raise ValueError(f"language {language!r} is not supported by this NLP engine")

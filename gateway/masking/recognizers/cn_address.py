@@ -1,0 +1,136 @@
+"""CN_ADDRESS: Chinese postal addresses, from the province (or city, district, road) down to the room.
+
+An address is a run of components: province (a known name, 浙江省 / 北京市 / 广西壮族自治区), city
+(…市/州/盟/地区), district or county (…区/县/旗/县级市), town or street office (…街道/镇/乡), then any
+of road (…路/街/大道/巷/胡同/弄), estate (…小区/社区/村/大厦) and numbers (88号院, 3号楼, 2单元,
+1101室, A座, 3-2-1101). The span is the whole run, so the masking side can keep the district or street
+and drop the number and room.
+
+A match needs at least two components; one that starts below the city level (district, street, road)
+also needs a number, so 朝阳区建国路 alone or a phrase like 偏远山区道路 is not an address. Starts
+other than a province name need a boundary before them (text start, punctuation, 住/址/在/于/至…),
+which keeps a preceding word from being glued to the address.
+"""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import regex as re
+from presidio_analyzer import Pattern, PatternRecognizer
+
+from .cjk import CJK, cjk_class_without
+
+PROVINCES = (
+    "黑龙江", "内蒙古", "北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "江苏", "浙江", "安徽",
+    "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃",
+    "青海", "台湾", "广西", "西藏", "宁夏", "新疆", "香港", "澳门",
+)
+PROVINCE_SUFFIX = r"(?:壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区|省|市)?"
+
+# Characters that never start or continue an address name: particles, verbs, pronouns around addresses.
+NOT_NAME_CHARS = "在于是和与及或至从往向住址位为由将把被了的等各该本其此这那我你他她已请到去来居所"
+NAME = cjk_class_without(NOT_NAME_CHARS)
+
+CITY = rf"{NAME}{{2,7}}?(?:自治州|地区|州|盟|市)"
+DISTRICT = rf"{NAME}{{1,8}}?(?:新区|开发区|自治县|区|县|旗|市)"
+TOWN = rf"{NAME}{{1,6}}?(?:街道|镇|乡|苏木)"
+ROAD = rf"{NAME}{{1,8}}?(?:大道|大街|胡同|路|街|巷|弄)"
+ESTATE = rf"{NAME}{{1,8}}?(?:小区|社区|花园|公寓|大厦|广场|新村|村)"
+NUMBER = (
+    r"(?:\d{1,5}(?:[-－]\d{1,5}){1,3}(?:号|室)?"
+    r"|(?:[A-Za-z]?\d{1,5}[A-Za-z]?|[A-Za-z]|[一二三四五六七八九十百零〇]{1,4})"
+    r"(?:号院|号楼|号|弄|栋|幢|座|单元|层|楼|室|户|区))"
+)
+STREET_PART = rf"(?:{ESTATE}|{ROAD}|{NUMBER})"
+BOUNDARY = rf"(?={CJK})(?<=^|[^\u4e00-\u9fff]|[在于至到住址是为往地])"
+
+# The same grammar with one named group per component, to count them in validate_result.
+_STRUCTURE = re.compile(
+    rf"(?P<province>(?:{'|'.join(PROVINCES)}){PROVINCE_SUFFIX})?"
+    rf"(?P<city>{CITY})?(?P<district>{DISTRICT})?(?P<town>{TOWN})?"
+    rf"(?:(?P<estate>{ESTATE})|(?P<road>{ROAD})|(?P<number>{NUMBER}))*",
+    flags=re.IGNORECASE,
+)
+
+
+class CnAddressRecognizer(PatternRecognizer):
+    """
+    Recognize Chinese addresses (住址) as one span covering every component.
+
+    :param patterns: List of patterns to be used by this recognizer
+    :param context: List of context words to increase confidence in detection
+    :param supported_language: Language this recognizer supports
+    :param supported_entity: The entity this recognizer can detect
+    """
+
+    COUNTRY_CODE = "cn"
+
+    PATTERNS = [
+        Pattern(
+            "CN address from province (strong)",
+            rf"(?:{'|'.join(PROVINCES)}){PROVINCE_SUFFIX}(?:{CITY})?(?:{DISTRICT})?(?:{TOWN})?{STREET_PART}{{0,12}}",
+            0.85,
+        ),
+        Pattern(
+            "CN address from city (medium)",
+            rf"{BOUNDARY}{CITY}(?:{DISTRICT})?(?:{TOWN})?{STREET_PART}{{0,12}}",
+            0.7,
+        ),
+        Pattern(
+            "CN address from district or street (medium)",
+            rf"{BOUNDARY}(?:{DISTRICT}(?:{TOWN})?|{TOWN}){STREET_PART}{{1,12}}",
+            0.6,
+        ),
+        Pattern(
+            "CN address from road (weak)",
+            rf"{BOUNDARY}(?:{ESTATE}|{ROAD}){STREET_PART}{{1,12}}",
+            0.4,
+        ),
+    ]
+
+    CONTEXT = [
+        "住址",
+        "地址",
+        "住所",
+        "户籍",
+        "居住",
+        "所在地",
+        "address",
+    ]
+
+    def __init__(
+        self,
+        patterns: Optional[List[Pattern]] = None,
+        context: Optional[List[str]] = None,
+        supported_language: str = "zh",
+        supported_entity: str = "CN_ADDRESS",
+        name: Optional[str] = None,
+    ):
+        patterns = patterns if patterns else self.PATTERNS
+        context = context if context else self.CONTEXT
+        super().__init__(
+            supported_entity=supported_entity,
+            patterns=patterns,
+            context=context,
+            supported_language=supported_language,
+            name=name,
+        )
+
+    def validate_result(self, pattern_text: str) -> Optional[bool]:
+        """
+        Count the components: at least two, and a number unless the address starts at province or city.
+
+        :param pattern_text: the text detected by the regex engine
+        :return: False for too thin a match; None keeps the pattern's score
+        """
+        match = _STRUCTURE.fullmatch(pattern_text)
+        if match is None:
+            return False
+        counts = {name: len(match.captures(name)) for name in
+                  ("province", "city", "district", "town", "estate", "road", "number")}
+        if sum(counts.values()) < 2:
+            return False
+        if not (counts["province"] or counts["city"]) and not counts["number"]:
+            return False
+        return None

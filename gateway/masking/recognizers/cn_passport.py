@@ -1,0 +1,71 @@
+"""CN_PASSPORT: ordinary passports of the People's Republic of China.
+
+E or G followed by 8 digits (E12345678, G12345678) and the newer e-passport series E + letter + 7 digits
+(EA1234567; the letter is never I or O). The shape is short and generic, so the score is medium and the
+context 护照 / passport raises it.
+"""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+from presidio_analyzer import Pattern, PatternRecognizer
+
+
+class CnPassportRecognizer(PatternRecognizer):
+    """
+    Recognize Chinese passport numbers (护照号码).
+
+    :param patterns: List of patterns to be used by this recognizer
+    :param context: List of context words to increase confidence in detection
+    :param supported_language: Language this recognizer supports
+    :param supported_entity: The entity this recognizer can detect
+    """
+
+    COUNTRY_CODE = "cn"
+
+    PATTERNS = [
+        Pattern(
+            "CN passport E/G (medium)",
+            r"(?<![0-9A-Za-z])[EG]\d{8}(?![0-9A-Za-z])",
+            0.5,
+        ),
+        Pattern(
+            "CN e-passport E+letter (medium)",
+            r"(?<![0-9A-Za-z])E[A-HJ-NP-Z]\d{7}(?![0-9A-Za-z])",
+            0.5,
+        ),
+    ]
+
+    CONTEXT = [
+        "护照",
+        "passport",
+    ]
+
+    def __init__(
+        self,
+        patterns: Optional[List[Pattern]] = None,
+        context: Optional[List[str]] = None,
+        supported_language: str = "zh",
+        supported_entity: str = "CN_PASSPORT",
+        name: Optional[str] = None,
+    ):
+        patterns = patterns if patterns else self.PATTERNS
+        context = context if context else self.CONTEXT
+        super().__init__(
+            supported_entity=supported_entity,
+            patterns=patterns,
+            context=context,
+            supported_language=supported_language,
+            name=name,
+        )
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        """
+        Reject placeholder numbers made of one repeated digit (E00000000).
+
+        :param pattern_text: the text detected by the regex engine
+        :return: True if invalidated
+        """
+        digits = "".join(c for c in pattern_text if c.isdigit())
+        return len(set(digits)) == 1

@@ -1,0 +1,90 @@
+"""CN_BANK_CARD: 16-19 digits, Luhn, UnionPay scores higher, grouping, no match inside digit runs."""
+
+import sys
+from pathlib import Path
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gateway.masking.recognizers.cn_bank_card import CnBankCardRecognizer, luhn_valid
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # strategies.py (import-mode independent)
+from strategies import bank_card, filler, grouped, neighbour, non_luhn_16  # noqa: E402
+
+RECOGNIZER = CnBankCardRecognizer()
+
+
+def found(text: str) -> list[tuple[str, float]]:
+    return [(text[r.start : r.end], r.score) for r in RECOGNIZER.analyze(text, ["CN_BANK_CARD"])]
+
+
+def luhn_complete(body: str) -> str:
+    return next(body + c for c in "0123456789" if luhn_valid(body + c))
+
+
+UNIONPAY_16 = luhn_complete("622202123456789")
+UNIONPAY_19 = luhn_complete("621700123456789012")
+VISA_16 = "4111111111111111"
+
+
+def test_luhn_known_values():
+    assert luhn_valid("4111111111111111")
+    assert luhn_valid("79927398713")
+    assert not luhn_valid("4111111111111112")
+
+
+@pytest.mark.parametrize(
+    "written, score",
+    [
+        (UNIONPAY_16, 0.9),
+        (UNIONPAY_19, 0.9),
+        (luhn_complete("62220212345678901"), 0.9),  # 18 digits
+        (VISA_16, 0.6),
+        (grouped(UNIONPAY_16), 0.9),
+        (grouped(UNIONPAY_16, "-"), 0.9),
+        (grouped(UNIONPAY_19), 0.9),
+        (grouped(VISA_16), 0.6),
+    ],
+)
+def test_valid_cards(written, score):
+    assert found(written) == [(written, score)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "4111111111111112",  # Luhn fails
+        UNIONPAY_16[:-1] + str((int(UNIONPAY_16[-1]) + 1) % 10),
+        luhn_complete("41111111111111"),  # 15 digits
+        luhn_complete("6222021234567890123"),  # 20 digits
+        "9" + UNIONPAY_16,  # inside a longer run
+        UNIONPAY_16 + "9",
+        "6222 0212 3456 78",  # incomplete groups
+        "2024-01-15",
+        "20240115",
+    ],
+)
+
+def test_non_cards(text):
+    assert found(text) == []
+
+
+def test_mixed_group_separators_are_not_one_card():
+    number = UNIONPAY_16
+    text = f"{number[:4]} {number[4:8]}-{number[8:12]} {number[12:]}"
+    assert found(text) == []
+
+
+@given(number=non_luhn_16())
+def test_sixteen_digits_failing_luhn_are_never_cards(number):
+    assert found(number) == []
+
+
+@given(number=bank_card(), group=st.booleans(), before=filler, after=filler, left=neighbour, right=neighbour)
+def test_any_card_embedded_in_text_is_found_with_its_span(number, group, before, after, left, right):
+    written = grouped(number) if group else number
+    text = before + left + written + right + after
+    start = len(before) + 1
+    results = RECOGNIZER.analyze(text, ["CN_BANK_CARD"])
+    assert [(r.start, r.end) for r in results] == [(start, start + len(written))]
+    assert results[0].score == (0.9 if number.startswith("62") else 0.6)

@@ -1,0 +1,142 @@
+"""PERSON: role-word names, whole-value names (weak until a key hints), NLP name tags, non-names."""
+
+import pytest
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from gateway.masking.detector import Detector
+from gateway.masking.nlp_engine import ChineseNlpEngine
+from gateway.masking.recognizers.cn_person import (
+    COMPOUND_SURNAMES,
+    SINGLE_SURNAMES,
+    CnPersonRecognizer,
+    looks_like_name,
+)
+
+RECOGNIZER = CnPersonRecognizer()
+
+
+@pytest.fixture(scope="module")
+def detector() -> Detector:
+    return Detector()
+
+
+@pytest.fixture(scope="module")
+def nlp() -> ChineseNlpEngine:
+    engine = ChineseNlpEngine()
+    engine.load()
+    return engine
+
+
+def found(text: str, artifacts: NlpArtifacts | None = None) -> list[tuple[str, float]]:
+    return sorted((text[r.start : r.end], r.score) for r in RECOGNIZER.analyze(text, ["PERSON"], artifacts))
+
+
+def test_surname_lists():
+    assert len(set(SINGLE_SURNAMES)) == len(SINGLE_SURNAMES) >= 300
+    for compound in ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫"):
+        assert compound in COMPOUND_SURNAMES
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("申请人王小明于2024年3月提交申请", "王小明"),
+        ("申请人王小明提交了材料", "王小明"),
+        ("经办人李娜已审核", "李娜"),
+        ("法定代表人：诸葛亮", "诸葛亮"),
+        ("户主陈建国，户籍在本市", "陈建国"),
+        ("收款人司马相如", "司马相如"),
+        ("姓名：张三", "张三"),
+        ("联系人王五电话13812345678", "王五"),
+        ("联系人 欧阳娜娜", "欧阳娜娜"),
+    ],
+)
+def test_name_after_role_word(text, name):
+    assert found(text) == [(name, 0.85)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["申请人应当提交身份证明材料", "申请人向本局申请", "申请人和被申请人", "申请人单位名称", "申请人于2024年提交"],
+)
+def test_role_word_not_followed_by_a_name(text):
+    assert found(text) == []
+
+
+@pytest.mark.parametrize("value", ["张三", "王小明", "欧阳娜娜", "司马懿", "李"[:1] + "四"])
+def test_whole_value_name_is_weak(value):
+    assert found(value) == [(value, 0.2)]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["公安局", "民政局", "王府井街", "欧阳", "王", "王小明明明", "北京", "ZhangSan", "张三1"],
+)
+def test_whole_values_that_are_not_names(value):
+    assert found(value) == []
+
+
+@pytest.mark.parametrize(
+    "word, expected",
+    [("张三", True), ("欧阳娜娜", True), ("欧阳", False), ("申请人", False), ("公安局", False), ("Zhang", False)],
+)
+def test_looks_like_name(word, expected):
+    assert looks_like_name(word) is expected
+
+
+def test_names_from_nlp_tags(nlp):
+    text = "张伟和刘洋在公园散步聊天"
+    artifacts = nlp.process_text(text, "zh")
+    assert found(text, artifacts) == [("刘洋", 0.6), ("张伟", 0.6)]
+
+
+def test_compound_surname_split_by_the_tokenizer_is_joined(nlp):
+    text = "欧阳娜娜是演员"
+    artifacts = nlp.process_text(text, "zh")
+    assert found(text, artifacts) == [("欧阳娜娜", 0.6)]
+
+
+def test_no_tag_names_without_artifacts_or_without_entities(nlp):
+    text = "张伟和刘洋在公园散步聊天"
+    assert found(text) == []
+    assert found(text, nlp.process_text(text, "zh", with_entities=False)) == []
+
+
+def test_key_hint_makes_a_whole_value_a_person(detector):
+    assert [(s.start, s.end, s.entity) for s in detector.detect("张三", "xm")] == [(0, 2, "PERSON")]
+    assert [(s.start, s.end, s.entity) for s in detector.detect("欧阳娜娜", "姓名")] == [(0, 4, "PERSON")]
+    assert detector.detect("张三", None) == []
+    assert detector.detect("张三", "status") == []
+    assert detector.detect("公安局", "name") == []
+
+
+COMMON_SENTENCES = [
+    "今天天气很好，我们去公园散步。",
+    "请于明天上午到窗口办理相关手续",
+    "根据国务院办公厅关于推进政务数据共享的意见",
+    "周一至周五白天均可办理业务",
+    "高新技术企业认定工作已经完成",
+    "黄金价格持续上涨引发关注",
+    "马上就到，请稍等片刻再来",
+    "方向盘故障需要尽快维修",
+    "本单位同意该同志的申请",
+    "经审核，材料齐全符合要求",
+    "王府井大街附近交通拥堵",
+    "明白纸已经发放到每一户居民。",
+    "文明城市创建工作正在推进。",
+    "经核实，申请人家庭人均收入低于当地标准。",
+    "安全生产检查发现隐患三处，已整改。",
+    "任务完成情况良好。",
+]
+
+
+@pytest.mark.parametrize("sentence", COMMON_SENTENCES)
+def test_ordinary_sentences_hold_no_person(detector, sentence):
+    assert [s for s in detector.detect(sentence, "bz") if s.entity == "PERSON"] == []
+    assert [s for s in detector.detect(sentence) if s.entity == "PERSON"] == []
+
+
+def test_names_in_free_text(detector):
+    text = "申请人王小明于2024年3月提交申请，经办人李娜已审核，张伟陪同。"
+    spans = [(text[s.start : s.end], s.entity) for s in detector.detect(text, "bz")]
+    assert spans == [("王小明", "PERSON"), ("李娜", "PERSON"), ("张伟", "PERSON")]
