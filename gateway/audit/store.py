@@ -1,0 +1,180 @@
+"""The audit tables and the one way to add to them: a locked, append-only chain transaction.
+
+Tables (on the shared engine):
+  audit_records   seq (contiguous from 1), canonical record bytes, chain hash, indexed query columns
+  audit_meta      the chain's hash algorithm, fixed when the chain is created
+  audit_segments  archived ranges (written only by retention, in the transaction that removes them)
+
+The gateway only INSERTs. On SQLite, triggers refuse every UPDATE, and every DELETE of a record that is not
+covered by an archived segment, so even a bug cannot rewrite history through the application.
+
+`append_chain` takes the chain head inside the same write transaction as the INSERT, under a lock that
+serialises every writer across processes: SQLite `BEGIN IMMEDIATE`; PostgreSQL a transaction-scoped
+advisory lock. Two processes appending at once can therefore never fork the chain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from sqlalchemy import (BigInteger, Column, Index, Integer, LargeBinary, MetaData, String, Table, Text, func,
+                        insert, inspect, select)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from .errors import AuditError
+from .hashing import GENESIS, ChainHash
+from .record import Prepared
+
+metadata = MetaData()
+
+SeqType = BigInteger().with_variant(Integer, "sqlite")
+
+records = Table(
+    "audit_records", metadata,
+    Column("seq", SeqType, primary_key=True, autoincrement=False),
+    Column("ts", String(24), nullable=False),
+    Column("event", String(16), nullable=False),
+    Column("dept", String(512)),
+    Column("app", String(512)),
+    Column("resource", String(512)),
+    Column("decision", String(8)),
+    Column("status", Integer),
+    Column("request_id", String(512)),
+    Column("canonical", LargeBinary, nullable=False),
+    Column("hash", String(128), nullable=False),
+    Index("ix_audit_records_ts", "ts"),
+    Index("ix_audit_records_event", "event"),
+    Index("ix_audit_records_dept", "dept"),
+    Index("ix_audit_records_app", "app"),
+    Index("ix_audit_records_resource", "resource"),
+    Index("ix_audit_records_decision", "decision"),
+    Index("ix_audit_records_status", "status"),
+    Index("ix_audit_records_request_id", "request_id"),
+)
+
+meta = Table(
+    "audit_meta", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+segments = Table(
+    "audit_segments", metadata,
+    Column("first_seq", SeqType, primary_key=True, autoincrement=False),
+    Column("last_seq", SeqType, nullable=False),
+    Column("file", String(512), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("archived_at", String(24), nullable=False),
+)
+
+_SQLITE_GUARDS = (
+    """CREATE TRIGGER IF NOT EXISTS audit_records_no_update BEFORE UPDATE ON audit_records
+       BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END""",
+    """CREATE TRIGGER IF NOT EXISTS audit_records_delete_archived_only BEFORE DELETE ON audit_records
+       WHEN NOT EXISTS (SELECT 1 FROM audit_segments s WHERE OLD.seq BETWEEN s.first_seq AND s.last_seq)
+       BEGIN SELECT RAISE(ABORT, 'only archived audit records may be removed'); END""",
+    """CREATE TRIGGER IF NOT EXISTS audit_meta_no_update BEFORE UPDATE ON audit_meta
+       BEGIN SELECT RAISE(ABORT, 'audit metadata is append-only'); END""",
+    """CREATE TRIGGER IF NOT EXISTS audit_meta_no_delete BEFORE DELETE ON audit_meta
+       BEGIN SELECT RAISE(ABORT, 'audit metadata is append-only'); END""",
+    """CREATE TRIGGER IF NOT EXISTS audit_segments_no_update BEFORE UPDATE ON audit_segments
+       BEGIN SELECT RAISE(ABORT, 'audit segments are append-only'); END""",
+    """CREATE TRIGGER IF NOT EXISTS audit_segments_no_delete BEFORE DELETE ON audit_segments
+       BEGIN SELECT RAISE(ABORT, 'audit segments are append-only'); END""",
+)
+
+# Arbitrary constant naming the audit chain's advisory lock on PostgreSQL.
+PG_ADVISORY_KEY = 0x61756469745F6331  # "audit_c1"
+
+
+def create_tables(engine: Engine) -> None:
+    """Create the audit tables (and the SQLite guard triggers) under the chain lock, so a gateway and a CLI
+    opening a new database at the same moment do not race each other."""
+    with chain_transaction(engine) as conn:
+        metadata.create_all(conn)
+        if engine.dialect.name == "sqlite":
+            for ddl in _SQLITE_GUARDS:
+                conn.exec_driver_sql(ddl)
+
+
+def fix_hash_algorithm(engine: Engine, wanted: str) -> str:
+    """The chain's hash algorithm: recorded on first use; afterwards a config asking for another one fails."""
+    with engine.begin() as conn:
+        stored = conn.execute(select(meta.c.value).where(meta.c.key == "hash_algorithm")).scalar()
+        if stored is None:
+            try:
+                conn.execute(insert(meta).values(key="hash_algorithm", value=wanted))
+                stored = wanted
+            except IntegrityError:  # another process recorded it first
+                stored = None
+    if stored is None:
+        stored = stored_hash_algorithm(engine)
+    if stored != wanted:
+        raise AuditError(f"the audit chain uses {stored}; [audit] hash_algorithm = {wanted!r} cannot change it")
+    return stored
+
+
+def stored_hash_algorithm(engine: Engine) -> str | None:
+    if not inspect(engine).has_table(meta.name):
+        return None
+    with engine.connect() as conn:
+        return conn.execute(select(meta.c.value).where(meta.c.key == "hash_algorithm")).scalar()
+
+
+@contextmanager
+def chain_transaction(engine: Engine) -> Iterator[Connection]:
+    """A write transaction holding the chain lock; commits on success, rolls back on any error."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        dialect = engine.dialect.name
+        if dialect == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif dialect == "postgresql":
+            conn.exec_driver_sql("BEGIN")
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_ADVISORY_KEY})")
+        else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+            raise AuditError(f"the audit chain does not support the {dialect} database")
+        try:
+            yield conn
+        except BaseException:
+            try:
+                conn.exec_driver_sql("ROLLBACK")
+            except Exception:  # noqa: BLE001 - the original error is the one that matters
+                pass
+            raise
+        conn.exec_driver_sql("COMMIT")
+
+
+def head(conn: Connection) -> tuple[int, str]:
+    """(seq, hash) of the newest live record; (0, GENESIS) for an empty chain."""
+    row = conn.execute(select(records.c.seq, records.c.hash).order_by(records.c.seq.desc()).limit(1)).first()
+    return (row[0], row[1]) if row else (0, GENESIS)
+
+
+def append_chain(engine: Engine, hasher: ChainHash, batch: Sequence[Prepared]) -> list[tuple[int, str]]:
+    """Link and insert `batch` in one locked transaction; [(seq, hash)] in order, durable on return."""
+    if not batch:
+        return []
+    with chain_transaction(engine) as conn:
+        seq, prev = head(conn)
+        rows, out = [], []
+        for item in batch:
+            seq += 1
+            prev = hasher.link(prev, item.canonical)
+            rows.append({**item.columns, "seq": seq, "canonical": item.canonical, "hash": prev})
+            out.append((seq, prev))
+        conn.execute(insert(records), rows)
+    return out
+
+
+def read_head(engine: Engine) -> tuple[int, str]:
+    if not inspect(engine).has_table(records.name):
+        return 0, GENESIS
+    with engine.connect() as conn:
+        return head(conn)
+
+
+def live_bounds(conn: Connection) -> tuple[int | None, int | None]:
+    row = conn.execute(select(func.min(records.c.seq), func.max(records.c.seq))).first()
+    return (row[0], row[1]) if row else (None, None)

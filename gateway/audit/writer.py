@@ -1,0 +1,290 @@
+"""AuditTrail: the one writer of the audit chain, and the checkpoints that anchor it.
+
+`await trail.append(record)` validates the record in the caller's task, hands it to a single writer thread
+and returns its seq only once the batch holding it is committed (durable). The writer drains a queue and
+commits up to `batch_max` records per locked transaction, then wakes every waiting task with one
+`call_soon_threadsafe` per event loop. A write that fails, or takes longer than `write_timeout_seconds`,
+raises AuditUnavailable: the gateway answers 503 and releases nothing.
+
+`append_sync` (CLI, administrator actions) writes through the same locked transaction, so a gateway and a
+CLI appending at the same moment still build one chain. A signed checkpoint is written every
+`checkpoint_every` records or `checkpoint_seconds`, and at `close()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from ..config import Config
+from ..store import make_engine
+from . import store
+from .checkpoint import Checkpoint, append_checkpoint, checkpoint_path, last_checkpoint, make_checkpoint
+from .errors import AuditUnavailable
+from .hashing import chain_hash
+from .record import Prepared, admin_record, prepare
+from .signing import load_or_create_signer
+
+log = logging.getLogger("govshare.audit")
+
+_STOP = object()
+
+
+@dataclass(slots=True)
+class _Pending:
+    prepared: Prepared
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future
+    cancelled: bool = False
+
+
+def _settle(outcomes: list) -> None:
+    for future, seq, error in outcomes:
+        if future.done():
+            continue
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(seq)
+
+
+def _describe(exc: BaseException) -> str:
+    """A short cause for an exception, without SQL parameters (the DBAPI error, not SQLAlchemy's wrapper)."""
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).splitlines()[0] if str(orig) else ""
+    return f"{type(orig).__name__}: {text}"[:160] if text else type(orig).__name__
+
+
+class AuditTrail:
+    """The tamper-evident audit chain of one data directory."""
+
+    def __init__(self, config: Config, engine: Engine, *, owns_engine: bool):
+        settings = config.audit
+        self.config = config
+        self.engine = engine
+        self._owns_engine = owns_engine
+        self.data_dir = Path(config.data_dir)
+        self.hasher = chain_hash(settings.hash_algorithm)
+        self.signer = load_or_create_signer(self.data_dir / "keys", settings.signature_algorithm)
+        self.checkpoint_file = checkpoint_path(self.data_dir)
+        self._timeout = float(settings.write_timeout_seconds)
+        self._batch_max = max(1, int(settings.batch_max))
+        self._cp_every = max(1, int(settings.checkpoint_every))
+        self._cp_seconds = max(0.001, float(settings.checkpoint_seconds))
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self._cp_lock = threading.Lock()
+        self._closed = False
+        last = last_checkpoint(self.checkpoint_file)
+        self._cp_seq = last.seq if last else 0
+        self._cp_time = time.monotonic()
+        self._head: tuple[int, str] | None = None  # newest (seq, hash) this process committed
+
+    # ------------------------------------------------------------------------------------------ opening
+    @classmethod
+    def open(cls, config: Config, *, engine: Engine | None = None) -> "AuditTrail":
+        """Open (creating tables and the signing key on first use) the audit trail of `config`."""
+        owns = engine is None
+        if engine is None:
+            engine = make_engine(config.db_url, busy_timeout_ms=int(config.audit.write_timeout_seconds * 1000))
+        try:
+            store.create_tables(engine)
+            store.fix_hash_algorithm(engine, config.audit.hash_algorithm)
+            (Path(config.data_dir) / "audit").mkdir(parents=True, exist_ok=True)
+            return cls(config, engine, owns_engine=owns)
+        except BaseException:
+            if owns:
+                engine.dispose()
+            raise
+
+    def __enter__(self) -> "AuditTrail":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ---------------------------------------------------------------------------------------- appending
+    async def append(self, record: dict) -> int:
+        """Append one record; its seq once committed. AuditRejected (invalid) / AuditUnavailable (not durable)."""
+        prepared = prepare(record)
+        if self._closed:
+            raise AuditUnavailable("closed")
+        self._ensure_writer()
+        loop = asyncio.get_running_loop()
+        pending = _Pending(prepared, loop, loop.create_future())
+        self._queue.put(pending)
+        try:
+            return await asyncio.wait_for(pending.future, self._timeout)
+        except TimeoutError:
+            pending.cancelled = True
+            raise AuditUnavailable("timeout") from None
+
+    def append_sync(self, record: dict) -> int:
+        """Append one record from synchronous code (the CLI); returns its seq once committed."""
+        prepared = prepare(record)
+        if self._closed:
+            raise AuditUnavailable("closed")
+        try:
+            [(seq, digest)] = store.append_chain(self.engine, self.hasher, [prepared])
+        except Exception as exc:  # noqa: BLE001 - any failure means the record is not durable
+            log.error("govshare audit record not written (%s)", _describe(exc))
+            raise AuditUnavailable(_describe(exc)) from None
+        self._committed(seq, digest)
+        return seq
+
+    def append_admin(self, actor: str, role: str, action: str, target: str | None = None,
+                     digest_before: str | None = None, digest_after: str | None = None,
+                     detail: dict | None = None, outcome: str = "success") -> int:
+        """Record an administrator action (synchronously); returns its seq."""
+        return self.append_sync(admin_record(actor, role, action, target, digest_before, digest_after,
+                                             detail, outcome))
+
+    # ----------------------------------------------------------------------------------------- the writer
+    def _ensure_writer(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        with self._start_lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="govshare-audit-writer", daemon=True)
+                self._thread.start()
+
+    def _next_timeout(self) -> float | None:
+        with self._cp_lock:
+            if self._head is None or self._head[0] <= self._cp_seq:
+                return None
+            return max(0.0, self._cp_seconds - (time.monotonic() - self._cp_time))
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            try:
+                first = self._queue.get(timeout=self._next_timeout())
+            except queue.Empty:
+                self._maybe_checkpoint()
+                continue
+            if first is _STOP:
+                break
+            batch = [first]
+            while len(batch) < self._batch_max:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is _STOP:
+                    stopping = True
+                    break
+                batch.append(item)
+            self._commit(batch)
+
+    def _commit(self, batch: list[_Pending]) -> None:
+        live = [p for p in batch if not p.cancelled]
+        by_loop: dict = defaultdict(list)
+        try:
+            results = store.append_chain(self.engine, self.hasher, [p.prepared for p in live])
+        except Exception as exc:  # noqa: BLE001 - report to every waiting caller, keep the writer alive
+            cause = _describe(exc)
+            log.error("govshare audit batch of %d record(s) not written (%s)", len(live), cause)
+            for p in live:
+                by_loop[p.loop].append((p.future, None, AuditUnavailable(cause)))
+        else:
+            for p, (seq, _) in zip(live, results):
+                by_loop[p.loop].append((p.future, seq, None))
+            if results:
+                self._committed(*results[-1])
+        for loop, outcomes in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_settle, outcomes)
+            except RuntimeError:  # the caller's loop is closed; nobody is waiting any more
+                pass
+
+    # ------------------------------------------------------------------------------------- checkpoints
+    def _committed(self, seq: int, digest: str) -> None:
+        with self._cp_lock:
+            if self._head is None or seq > self._head[0]:
+                self._head = (seq, digest)
+        self._maybe_checkpoint()
+
+    def _maybe_checkpoint(self) -> None:
+        with self._cp_lock:
+            if self._head is None or self._head[0] <= self._cp_seq:
+                return
+            due = (self._head[0] - self._cp_seq >= self._cp_every
+                   or time.monotonic() - self._cp_time >= self._cp_seconds)
+            if due:
+                self._write_checkpoint(*self._head)
+
+    def _write_checkpoint(self, seq: int, digest: str) -> Checkpoint | None:
+        """Sign and append a checkpoint (caller holds _cp_lock). Failures are logged and retried later."""
+        self._cp_time = time.monotonic()
+        try:
+            cp = make_checkpoint(self.signer, seq, digest, self.hasher.name)
+            append_checkpoint(self.checkpoint_file, cp)
+        except Exception as exc:  # noqa: BLE001 - records are durable; the next checkpoint covers them
+            log.error("govshare audit checkpoint at seq %d not written (%s)", seq, _describe(exc))
+            return None
+        self._cp_seq = max(self._cp_seq, seq)
+        return cp
+
+    def checkpoint(self) -> Checkpoint | None:
+        """Sign the current chain head now (None when the chain is empty or already checkpointed there)."""
+        seq, digest = store.read_head(self.engine)
+        with self._cp_lock:
+            if seq == 0:
+                return None
+            last = last_checkpoint(self.checkpoint_file)
+            if last is not None and last.seq == seq and last.hash == digest:
+                self._cp_seq = max(self._cp_seq, seq)
+                return None
+            return self._write_checkpoint(seq, digest)
+
+    # ------------------------------------------------------------------------------------------ closing
+    def close(self) -> None:
+        """Flush queued records, write a final checkpoint and release the database."""
+        if self._closed:
+            return
+        self._closed = True
+        thread = self._thread
+        if thread is not None and thread.is_alive():
+            self._queue.put(_STOP)
+            thread.join()
+        self._fail_leftovers()
+        try:
+            self.checkpoint()
+        except Exception as exc:  # noqa: BLE001
+            log.error("govshare audit final checkpoint not written (%s)", _describe(exc))
+        if self._owns_engine:
+            self.engine.dispose()
+
+    def _fail_leftovers(self) -> None:
+        by_loop: dict = defaultdict(list)
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is not _STOP:
+                by_loop[item.loop].append((item.future, None, AuditUnavailable("closed")))
+        for loop, outcomes in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_settle, outcomes)
+            except RuntimeError:
+                pass
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def verify(self):
+        """verify() for this trail's configuration."""
+        from .verify import verify
+
+        return verify(self.config, engine=self.engine)
