@@ -1,0 +1,110 @@
+"""Stage 6, audit: one chained record per request, durable before the response is released.
+
+The record names who called (department, app, keyed hash of the subject), what (resource, path template,
+method, purpose), the decision and the rule that made it, the masking summary and the outcome — never a
+token, a body, a raw query value or any personal data. If the record cannot be written, the caller gets 503
+and nothing is released unaudited.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import time
+from datetime import datetime, timezone
+
+from mitmproxy import http
+
+from gateway.audit import AuditRejected, scrub
+from gateway.errors import Unavailable
+
+from . import keys
+from .context import Context
+from .failclosed import deny, request_id
+
+log = logging.getLogger("govshare.audit")
+
+
+def utc_ms() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Audit:
+    def __init__(self, context: Context):
+        self.context = context
+
+    async def response(self, flow: http.HTTPFlow) -> None:
+        await self._record(flow)
+
+    async def error(self, flow: http.HTTPFlow) -> None:
+        # Flows that end without any response (client went away, protocol error) are audited here;
+        # upstream failures answered by the upstream stage come back through `response`.
+        if flow.response is None and keys.ERROR_RESPONSE not in flow.metadata:
+            await self._record(flow)
+
+    async def _record(self, flow: http.HTTPFlow) -> None:
+        if keys.AUDIT_SEQ in flow.metadata:
+            return
+        try:
+            record = self.build(flow)
+            trail = self.context.services.audit
+            try:
+                seq = await trail.append(record)
+            except AuditRejected:
+                # Caller-controlled text that looks like personal data (say, a mobile number sent as the
+                # request id) is replaced, and the call is still recorded.
+                clean, _changed = scrub(record)
+                seq = await trail.append(clean)
+            flow.metadata[keys.AUDIT_SEQ] = seq
+        except Exception as exc:  # noqa: BLE001 - any failure: nothing is released unaudited
+            flow.metadata[keys.ERROR] = flow.metadata.get(keys.ERROR) or type(exc).__name__
+            log.error("govshare audit record not written (%s) request_id=%s; answering 503",
+                      type(exc).__name__, request_id(flow))
+            deny(flow, Unavailable("audit_unavailable", "the audit trail could not record this request"), "audit")
+            flow.metadata[keys.AUDIT_SEQ] = None
+        if flow.response is not None:
+            flow.response.headers["X-Request-Id"] = request_id(flow)
+
+    def build(self, flow: http.HTTPFlow) -> dict:
+        md = flow.metadata
+        services = self.context.services
+        route = md.get(keys.ROUTE)
+        principal = md.get(keys.PRINCIPAL)
+        decision = md.get(keys.DECISION)
+        denied = md.get(keys.DENIED)
+        resp = flow.response
+        started = md.get(keys.STARTED)
+        allowed = md.get(keys.ALLOWED) is True and denied is None
+        findings = md.get(keys.FINDINGS) or []
+        return {
+            "ts": utc_ms(),
+            "event": "request",
+            "request_id": request_id(flow),
+            "dept": getattr(principal, "dept", None),
+            "app": getattr(principal, "app", None),
+            "subject": self.subject_hash(principal),
+            "client": flow.client_conn.peername[0] if flow.client_conn.peername else None,
+            "method": flow.request.method,
+            "resource": route.resource.code if route else None,
+            "path": (route.resource.path + ("/…" if route.rest not in ("", "/") else "")) if route else None,
+            "purpose": getattr(principal, "purpose", None),
+            "decision": "allow" if allowed else "deny",
+            "reason": denied["reason"] if denied else getattr(decision, "reason", None),
+            "rule": getattr(decision, "rule", None),
+            "policy_version": getattr(decision, "policy_version", None),
+            "grant_id": getattr(getattr(decision, "grant", None), "id", None),
+            "status": resp.status_code if resp is not None else None,
+            "bytes_in": md.get(keys.BYTES_IN, 0),
+            "bytes_out": len(resp.raw_content or b"") if resp is not None else 0,
+            "latency_ms": round((time.monotonic() - started) * 1000, 3) if started else None,
+            "masking": [{"path": f.path, "entity": f.entity, "operator": f.operator, "count": f.count}
+                        for f in findings],
+            "error": md.get(keys.ERROR),
+        }
+
+    def subject_hash(self, principal) -> str | None:
+        if principal is None:
+            return None
+        key = self.context.services.pseudonyms.key_for("audit-subject")
+        return "sub_" + hmac.new(key, principal.sub.encode(), hashlib.sha256).hexdigest()[:24]

@@ -1,0 +1,27 @@
+"""The handle through which stage addons reach the gateway's parsed state (gateway.services.Services).
+
+One Context object is created per pipeline and given to every stage addon at construction; the bootstrap
+addon fills it when mitmproxy starts. A hook that finds it empty fails closed (503).
+"""
+
+from __future__ import annotations
+
+from gateway.errors import Unavailable
+
+
+class Context:
+    def __init__(self, services=None):
+        self._services = services
+
+    @property
+    def services(self):
+        if self._services is None:
+            raise Unavailable("not_ready", "the gateway is starting or its configuration failed to load")
+        return self._services
+
+    def set(self, services) -> None:
+        self._services = services
+
+    @property
+    def ready(self) -> bool:
+        return self._services is not None

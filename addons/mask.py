@@ -1,0 +1,75 @@
+"""Stage 5, mask: nothing leaves the gateway unmasked.
+
+Bodies are always buffered (streaming would skip masking), then masked by gateway.masking for this caller's
+view (catalog labels, grant reveals, Presidio detection). A body that cannot be parsed or masked is replaced
+by a 502 with the reason code; the findings (paths, entity types, operators, counts) go to the audit stage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from mitmproxy import http
+
+from gateway.errors import BadGateway
+from gateway.masking.engine import MaskingRefused
+
+from . import keys
+from .context import Context
+from .failclosed import guarded
+
+# Bodies above this size are masked off the event loop so other calls keep flowing meanwhile.
+OFFLOAD_BYTES = 256 * 1024
+
+# Headers that describe the upstream's bytes, not the masked body we send.
+STALE_HEADERS = ("ETag", "Content-MD5", "Digest", "Content-Range", "Accept-Ranges")
+
+
+class Mask:
+    def __init__(self, context: Context):
+        self.context = context
+
+    @guarded("mask")
+    def responseheaders(self, flow: http.HTTPFlow) -> None:
+        if flow.response is not None:
+            flow.response.stream = False  # never stream: the whole body must pass the masker
+
+    @guarded("mask")
+    async def response(self, flow: http.HTTPFlow) -> None:
+        if keys.DENIED in flow.metadata:
+            return
+        if flow.metadata.get(keys.ALLOWED) is not True:
+            raise BadGateway("not_authorized", "response to a request that was not authorised")
+        resp = flow.response
+        if resp.stream:
+            raise BadGateway("streamed_body", "a streamed body cannot be masked")
+        if flow.request.method == "HEAD":
+            flow.metadata[keys.FINDINGS] = []
+            flow.metadata[keys.MASKED] = True  # a HEAD response carries no body to mask
+            return
+        services = self.context.services
+        route = flow.metadata[keys.ROUTE]
+        principal = flow.metadata[keys.PRINCIPAL]
+        view = services.view_for(route.resource, flow.metadata.get(keys.DECISION), principal.dept, principal.app)
+        body = resp.raw_content or b""
+        args = (body, resp.headers.get("Content-Type"), resp.headers.get("Content-Encoding"), view)
+        try:
+            if len(body) > OFFLOAD_BYTES:
+                result = await asyncio.to_thread(services.masker.mask_body, *args)
+            else:
+                result = services.masker.mask_body(*args)
+        except MaskingRefused as e:
+            flow.metadata[keys.ERROR] = e.reason
+            raise BadGateway(e.reason, "the response could not be masked safely") from None
+        for name in STALE_HEADERS:
+            resp.headers.pop(name, None)
+        if result.content_encoding:
+            resp.headers["Content-Encoding"] = result.content_encoding
+        else:
+            resp.headers.pop("Content-Encoding", None)
+        if result.content_type:
+            resp.headers["Content-Type"] = result.content_type
+        resp.raw_content = result.body
+        resp.headers["Content-Length"] = str(len(result.body))
+        flow.metadata[keys.FINDINGS] = result.findings
+        flow.metadata[keys.MASKED] = True

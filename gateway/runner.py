@@ -1,0 +1,145 @@
+"""Runs the gateway: mitmproxy 12 started programmatically in reverse mode with the govshare pipeline.
+
+The only core module besides the addons that imports mitmproxy. `serve()` runs until stopped; `Gateway`
+runs one in a background thread (used by `govshare demo`, the end-to-end tests and the benchmark) and
+reports the address it actually listens on (port 0 picks a free one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+import threading
+from pathlib import Path
+
+from .config import Config
+from .services import Services
+
+log = logging.getLogger("govshare.runner")
+
+# The reverse target is never contacted: the route stage points each request at its provider.
+PLACEHOLDER_TARGET = "http://127.0.0.1:9"
+
+
+def _upstream_ca_bundle(services: Services) -> str | None:
+    """One CA file with the system's roots plus every department's own CA bundle (None if none has one)."""
+    bundles = [d.ca_bundle for d in services.catalog.current.departments.values() if d.ca_bundle]
+    if not bundles:
+        return None
+    out = services.config.data_dir / "upstream-ca.pem"
+    parts = []
+    default = ssl.get_default_verify_paths().cafile
+    if default and Path(default).is_file():
+        parts.append(Path(default).read_text())
+    parts += [Path(b).read_text() for b in bundles]
+    out.write_text("\n".join(parts))
+    return str(out)
+
+
+def configure_options(opts, config: Config, services: Services) -> None:
+    """Set the proxy options the gateway needs (after the master loaded the addons that define them)."""
+    gw = config.gateway
+    confdir = config.data_dir / "mitmproxy"
+    confdir.mkdir(parents=True, exist_ok=True)
+    opts.update(
+        mode=[f"reverse:{PLACEHOLDER_TARGET}"],
+        listen_host=gw.listen_host,
+        listen_port=gw.listen_port,
+        confdir=str(confdir),
+        connection_strategy="lazy",
+        stream_large_bodies=None,
+        body_size_limit=str(config.masking.max_body_bytes),
+        ssl_insecure=False,
+        keep_host_header=False,
+    )
+    if gw.tls_cert:
+        pem = config.data_dir / "listen-cert.pem"
+        pem.write_text(Path(gw.tls_cert).read_text() + "\n" + Path(gw.tls_key).read_text())
+        pem.chmod(0o600)
+        opts.update(certs=[f"*={pem}"])
+    ca = _upstream_ca_bundle(services)
+    if ca:
+        opts.update(ssl_verify_upstream_trusted_ca=ca)
+
+
+async def serve(config: Config, services: Services, started: threading.Event | None = None,
+                holder: dict | None = None) -> None:
+    """Run the gateway until its master is shut down."""
+    from mitmproxy.tools.dump import DumpMaster
+
+    from addons.pipeline import pipeline
+
+    from mitmproxy.options import Options
+
+    opts = Options()
+    master = DumpMaster(opts, with_termlog=True, with_dumper=False)
+    master.addons.add(*pipeline(services))
+    configure_options(opts, config, services)
+    if holder is not None:
+        holder["master"] = master
+        holder["loop"] = asyncio.get_running_loop()
+    run = asyncio.ensure_future(master.run())
+    if started is not None:
+        proxyserver = master.addons.get("proxyserver")
+        for _ in range(500):
+            await asyncio.sleep(0.01)
+            if run.done():
+                break
+            addrs = proxyserver.listen_addrs()
+            if addrs:
+                if holder is not None:
+                    holder["address"] = addrs[0][:2]
+                break
+        started.set()
+    await run
+
+
+class Gateway:
+    """A gateway running in a background thread: `with Gateway(config, services) as gw: gw.url`."""
+
+    def __init__(self, config: Config, services: Services):
+        self.config, self.services = config, services
+        self._holder: dict = {}
+        self._started = threading.Event()
+        self._thread = threading.Thread(target=self._main, name="govshare-gateway", daemon=True)
+        self._error: BaseException | None = None
+
+    def _main(self) -> None:
+        try:
+            asyncio.run(serve(self.config, self.services, self._started, self._holder))
+        except BaseException as exc:  # noqa: BLE001 - reported to the starting thread
+            self._error = exc
+            self._started.set()
+
+    def start(self) -> "Gateway":
+        self._thread.start()
+        self._started.wait(30)
+        if self._error is not None:
+            raise RuntimeError(f"gateway failed to start: {self._error}") from self._error
+        if "address" not in self._holder:
+            self.stop()
+            raise RuntimeError("gateway did not start listening")
+        return self
+
+    @property
+    def address(self) -> tuple[str, int]:
+        return self._holder["address"]
+
+    @property
+    def url(self) -> str:
+        host, port = self.address
+        scheme = "https" if self.config.gateway.tls_cert else "http"
+        return f"{scheme}://{host}:{port}"
+
+    def stop(self) -> None:
+        master, loop = self._holder.get("master"), self._holder.get("loop")
+        if master is not None and loop is not None and loop.is_running():
+            loop.call_soon_threadsafe(master.shutdown)
+        self._thread.join(15)
+
+    def __enter__(self) -> "Gateway":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
