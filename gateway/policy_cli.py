@@ -151,13 +151,40 @@ def cmd_policy_check(args) -> int:
     return EXIT_OK if doc["allowed"] else EXIT_REFUSED
 
 
+def _audit_admin(config, engine, actor: str, action: str, target: str, before: str, after: str,
+                 detail: dict) -> None:
+    """Every security-administrator action goes into the audit trail (raises when it cannot)."""
+    from .audit import AuditTrail
+
+    trail = AuditTrail.open(config, engine=engine)
+    try:
+        trail.append_admin(actor, "security_admin", action, target, digest_before=before, digest_after=after,
+                           detail=detail)
+    finally:
+        trail.close()
+
+
+def _grant_detail(grant) -> dict:
+    return {"grant_id": grant.id, "dept": grant.dept, "app": grant.app, "resource": grant.resource,
+            "fields": list(grant.fields), "pseudonym_fields": list(grant.pseudonym_fields), "until": grant.until}
+
+
 @_run
 def cmd_grant_add(args) -> int:
-    """Record a grant and print its id."""
-    with _context(args) as (_config, catalog, engine):
+    """Record a grant (and its audit record) and print its id."""
+    actor = _admin(args)
+    with _context(args) as (config, catalog, engine):
         store = GrantStore(engine, catalog)
+        before = store.digest()
         grant = store.add(args.dept, args.app, args.resource, args.fields.split(","),
-                          args.pseudonym_fields.split(","), args.purpose, args.until, _admin(args))
+                          args.pseudonym_fields.split(","), args.purpose, args.until, actor)
+        try:
+            _audit_admin(config, engine, actor, "grant.add", grant.resource, before, store.digest(),
+                         _grant_detail(grant))
+        except Exception as exc:  # noqa: BLE001 - an unaudited grant must not stay in force
+            store.revoke(grant.id, "govshare:audit-unavailable")
+            _error(f"the audit trail could not record this change ({type(exc).__name__}); grant withdrawn")
+            return EXIT_BROKEN
     print(grant.id)
     return EXIT_OK
 
@@ -185,7 +212,16 @@ def cmd_grant_list(args) -> int:
 @_run
 def cmd_grant_revoke(args) -> int:
     """Revoke a grant."""
-    with _context(args, with_catalog=False) as (_config, _catalog, engine):
-        grant = GrantStore(engine).revoke(args.id, _admin(args))
+    actor = _admin(args)
+    with _context(args, with_catalog=False) as (config, _catalog, engine):
+        store = GrantStore(engine)
+        before = store.digest()
+        grant = store.revoke(args.id, actor)
+        try:
+            _audit_admin(config, engine, actor, "grant.revoke", grant.resource, before, store.digest(),
+                         _grant_detail(grant))
+        except Exception as exc:  # noqa: BLE001 - the revocation stays (the safe direction); say so
+            _error(f"grant revoked, but the audit trail could not record it ({type(exc).__name__})")
+            return EXIT_BROKEN
     print(f"revoked {grant.id} at {grant.revoked_at}")
     return EXIT_OK

@@ -24,14 +24,17 @@ def demo_upstreams():
     ups.close()
 
 
-def make_config(tmp_path: Path, upstream_urls: dict[str, str], **gateway) -> Config:
-    """A config file in tmp_path (so the CLI and the gateway read the same one) for the demo catalog."""
+def make_config(tmp_path: Path, upstream_urls: dict[str, str], sections: dict | None = None, **gateway) -> Config:
+    """A config file in tmp_path (so the CLI and the gateway read the same one) for the demo catalog.
+    `gateway` keywords go to [gateway]; `sections` maps other section names to their settings."""
     from gateway.demo.catalog import demo_catalog_for
 
     catalog = demo_catalog_for(upstream_urls, tmp_path / "catalog.yaml")
     settings = {"listen_port": 0, "reload_interval": 0.2, "upstream_timeout": 5.0, **gateway}
-    lines = [f'data_dir = "{tmp_path / "var"}"', f'catalog = "{catalog}"', "[gateway]"]
-    lines += [f"{k} = {json.dumps(v)}" for k, v in settings.items()]
+    lines = [f'data_dir = "{tmp_path / "var"}"', f'catalog = "{catalog}"']
+    for name, values in {"gateway": settings, **(sections or {})}.items():
+        lines.append(f"[{name}]")
+        lines += [f"{k} = {json.dumps(v)}" for k, v in values.items()]
     path = tmp_path / "govshare.toml"
     path.write_text("\n".join(lines) + "\n")
     return load_config(path)
@@ -96,8 +99,9 @@ def gateway_factory(tmp_path, demo_upstreams):
 
     started = []
 
-    def start(config: Config | None = None, upstream_urls: dict | None = None, **gateway) -> GatewayClient:
-        config = config or make_config(tmp_path, upstream_urls or demo_upstreams.urls, **gateway)
+    def start(config: Config | None = None, upstream_urls: dict | None = None, sections: dict | None = None,
+              **gateway) -> GatewayClient:
+        config = config or make_config(tmp_path, upstream_urls or demo_upstreams.urls, sections, **gateway)
         services = Services.open(config)
         gw = Gateway(config, services).start()
         client = GatewayClient(gw, services, config, demo_upstreams)
