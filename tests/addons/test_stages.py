@@ -1,0 +1,213 @@
+"""Each stage addon alone, with mitmproxy's taddons/tflow and the real core services behind it."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import json
+
+import pytest
+from mitmproxy.test import taddons, tflow
+
+from addons import keys
+from addons.audit import Audit
+from addons.authenticate import Authenticate
+from addons.authorize import Authorize
+from addons.context import Context
+from addons.gate import RequestGate, ResponseGate
+from addons.mask import Mask
+from addons.route import Route
+from gateway.services import Services
+
+DEAD = "http://127.0.0.1:9"
+
+
+@pytest.fixture
+def services(tmp_path):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from conftest import make_config  # tests/conftest.py
+
+    config = make_config(tmp_path, {d: DEAD for d in ("GA", "SCJG", "MZ", "RS")})
+    s = Services.open(config)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def ctx(services):
+    return Context(services)
+
+
+def token(services, dept="MZ", **kw):
+    from gateway.identity import PilotKeys
+
+    return PilotKeys(services.config.data_dir).issue(dept, app="unit", **kw)
+
+
+def make_flow(path="/scjg/enterprises", auth: str | None = None, method="GET"):
+    f = tflow.tflow()
+    f.request.method = method
+    f.request.path = path
+    f.request.headers.clear()
+    if auth:
+        f.request.headers["Authorization"] = f"Bearer {auth}"
+    return f
+
+
+def hooks(*steps):
+    """Run hook calls in order inside one running loop with a taddons context (async hooks awaited)."""
+    async def go():
+        with taddons.context():
+            for step in steps:
+                result = step()
+                if inspect.isawaitable(result):
+                    await result
+
+    root = logging.getLogger()
+    before = list(root.handlers)
+    try:
+        asyncio.run(go())
+    finally:  # the test master's log handler is bound to this (now closed) loop: take it off again
+        root.handlers[:] = before
+
+
+def run_request_stages(ctx, flow):
+    hooks(lambda: Route(ctx).request(flow), lambda: Authenticate(ctx).request(flow),
+          lambda: Authorize(ctx).request(flow), lambda: RequestGate().request(flow))
+
+
+def body(flow) -> dict:
+    return json.loads(flow.response.content)
+
+
+def test_route_points_the_flow_at_the_provider(ctx):
+    f = make_flow("/scjg/enterprises/91330106MA2XXXXX0X?x=1")
+    hooks(lambda: Route(ctx).request(f))
+    route = f.metadata[keys.ROUTE]
+    assert route.resource.code == "SCJG-QY-0001"
+    assert (f.request.scheme, f.request.host, f.request.port) == ("http", "127.0.0.1", 9)
+    assert f.request.path == "/api/v2/enterprises/91330106MA2XXXXX0X?x=1"
+    assert f.response is None
+
+
+def test_route_unknown_path_is_a_404_deny(ctx):
+    f = make_flow("/unknown")
+    hooks(lambda: Route(ctx).request(f))
+    assert f.response.status_code == 404
+    assert body(f)["error"] == "unknown_resource"
+    assert f.metadata[keys.DENIED]["stage"] == "route"
+
+
+def test_authenticate_sets_the_principal_and_strips_the_token(ctx, services):
+    f = make_flow(auth=token(services, purpose="核查"))
+    f.request.headers["X-Govshare-Dept"] = "GA"
+    run_request_stages(ctx, f)
+    assert f.metadata[keys.PRINCIPAL].dept == "MZ"
+    assert "Authorization" not in f.request.headers
+    assert f.request.headers["X-Govshare-Dept"] == "MZ"
+    assert f.metadata[keys.ALLOWED] is True and f.response is None
+
+
+def test_missing_token_is_401_and_never_allowed(ctx):
+    f = make_flow()
+    run_request_stages(ctx, f)
+    assert f.response.status_code == 401
+    assert body(f)["error"] == "missing_token"
+    assert f.metadata[keys.ALLOWED] is False
+
+
+def test_authorize_refuses_a_conditional_resource_without_grant(ctx, services):
+    f = make_flow("/ga/population", auth=token(services))
+    run_request_stages(ctx, f)
+    assert f.response.status_code == 403
+    assert body(f)["error"] == "no_grant"
+
+
+def test_request_gate_refuses_a_flow_no_stage_allowed():
+    f = make_flow()
+    hooks(lambda: RequestGate().request(f))
+    assert f.response.status_code == 403
+    assert body(f)["error"] == "not_authorized"
+
+
+@pytest.mark.parametrize("stage_name", ["route", "authenticate", "authorize"])
+def test_an_exception_in_a_request_stage_is_a_deny_the_gate_keeps(ctx, services, stage_name, monkeypatch):
+    def boom(*a, **k):
+        raise ValueError("secret 13812345678")
+
+    target = {"route": (services.catalog, "current"), "authenticate": (services.verifier, "verify"),
+              "authorize": (services.policy, "current")}[stage_name]
+    monkeypatch.setattr(*target, _Exploding(boom))
+    f = make_flow(auth=token(services))
+    run_request_stages(ctx, f)
+    assert f.response is not None and f.response.status_code in (401, 403, 503)
+    assert f.metadata[keys.ALLOWED] is False
+    assert b"13812345678" not in f.response.content
+    assert body(f)["request_id"] == f.response.headers["X-Request-Id"]
+
+
+class _Exploding:
+    """Stands in for a core object: any use of it raises."""
+
+    def __init__(self, boom):
+        self._boom = boom
+
+    def __getattr__(self, name):
+        return self._boom
+
+    def __call__(self, *a, **k):
+        return self._boom()
+
+
+def allowed_flow(ctx, services, path="/scjg/enterprises", content=None, ctype="application/json"):
+    f = make_flow(path, auth=token(services))
+    run_request_stages(ctx, f)
+    assert f.metadata[keys.ALLOWED] is True
+    f.response = tflow.tresp(content=content or b"{}")
+    f.response.headers["Content-Type"] = ctype
+    return f
+
+
+def test_mask_masks_and_marks_released(ctx, services):
+    doc = {"data": {"items": [{"tyshxydm": "91110000100000000X", "fddbr": "张三丰", "qymc": "测试公司"}]}}
+    f = allowed_flow(ctx, services, content=json.dumps(doc, ensure_ascii=False).encode())
+    hooks(lambda: Mask(ctx).response(f), lambda: ResponseGate().response(f))
+    out = json.loads(f.response.content)
+    assert out["data"]["items"][0]["fddbr"] != "张三丰"
+    assert out["data"]["items"][0]["qymc"] == "测试公司"
+    assert f.metadata[keys.MASKED] is True
+    assert any(x.entity == "PERSON" for x in f.metadata[keys.FINDINGS])
+
+
+def test_mask_refuses_invalid_json_with_502(ctx, services):
+    f = allowed_flow(ctx, services, content='{"fddbr": "张三丰", '.encode())
+    hooks(lambda: Mask(ctx).response(f), lambda: ResponseGate().response(f))
+    assert f.response.status_code == 502
+    assert body(f)["error"] == "invalid_json"
+    assert "张三丰".encode() not in f.response.content
+
+
+def test_response_gate_refuses_an_unmasked_response(ctx, services):
+    f = allowed_flow(ctx, services, content='{"fddbr": "张三丰"}'.encode())
+    hooks(lambda: ResponseGate().response(f))  # the mask stage never ran
+    assert f.response.status_code == 502
+    assert body(f)["error"] == "not_masked"
+
+
+def test_audit_records_then_a_failing_trail_is_503(ctx, services):
+    f = make_flow("/unknown")
+    hooks(lambda: Route(ctx).request(f), lambda: Audit(ctx).response(f))
+    assert isinstance(f.metadata[keys.AUDIT_SEQ], int)
+
+    async def failing(record):
+        raise OSError("disk full")
+
+    services.audit.append = failing
+    g = allowed_flow(ctx, services, content=b"{}")
+    hooks(lambda: Mask(ctx).response(g), lambda: Audit(ctx).response(g))
+    assert g.response.status_code == 503
+    assert body(g)["error"] == "audit_unavailable"
