@@ -88,6 +88,7 @@ class Audit:
             "method": flow.request.method,
             "resource": route.resource.code if route else None,
             "path": (route.resource.path + ("/…" if route.rest not in ("", "/") else "")) if route else None,
+            "query": self.masked_query(flow, route),
             "purpose": getattr(principal, "purpose", None),
             "decision": "allow" if allowed else "deny",
             "reason": denied["reason"] if denied else getattr(decision, "reason", None),
@@ -102,6 +103,16 @@ class Audit:
                         for f in findings],
             "error": md.get(keys.ERROR),
         }
+
+    def masked_query(self, flow: http.HTTPFlow, route) -> str | None:
+        """The query string with every value masked by the masking engine, as if for a caller with no grant
+        (the trail never holds what a grant revealed). Only for routed requests; None when there is none."""
+        query = flow.request.path.partition("?")[2]
+        if not query or route is None:
+            return None
+        services = self.context.services
+        masked, _ = services.masker.mask_query(query, services.view_for(route.resource))
+        return masked[:512]
 
     def subject_hash(self, principal) -> str | None:
         if principal is None:

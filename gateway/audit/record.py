@@ -224,7 +224,7 @@ class Shape:
 REQUEST = Shape("request", {
     "ts": _ts, "event": _choice("request"), "request_id": _nonempty(_text), "dept": _text, "app": _text,
     "subject": _subject, "client": _text, "method": _pattern(METHOD_RE), "resource": _text,
-    "path": _text, "purpose": _text, "decision": _choice(*DECISIONS), "reason": _text, "rule": _text,
+    "path": _text, "query": _text, "purpose": _text, "decision": _choice(*DECISIONS), "reason": _text, "rule": _text,
     "policy_version": _str_or_int, "grant_id": _str_or_int, "status": _status, "bytes_in": _int,
     "bytes_out": _int, "latency_ms": _number, "masking": _masking, "error": _text,
 }, frozenset({"ts", "event", "request_id", "decision"}))

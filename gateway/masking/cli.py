@@ -16,8 +16,6 @@ from pathlib import Path
 from ..catalog import load_catalog
 from ..config import load_config
 from ..yamlsrc import SourceError
-from .engine import MaskingRefused, MaskingView, build_masker
-from .views import view_for_decision
 
 _TYPES = {".json": "application/json", ".csv": "text/csv", ".txt": "text/plain"}
 
@@ -57,6 +55,10 @@ def _err(message: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here, not at module level: the rest of the CLI must not pay for loading Presidio.
+    from .engine import MaskingRefused, MaskingView, build_masker
+    from .views import view_for_decision
+
     if args.resource and not args.dept:
         _err("--resource needs --dept (whose view to show)")
         return 2

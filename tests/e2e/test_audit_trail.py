@@ -171,3 +171,12 @@ def test_no_pii_in_the_audit_database_or_the_logs_after_demo_traffic(gw, caplog)
     logs = "\n".join(r.getMessage() for r in caplog.records).encode()
     assert pii_in(logs, names) == []
     assert len(records(gw, event="request")) >= len(calls) + 2
+
+
+def test_the_query_string_is_recorded_masked(gw):
+    person = demo_data().persons.records[3]
+    r = gw.get(f"/scjg/enterprises?page=2&sfzh={person['sfzh']}&sjhm={person['sjhm']}", dept="MZ")
+    rec = request_record(gw, r.headers["x-request-id"])
+    assert rec["query"].startswith("page=2&sfzh=")
+    assert person["sfzh"] not in rec["query"] and person["sjhm"] not in rec["query"]
+    assert person["sfzh"][-4:] in rec["query"]  # masked, not dropped: first 6 / last 4 kept
