@@ -38,15 +38,16 @@ class Bootstrap:
         changes = {k: v for k, v in ENFORCED_OPTIONS.items() if getattr(ctx.options, k) != v}
         if changes:
             ctx.options.update(**changes)
+
+    def running(self) -> None:
+        # Built here, once every option (including --set govshare_config=…) is in place; until then any
+        # request would find the context empty and be refused with 503.
         if not self.context.ready:
             config = load_config(ctx.options.govshare_config, ctx.options.govshare_data_dir)
             self.context.set(Services.open(config))
             self._owns_services = True
-            limit = config.masking.max_body_bytes
             if ctx.options.body_size_limit is None:
-                ctx.options.update(body_size_limit=str(limit))
-
-    def running(self) -> None:
+                ctx.options.update(body_size_limit=str(config.masking.max_body_bytes))
         if self._reloader is None:
             self._reloader = asyncio.get_running_loop().create_task(self._reload_loop())
 

@@ -1,0 +1,60 @@
+"""`govshare demo` prints four calls; pasted as printed, they give the outcomes it promises."""
+
+from __future__ import annotations
+
+import shlex
+import time
+from urllib.parse import urlsplit
+
+from gateway.demo.identifiers import is_valid_mobile, is_valid_resident_id
+from gateway.demo.run import walkthrough
+from gateway.identity import PilotKeys
+
+
+def parse_calls(text: str):
+    """(token, path) for each printed curl line, and the printed grant command's argv."""
+    calls, grant = [], None
+    lines = text.replace("\\\n", " ").splitlines()
+    for line in lines:
+        if line.startswith("curl "):
+            argv = shlex.split(line)
+            token = argv[argv.index("-H") + 1].removeprefix("Authorization: Bearer ")
+            url = urlsplit(argv[-1])
+            calls.append((token, url.path + (f"?{url.query}" if url.query else "")))
+        elif line.startswith(".venv/bin/govshare grant add"):
+            grant = shlex.split(line)[1:]
+    return calls, grant
+
+
+def test_the_printed_calls_give_the_promised_outcomes(gw):
+    text = walkthrough(gw.url, PilotKeys(gw.config.data_dir), gw.config)
+    calls, grant = parse_calls(text)
+    assert len(calls) == 4 and grant is not None
+
+    r1 = gw.request("GET", calls[0][1], token=calls[0][0])
+    assert r1.status == 200
+    item = r1.json()["data"]["items"][0]
+    assert item["fddbr"].endswith("*")
+
+    r2 = gw.request("GET", calls[1][1], token=calls[1][0])
+    assert (r2.status, r2.json()["error"]) == (403, "no_grant")
+
+    r3 = gw.request("GET", calls[2][1], token=calls[2][0])
+    assert (r3.status, r3.json()["error"]) == (403, "not_shared")
+    assert "保守国家秘密法" in r3.json()["legal_basis"]
+
+    r4 = gw.request("GET", calls[3][1], token=calls[3][0])
+    assert r4.status == 403  # before the application is approved
+    assert grant[:2] == ["grant", "add"]
+    from gateway.cli import main
+    assert main(grant) == 0
+    deadline = time.monotonic() + 2.5
+    while time.monotonic() < deadline:
+        r4 = gw.request("GET", calls[3][1], token=calls[3][0])
+        if r4.status == 200:
+            break
+        time.sleep(0.1)
+    assert r4.status == 200
+    people = r4.json()["data"]["items"]
+    assert people and all(len(p["xm"]) >= 2 and "*" not in p["xm"] for p in people)  # revealed by the grant
+    assert not any(is_valid_resident_id(p["sfzh"]) or is_valid_mobile(p["sjhm"]) for p in people)
