@@ -44,26 +44,56 @@ class Services:
         services = cls(config=config, catalog=catalog, engine=engine)
         services.policy = PolicyReloader(config, lambda: catalog.current, engine)
         services.masker = build_masker(config)
+        keys_dir = config.data_dir / "keys"
+        existed = {p.name for p in keys_dir.glob("*")} if keys_dir.is_dir() else set()
         services.pseudonyms = PseudonymKeys(config.data_dir)
+        services.pseudonyms.key_for("gateway")  # creates the master secret now, not on the first call
         if with_identity:
             from .identity import build_verifier
             services.verifier = build_verifier(config)
         if with_audit:
             from .audit import AuditTrail
             services.audit = AuditTrail.open(config)
+            created = sorted({p.name for p in keys_dir.glob("*")} - existed) if keys_dir.is_dir() else []
+            for name in created:
+                if not name.startswith("."):
+                    services.admin_event("key.create", f"keys/{name}")
         return services
+
+    def admin_event(self, action: str, target: str, before: str | None = None, after: str | None = None,
+                    outcome: str = "success", detail: dict | None = None) -> None:
+        """An administrative change the gateway itself applied (reload, key creation), for the trail."""
+        if self.audit is None:
+            return
+        try:
+            self.audit.append_admin("govshare-gateway", "system_admin", action, target, digest_before=before,
+                                    digest_after=after, detail=detail, outcome=outcome)
+        except Exception as exc:  # noqa: BLE001 - logged; the change itself is already in force or refused
+            log.error("govshare could not audit %s (%s)", action, type(exc).__name__)
 
     def reload(self) -> list[str]:
         """Pick up catalog and policy changes; returns the problems that kept an old version in force."""
         problems = []
+        catalog_before = self.catalog.current.digest
         err = self.catalog.check()
+        target = str(self.config.catalog)
         if err is not None:
             problems.append(f"catalog not reloaded, old one stays in force: {err}")
-        if not self.policy.check() and getattr(self.policy, "last_error", None):
+            self.admin_event("catalog.reload", target, catalog_before, None, "failure",
+                             {"line": err.line, "problem": err.problem[:200]})
+        elif self.catalog.current.digest != catalog_before:
+            self.admin_event("catalog.reload", target, catalog_before, self.catalog.current.digest)
+        policy_before = self.policy.current.version
+        if self.policy.check():
+            self.admin_event("policy.reload", "policy", policy_before, self.policy.current.version)
+        elif getattr(self.policy, "last_error", None):
             problems.append(f"policy not reloaded, old one stays in force: {self.policy.last_error}")
-        if problems != self._last_problems:  # say it once, not every reload interval
+        if problems != self._last_problems:  # say it (and audit it) once, not every reload interval
             for p in problems:
                 log.warning(p)
+                if p.startswith("policy"):
+                    self.admin_event("policy.reload", "policy", policy_before, None, "failure",
+                                     {"problem": p[:200]})
             self._last_problems = problems
         return problems
 

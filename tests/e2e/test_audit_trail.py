@@ -94,7 +94,7 @@ def test_grant_changes_by_the_cli_are_admin_records(gw):
     until = (datetime.now(timezone.utc) + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert gw.cli("grant", "add", "--dept", "MZ", "--resource", "GA-RK-0001", "--purpose", PURPOSE,
                   "--until", until, "--by", "officer-li") == 0
-    (admin,) = records(gw, event="admin")
+    (admin,) = [r for r in records(gw, event="admin") if r["action"] == "grant.add"]
     assert (admin["actor"], admin["role"], admin["action"], admin["target"]) == \
         ("officer-li", "security_admin", "grant.add", "GA-RK-0001")
     assert admin["digest_before"] != admin["digest_after"]
@@ -180,3 +180,9 @@ def test_the_query_string_is_recorded_masked(gw):
     assert rec["query"].startswith("page=2&sfzh=")
     assert person["sfzh"] not in rec["query"] and person["sjhm"] not in rec["query"]
     assert person["sfzh"][-4:] in rec["query"]  # masked, not dropped: first 6 / last 4 kept
+
+
+def test_keys_created_at_start_are_admin_records(gw):
+    created = {r["target"] for r in records(gw, event="admin") if r["action"] == "key.create"}
+    assert "keys/pilot-es256.pem" in created
+    assert any("audit" in t for t in created) and any("pseudonym" in t for t in created)

@@ -189,3 +189,8 @@ def test_a_catalog_change_applies_and_a_broken_one_keeps_the_old(gw, caplog):
     time.sleep(1.0)
     assert gw.get("/ga/population", dept="RS").status == 200  # the last good catalog is still in force
     assert any("catalog not reloaded" in r.getMessage() for r in caplog.records)
+    from gateway.audit import Filters, iter_rows
+    reloads = [row.record for row in iter_rows(gw.services.engine, gw.config.data_dir, Filters(event="admin"))
+               if row.record["action"] == "catalog.reload"]
+    assert [r["outcome"] for r in reloads] == ["success", "failure"]
+    assert reloads[0]["digest_before"] != reloads[0]["digest_after"]
