@@ -5,7 +5,8 @@ its own HTML page, and an addon cannot replace it (upstream PR mitmproxy#7999 pr
 gateway must answer with its JSON deny and request id, so this patch wraps `HttpStream.handle_protocol_error`:
 when an addon stored a response under `flow.metadata[keys.ERROR_RESPONSE]` during the error hook, that
 response is sent (through the normal response hook, so it is audited) instead of mitmproxy's page.
-Everything else keeps mitmproxy's own behaviour. Installed once by the upstream addon's `load`.
+An over-limit response body, which mitmproxy answers outside that method (`check_body_size`), gets the same
+treatment. Everything else keeps mitmproxy's own behaviour. Installed once by the upstream addon's `load`.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from mitmproxy import flow as mflow
 from mitmproxy.proxy import commands
 from mitmproxy.proxy.layers import http as http_layers
 from mitmproxy.proxy.layers.http import HttpStream
-from mitmproxy.proxy.layers.http._events import ResponseProtocolError
-from mitmproxy.proxy.layers.http._hooks import HttpErrorHook
+from mitmproxy.net.http.http1 import expected_http_body_size
+from mitmproxy.proxy.layers.http._events import ErrorCode, RequestProtocolError, ResponseProtocolError
+from mitmproxy.proxy.layers.http._hooks import HttpErrorHook, HttpResponseHeadersHook
+from mitmproxy.utils import human
 
 from . import keys
 
@@ -55,7 +58,53 @@ def _handle_protocol_error(self: HttpStream, event):
     yield http_layers.DropStream(self.stream_id)
 
 
+_original_check_body_size = HttpStream.check_body_size
+TOO_LARGE = "Response body exceeds mitmproxy's body_size_limit."
+
+
+def _response_too_large(self: HttpStream) -> bool:
+    limit = human.parse_size(self.context.options.body_size_limit)
+    if limit is None:
+        return False
+    if self.response_body_buf:
+        expected = len(self.response_body_buf)
+    else:
+        try:
+            expected = expected_http_body_size(self.flow.request, self.flow.response)
+        except ValueError:
+            return False
+    return expected is not None and expected > limit
+
+
+def _check_body_size(self: HttpStream, request: bool):
+    """mitmproxy answers an over-limit response body itself, outside handle_protocol_error; give the error
+    hook the same chance to answer (502 `upstream_too_large`, audited) there too."""
+    if request or not self.context.options.body_size_limit or not _response_too_large(self):
+        return (yield from _original_check_body_size(self, request))
+    if not self.response_body_buf:
+        yield HttpResponseHeadersHook(self.flow)
+    self.flow.error = mflow.Error(TOO_LARGE)
+    yield HttpErrorHook(self.flow)
+    replacement = self.flow.metadata.pop(keys.ERROR_RESPONSE, None)
+    yield http_layers.SendHttp(RequestProtocolError(self.stream_id, TOO_LARGE, ErrorCode.RESPONSE_TOO_LARGE),
+                               self.context.server)
+    if replacement is not None and self.client_state != self.state_errored:
+        self.response_body_buf.clear()
+        replacement.timestamp_start = time.time()
+        self.flow.response = replacement
+        yield from self.send_response()
+        self.server_state = self.state_errored  # swallow whatever the provider still sends
+        return True
+    yield http_layers.SendHttp(ResponseProtocolError(self.stream_id, TOO_LARGE, ErrorCode.RESPONSE_TOO_LARGE),
+                               self.context.client)
+    self.client_state = self.server_state = self.state_errored
+    self.flow.live = False
+    return True
+
+
 def install() -> None:
-    """Idempotently install the patch."""
+    """Idempotently install the patches."""
     if HttpStream.handle_protocol_error is not _handle_protocol_error:
         HttpStream.handle_protocol_error = _handle_protocol_error
+    if HttpStream.check_body_size is not _check_body_size:
+        HttpStream.check_body_size = _check_body_size

@@ -96,7 +96,14 @@ async def serve(config: Config, services: Services, started: threading.Event | N
 
 
 class Gateway:
-    """A gateway running in a background thread: `with Gateway(config, services) as gw: gw.url`."""
+    """A gateway running in a background thread: `with Gateway(config, services) as gw: gw.url`.
+
+    One per process: mitmproxy keeps its master in a process-wide context (`mitmproxy.ctx`), so a second
+    master in the same process would take over the first one's connections. Run more gateways as more
+    processes (`govshare run`), which is also how they scale across cores.
+    """
+
+    _active = threading.Lock()
 
     def __init__(self, config: Config, services: Services):
         self.config, self.services = config, services
@@ -113,6 +120,10 @@ class Gateway:
             self._started.set()
 
     def start(self) -> "Gateway":
+        if not Gateway._active.acquire(blocking=False):
+            raise RuntimeError("a gateway is already running in this process (mitmproxy allows one master "
+                               "per process); stop it first or start another process")
+        self._holds_lock = True
         self._thread.start()
         self._started.wait(30)
         if self._error is not None:
@@ -137,6 +148,9 @@ class Gateway:
         if master is not None and loop is not None and loop.is_running():
             loop.call_soon_threadsafe(master.shutdown)
         self._thread.join(15)
+        if getattr(self, "_holds_lock", False) and not self._thread.is_alive():
+            self._holds_lock = False
+            Gateway._active.release()
 
     def __enter__(self) -> "Gateway":
         return self.start()

@@ -316,9 +316,9 @@ class _Session:
             return _REVEAL
         op = rules.override(resource.code if resource is not None else None, key)
         if op is None and field is not None:
+            if field.entity == "FREE_TEXT":
+                return _DETECT  # remarks hide personal data in sentences, whatever the field's class
             if field.klass in PROTECTED_CLASSES:
-                if field.entity == "FREE_TEXT":
-                    return _DETECT
                 op = rules.field_operator(resource.code, key, field.klass, field.entity)
             else:
                 class_rule = rules.class_rule(field.klass)
@@ -415,6 +415,8 @@ class _Session:
             if reveal:
                 self.counts[(leaf.path, entity, "reveal")] += 1
                 continue
+            if leaf.rule.action == "scan" and entity not in CHECKSUM_ENTITIES:
+                continue  # a field its provider labelled public/internal: only proven identifiers are masked
             entity = self._effective_entity(entity, text[start:end])
             if entity is None:
                 continue
@@ -487,6 +489,11 @@ class _Session:
 
 
 _SEPARATORS = str.maketrans("", "", " -")
+
+# In fields the provider labelled public or internal, detection masks only unambiguous personal
+# identifiers: numbers a checksum proves (ID, bank card) and mobile numbers. A company name that looks like
+# a person's, or a registered address, is what the provider declared shareable and stays as it is.
+CHECKSUM_ENTITIES = frozenset({"CN_ID_CARD", "CN_BANK_CARD", "CN_MOBILE"})
 
 
 def personal_identifier_shape(text: str) -> str | None:

@@ -86,6 +86,16 @@ def test_public_and_internal_fields_stay_plain_but_text_inside_is_scanned():
     assert unlabelled == {"fddbr": "张*"}
 
 
+def test_public_and_internal_text_keeps_names_addresses_and_words_the_provider_declared_shareable():
+    res = resource(("qymc", "public", None), ("zs", "public", "CN_ADDRESS"), ("btlx", "internal", None),
+                   ("jj", "internal", None), code="SC-QY-0002")
+    doc = {"qymc": "北京乐享电子有限公司", "zs": "北京市朝阳区建国路88号院3号楼2单元1101室",
+           "btlx": "农村最低生活保障金", "jj": "法定代表人王小明，地址北京市海淀区中关村大街27号"}
+    masked, findings = masker().mask_document(dict(doc), view(res))
+    assert masked == doc
+    assert findings == []
+
+
 def test_reveal_shows_plain_and_records_it():
     doc, findings = masker().mask_document(record(), view(reveal=frozenset({"sfzh", "yysr", "other"})))
     assert doc["sfzh"] == "110101199003074514"
