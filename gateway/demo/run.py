@@ -8,6 +8,7 @@ prints ready-to-paste curl commands with fresh tokens for the four outcomes ever
 from __future__ import annotations
 
 import shlex
+import signal
 import sys
 import threading
 from datetime import datetime, timedelta, timezone
@@ -37,11 +38,14 @@ def run_demo(config: Config, port: int) -> int:
     config = replace(config, gateway=replace(config.gateway, listen_port=port))
     services = Services.open(config)
     gateway = Gateway(config, services).start()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # stop cleanly: the audit trail gets its checkpoint
     try:
         keys = PilotKeys(config.data_dir)
         print(walkthrough(gateway.url, keys, config))
         sys.stdout.flush()
-        threading.Event().wait()
+        while not stop.wait(0.5):
+            pass
     except KeyboardInterrupt:
         pass
     finally:
