@@ -36,7 +36,7 @@ from . import body as bodyio
 from .operators import (REMOVE, Hash, OpContext, Operator, Plain, Redact, Remove, Scan, parse_amount, year_of)
 from .pseudonym import PseudonymKeys
 from .recognizers.cn_bank_card import luhn_valid
-from .recognizers.cn_id_card import gb11643_check_character
+from .recognizers.cn_id_card import is_valid_resident_id
 from .refusal import Deadline, MaskingRefused
 from .rules import PROTECTED_CLASSES, MaskingRules, load_rules
 from .walker import KeyRef, Leaf, REMOVE_MEMBER, SKIP_SUBTREE, member_path, walk
@@ -497,9 +497,10 @@ CHECKSUM_ENTITIES = frozenset({"CN_ID_CARD", "CN_BANK_CARD", "CN_MOBILE"})
 
 
 def personal_identifier_shape(text: str) -> str | None:
-    """CN_ID_CARD or CN_BANK_CARD when `text` passes that identifier's checksum, else None."""
+    """CN_ID_CARD or CN_BANK_CARD when `text` is a valid one (full resident-ID check: region, birth
+    date and check character; Luhn for a card), else None."""
     compact = text.translate(_SEPARATORS)
-    if len(compact) == 18 and compact[:17].isdigit() and gb11643_check_character(compact[:17]) == compact[17].upper():
+    if is_valid_resident_id(compact):
         return "CN_ID_CARD"
     if 16 <= len(compact) <= 19 and compact.isdigit() and luhn_valid(compact):
         return "CN_BANK_CARD"

@@ -12,6 +12,11 @@ CJK_LAST = 0x9FFF
 CJK = r"[\u4e00-\u9fff]"
 
 
+def is_cjk(char: str) -> bool:
+    """True for one character of the CJK Unified Ideographs block (the block the patterns here use)."""
+    return len(char) == 1 and CJK_FIRST <= ord(char) <= CJK_LAST
+
+
 def cjk_class_without(excluded: str) -> str:
     """A regex character class of the CJK Unified Ideographs block minus the given characters."""
     ranges: list[tuple[int, int]] = []

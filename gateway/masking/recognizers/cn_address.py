@@ -2,14 +2,18 @@
 
 An address is a run of components: province (a known name, 浙江省 / 北京市 / 广西壮族自治区), city
 (…市/州/盟/地区), district or county (…区/县/旗/县级市), town or street office (…街道/镇/乡), then any
-of road (…路/街/大道/巷/胡同/弄), estate (…小区/社区/村/大厦) and numbers (88号院, 3号楼, 2单元,
-1101室, A座, 3-2-1101). The span is the whole run, so the masking side can keep the district or street
-and drop the number and room.
+of road (…路/街/道/大道/巷/胡同/弄/条, with a direction or section: 白云大道北, 中山路东段), estate or
+tower (…小区/社区/村/花园/雅居/华庭/名苑/大厦/中心…) and numbers (88号院, 3号楼, 2单元, 1101室, 803房, A座,
+3-2-1101, and a bare room after a building part: B座401). The span is the whole run, through the building
+and the room, so the masking side can keep the district or street and drop the number and everything
+after it.
 
 A match needs at least two components; one that starts below the city level (district, street, road)
 also needs a number, so 朝阳区建国路 alone or a phrase like 偏远山区道路 is not an address. Starts
 other than a province name need a boundary before them (text start, punctuation, 住/址/在/于/至…),
-which keeps a preceding word from being glued to the address.
+which keeps a preceding word from being glued to the address. A road with a house number alone is weak
+(建国路88号); a road with a house number and a building or room after it is medium
+(白云大道北679号8栋803房).
 """
 
 from __future__ import annotations
@@ -30,19 +34,45 @@ PROVINCE_SUFFIX = r"(?:壮族自治区|回族自治区|维吾尔自治区|自治
 
 # Characters that never start or continue an address name: particles, verbs, pronouns around addresses.
 NOT_NAME_CHARS = "在于是和与及或至从往向住址位为由将把被了的等各该本其此这那我你他她已请到去来居所"
-NAME = cjk_class_without(NOT_NAME_CHARS)
+# Place-name words that hold one of those characters (天津市和平区, 共和新路, 未来广场, 向阳路).
+PLACE_WORDS = (
+    "和平", "共和", "林和", "人和", "永和", "太和", "中和", "协和", "祥和", "泰和", "和田", "和顺", "未来",
+    "向阳", "东来", "安居", "新居", "本溪",
+)
+NAME = rf"(?:{'|'.join(PLACE_WORDS)}|{cjk_class_without(NOT_NAME_CHARS)})"
+# Where a town or estate name is rather the start of a road (西乡大道, 芳村大道中, 新村路).
+_ROAD_FOLLOWS = r"(?!大道|大街|胡同|路|街|道|巷|弄)"
 
 CITY = rf"{NAME}{{2,7}}?(?:自治州|地区|州|盟|市)"
 DISTRICT = rf"{NAME}{{1,8}}?(?:新区|开发区|自治县|区|县|旗|市)"
-TOWN = rf"{NAME}{{1,6}}?(?:街道|镇|乡|苏木)"
-ROAD = rf"{NAME}{{1,8}}?(?:大道|大街|胡同|路|街|巷|弄)"
-ESTATE = rf"{NAME}{{1,8}}?(?:小区|社区|花园|公寓|大厦|广场|新村|村)"
+TOWN = rf"{NAME}{{1,6}}?(?:街道|镇|乡|苏木){_ROAD_FOLLOWS}"
+# A road (天津 writes 道, 北京 has 条) may carry a direction or a section before its number (白云大道北679号,
+# 芳村大道中24号, 中山路东段8号).
+ROAD = (
+    rf"{NAME}{{1,8}}?(?:大道|大街|胡同|路|街|道|巷|弄|条)"
+    r"(?:[东南西北中]段?(?=\d)|[东南西北中一二三四五六七八九十]段)?"
+)
+# Estates, compounds and office towers, named before or after the house number (星河雅居, 未来中心).
+ESTATE = (
+    rf"{NAME}{{1,8}}?(?:小区|社区|花园|公寓|大厦|广场|新村|村|雅居|华庭|家园|名苑|雅苑|花苑|华府|公馆|"
+    rf"山庄|庄园|中心|商务楼|大楼|写字楼){_ROAD_FOLLOWS}"
+)
+# A bare number closes the address only after a building or unit part (B座401, 3栋2单元502).
+BARE_ROOM = r"(?<=栋|幢|座|单元|号楼|楼|层)(?:[A-Za-z]?\d{1,5}[A-Za-z]?)(?![\d号弄栋幢座单元层楼室户房])"
 NUMBER = (
-    r"(?:\d{1,5}(?:[-－]\d{1,5}){1,3}(?:号|室)?"
+    r"(?:\d{1,5}(?:[-－]\d{1,5}){1,3}(?:号|室|房)?"
     r"|(?:[A-Za-z]?\d{1,5}[A-Za-z]?|[A-Za-z]|[一二三四五六七八九十百零〇]{1,4})"
-    r"(?:号院|号楼|号|弄|栋|幢|座|单元|层|楼|室|户|区))"
+    r"(?:号院|号楼|号|弄|栋|幢|座|单元|层|楼|室|房|户|区)"
+    rf"|{BARE_ROOM})"
 )
 STREET_PART = rf"(?:{ESTATE}|{ROAD}|{NUMBER})"
+# A house number (88号, 88号院, 595弄) and, after it, a building, unit or room part (8栋, 2单元, 803房, 3-2-1101).
+HOUSE_NUMBER = r"\d{1,5}(?:号院|号|弄)"
+BUILDING_PART = (
+    r"(?:\d{1,5}(?:[-－]\d{1,5}){1,3}(?:号|室|房)?"
+    r"|(?:[A-Za-z]?\d{1,5}[A-Za-z]?|[A-Za-z]|[一二三四五六七八九十百零〇]{1,4})(?:号楼|栋|幢|座|单元|层|楼|室|房|户))"
+)
+ROAD_TO_BUILDING = rf"(?:{ESTATE}|{ROAD}){{1,3}}(?:{HOUSE_NUMBER}){{1,2}}(?:{ESTATE})?{BUILDING_PART}"
 BOUNDARY = rf"(?={CJK})(?<=^|[^\u4e00-\u9fff]|[在于至到住址是为往地])"
 
 # The same grammar with one named group per component, to count them in validate_result.
@@ -83,6 +113,11 @@ class CnAddressRecognizer(PatternRecognizer):
             0.6,
         ),
         Pattern(
+            "CN address from road down to the building (medium)",
+            rf"{BOUNDARY}(?={ROAD_TO_BUILDING})(?:{ESTATE}|{ROAD}){STREET_PART}{{1,12}}",
+            0.6,
+        ),
+        Pattern(
             "CN address from road (weak)",
             rf"{BOUNDARY}(?:{ESTATE}|{ROAD}){STREET_PART}{{1,12}}",
             0.4,
@@ -96,6 +131,9 @@ class CnAddressRecognizer(PatternRecognizer):
         "户籍",
         "居住",
         "所在地",
+        "现住",
+        "家住",
+        "住在",
         "address",
     ]
 

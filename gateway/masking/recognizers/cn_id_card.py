@@ -35,6 +35,30 @@ def is_real_birth_date(year: int, month: int, day: int, today: datetime.date | N
     return born <= today
 
 
+AREA_CODE_FIRST_DIGITS = "12345678"  # GB/T 2260 regions: 1 north … 6 north-west, 7 Taiwan, 8 HK/Macau
+
+
+def is_valid_resident_id(value: str) -> bool:
+    """
+    True only for a fully valid 18-character resident ID number (GB 11643-1999).
+
+    Seventeen digits then a digit or X (either case), an area code whose first digit names a real region
+    (1–8), a real birth date (1900-01-01 up to today) and the right check character. An all-digit unified
+    social credit code that happens to satisfy the check character (913301061948297646) fails on its
+    first digit or its date. The legacy 15-digit form has no check character and is never valid here.
+
+    :param value: the candidate, without separators
+    """
+    text = value.upper()
+    if len(text) != 18 or not text[:17].isdigit() or text[17] not in "0123456789X":
+        return False
+    if text[0] not in AREA_CODE_FIRST_DIGITS:
+        return False
+    if not is_real_birth_date(int(text[6:10]), int(text[10:12]), int(text[12:14])):
+        return False
+    return gb11643_check_character(text[:17]) == text[17]
+
+
 class CnIdCardRecognizer(PatternRecognizer):
     """
     Recognize the Chinese resident identity number (居民身份证号码).
@@ -97,12 +121,8 @@ class CnIdCardRecognizer(PatternRecognizer):
         """
         text = pattern_text.upper()
         if len(text) == 18:
-            if not text[:17].isdigit() or text[0] not in "12345678":
-                return False
-            if not is_real_birth_date(int(text[6:10]), int(text[10:12]), int(text[12:14])):
-                return False
-            return gb11643_check_character(text[:17]) == text[17]
-        if len(text) == 15 and text.isdigit() and text[0] in "12345678":
+            return is_valid_resident_id(text)
+        if len(text) == 15 and text.isdigit() and text[0] in AREA_CODE_FIRST_DIGITS:
             if is_real_birth_date(1900 + int(text[6:8]), int(text[8:10]), int(text[10:12])):
                 return None
         return False

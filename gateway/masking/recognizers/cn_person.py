@@ -1,19 +1,32 @@
-"""PERSON: Chinese personal names, by surname, by role word and by jieba's name tag.
+"""PERSON: Chinese personal names, by surname, by role or kinship word and by jieba's name tag.
 
-Three ways a name is found:
+Four ways a name is found:
 - a whole value that is a surname plus one to three characters (two to four in all; a compound
   surname plus one or two). Weak on its own: a key that says "name" (`xm`, `姓名`, `name`) lifts it
   through the context mechanism, so the detector's key hint decides;
-- a surname plus one or two characters right after a role word (申请人王小明, 法定代表人：诸葛亮);
+- a surname plus one or two characters right after a role word (申请人王小明, 法定代表人：诸葛亮),
+  stopping at the first character that cannot belong to a name;
+- a surname plus one or two characters after a role word, a context word (代领人, 家庭成员) or a kinship
+  word (儿子, 配偶, 之女), when a delimiter follows the name: punctuation, a digit, the end of the text
+  or a word such as 电话, 于, 因 (代领人丁家峰（儿子）, 申请人刘和平因病住院, 兄弟何志强电话). Any
+  character may be part of the given name here (和 in 刘和平), so the delimiter decides where the name
+  ends; everyday words in that place (儿子高中在读, 与申请人和家属) are refused by a word list and by
+  jieba's dictionary frequency;
 - in free text, a token that the NLP engine tagged as a personal name (jieba `nr*`, carried in
   NlpArtifacts.entities) and that starts with a known surname (compound surnames split by jieba,
-  欧阳/娜娜, are joined again).
+  欧阳/娜娜, are joined again). A tag that covers only the surname and one character while jieba split
+  off the last character of the name (朱紫/萱) is extended over it when a delimiter follows.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from typing import List, Optional
 
+import jieba
+import jieba.posseg
+import regex as re
 from presidio_analyzer import (
     AnalysisExplanation,
     EntityRecognizer,
@@ -23,7 +36,7 @@ from presidio_analyzer import (
 )
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from .cjk import CJK, cjk_class_without
+from .cjk import CJK, cjk_class_without, is_cjk
 
 SINGLE_SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁"
@@ -50,6 +63,44 @@ ROLE_WORDS = (
     "担保人", "承办人", "审批人", "签收人", "报案人", "举报人", "纳税人姓名", "驾驶人", "购房人", "产权人",
 )
 
+# Words that introduce a name only when a delimiter follows it (代领人丁家峰（儿子）, 家庭成员何文明（父亲）).
+CONTEXT_WORDS = (
+    "代领人", "代办人", "领取人", "家庭成员", "共同生活人", "陪同人", "证明人", "见证人", "被监护人", "被委托人",
+    "紧急联系人", "亲属",
+)
+# Kinship words: the name of the relative usually follows (兄弟何志强电话, 王某之女王丽).
+KINSHIP_WORDS = (
+    "配偶", "丈夫", "妻子", "爱人", "老伴", "儿子", "女儿", "长子", "次子", "长女", "次女", "独子", "独女",
+    "父亲", "母亲", "继父", "继母", "养父", "养母", "岳父", "岳母", "公公", "婆婆", "兄弟", "姐妹", "哥哥",
+    "弟弟", "姐姐", "妹妹", "胞兄", "胞弟", "胞姐", "胞妹", "祖父", "祖母", "外祖父", "外祖母", "爷爷", "奶奶",
+    "外公", "外婆", "孙子", "孙女", "外孙", "外孙女", "儿媳", "女婿", "子女", "之子", "之女", "之妻", "之夫",
+    "之父", "之母",
+)
+# What may follow a name found after a context or kinship word: any non-CJK character (punctuation,
+# digits, space, the end of the text) or one of these words and characters.
+NAME_END_WORDS = ("电话", "手机", "联系", "身份", "户籍", "住址", "现住", "家住", "本人", "同志", "先生", "女士")
+NAME_END_CHARS = "于因的在已和与及等为是系均经将向到自并也都从之"
+# Characters that are not the last character of a given name in that place (张勇于2024年: 于 ends 张勇).
+NOT_GIVEN_NAME_CHARS = "的了于在是已与及或并将被从到给让都也还就又等"
+# Words that sit where a name could be but are not a given name (母亲和女儿, 配偶于今年, 申请人和家属).
+NOT_GIVEN_NAMES = frozenset(
+    KINSHIP_WORDS + (
+        "家属", "家人", "子女", "本人", "他人", "其他", "邻居", "同事", "朋友", "单位", "社区", "村委", "居委",
+        "政府", "部门", "今日", "今天", "今年", "昨日", "昨天", "明日", "明天", "明年", "去年", "本月", "本年",
+        "当日", "当天", "近日", "次日", "同日", "上午", "下午", "晚上", "此前", "此后", "之前", "之后", "一起",
+        "共同", "同住", "生活", "病故", "去世", "死亡", "住院", "外出", "务工",
+    )
+)
+# Surnames that are also everyday function characters (和, 于, 向): a two-character dictionary word that
+# starts with one of them is that word (和睦, 于是, 向前), not a name.
+FUNCTION_WORD_SURNAMES = "和于向"
+FUNCTION_SURNAME_WORD_FREQUENCY = 50
+# jieba dictionary frequencies from which a candidate is an everyday word rather than a name: any word
+# this frequent (明白 10875, 齐全 1417, 高中 4732), or a word this frequent that jieba does not tag as a
+# name (常年 633 d, 程序员 170 n); 李娜 (438 nr) and 王明 (368 nr) stay names.
+COMMON_WORD_FREQUENCY = 1000
+COMMON_NON_NAME_FREQUENCY = 100
+
 # Characters that end a name in running text rather than belong to it (王五电话…, 李娜已审核).
 NOT_NAME_CHARS = "的了在是于和与及或并已将为向对把被从到给让要会能都也还就再又均曾请经等系先女男性身电手住居户籍地联现当该位息应需须所因提办申签同称出工"
 # A value ending in one of these is an organisation or a place, not a person (公安局, 王府井街).
@@ -58,6 +109,35 @@ NON_PERSON_ENDINGS = "省市区县镇乡村路街局厅处委办院所队站司�
 NAME_CHAR = cjk_class_without(NOT_NAME_CHARS)
 _COMPOUND = "|".join(COMPOUND_SURNAMES)
 _ROLES = "|".join(sorted(ROLE_WORDS, key=len, reverse=True))
+_TRIGGERS = re.compile(
+    "(?:" + "|".join(sorted(set(ROLE_WORDS + CONTEXT_WORDS + KINSHIP_WORDS), key=len, reverse=True)) + ")"
+    r"(?:[：:是为]|[ \t\u3000]){0,2}"
+)
+_NAME_END = re.compile("(?:" + "|".join(NAME_END_WORDS) + f"|[{NAME_END_CHARS}]" + r"|[^\u4e00-\u9fff]|$)")
+
+_dictionary_lock = threading.Lock()
+
+
+def dictionary_entry(word: str) -> tuple[int, str]:
+    """jieba's dictionary frequency and part-of-speech tag of a word ((0, "") for no dictionary word)."""
+    if not jieba.dt.initialized:
+        with _dictionary_lock:
+            if not jieba.dt.initialized:
+                jieba.setLogLevel(logging.WARNING)
+                jieba.initialize()
+    return jieba.dt.FREQ.get(word) or 0, jieba.posseg.dt.word_tag_tab.get(word, "")
+
+
+def surname_length(text: str) -> int:
+    """2 for a compound surname at the start of the text, 1 for a single one, 0 for none."""
+    if text[:2] in COMPOUND_SURNAMES:
+        return 2
+    return 1 if text[:1] and text[0] in SINGLE_SURNAMES else 0
+
+
+def ends_name(text: str, position: int) -> bool:
+    """True if what starts at `position` can follow a name: a delimiter, a non-CJK character or the end."""
+    return _NAME_END.match(text, position) is not None
 
 
 def starts_with_surname(text: str) -> bool:
@@ -76,7 +156,48 @@ def looks_like_name(text: str) -> bool:
         return False
     if text[-1] in NON_PERSON_ENDINGS:
         return False
-    return not any(role in text for role in ROLE_WORDS)
+    return not any(role in text for role in ROLE_WORDS + CONTEXT_WORDS)
+
+
+def is_everyday_word(candidate: str) -> bool:
+    """A name candidate that is rather an everyday word or phrase (高中, 和家属, 于今日, 和睦)."""
+    given = candidate[surname_length(candidate):]
+    if given in NOT_GIVEN_NAMES or given[:2] in NOT_GIVEN_NAMES:
+        return True
+    frequency, tag = dictionary_entry(candidate)
+    if frequency >= COMMON_WORD_FREQUENCY:
+        return True
+    if frequency >= COMMON_NON_NAME_FREQUENCY and not tag.startswith("nr"):
+        return True
+    return candidate[0] in FUNCTION_WORD_SURNAMES and len(candidate) == 2 and \
+        frequency >= FUNCTION_SURNAME_WORD_FREQUENCY
+
+
+def name_after_context(text: str, start: int) -> Optional[int]:
+    """
+    The end of the name that starts at `start` right after a role, context or kinship word, or None.
+
+    A surname, then one or two given-name characters, then a delimiter (ends_name); the longest such
+    name that is not an everyday word wins (刘和平因病: 刘和平; 张勇于2024年: 张勇).
+
+    :param text: the text
+    :param start: where the name would start
+    """
+    compound = text[start : start + 2] in COMPOUND_SURNAMES
+    single = start < len(text) and text[start] in SINGLE_SURNAMES
+    for surname in (2,) * compound + (1,) * single:
+        for given in (2, 1):
+            end = start + surname + given
+            if end > len(text) or not all(_is_given_name_char(char) for char in text[start + surname : end]):
+                continue
+            candidate = text[start:end]
+            if ends_name(text, end) and looks_like_name(candidate) and not is_everyday_word(candidate):
+                return end
+    return None
+
+
+def _is_given_name_char(char: str) -> bool:
+    return is_cjk(char) and char not in NOT_GIVEN_NAME_CHARS
 
 
 class CnPersonRecognizer(PatternRecognizer):
@@ -88,6 +209,7 @@ class CnPersonRecognizer(PatternRecognizer):
     :param supported_language: Language this recognizer supports
     :param supported_entity: The entity this recognizer can detect
     :param ner_score: score of a name found through the NLP engine's name tag
+    :param context_score: score of a name found after a role, context or kinship word and a delimiter
     """
 
     COUNTRY_CODE = "cn"
@@ -120,6 +242,8 @@ class CnPersonRecognizer(PatternRecognizer):
     ]
 
     NER_LABEL = "PERSON"
+    NER_EXPLANATION = f"Identified as {NER_LABEL} by the NLP engine's name tag"
+    CONTEXT_EXPLANATION = "Identified as PERSON after a role, context or kinship word, closed by a delimiter"
 
     def __init__(
         self,
@@ -129,10 +253,12 @@ class CnPersonRecognizer(PatternRecognizer):
         supported_entity: str = "PERSON",
         name: Optional[str] = None,
         ner_score: float = 0.6,
+        context_score: float = 0.85,
     ):
         patterns = patterns if patterns else self.PATTERNS
         context = context if context else self.CONTEXT
         self.ner_score = ner_score
+        self.context_score = context_score
         super().__init__(
             supported_entity=supported_entity,
             patterns=patterns,
@@ -158,14 +284,30 @@ class CnPersonRecognizer(PatternRecognizer):
         :return: the recognized names
         """
         results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        results.extend(self.analyze_context_names(text))
         results.extend(self.analyze_nlp_entities(nlp_artifacts))
         return EntityRecognizer.remove_duplicates(results)
+
+    def analyze_context_names(self, text: str) -> List[RecognizerResult]:
+        """
+        Names right after a role, context or kinship word that a delimiter closes (name_after_context).
+
+        :param text: Text to be analyzed
+        :return: one result per name, scored context_score
+        """
+        results = []
+        for trigger in _TRIGGERS.finditer(text):
+            end = name_after_context(text, trigger.end())
+            if end is not None:
+                results.append(self._result(trigger.end(), end, self.context_score, self.CONTEXT_EXPLANATION))
+        return results
 
     def analyze_nlp_entities(self, nlp_artifacts: Optional[NlpArtifacts]) -> List[RecognizerResult]:
         """
         Names from the NLP engine's PERSON entities that start with a known surname.
 
-        A compound surname that the tokenizer split off (欧阳 | 娜娜) is joined to the name after it.
+        A compound surname that the tokenizer split off (欧阳 | 娜娜, 司 | 马静芳) is joined to the name
+        after it, and a name whose last character the tokenizer split off (朱紫 | 萱) is extended over it.
 
         :param nlp_artifacts: Output values from the NLP engine
         :return: one result per accepted name
@@ -181,11 +323,34 @@ class CnPersonRecognizer(PatternRecognizer):
                 before = span.doc[span.start - 1]
                 if before.text in COMPOUND_SURNAMES and len(span.text) <= 2:
                     start = before.idx
+                elif len(before.text) == 1 and before.text + span.text[0] in COMPOUND_SURNAMES \
+                        and len(span.text) <= 3:
+                    start = before.idx  # 司 | 马静芳: the tag took the second half of 司马
             candidate = span.doc.text[start:end]
             if not looks_like_name(candidate):
                 continue
-            results.append(self._ner_result(start, end))
+            end = self._extend_split_name(span, start, end)
+            results.append(self._result(start, end, self.ner_score, self.NER_EXPLANATION))
         return results
+
+    @staticmethod
+    def _extend_split_name(span, start: int, end: int) -> int:
+        """
+        The end of a tagged name, extended over a last character that jieba split off (朱紫 | 萱 | （).
+
+        Only for a tag covering the surname and one character, followed by a one-character token that
+        can end a given name, followed in turn by a delimiter; never over an everyday word.
+        """
+        text = span.doc.text
+        if end - start != surname_length(text[start:end]) + 1 or span.end >= len(span.doc):
+            return end
+        following = span.doc[span.end]
+        if len(following.text) != 1 or following.text in NOT_NAME_CHARS or not _is_given_name_char(following.text):
+            return end
+        extended = text[start : end + 1]
+        if ends_name(text, end + 1) and looks_like_name(extended) and not is_everyday_word(extended):
+            return end + 1
+        return end
 
     def validate_result(self, pattern_text: str) -> Optional[bool]:
         """
@@ -196,17 +361,17 @@ class CnPersonRecognizer(PatternRecognizer):
         """
         return None if looks_like_name(pattern_text) else False
 
-    def _ner_result(self, start: int, end: int) -> RecognizerResult:
+    def _result(self, start: int, end: int, score: float, explanation_text: str) -> RecognizerResult:
         explanation = AnalysisExplanation(
             recognizer=self.name,
-            original_score=self.ner_score,
-            textual_explanation=f"Identified as {self.NER_LABEL} by the NLP engine's name tag",
+            original_score=score,
+            textual_explanation=explanation_text,
         )
         return RecognizerResult(
             entity_type=self.supported_entities[0],
             start=start,
             end=end,
-            score=self.ner_score,
+            score=score,
             analysis_explanation=explanation,
             recognition_metadata={
                 RecognizerResult.RECOGNIZER_NAME_KEY: self.name,

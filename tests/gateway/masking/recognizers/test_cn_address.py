@@ -25,7 +25,9 @@ def found(text: str) -> list[tuple[str, float]]:
         ("朝阳区建国路88号院", 0.6),
         ("西湖区文三路478号A座1201室", 0.6),
         ("建国路88号", 0.4),
-        ("科苑路88弄5号3-2-1101", 0.4),
+        ("科苑路88弄5号3-2-1101", 0.6),  # a road down to the room is medium
+            ("白云大道北679号8栋803房", 0.6),
+            ("星河雅居23栋B座401", 0.4),
     ],
 )
 def test_whole_address_is_one_span(address, score):
