@@ -164,6 +164,13 @@ def _audit_admin(config, engine, actor: str, action: str, target: str, before: s
         trail.close()
 
 
+def _why(exc: Exception) -> str:
+    """Why an audit write failed: a rejection names the field and the problem (never the value)."""
+    from .audit import AuditRejected
+
+    return str(exc) if isinstance(exc, AuditRejected) else type(exc).__name__
+
+
 def _grant_detail(grant) -> dict:
     return {"grant_id": grant.id, "dept": grant.dept, "app": grant.app, "resource": grant.resource,
             "fields": list(grant.fields), "pseudonym_fields": list(grant.pseudonym_fields), "until": grant.until}
@@ -183,7 +190,7 @@ def cmd_grant_add(args) -> int:
                          _grant_detail(grant))
         except Exception as exc:  # noqa: BLE001 - an unaudited grant must not stay in force
             store.revoke(grant.id, "govshare:audit-unavailable")
-            _error(f"the audit trail could not record this change ({type(exc).__name__}); grant withdrawn")
+            _error(f"the audit trail could not record this change ({_why(exc)}); grant withdrawn")
             return EXIT_BROKEN
     print(grant.id)
     return EXIT_OK
@@ -221,7 +228,7 @@ def cmd_grant_revoke(args) -> int:
             _audit_admin(config, engine, actor, "grant.revoke", grant.resource, before, store.digest(),
                          _grant_detail(grant))
         except Exception as exc:  # noqa: BLE001 - the revocation stays (the safe direction); say so
-            _error(f"grant revoked, but the audit trail could not record it ({type(exc).__name__})")
+            _error(f"grant revoked, but the audit trail could not record it ({_why(exc)})")
             return EXIT_BROKEN
     print(f"revoked {grant.id} at {grant.revoked_at}")
     return EXIT_OK

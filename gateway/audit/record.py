@@ -50,7 +50,7 @@ _ID_RE = re.compile(r"(?<!\d)(\d{17}[\dXx])(?![\dXx])")
 _MOBILE_RE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)")
 # Digest-shaped strings (hex with at least one letter, e.g. a uuid4 hex or a keyed hash) are not scanned:
 # random hex digits would otherwise look like a phone number once in a few thousand records.
-_DIGEST_RE = re.compile(r"^(?:[a-z][a-z0-9]{0,7}[_:])?(?=[0-9a-fA-F-]*[a-fA-F])[0-9a-fA-F-]{16,128}$")
+_DIGEST_RE = re.compile(r"^(?:[a-z][a-z0-9]{0,7}[_:-])?(?=[0-9a-fA-F-]*[a-fA-F])[0-9a-fA-F-]{16,128}$")
 
 
 def is_valid_id_number(text: str) -> bool:
