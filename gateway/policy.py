@@ -15,6 +15,7 @@ the old engine in force when a rebuild fails.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import csv
 import hashlib
@@ -67,6 +68,7 @@ OWN_DEPARTMENT_RULE = "base:own-department"
 REQUEST_TOKENS = ("sub", "dept", "obj", "act", "purpose", "now")
 POLICY_FIELDS = ("sub", "obj", "act", "eft", "until", "purpose", "rule")
 DENY_WINS_EFFECT = "some(where (p.eft == allow)) && !some(where (p.eft == deny))"
+DECISION_CACHE_SIZE = 4096  # distinct (caller, resource, method, purpose) decisions kept per policy build
 HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 SPECIAL_SUBJECTS = frozenset({"*", "@owner", "@others"})
 GROUP_RE = re.compile(r"^group:[a-z][a-z0-9_-]{0,63}$")
@@ -302,6 +304,9 @@ class _Partition(NamedTuple):
 
     enforcer: casbin.Enforcer  # the model's effect: deny wins; explains the deny rule that matched
     explainer: casbin.Enforcer  # same model and rules, first matching allow wins: names the allowing rule
+    # Every expiry instant among those rules and the resource's grants, sorted: a decision can change
+    # only when the clock passes one of them (the matcher's only use of time is `r.now < p.until`).
+    boundaries: tuple[str, ...] = ()
 
 
 def _partition(model_text: str, code: str, provider: str, rules: list[Rule],
@@ -316,7 +321,7 @@ def _partition(model_text: str, code: str, provider: str, rules: list[Rule],
     enforcer.add_named_grouping_policies("g2", [[code, provider]])
     explainer = copy.copy(enforcer)
     explainer.set_effector(AllowOverrideEffector())
-    return _Partition(enforcer, explainer)
+    return _Partition(enforcer, explainer, tuple(sorted({r.values[4] for r in rules if r.values[4]})))
 
 
 @dataclass(frozen=True)
@@ -343,6 +348,13 @@ class PolicyEngine:
         self._grants_by_resource: dict[str, list[Grant]] = {}
         for grant in self.grants.values():
             self._grants_by_resource.setdefault(grant.resource, []).append(grant)
+        for code, grants in self._grants_by_resource.items():  # _why_not reads grant expiry too
+            if code in partitions:
+                part = partitions[code]
+                partitions[code] = part._replace(
+                    boundaries=tuple(sorted(set(part.boundaries) | {g.until for g in grants})))
+        # (sub, dept, obj, act, purpose) -> (decision, decided at, next expiry boundary): see decide.
+        self._decisions: dict[tuple, tuple[Decision, str, str | None]] = {}
 
     @classmethod
     def build(cls, config: Config, catalog: Catalog, engine: Engine) -> "PolicyEngine":
@@ -381,7 +393,26 @@ class PolicyEngine:
         if partition is None:
             return self._deny(UNKNOWN_RESOURCE, DEFAULT_DENY)
         stamp = utc_stamp(now or datetime.now(UTC))
-        request = (app_subject(dept, app) if app else "", dept_subject(dept), resource.code, method, purpose, stamp)
+        key = (app_subject(dept, app) if app else "", dept_subject(dept), resource.code, method, purpose)
+        cached = self._decisions.get(key)
+        if cached is not None:
+            decision, decided_at, boundary = cached
+            if decided_at <= stamp and (boundary is None or stamp < boundary):
+                return decision
+        decision = self._enforce(partition, key + (stamp,), resource, dept, app)
+        # The same request gets the same decision until the clock reaches the next expiry among the
+        # partition's rules and grants (the engine is immutable: a policy change builds a new one).
+        at = bisect.bisect_right(partition.boundaries, stamp)
+        boundary = partition.boundaries[at] if at < len(partition.boundaries) else None
+        if len(self._decisions) >= DECISION_CACHE_SIZE:
+            self._decisions.clear()
+        self._decisions[key] = (decision, stamp, boundary)
+        return decision
+
+    def _enforce(self, partition: _Partition, request: tuple, resource: Resource, dept: str,
+                 app: str | None) -> Decision:
+        """The decision Casbin makes for `request` (sub, dept, obj, act, purpose, now), with its rule."""
+        method, purpose, stamp = request[3], request[4], request[5]
         allowed, deny_rule = partition.enforcer.enforce_ex(*request)
         if not allowed:
             if deny_rule:

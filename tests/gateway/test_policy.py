@@ -165,6 +165,20 @@ def test_conditional_grant_expires_at_its_until(setup):
         assert (d.allowed, d.reason, d.grant) == (False, "grant_expired", None)
 
 
+def test_remembered_decisions_follow_the_clock_across_expiry_both_ways(setup):
+    """decide remembers a decision until the next expiry instant: a remembered allow must end exactly at
+    the grant's until, and a clock set back (or a `now` from the past) must not reuse a later decision."""
+    grant(setup)
+    policy = build(setup)
+    times = [UNTIL - timedelta(seconds=2), UNTIL - timedelta(seconds=1), UNTIL, UNTIL + timedelta(seconds=1),
+             UNTIL - timedelta(seconds=1), NOW, UNTIL + timedelta(days=2), NOW]
+    for now in times:
+        remembered = decide(policy, setup, "MZ", "GA-RK-0001", purpose=PURPOSE, now=now)
+        fresh = decide(build(setup), setup, "MZ", "GA-RK-0001", purpose=PURPOSE, now=now)
+        assert remembered == fresh
+        assert remembered.allowed == (now < UNTIL)
+
+
 def test_conditional_own_department_reads_without_grant(setup):
     d = decide(build(setup), setup, "GA", "GA-RK-0001")
     assert (d.allowed, d.reason, d.rule) == (True, "own_department", "base:own-department")
