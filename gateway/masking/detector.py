@@ -230,7 +230,7 @@ class Detector:
                 continue
             if "\u2029" in text:  # could meet the separator: take the single-string path
                 answers[index] = self.detect(text, key)
-            elif self.key_hint(key) is not None or self.may_contain_pii(text):
+            elif self._hint_needs_detection(key) or self.may_contain_pii(text):
                 joined.append(index)
         if joined:
             self._detect_joined(items, joined, answers)
@@ -239,6 +239,13 @@ class Detector:
     def key_hint(self, key: str | None) -> str | None:
         """The entity a key name hints at ("FREE_TEXT" for remark keys), or None."""
         return _key_hint(key)
+
+    def _hint_needs_detection(self, key: str | None) -> bool:
+        """A key that names an entity (xm, sfzh) sends its value to detection whatever the pre-filter
+        says (the key lifts weak patterns); a remark key (bz, message) does not: the pre-filter is
+        score-independent, so it holds for free text as for any string."""
+        hint = self.key_hint(key)
+        return hint is not None and hint != "FREE_TEXT"
 
     def may_contain_pii(self, text: str) -> bool:
         """The cheap pre-filter: False only if no recognizer can find anything in the text."""

@@ -209,7 +209,9 @@ class Masker:
             session.run()
             out = "" if holder[0] is None else holder[0]
         data = bodyio.encode_text(out, media.charset, bom)
-        return MaskResult(bodyio.encode_body(data, coding), session.findings(), content_type, coding)
+        encoded = bodyio.encode_body(data, coding)
+        deadline.check_now()
+        return MaskResult(encoded, session.findings(), content_type, coding)
 
     # --- helpers ---------------------------------------------------------------------------------
 
@@ -378,9 +380,9 @@ class _Session:
             return []
         out: list[list] = []
         for start in range(0, len(items), DETECT_BATCH):
-            self.deadline.check()
+            self.deadline.check_now()
             out.extend(self.m.detector.detect_many(items[start:start + DETECT_BATCH]))
-        self.deadline.check()
+        self.deadline.check_now()
         if len(out) != len(items):
             raise MaskingRefused("masking_error", cause="DetectorResultMismatch")
         return out

@@ -10,6 +10,8 @@ key. Paths are normalised (`$.data.items[*].sfzh`); a key that itself looks like
 
 from __future__ import annotations
 
+import functools
+
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
@@ -57,7 +59,15 @@ class WalkResult:
 
 def member_path(parent: str, key: str) -> str:
     """The normalised path of `parent`'s member `key`."""
-    if SUSPECT_KEY.search(key) or len(key) > 64:
+    if len(key) > 64:
+        return parent + ".*"
+    return _member_path(parent, key)
+
+
+@functools.lru_cache(maxsize=8192)
+def _member_path(parent: str, key: str) -> str:
+    """member_path for short keys, memoised: the same paths repeat in every record of a page."""
+    if SUSPECT_KEY.search(key):
         return parent + ".*"
     if _PLAIN_KEY.match(key):
         return f"{parent}.{key}"
