@@ -267,6 +267,7 @@ class _Session:
         self.keys: list[KeyRef] = []
         self._own: dict[str, _Rule | None] = {}
         self._pkey: bytes | None = None
+        self._contexts: dict[tuple[str, bool], OpContext] = {}
 
     # collecting
 
@@ -388,7 +389,12 @@ class _Session:
         return out
 
     def _ctx(self, entity: str, op: Operator) -> OpContext:
-        return OpContext(entity, self.pseudonym_key() if isinstance(op, Hash) else b"")
+        hashing = isinstance(op, Hash)
+        try:
+            return self._contexts[(entity, hashing)]
+        except KeyError:
+            ctx = self._contexts[(entity, hashing)] = OpContext(entity, self.pseudonym_key() if hashing else b"")
+            return ctx
 
     def _apply_whole(self, leaf: Leaf, text: str, op: Operator, entity: str) -> None:
         result = op(text, self._ctx(entity, op))

@@ -19,6 +19,7 @@ from pathlib import Path
 
 MASTER_FILE = "pseudonym.key"
 MASTER_BYTES = 32
+MAX_CACHED_KEYS = 4096  # derived keys kept in memory (one per grant or department scope)
 
 
 class PseudonymKeyError(RuntimeError):
@@ -33,12 +34,19 @@ class PseudonymKeys:
         self.path = self.dir / MASTER_FILE
         self._master: bytes | None = None
         self._lock = threading.Lock()
+        self._keys: dict[str, bytes] = {}  # scope -> key, derived once per grant and department
 
     def key_for(self, scope: str) -> bytes:
         """The 32-byte key for `scope` (e.g. `grant:<id>`); the same scope always gives the same key."""
         if not scope:
             raise ValueError("a pseudonym scope must not be empty")
-        return hmac.new(self.master(), b"govshare-pseudonym\x00" + scope.encode("utf-8"), hashlib.sha256).digest()
+        key = self._keys.get(scope)
+        if key is None:
+            key = hmac.new(self.master(), b"govshare-pseudonym\x00" + scope.encode("utf-8"), hashlib.sha256).digest()
+            if len(self._keys) >= MAX_CACHED_KEYS:
+                self._keys.clear()
+            self._keys[scope] = key
+        return key
 
     def master(self) -> bytes:
         with self._lock:
