@@ -36,6 +36,7 @@ def _walk(parser: argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     from .audit.cli import register as register_audit
+    from .bench_cli import register as register_bench
     from .identity_cli import register as register_identity
     from .masking.cli import register as register_mask
     from .policy_cli import register as register_policy
@@ -69,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_policy(sub)
     register_mask(sub)
     register_audit(sub)
+    register_bench(sub)
 
     for p in _walk(parser):
         _common(p)

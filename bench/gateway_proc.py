@@ -1,0 +1,139 @@
+"""One proxy process under test: bare mitmproxy, the identity + policy pipeline, or the full pipeline.
+
+All three run the same mitmproxy (DumpMaster without the flow dumper, as gateway.runner does) with the same
+proxy options, so the only difference between them is the addons:
+- `bare`: no addons at all, reverse mode straight at the bench upstream;
+- `policy`: Bootstrap, Route, Authenticate, Authorize, RequestGate, Upstream from addons/, then a
+  pass-through that marks every allowed response released (no masking, no audit) and the ResponseGate;
+- `full`: addons.pipeline.pipeline, exactly what `govshare run` runs.
+
+`python -m bench.gateway_proc --variant V --config govshare.toml [--upstream URL] [--cpus 1]` prints one JSON
+line `{"ready": true, "host": ..., "port": ..., "pid": ...}` once it listens and runs until SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import sys
+
+VARIANTS = ("bare", "policy", "full")
+
+
+class Release:
+    """Policy-only variant: stands where the mask stage would and releases allowed responses unchanged."""
+
+    def response(self, flow) -> None:
+        from addons import keys
+
+        if keys.DENIED in flow.metadata:
+            return
+        if flow.metadata.get(keys.ALLOWED) is True:
+            flow.metadata[keys.MASKED] = True
+
+
+def policy_pipeline(services) -> list:
+    """Identity and policy only: the request side of the real pipeline, no masking, no audit."""
+    from addons.authenticate import Authenticate
+    from addons.authorize import Authorize
+    from addons.bootstrap import Bootstrap
+    from addons.context import Context
+    from addons.gate import RequestGate, ResponseGate
+    from addons.route import Route
+    from addons.upstream import Upstream
+
+    context = Context(services)
+    return [Bootstrap(context), Route(context), Authenticate(context), Authorize(context), RequestGate(),
+            Upstream(context), Release(), ResponseGate()]
+
+
+def _bare_options(opts, config, upstream: str) -> None:
+    confdir = config.data_dir / "mitmproxy"
+    confdir.mkdir(parents=True, exist_ok=True)
+    opts.update(
+        mode=[f"reverse:{upstream}"],
+        listen_host=config.gateway.listen_host,
+        listen_port=config.gateway.listen_port,
+        confdir=str(confdir),
+        connection_strategy="lazy",
+        stream_large_bodies=None,
+        body_size_limit=str(config.masking.max_body_bytes),
+        ssl_insecure=False,
+        keep_host_header=False,
+    )
+
+
+async def serve(variant: str, config, upstream: str | None) -> None:
+    from mitmproxy.options import Options
+    from mitmproxy.tools.dump import DumpMaster
+
+    from gateway.runner import configure_options
+    from gateway.services import Services
+
+    opts = Options()
+    master = DumpMaster(opts, with_termlog=True, with_dumper=False)
+    services = None
+    if variant == "bare":
+        if not upstream:
+            raise SystemExit("--upstream is required for the bare variant")
+        _bare_options(opts, config, upstream)
+    else:
+        services = Services.open(config, with_audit=variant == "full")
+        if variant == "full":
+            from addons.pipeline import pipeline
+            master.addons.add(*pipeline(services))
+        else:
+            master.addons.add(*policy_pipeline(services))
+        configure_options(opts, config, services)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, master.shutdown)
+    run = asyncio.ensure_future(master.run())
+    try:
+        proxyserver = master.addons.get("proxyserver")
+        for _ in range(3000):
+            await asyncio.sleep(0.01)
+            if run.done():
+                break
+            addrs = proxyserver.listen_addrs()
+            if addrs:
+                host, port = addrs[0][:2]
+                print(json.dumps({"ready": True, "host": host, "port": port, "pid": os.getpid()}), flush=True)
+                break
+        else:
+            print(json.dumps({"ready": False, "error": "did not start listening"}), flush=True)
+            master.shutdown()
+        await run
+    finally:
+        if services is not None:
+            services.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.gateway_proc", description=__doc__.splitlines()[0])
+    parser.add_argument("--variant", choices=VARIANTS, required=True)
+    parser.add_argument("--config", required=True, help="govshare.toml of this process (own data directory)")
+    parser.add_argument("--upstream", help="reverse target of the bare variant")
+    parser.add_argument("--cpus", help="comma-separated CPUs to pin this process to (before any thread starts)")
+    args = parser.parse_args(argv)
+    if args.cpus:
+        try:
+            os.sched_setaffinity(0, {int(c) for c in args.cpus.split(",")})
+        except (AttributeError, OSError, ValueError):
+            pass
+    from gateway.config import load_config
+
+    config = load_config(args.config)
+    try:
+        asyncio.run(serve(args.variant, config, args.upstream))
+    except Exception as exc:  # noqa: BLE001 - tell the orchestrator, which waits for one line
+        print(json.dumps({"ready": False, "error": type(exc).__name__}), flush=True)
+        raise
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
