@@ -489,16 +489,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--quick", action="store_true", help="short measurements (a smoke run, not figures to quote)")
-    parser.add_argument("--duration", type=float, help="seconds per measurement (default 8; --quick 1)")
-    parser.add_argument("--connections", type=int, default=16, help="concurrent connections (default 16)")
-    parser.add_argument("--rounds", type=int, help="rounds of the proxy table; each cell keeps its best (default 2)")
-    parser.add_argument("--load-tool", choices=("auto", "wrk", "asyncio"), default="auto",
-                        help="load generator (default: wrk if on PATH, else the built-in asyncio client)")
-    parser.add_argument("--no-pin", dest="pin", action="store_false", help="do not pin processes to CPUs")
-    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help="where the result JSON goes")
-    parser.add_argument("--no-readme", dest="readme", action="store_false",
-                        help="do not update the README's benchmark section")
+    from gateway.bench_cli import add_arguments as bench_arguments
+
+    bench_arguments(parser)
 
 
 def run_from_args(args) -> int:

@@ -22,6 +22,13 @@ def register(subparsers) -> argparse.ArgumentParser:
                     "and the full pipeline, each in its own process, side by side in one run; in-process masking "
                     "and audit throughput; scaling across gateway processes. Writes bench/results/ and updates "
                     "the README's benchmark section (not with --quick).")
+    add_arguments(p)
+    p.set_defaults(func=run)
+    return p
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The benchmark's options, shared by `govshare bench` and `python -m bench.run`."""
     p.add_argument("--quick", action="store_true", help="short measurements: a smoke run, not figures to quote")
     p.add_argument("--duration", type=float, help="seconds per measurement (default 8; with --quick 1)")
     p.add_argument("--connections", type=int, default=16, help="concurrent keep-alive connections (default 16)")
@@ -33,8 +40,6 @@ def register(subparsers) -> argparse.ArgumentParser:
                    help="where the result JSON files go (default bench/results)")
     p.add_argument("--no-readme", dest="readme", action="store_false",
                    help="do not update the README's benchmark section")
-    p.set_defaults(func=run)
-    return p
 
 
 def _bench_run():
