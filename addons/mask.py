@@ -21,8 +21,9 @@ from .failclosed import guarded
 # Bodies above this size are masked off the event loop so other calls keep flowing meanwhile.
 OFFLOAD_BYTES = 256 * 1024
 
-# Headers that describe the upstream's bytes, not the masked body we send.
-STALE_HEADERS = ("ETag", "Content-MD5", "Digest", "Content-Range", "Accept-Ranges")
+# Headers that describe the upstream's bytes, not the masked body we send; and Alt-Svc, which would point
+# callers at another way to the provider, around the gateway.
+STALE_HEADERS = ("ETag", "Content-MD5", "Digest", "Content-Range", "Accept-Ranges", "Alt-Svc")
 
 
 class Mask:

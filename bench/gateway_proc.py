@@ -70,23 +70,24 @@ async def serve(variant: str, config, upstream: str | None) -> None:
     from mitmproxy.options import Options
     from mitmproxy.tools.dump import DumpMaster
 
-    from gateway.runner import configure_options
+    from gateway.runner import configure_options, gateway_master
     from gateway.services import Services
 
     opts = Options()
-    master = DumpMaster(opts, with_termlog=True, with_dumper=False)
     services = None
     if variant == "bare":
         if not upstream:
             raise SystemExit("--upstream is required for the bare variant")
+        master = DumpMaster(opts, with_termlog=True, with_dumper=False)
         _bare_options(opts, config, upstream)
     else:
         services = Services.open(config, with_audit=variant == "full")
         if variant == "full":
             from addons.pipeline import pipeline
-            master.addons.add(*pipeline(services))
+            stages = pipeline(services)
         else:
-            master.addons.add(*policy_pipeline(services))
+            stages = policy_pipeline(services)
+        master = gateway_master(opts, stages)
         configure_options(opts, config, services)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -63,18 +63,44 @@ def configure_options(opts, config: Config, services: Services) -> None:
         opts.update(ssl_verify_upstream_trusted_ca=ca)
 
 
+def proxy_addons() -> list:
+    """mitmproxy's own addons that a reverse gateway needs, and no others.
+
+    `mitmdump` loads some thirty addons made for interactive interception (the mitm.it onboarding app, map
+    local/remote, replay, sticky cookies, flow saving, scripts, ...). A gateway has no use for them, and some
+    would be holes in it (onboarding serves pages, maplocal serves files). Each loaded addon also costs every
+    hook of every request a dispatch, whether or not it handles that hook: with the full set that dispatch was
+    about a third of the gateway's CPU per request. Kept: option checks (core), the client block list, the
+    proxy server and its layer selection, TLS and the start-up error check. Two more are covered by the
+    pipeline itself: h2c upgrades and HTTP/2 prior knowledge (disable_h2c) are refused by the route stage
+    (Upgrade header, `PRI *`), and Alt-Svc (update_alt_svc) is removed by the mask stage, since a gateway
+    must never tell callers about another way to reach a provider.
+    """
+    from mitmproxy.addons import block, core, errorcheck, next_layer, proxyserver, tlsconfig
+
+    return [core.Core(), block.Block(), proxyserver.Proxyserver(), next_layer.NextLayer(), tlsconfig.TlsConfig(),
+            errorcheck.ErrorCheck()]
+
+
+def gateway_master(opts, stages: list):
+    """A mitmproxy master with only the proxy addons a gateway needs, then the govshare stages."""
+    from mitmproxy.master import Master
+
+    master = Master(opts, with_termlog=True)
+    master.addons.add(*proxy_addons())
+    master.addons.add(*stages)
+    return master
+
+
 async def serve(config: Config, services: Services, started: threading.Event | None = None,
                 holder: dict | None = None) -> None:
     """Run the gateway until its master is shut down."""
-    from mitmproxy.tools.dump import DumpMaster
+    from mitmproxy.options import Options
 
     from addons.pipeline import pipeline
 
-    from mitmproxy.options import Options
-
     opts = Options()
-    master = DumpMaster(opts, with_termlog=True, with_dumper=False)
-    master.addons.add(*pipeline(services))
+    master = gateway_master(opts, pipeline(services))
     configure_options(opts, config, services)
     if holder is not None:
         holder["master"] = master

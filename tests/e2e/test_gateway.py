@@ -81,6 +81,24 @@ def test_paths_that_climb_out_of_a_prefix_are_refused(gw, path):
     assert gw.upstreams.requests("GA") == []
 
 
+def test_protocol_switches_are_refused_before_any_upstream(gw):
+    """h2c upgrades, WebSocket upgrades and HTTP/2 prior knowledge never reach a provider (the route stage
+    refuses them, so the gateway needs none of mitmproxy's own h2c handling)."""
+    import socket
+
+    gw.upstreams.clear()
+    for upgrade in ("h2c", "websocket"):
+        r = gw.get("/scjg/enterprises", dept="MZ", headers={"Upgrade": upgrade, "Connection": "Upgrade"})
+        assert r.status == 403
+        assert r.json()["error"] == "protocol_not_allowed"
+    host, port = gw.gateway.address
+    with socket.create_connection((host, port), timeout=10) as sock:
+        sock.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+        answer = sock.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 400 ") and b'"error": "bad_path"' in answer
+    assert gw.upstreams.requests("SCJG") == []
+
+
 def test_request_id_kept_when_well_formed_and_generated_otherwise(gw):
     r = gw.get("/scjg/enterprises", dept="MZ", headers={"X-Request-Id": "caller-req-00042"})
     assert r.headers["x-request-id"] == "caller-req-00042"
