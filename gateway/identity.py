@@ -5,6 +5,9 @@ department claim required) and the key sources behind it, one per `IdentitySetti
 pilot (the gateway's own ES256 pair, see `gateway.keys`), pem (a public key file), jwks_file (a JWKS
 file re-read when it changes), jwks_url (fetched with pyjwt's PyJWKClient, cached, refreshed on an
 unknown key id at most once per `jwks_min_refresh_seconds`) and hmac (a shared secret, HS* only).
+A verified token is remembered (by its SHA-256, never as text) until it expires, for at most
+VERIFIED_CACHE_SECONDS, and only while its key is still the trusted one: department systems send the same
+token on every call, and a signature check is the largest part of authenticating one.
 
 Nothing from the token ever appears in an IdentityError: its message names the reason and, at most,
 the name of a configured claim.
@@ -12,6 +15,7 @@ the name of a configured claim.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
@@ -52,6 +56,8 @@ MAX_PURPOSE_CHARS = 512
 JWKS_FILE_CHECK_SECONDS = 1.0
 JWKS_FETCH_TIMEOUT_SECONDS = 5.0
 JWKS_STALE_GRACE_SECONDS = 3600.0  # keys outlive a failing JWKS endpoint by at most this, past their cache time
+VERIFIED_CACHE_SIZE = 4096  # tokens remembered as verified (a department system reuses its token per call)
+VERIFIED_CACHE_SECONDS = 300.0  # and for at most this long, whatever their expiry
 
 Clock = Callable[[], float]
 
@@ -287,8 +293,12 @@ class Verifier:
     """Verifies bearer tokens against the configured key source. Keys are parsed once and cached."""
 
     def __init__(self, settings: IdentitySettings, data_dir: Path, *, clock: Clock = time.monotonic,
-                 fetch_timeout: float = JWKS_FETCH_TIMEOUT_SECONDS):
+                 fetch_timeout: float = JWKS_FETCH_TIMEOUT_SECONDS, wall_clock: Clock = time.time):
         self._settings = settings
+        self._wall_clock = wall_clock
+        # SHA-256 of a verified token -> (principal, kid, key, usable until): a token already verified is
+        # not verified again while it is unexpired and its key is still the one the key source trusts.
+        self._verified: dict[bytes, tuple[Principal, str | None, _Key, float]] = {}
         self._allowed = _checked_algorithms(settings)
         self._source: _KeySource = _make_source(settings, Path(data_dir), self._allowed, clock, fetch_timeout)
         self._options = {
@@ -307,6 +317,10 @@ class Verifier:
             raise IdentityError("missing_token")
         if len(token) > MAX_TOKEN_CHARS:
             raise IdentityError("malformed", "the token is too long")
+        digest = hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
+        principal = self._remembered(digest)
+        if principal is not None:
+            return principal
         try:
             header = jwt.get_unverified_header(token)
         except (jwt.PyJWTError, ValueError, TypeError):
@@ -316,7 +330,8 @@ class Verifier:
             raise IdentityError("malformed", "the token header names no algorithm")
         if alg not in self._allowed:
             raise IdentityError("disallowed_algorithm")
-        key = self._source.key_for(header.get("kid"))
+        kid = header.get("kid")
+        key = self._source.key_for(kid)
         if alg not in key.algorithms:
             raise IdentityError("disallowed_algorithm", "the token's algorithm does not fit the named key")
         s = self._settings
@@ -328,7 +343,35 @@ class Verifier:
             raise IdentityError("missing_claim", f"the token lacks the required claim {name!r}") from None
         except (jwt.PyJWTError, ValueError, TypeError) as e:
             raise IdentityError(_reason_for(e)) from None
-        return self._principal(claims)
+        principal = self._principal(claims)
+        self._remember(digest, principal, kid, key)
+        return principal
+
+    def _remembered(self, digest: bytes) -> Principal | None:
+        """The principal of a token verified before, if it is still unexpired (with the leeway), was verified
+        less than VERIFIED_CACHE_SECONDS ago and its key is still trusted; else None (and it is forgotten)."""
+        entry = self._verified.get(digest)
+        if entry is None:
+            return None
+        principal, kid, key, until = entry
+        try:
+            current = self._source.key_for(kid)
+        except IdentityError:
+            current = None  # rotated out or unavailable: the full path gives the reason
+        if current is key and self._wall_clock() < until:
+            return principal
+        self._verified.pop(digest, None)
+        return None
+
+    def _remember(self, digest: bytes, principal: Principal, kid: str | None, key: _Key) -> None:
+        until = min(principal.expires_at + self._settings.leeway, self._wall_clock() + VERIFIED_CACHE_SECONDS)
+        verified = self._verified
+        if len(verified) >= VERIFIED_CACHE_SIZE:
+            try:
+                del verified[next(iter(verified))]  # the oldest entry
+            except (KeyError, RuntimeError, StopIteration):
+                verified.clear()
+        verified[digest] = (principal, kid, key, until)
 
     def _principal(self, claims: dict[str, Any]) -> Principal:
         s = self._settings

@@ -645,3 +645,62 @@ def test_pilot_key_concurrent_processes_share_one_key(tmp_path):
     assert all(proc.returncode == 0 for proc in procs)
     assert kids == {PilotKeys(tmp_path).kid}
     assert sorted(p.name for p in (tmp_path / "keys").iterdir()) == ["pilot-es256.pem"]
+
+
+# -- remembered verifications -------------------------------------------------------------------------
+
+def counting_decode(monkeypatch) -> list:
+    calls: list = []
+    real = jwt.decode
+
+    def decode(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", decode)
+    return calls
+
+
+def test_a_verified_token_is_not_verified_again(pem_verifier, ec_key, monkeypatch):
+    calls = counting_decode(monkeypatch)
+    token = sign(ec_key)
+    first = pem_verifier.verify(token)
+    assert pem_verifier.verify(token) == first
+    assert len(calls) == 1
+    # A token differing in one signature character is another token: verified, and refused.
+    tampered = token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
+    expect_refusal(pem_verifier, tampered, "bad_signature")
+    assert len(calls) == 2
+
+
+def test_a_remembered_token_still_expires(tmp_path, ec_key):
+    verifier = Verifier(pem_settings(tmp_path, ec_key, leeway=0), tmp_path)
+    now = time.time()
+    token = sign(ec_key, iat=int(now) - 10, exp=int(now) + 2)
+    assert verifier.verify(token).dept == "HEALTH"
+    time.sleep(max(0.0, int(now) + 2 - time.time()) + 0.2)
+    expect_refusal(verifier, token, "expired")
+
+
+def test_remembering_is_bounded_in_time(tmp_path, ec_key, monkeypatch):
+    from gateway.identity import VERIFIED_CACHE_SECONDS
+
+    wall = FakeClock(time.time())
+    verifier = Verifier(pem_settings(tmp_path, ec_key), tmp_path, wall_clock=wall)
+    calls = counting_decode(monkeypatch)
+    token = sign(ec_key, exp=int(time.time()) + 3600)
+    verifier.verify(token)
+    wall.advance(VERIFIED_CACHE_SECONDS - 1)
+    verifier.verify(token)
+    assert len(calls) == 1
+    wall.advance(2)
+    verifier.verify(token)
+    assert len(calls) == 2
+
+
+def test_remembered_tokens_are_held_as_digests_only(pem_verifier, ec_key):
+    token = sign(ec_key)
+    pem_verifier.verify(token)
+    held = repr(pem_verifier._verified)
+    assert token not in held and token.split(".")[1] not in held
+    assert all(isinstance(k, bytes) and len(k) == 32 for k in pem_verifier._verified)
