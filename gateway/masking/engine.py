@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
@@ -39,7 +40,7 @@ from .recognizers.cn_bank_card import luhn_valid
 from .recognizers.cn_id_card import is_valid_resident_id
 from .refusal import Deadline, MaskingRefused
 from .rules import PROTECTED_CLASSES, MaskingRules, load_rules
-from .walker import KeyRef, Leaf, REMOVE_MEMBER, SKIP_SUBTREE, member_path, walk
+from .walker import SUSPECT_KEY, KeyRef, Leaf, REMOVE_MEMBER, SKIP_SUBTREE, member_path, walk
 
 if TYPE_CHECKING:  # the detector is built by build_masker; tests may pass any object with the same API
     from .detector import Detector
@@ -51,6 +52,9 @@ CLASS_ENTITY = {
     FieldClass.SENSITIVE: "SENSITIVE", FieldClass.TRADE_SECRET: "TRADE_SECRET",
 }
 DETECT_BATCH = 2000  # strings per detect_many call (the watchdog is checked between calls)
+APPLY_CHUNK = 256  # leaves masked between two reads of the watchdog clock
+VIEW_RULES_CACHE = 256  # views whose per-key rules are remembered across calls
+VIEW_RULES_KEYS = 512  # keys remembered per view (plain field names only)
 MIN_NUMBER_DIGITS = 5  # JSON integers with at least this many digits are checked as identifiers
 # Entities a key name may hint at that the detector does not find as spans by itself: applied to the
 # whole value of an unlabelled field when the value has the entity's shape.
@@ -87,9 +91,11 @@ class MaskResult:
     content_encoding: str | None  # coding of `body` (None = identity): set Content-Encoding to it
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class _Rule:
-    """What happens to one member: remove | skip | apply (operator) | detect | scan | reveal."""
+    """What happens to one member: remove | skip | apply (operator) | detect | scan | reveal.
+
+    Compared and hashed by identity (a session makes one per key), so it is a cheap dictionary key."""
 
     action: str
     operator: Operator | None = None
@@ -137,6 +143,9 @@ class Masker:
         self._keys = pseudonym_keys
         self._hash = Hash()
         self._hint_cache: dict[str | None, str | None] = {}
+        # (id(resource), reveal, pseudonymise) -> (resource, {key: rule}): the rule of a field name depends on
+        # nothing else, and the same few views serve every call (the resource is held, so its id stays its own).
+        self._view_rules: dict[tuple, tuple[Resource | None, dict[str, "_Rule | None"]]] = {}
 
     # --- public API ------------------------------------------------------------------------------
 
@@ -250,6 +259,18 @@ class Masker:
                 self._hint_cache[key] = hint
             return hint
 
+    def rules_for(self, view: MaskingView) -> dict[str, "_Rule | None"]:
+        """The remembered rules of `view`'s field names (shared by calls; filled by _Session.classify)."""
+        key = (id(view.resource), view.reveal, view.pseudonymise)
+        entry = self._view_rules.get(key)
+        if entry is not None and entry[0] is view.resource:
+            return entry[1]
+        if len(self._view_rules) >= VIEW_RULES_CACHE:
+            self._view_rules.clear()
+        rules: dict[str, _Rule | None] = {}
+        self._view_rules[key] = (view.resource, rules)
+        return rules
+
     def default_pseudonym_key(self) -> bytes:
         return self._keys.key_for("gateway") if self._keys is not None else b""
 
@@ -266,6 +287,7 @@ class _Session:
         self.leaves: list[Leaf] = []
         self.keys: list[KeyRef] = []
         self._own: dict[str, _Rule | None] = {}
+        self._shared = masker.rules_for(view)
         self._pkey: bytes | None = None
         self._contexts: dict[tuple[str, bool], OpContext] = {}
 
@@ -296,12 +318,28 @@ class _Session:
         try:
             rule = self._own[key]
         except KeyError:
-            rule = self._own[key] = self._own_rule(key)
+            rule = self._own[key] = self._remembered_rule(key)
         if rule is None:  # unlabelled: a labelled container's decision carries down
             rule = inherited if inherited is not None and inherited.action in ("apply", "reveal") else _DETECT
         if rule.finding is not None:
             self.counts[(path, rule.entity, rule.finding)] += 1
         return rule
+
+    def _remembered_rule(self, key: str) -> _Rule | None:
+        """The rule of a key from the view's shared memory, worked out once. Only field names are remembered
+        (the resource's labelled fields and ASCII identifiers; never a key that may itself be a value, such as
+        an ID number or a name used as a key), and only so many, so the memory neither grows with traffic nor
+        holds personal data."""
+        shared = self._shared
+        try:
+            return shared[key]
+        except KeyError:
+            rule = self._own_rule(key)
+            resource = self.view.resource
+            if len(shared) < VIEW_RULES_KEYS and (_FIELD_NAME.match(key) and not SUSPECT_KEY.search(key)
+                                                  or resource is not None and resource.field(key) is not None):
+                shared[key] = rule
+            return rule
 
     def is_removed(self, key: str) -> bool:
         rule = self._own.get(key) if key in self._own else self._own_rule(key)
@@ -347,25 +385,43 @@ class _Session:
         return self._pkey
 
     def run(self) -> None:
-        check = self.deadline.check
+        """Apply whole-field operators now; send everything else to detection in one batch, then apply
+        its spans. Whole-field leaves are the bulk of a labelled body, so their loop is kept tight: one
+        operator context per rule, and paths counted per rule at the end instead of per value."""
+        check_now = self.deadline.check_now
         pending: list[tuple[Leaf, str]] = []
         items: list[tuple[str | None, str]] = []
-        for leaf in self.leaves:
-            check()
-            rule = leaf.rule
-            text = _as_text(leaf.value, whole=rule.action == "apply")
-            if text is None and rule.action == "detect" and self._hinted(leaf.key):
-                text = _as_text(leaf.value, whole=True)  # a short number under `yysr` is still a figure
-            if text is None or text == "":
-                continue
-            if rule.action == "apply":
-                self._apply_whole(leaf, text, rule.operator, rule.entity)
-            else:
+        applied: dict[_Rule, tuple[Operator, OpContext, list[str], _Rule]] = {}
+        leaves = self.leaves
+        for start in range(0, len(leaves), APPLY_CHUNK):
+            check_now()
+            for leaf in leaves[start:start + APPLY_CHUNK]:
+                container, slot, path, key, value, rule = leaf
+                if rule.action == "apply":
+                    text = value if type(value) is str else _as_text(value, whole=True)
+                    if not text:
+                        continue
+                    plan = applied.get(rule)
+                    if plan is None:
+                        plan = applied[rule] = (rule.operator, self._ctx(rule.entity, rule.operator), [], rule)
+                    result = plan[0](text, plan[1])
+                    container[slot] = None if result is None or result is REMOVE else result
+                    plan[2].append(path)
+                    continue
+                text = _as_text(value, whole=False)
+                if text is None and rule.action == "detect" and self._hinted(key):
+                    text = _as_text(value, whole=True)  # a short number under `yysr` is still a figure
+                if not text:
+                    continue
                 pending.append((leaf, text))
-                items.append((leaf.key if rule.action != "scan" else None, text))
+                items.append((key if rule.action != "scan" else None, text))
+        for op, _ctx, paths, rule in applied.values():
+            for path, n in Counter(paths).items():
+                self.counts[(path, rule.entity, op.name)] += n
         key_refs = [ref for ref in self.keys if ref.key in ref.container]
         items.extend((None, ref.key) for ref in key_refs)
         spans_per_item = self._detect(items)
+        check = self.deadline.check
         for (leaf, text), spans in zip(pending, spans_per_item):
             check()
             self._apply_spans(leaf, text, spans)
@@ -497,6 +553,7 @@ class _Session:
 
 
 _SEPARATORS = str.maketrans("", "", " -")
+_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]{0,63}\Z")
 
 # In fields the provider labelled public or internal, detection masks only unambiguous personal
 # identifiers: numbers a checksum proves (ID, bank card) and mobile numbers. A company name that looks like

@@ -215,8 +215,14 @@ _DATE_PATTERNS = (
 )
 
 
+_ISO_DATE = re.compile(r"((?:1[89]|20)\d{2})-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])")
+
+
 def year_of(value: str) -> str | None:
     """The four-digit year of a date written in one of the usual Chinese/ISO forms, else None."""
+    m = _ISO_DATE.fullmatch(value)  # the common case, 1990-05-17
+    if m:
+        return m.group(1)
     for pattern in _DATE_PATTERNS:
         m = pattern.match(value)
         if not m:
@@ -334,6 +340,12 @@ class Name(Operator):
     params: ClassVar[tuple[str, ...]] = ("char",)
 
     def __call__(self, value: str, ctx: OpContext) -> str:
+        if value.isalpha():  # the common case, one word (韦春雯, 欧阳娜娜, John): no spaces or dots to keep
+            n = len(value)
+            keep = 2 if n > 2 and value[:2] in COMPOUND_SURNAMES else 1
+            if n <= keep:
+                keep = 0
+            return value[:keep] + self.char * (n - keep)
         text = value.strip()
         if not text:
             return value
@@ -359,7 +371,8 @@ _ADDRESS_UNITS = ("特别行政区", "自治区", "自治州", "自治县", "街
 _NOT_DISTRICT = tuple("小社园校景厂矿营片街")
 _NUMBER_START = re.compile(r"[0-9０-９A-Za-z一二三四五六七八九十百零〇甲乙丙丁#＃-]*[0-9０-９一二三四五六七八九十零〇]+"
                            r"\s*(?:号|號|栋|幢|座|楼|层|单元|室|户|弄|巷|排|组|#)")
-_FIRST_DIGIT = re.compile(r"[0-9０-９]")
+# Where the part to hide starts: the first digit, or a house/building/room number however written.
+_DETAIL_START = re.compile(r"[0-9０-９]|" + _NUMBER_START.pattern)
 
 
 _UNIT_RE = re.compile("|".join(sorted(_ADDRESS_UNITS, key=len, reverse=True)))
@@ -367,11 +380,8 @@ _UNIT_RE = re.compile("|".join(sorted(_ADDRESS_UNITS, key=len, reverse=True)))
 
 def address_cut(value: str) -> int:
     """How many leading characters of an address may be shown (down to district/street)."""
-    limit = len(value)
-    for pattern in (_FIRST_DIGIT, _NUMBER_START):
-        m = pattern.search(value)
-        if m:
-            limit = min(limit, m.start())
+    m = _DETAIL_START.search(value)
+    limit = m.start() if m else len(value)
     best = 0
     for m in _UNIT_RE.finditer(value, 0, limit):
         i, unit = m.start(), m.group()

@@ -343,3 +343,18 @@ def test_dates_order_numbers_and_checksum_failures_survive(doc):
     masked, findings = masker().mask_document(doc, UNLABELLED)
     assert masked == doc
     assert findings == []
+
+
+def test_field_rules_are_remembered_per_view_but_never_value_like_keys():
+    from gateway.masking.engine import VIEW_RULES_KEYS
+
+    m = masker()
+    doc = {"xm": "张三", "13812345678": {"v": 1}, "张三丰": "x", "sjhm": "13912345678"}
+    first, _ = m.mask_document(doc, UNLABELLED)
+    again, _ = m.mask_document(doc, UNLABELLED)
+    assert first == again  # remembered rules give the same result
+    remembered = m.rules_for(UNLABELLED)
+    assert {"xm", "sjhm"} <= set(remembered)
+    assert "13812345678" not in remembered and "张三丰" not in remembered
+    m.mask_document({f"k{i}": "v" for i in range(VIEW_RULES_KEYS + 50)}, UNLABELLED)
+    assert len(m.rules_for(UNLABELLED)) == VIEW_RULES_KEYS  # bounded
