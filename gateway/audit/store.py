@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .errors import AuditError
 from .hashing import GENESIS, ChainHash
-from .record import Prepared
+from .record import COLUMN_FIELDS, Prepared
 
 metadata = MetaData()
 
@@ -165,6 +165,51 @@ def append_chain(engine: Engine, hasher: ChainHash, batch: Sequence[Prepared]) -
             rows.append({**item.columns, "seq": seq, "canonical": item.canonical, "hash": prev})
             out.append((seq, prev))
         conn.execute(insert(records), rows)
+    return out
+
+
+# The writer thread's hot path on SQLite: the same transaction as append_chain, through the driver's own
+# connection (held by the writer for its lifetime), without SQLAlchemy's per-statement machinery — which
+# cost more CPU than SQLite itself for the one- or two-record batches a gateway commits under normal load.
+_ROW_COLUMNS = ("seq", *COLUMN_FIELDS, "canonical", "hash")
+SQLITE_HEAD = f"SELECT seq, hash FROM {records.name} ORDER BY seq DESC LIMIT 1"
+SQLITE_INSERT = (f"INSERT INTO {records.name} ({', '.join(_ROW_COLUMNS)}) "
+                 f"VALUES ({', '.join('?' for _ in _ROW_COLUMNS)})")
+
+
+def supports_driver_append(engine: Engine) -> bool:
+    """True when append_chain_sqlite can write to this engine's database (SQLite through pysqlite)."""
+    return engine.dialect.name == "sqlite" and engine.dialect.driver == "pysqlite"
+
+
+def append_chain_sqlite(dbapi_conn, hasher: ChainHash, batch: Sequence[Prepared]) -> list[tuple[int, str]]:
+    """append_chain on a sqlite3 connection in autocommit mode (isolation_level None): BEGIN IMMEDIATE,
+    read the head, insert, COMMIT; any failure rolls back and raises (the caller then drops the connection)."""
+    if not batch:
+        return []
+    cur = dbapi_conn.cursor()
+    try:
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            row = cur.execute(SQLITE_HEAD).fetchone()
+            seq, prev = (row[0], row[1]) if row else (0, GENESIS)
+            rows, out = [], []
+            for item in batch:
+                seq += 1
+                prev = hasher.link(prev, item.canonical)
+                columns = item.columns
+                rows.append((seq, *[columns[name] for name in COLUMN_FIELDS], item.canonical, prev))
+                out.append((seq, prev))
+            cur.executemany(SQLITE_INSERT, rows)
+            cur.execute("COMMIT")
+        except BaseException:
+            try:
+                cur.execute("ROLLBACK")
+            except Exception:  # noqa: BLE001 - the original error is the one that matters
+                pass
+            raise
+    finally:
+        cur.close()
     return out
 
 

@@ -88,6 +88,8 @@ class AuditTrail:
         self._cp_seq = last.seq if last else 0
         self._cp_time = time.monotonic()
         self._head: tuple[int, str] | None = None  # newest (seq, hash) this process committed
+        self._driver_conn = None  # the writer thread's own SQLite connection (see store.append_chain_sqlite)
+        self._driver_isolation: str | None = ""
 
     # ------------------------------------------------------------------------------------------ opening
     @classmethod
@@ -184,12 +186,42 @@ class AuditTrail:
                     break
                 batch.append(item)
             self._commit(batch)
+        self._release_driver_conn()
+
+    def _append(self, batch: list[Prepared]) -> list[tuple[int, str]]:
+        """Write one batch from the writer thread: on SQLite through the thread's own driver connection,
+        elsewhere through SQLAlchemy (store.append_chain). A failed write drops that connection."""
+        if not store.supports_driver_append(self.engine):
+            return store.append_chain(self.engine, self.hasher, batch)
+        if self._driver_conn is None:
+            fairy = self.engine.raw_connection()
+            self._driver_isolation = fairy.driver_connection.isolation_level
+            fairy.driver_connection.isolation_level = None  # autocommit: the transaction is ours
+            self._driver_conn = fairy
+        try:
+            return store.append_chain_sqlite(self._driver_conn.driver_connection, self.hasher, batch)
+        except BaseException:
+            self._release_driver_conn(invalidate=True)
+            raise
+
+    def _release_driver_conn(self, invalidate: bool = False) -> None:
+        fairy, self._driver_conn = self._driver_conn, None
+        if fairy is None:
+            return
+        try:
+            if invalidate:
+                fairy.invalidate()  # closed, never handed out again
+            else:
+                fairy.driver_connection.isolation_level = self._driver_isolation  # as the pool gave it
+                fairy.close()
+        except Exception as exc:  # noqa: BLE001 - releasing must not hide the write's own outcome
+            log.error("govshare audit writer connection not released cleanly (%s)", type(exc).__name__)
 
     def _commit(self, batch: list[_Pending]) -> None:
         live = [p for p in batch if not p.cancelled]
         by_loop: dict = defaultdict(list)
         try:
-            results = store.append_chain(self.engine, self.hasher, [p.prepared for p in live])
+            results = self._append([p.prepared for p in live])
         except Exception as exc:  # noqa: BLE001 - report to every waiting caller, keep the writer alive
             cause = _describe(exc)
             log.error("govshare audit batch of %d record(s) not written (%s)", len(live), cause)
