@@ -12,8 +12,8 @@ import asyncio
 import functools
 import inspect
 import logging
+import os
 import re
-import uuid
 
 from mitmproxy import http
 
@@ -42,7 +42,7 @@ def request_id(flow: http.HTTPFlow) -> str:
     rid = flow.metadata.get(keys.REQUEST_ID)
     if rid is None:
         supplied = flow.request.headers.get("X-Request-Id", "")
-        rid = supplied if REQUEST_ID_RE.fullmatch(supplied) else uuid.uuid4().hex
+        rid = supplied if REQUEST_ID_RE.fullmatch(supplied) else os.urandom(16).hex()
         flow.metadata[keys.REQUEST_ID] = rid
     return rid
 

@@ -7,6 +7,8 @@ Route for the stages after it.
 
 from __future__ import annotations
 
+import functools
+import re
 import time
 from urllib.parse import urlsplit
 
@@ -19,6 +21,28 @@ from . import keys
 from .context import Context
 from .failclosed import guarded, request_id
 
+
+@functools.lru_cache(maxsize=1024)
+def provider_base(upstream: str) -> tuple[str, str, int, str, str]:
+    """(scheme, host, port, base path, Host header) of a resource's catalogued upstream, parsed once."""
+    base = urlsplit(upstream)
+    return base.scheme, base.hostname, base.port or (443 if base.scheme == "https" else 80), base.path, base.netloc
+
+
+# The rest of a request path and its query, when it holds nothing urlsplit would cut or drop (fragment, spaces,
+# control characters): then it is appended to the base path as it is, else the whole URL goes through urlsplit.
+_PLAIN_TAIL = re.compile(r"[^#\x00-\x20\x7f]*")
+
+
+def provider_target(route) -> tuple[str, str, int, str, str]:
+    """(scheme, host, port, path with query, Host header) of the provider URL a request is routed to."""
+    scheme, host, port, base_path, netloc = provider_base(route.resource.upstream)
+    tail = route.upstream_url[len(route.resource.upstream):]
+    if route.upstream_url.startswith(route.resource.upstream) and _PLAIN_TAIL.fullmatch(tail):
+        return scheme, host, port, base_path + tail, netloc
+    target = urlsplit(route.upstream_url)
+    port = target.port or (443 if target.scheme == "https" else 80)
+    return target.scheme, target.hostname, port, target.path + (f"?{target.query}" if target.query else ""), target.netloc
 
 
 class Route:
@@ -40,9 +64,9 @@ class Route:
         if route is None:
             raise NotFound("unknown_resource", "no catalogued resource at this path")
         flow.metadata[keys.ROUTE] = route
-        target = urlsplit(route.upstream_url)
-        flow.request.scheme = target.scheme
-        flow.request.host = target.hostname
-        flow.request.port = target.port or (443 if target.scheme == "https" else 80)
-        flow.request.path = target.path + (f"?{target.query}" if target.query else "")
-        flow.request.host_header = target.netloc
+        scheme, host, port, target_path, netloc = provider_target(route)
+        flow.request.scheme = scheme
+        flow.request.host = host
+        flow.request.port = port
+        flow.request.path = target_path
+        flow.request.host_header = netloc

@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 import secrets
+import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
@@ -45,6 +46,19 @@ def utc_stamp(moment: datetime) -> str:
     if moment.tzinfo is None:
         raise ValueError("a naive datetime has no time zone; use an aware datetime")
     return moment.astimezone(UTC).strftime(STAMP_FORMAT)
+
+
+_last_stamp: tuple[int, str] = (-1, "")
+
+
+def now_stamp() -> str:
+    """utc_stamp of the current time, formatted once per second (the policy asks on every request)."""
+    global _last_stamp
+    second = int(time.time())
+    last = _last_stamp
+    if last[0] != second:
+        last = _last_stamp = (second, time.strftime(STAMP_FORMAT, time.gmtime(second)))
+    return last[1]
 
 
 def parse_instant(text: str) -> datetime:

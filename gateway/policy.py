@@ -24,7 +24,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
@@ -38,7 +38,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .catalog import CODE_RE, DEPT_RE, Catalog, Resource, Share
 from .config import Config
 from .grants import (APP_RE, READ_ACT, READ_METHODS, Grant, GrantError, PolicyAdapter, app_subject, dept_subject,
-                     ensure_schema, grant_rule, is_utc_stamp, load_grants, read_revision, utc_stamp)
+                     ensure_schema, grant_rule, is_utc_stamp, load_grants, now_stamp, read_revision, utc_stamp)
 from .yamlsrc import SourceError
 
 log = logging.getLogger("govshare.policy")
@@ -392,7 +392,7 @@ class PolicyEngine:
         partition = self._partitions.get(resource.code)
         if partition is None:
             return self._deny(UNKNOWN_RESOURCE, DEFAULT_DENY)
-        stamp = utc_stamp(now or datetime.now(UTC))
+        stamp = utc_stamp(now) if now is not None else now_stamp()
         key = (app_subject(dept, app) if app else "", dept_subject(dept), resource.code, method, purpose)
         cached = self._decisions.get(key)
         if cached is not None:

@@ -8,6 +8,7 @@ import logging
 import json
 
 import pytest
+from hypothesis import given, settings, strategies as st
 from mitmproxy.test import taddons, tflow
 
 from addons import keys
@@ -92,6 +93,25 @@ def test_route_points_the_flow_at_the_provider(ctx):
     assert (f.request.scheme, f.request.host, f.request.port) == ("http", "127.0.0.1", 9)
     assert f.request.path == "/api/v2/enterprises/91330106MA2XXXXX0X?x=1"
     assert f.response is None
+
+
+@settings(max_examples=500, deadline=None)
+@given(base=st.sampled_from(["http://10.0.0.1:8080/api/v2", "https://ga.example.gov", "http://h:9/a/b"]),
+       rest=st.text(max_size=20).filter(lambda x: "?" not in x), query=st.one_of(st.none(), st.text(max_size=20)))
+def test_provider_target_is_what_urlsplit_makes_of_the_whole_url(base, rest, query):
+    """The fast path (base parsed once, plain tail appended) and the slow path agree with urlsplit, also for
+    tails holding fragments, spaces or control characters."""
+    from types import SimpleNamespace
+    from urllib.parse import urlsplit
+
+    from addons.route import provider_target
+
+    url = base + "/" + rest + (("?" + query) if query else "")
+    t = urlsplit(url)
+    expected = (t.scheme, t.hostname, t.port or (443 if t.scheme == "https" else 80),
+                t.path + (f"?{t.query}" if t.query else ""), t.netloc)
+    route = SimpleNamespace(resource=SimpleNamespace(upstream=base), upstream_url=url)
+    assert provider_target(route) == expected
 
 
 def test_route_unknown_path_is_a_404_deny(ctx):
@@ -181,6 +201,15 @@ def test_mask_masks_and_marks_released(ctx, services):
     assert out["data"]["items"][0]["qymc"] == "测试公司"
     assert f.metadata[keys.MASKED] is True
     assert any(x.entity == "PERSON" for x in f.metadata[keys.FINDINGS])
+
+
+def test_mask_drops_headers_about_the_upstreams_bytes_and_other_routes(ctx, services):
+    f = allowed_flow(ctx, services, content=b'{"qymc": "x"}')
+    f.response.headers["ETag"] = '"abc"'
+    f.response.headers["Alt-Svc"] = 'h3=":443"; ma=86400'
+    hooks(lambda: Mask(ctx).response(f))
+    assert f.metadata[keys.MASKED] is True
+    assert "ETag" not in f.response.headers and "Alt-Svc" not in f.response.headers
 
 
 def test_mask_refuses_invalid_json_with_502(ctx, services):

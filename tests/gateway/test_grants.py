@@ -187,3 +187,14 @@ def test_utc_stamps_order_like_times(moment):
 def test_utc_stamp_refuses_naive():
     with pytest.raises(ValueError):
         utc_stamp(datetime(2026, 1, 1))
+
+
+def test_now_stamp_is_the_current_utc_second():
+    from datetime import UTC, datetime
+
+    from gateway.grants import now_stamp, utc_stamp
+
+    before = utc_stamp(datetime.now(UTC))
+    stamp = now_stamp()
+    after = utc_stamp(datetime.now(UTC))
+    assert before <= stamp <= after
