@@ -76,6 +76,18 @@ def fail(flow: http.HTTPFlow, stage: str, exc: BaseException) -> None:
     deny(flow, err, stage)
 
 
+def fail_safely(flow: http.HTTPFlow, stage: str, exc: BaseException) -> None:
+    """fail(), and if even building the deny fails, kill the flow: nothing may go on from a failed hook."""
+    try:
+        fail(flow, stage, exc)
+    except Exception as inner:  # noqa: BLE001 - the last resort must not raise into mitmproxy
+        flow.metadata[keys.ALLOWED] = False
+        flow.metadata[keys.DENIED] = {"status": 502, "reason": "internal_error", "stage": stage}
+        log.error("govshare %s could not answer its failure (%s); killing the flow", stage, type(inner).__name__)
+        if flow.killable:
+            flow.kill()
+
+
 def guarded(stage: str):
     """Decorate a hook `(self, flow)`: any exception becomes a deny for `stage` (works for async hooks too)."""
 
@@ -86,10 +98,10 @@ def guarded(stage: str):
                 try:
                     return await hook(self, flow, *args)
                 except asyncio.CancelledError as exc:
-                    fail(flow, stage, exc)  # the flow is answered with a deny, then cancellation goes on
+                    fail_safely(flow, stage, exc)  # the flow is answered with a deny, then cancellation goes on
                     raise
                 except Exception as exc:  # noqa: BLE001 - fail closed on anything
-                    fail(flow, stage, exc)
+                    fail_safely(flow, stage, exc)
             return run_async
 
         @functools.wraps(hook)
@@ -97,7 +109,7 @@ def guarded(stage: str):
             try:
                 return hook(self, flow, *args)
             except Exception as exc:  # noqa: BLE001 - fail closed on anything
-                fail(flow, stage, exc)
+                fail_safely(flow, stage, exc)
         return run
 
     return wrap

@@ -3,8 +3,9 @@
 All three run the same mitmproxy (DumpMaster without the flow dumper, as gateway.runner does) with the same
 proxy options, so the only difference between them is the addons:
 - `bare`: no addons at all, reverse mode straight at the bench upstream;
-- `policy`: Bootstrap, Route, Authenticate, Authorize, RequestGate, Upstream from addons/, then a
-  pass-through that marks every allowed response released (no masking, no audit) and the ResponseGate;
+- `policy`: Bootstrap, Route, Authenticate, Authorize and Upstream from addons/, then a pass-through that
+  marks every allowed response released (no masking, no audit), arranged as addons.pipeline arranges them,
+  and the Gate;
 - `full`: addons.pipeline.pipeline, exactly what `govshare run` runs.
 
 `python -m bench.gateway_proc --variant V --config govshare.toml [--upstream URL] [--cpus 1]` prints one JSON
@@ -41,13 +42,15 @@ def policy_pipeline(services) -> list:
     from addons.authorize import Authorize
     from addons.bootstrap import Bootstrap
     from addons.context import Context
-    from addons.gate import RequestGate, ResponseGate
+    from addons.gate import Gate
+    from addons.pipeline import Stages
     from addons.route import Route
     from addons.upstream import Upstream
 
     context = Context(services)
-    return [Bootstrap(context), Route(context), Authenticate(context), Authorize(context), RequestGate(),
-            Upstream(context), Release(), ResponseGate()]
+    return [Stages(Bootstrap(context), Route(context), Authenticate(context), Authorize(context), Upstream(context),
+                   Release()),
+            Gate()]
 
 
 def _bare_options(opts, config, upstream: str) -> None:

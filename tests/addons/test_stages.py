@@ -240,3 +240,99 @@ def test_audit_records_then_a_failing_trail_is_503(ctx, services):
     hooks(lambda: Mask(ctx).response(g), lambda: Audit(ctx).response(g))
     assert g.response.status_code == 503
     assert body(g)["error"] == "audit_unavailable"
+
+
+# --- the whole pipeline through mitmproxy's own addon manager ------------------------------------------
+
+
+def through_pipeline(services, flow, *hook_classes):
+    """Register addons.pipeline in a test master and send `flow` through the given hooks, dispatched by
+    mitmproxy's AddonManager exactly as the proxy server dispatches them."""
+    from mitmproxy.proxy.layers.http import HttpRequestHook, HttpResponseHook
+
+    from addons.pipeline import pipeline
+
+    hook_for = {"request": HttpRequestHook, "response": HttpResponseHook}
+
+    async def go():
+        with taddons.context() as tctx:
+            tctx.master.addons.add(*pipeline(services))
+            for name in hook_classes:
+                await tctx.master.addons.handle_lifecycle(hook_for[name](flow))
+
+    root = logging.getLogger()
+    before = list(root.handlers)
+    try:
+        asyncio.run(go())
+    finally:
+        root.handlers[:] = before
+
+
+def test_pipeline_is_three_chain_entries_in_corridor_order(services):
+    from addons.pipeline import Stages, pipeline
+
+    chain = pipeline(services)
+    assert [type(a).__name__ for a in chain] == ["Stages", "Gate", "Audit"]
+    assert isinstance(chain[0], Stages)
+    assert [type(a).__name__ for a in chain[0].addons] == ["Bootstrap", "Route", "Authenticate", "Authorize",
+                                                           "Upstream", "Mask"]
+
+
+def test_pipeline_serves_an_allowed_request_end_to_end_in_the_manager(services):
+    f = make_flow(auth=token(services))
+    through_pipeline(services, f, "request")
+    assert f.response is None and f.metadata[keys.ALLOWED] is True
+    doc = {"data": {"items": [{"tyshxydm": "91110000100000000X", "fddbr": "张三丰"}]}}
+    f.response = tflow.tresp(content=json.dumps(doc, ensure_ascii=False).encode())
+    f.response.headers["Content-Type"] = "application/json"
+    through_pipeline(services, f, "response")
+    assert f.response.status_code == 200 and "张三丰" not in f.response.text
+    assert isinstance(f.metadata[keys.AUDIT_SEQ], int)
+
+
+def test_a_request_stage_raising_past_its_guard_still_cannot_reach_the_upstream(services, monkeypatch):
+    """mitmproxy skips the rest of a chain entry whose hook raised: the gate, an entry of its own, refuses."""
+    def raw_explosion(self, flow):
+        raise RuntimeError("escaped 13812345678")
+
+    monkeypatch.setattr(Route, "request", raw_explosion)  # unguarded: the exception reaches mitmproxy
+    f = make_flow(auth=token(services))
+    through_pipeline(services, f, "request")
+    assert f.response is not None and f.response.status_code == 403
+    assert body(f)["error"] == "not_authorized"
+    assert f.metadata[keys.ALLOWED] is False
+
+
+def test_a_mask_stage_raising_past_its_guard_still_releases_nothing_and_is_audited(services, monkeypatch):
+    f = make_flow(auth=token(services))
+    through_pipeline(services, f, "request")
+    assert f.metadata[keys.ALLOWED] is True
+
+    async def raw_explosion(self, flow):
+        raise RuntimeError("escaped")
+
+    monkeypatch.setattr(Mask, "response", raw_explosion)
+    f.response = tflow.tresp(content='{"fddbr": "张三丰"}'.encode())
+    f.response.headers["Content-Type"] = "application/json"
+    through_pipeline(services, f, "response")
+    assert f.response.status_code == 502 and body(f)["error"] == "not_masked"
+    assert "张三丰".encode() not in f.response.content
+    assert isinstance(f.metadata[keys.AUDIT_SEQ], int)
+
+
+def test_when_even_the_deny_cannot_be_built_the_flow_is_killed(ctx, services, monkeypatch):
+    from addons import failclosed
+
+    def broken_fail(flow, stage, exc):
+        raise MemoryError("no room for a response")
+
+    def boom(*a, **k):
+        raise ValueError("route failure")
+
+    monkeypatch.setattr(failclosed, "fail", broken_fail)
+    monkeypatch.setattr(services.catalog, "current", _Exploding(boom))
+    f = make_flow(auth=token(services))
+    f.live = True  # a flow the proxy is still handling (killable)
+    hooks(lambda: Route(ctx).request(f))
+    assert f.metadata[keys.ALLOWED] is False
+    assert f.error is not None and f.error.msg == f.error.KILLED_MESSAGE
