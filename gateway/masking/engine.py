@@ -411,8 +411,8 @@ class _Session:
                 text = _as_text(value, whole=False)
                 if text is None and rule.action == "detect" and self._hinted(key):
                     text = _as_text(value, whole=True)  # a short number under `yysr` is still a figure
-                if not text:
-                    continue
+                if not text or (rule.action == "scan" and len(text) < CHECKSUM_MIN_CHARS):
+                    continue  # too short to hold the only identifiers a scanned field gives up
                 pending.append((leaf, text))
                 items.append((key if rule.action != "scan" else None, text))
         for op, _ctx, paths, rule in applied.values():
@@ -559,6 +559,7 @@ _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]{0,63}\Z")
 # identifiers: numbers a checksum proves (ID, bank card) and mobile numbers. A company name that looks like
 # a person's, or a registered address, is what the provider declared shareable and stays as it is.
 CHECKSUM_ENTITIES = frozenset({"CN_ID_CARD", "CN_BANK_CARD", "CN_MOBILE"})
+CHECKSUM_MIN_CHARS = 11  # the shortest of them: a mobile number's 11 digits (IDs have 15/18, cards 16-19)
 
 
 def personal_identifier_shape(text: str) -> str | None:

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import math
 import re
+from collections import deque
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -375,20 +376,25 @@ _NUMBER_START = re.compile(r"[0-9０-９A-Za-z一二三四五六七八九十百�
 _DETAIL_START = re.compile(r"[0-9０-９]|" + _NUMBER_START.pattern)
 
 
-_UNIT_RE = re.compile("|".join(sorted(_ADDRESS_UNITS, key=len, reverse=True)))
+def _unit_alternative(unit: str) -> str:
+    """A unit as a regex alternative; a 区 after 小/社/园… (no district) and a 道 after 街/大 match nothing."""
+    if unit == "区":
+        return "(?<![" + "".join(_NOT_DISTRICT) + "])区"
+    if unit == "道":
+        return "(?<![街大])道"
+    return re.escape(unit)
+
+
+# Longest first, so 自治区 wins over 区 and 街道 over 街 at the same position.
+_UNIT_RE = re.compile("|".join(_unit_alternative(u) for u in sorted(_ADDRESS_UNITS, key=len, reverse=True)))
 
 
 def address_cut(value: str) -> int:
-    """How many leading characters of an address may be shown (down to district/street)."""
+    """How many leading characters of an address may be shown (down to district/street): the end of the
+    last unit before the first house/building/room number."""
     m = _DETAIL_START.search(value)
-    limit = m.start() if m else len(value)
-    best = 0
-    for m in _UNIT_RE.finditer(value, 0, limit):
-        i, unit = m.start(), m.group()
-        if i > 0 and ((unit == "区" and value[i - 1] in _NOT_DISTRICT) or (unit == "道" and value[i - 1] in "街大")):
-            continue
-        best = m.end()
-    return best
+    last = deque(_UNIT_RE.finditer(value, 0, m.start() if m else len(value)), maxlen=1)  # consumed in C
+    return last[0].end() if last else 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,6 +86,26 @@ def test_public_and_internal_fields_stay_plain_but_text_inside_is_scanned():
     assert unlabelled == {"fddbr": "张*"}
 
 
+def test_short_scanned_values_skip_detection_and_the_shortest_identifier_is_still_caught():
+    class CountingDetector:
+        def __init__(self, inner):
+            self.inner, self.texts = inner, []
+
+        def detect_many(self, items):
+            self.texts += [text for _, text in items]
+            return self.inner.detect_many(items)
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+    counting = CountingDetector(detector())
+    res = resource(("xb", "internal", None), ("dh", "internal", None), code="SC-QY-0003")
+    doc, findings = masker(det=counting).mask_document({"xb": "2", "dh": "13912345678"}, view(res))
+    assert doc == {"xb": "2", "dh": "139****5678"}
+    assert counting.texts == ["13912345678"]  # "2" never reached detection
+    assert [(f.entity, f.count) for f in findings] == [("CN_MOBILE", 1)]
+
+
 def test_public_and_internal_text_keeps_names_addresses_and_words_the_provider_declared_shareable():
     res = resource(("qymc", "public", None), ("zs", "public", "CN_ADDRESS"), ("btlx", "internal", None),
                    ("jj", "internal", None), code="SC-QY-0002")
