@@ -20,6 +20,7 @@ from .context import Context
 from .failclosed import answered, guarded, request_id
 
 STRIPPED = ("Authorization", "Proxy-Authorization", "Cookie")
+_STRIPPED = frozenset(name.lower().encode() for name in STRIPPED)
 
 
 class Authenticate:
@@ -42,11 +43,12 @@ class Authenticate:
             raise Unauthenticated(e.reason, e.message, status=getattr(e, "status", 401)) from None
         flow.metadata[keys.PRINCIPAL] = principal
         headers = flow.request.headers
-        for name in STRIPPED:
-            headers.pop(name, None)
-        for name in [n for n in headers.keys() if n.lower().startswith("x-govshare-")]:
-            headers.pop(name, None)
-        headers["X-Govshare-Dept"] = principal.dept
-        headers["X-Govshare-App"] = principal.app or ""
-        headers["X-Govshare-Purpose"] = quote(principal.purpose or "", safe="")
-        headers["X-Request-Id"] = request_id(flow)
+        # One pass over the header fields: credentials and anything claiming to be ours go, ours are set.
+        fields = [field for field in headers.fields
+                  if field[0].lower() not in _STRIPPED and not field[0].lower().startswith(b"x-govshare-")
+                  and field[0].lower() != b"x-request-id"]
+        fields += [(b"X-Govshare-Dept", principal.dept.encode()),
+                   (b"X-Govshare-App", (principal.app or "").encode("utf-8", "surrogateescape")),
+                   (b"X-Govshare-Purpose", quote(principal.purpose or "", safe="").encode()),
+                   (b"X-Request-Id", request_id(flow).encode())]
+        headers.fields = tuple(fields)

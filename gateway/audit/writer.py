@@ -56,6 +56,14 @@ def _settle(outcomes: list) -> None:
             future.set_result(seq)
 
 
+def _expire(pending: _Pending) -> None:
+    """The write timeout: the waiting caller gets AuditUnavailable('timeout'); the writer skips the record
+    if it has not taken it yet."""
+    if not pending.future.done():
+        pending.cancelled = True
+        pending.future.set_exception(AuditUnavailable("timeout"))
+
+
 def _describe(exc: BaseException) -> str:
     """A short cause for an exception, without SQL parameters (the DBAPI error, not SQLAlchemy's wrapper)."""
     orig = getattr(exc, "orig", None) or exc
@@ -124,11 +132,12 @@ class AuditTrail:
         loop = asyncio.get_running_loop()
         pending = _Pending(prepared, loop, loop.create_future())
         self._queue.put(pending)
+        # A plain timer rather than asyncio.wait_for, whose per-call machinery showed in every request's cost.
+        timer = loop.call_later(self._timeout, _expire, pending)
         try:
-            return await asyncio.wait_for(pending.future, self._timeout)
-        except TimeoutError:
-            pending.cancelled = True
-            raise AuditUnavailable("timeout") from None
+            return await pending.future
+        finally:
+            timer.cancel()
 
     def append_sync(self, record: dict) -> int:
         """Append one record from synchronous code (the CLI); returns its seq once committed."""

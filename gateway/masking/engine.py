@@ -143,6 +143,7 @@ class Masker:
         self._keys = pseudonym_keys
         self._hash = Hash()
         self._hint_cache: dict[str | None, str | None] = {}
+        self._plain_contexts: dict[str, OpContext] = {}
         # (id(resource), reveal, pseudonymise) -> (resource, {key: rule}): the rule of a field name depends on
         # nothing else, and the same few views serve every call (the resource is held, so its id stays its own).
         self._view_rules: dict[tuple, tuple[Resource | None, dict[str, "_Rule | None"]]] = {}
@@ -270,6 +271,15 @@ class Masker:
         rules: dict[str, _Rule | None] = {}
         self._view_rules[key] = (view.resource, rules)
         return rules
+
+    def plain_context(self, entity: str) -> OpContext:
+        """The operator context of `entity` for operators that need no key (shared by every call)."""
+        ctx = self._plain_contexts.get(entity)
+        if ctx is None:
+            ctx = OpContext(entity, b"")
+            if len(self._plain_contexts) < 1024:
+                self._plain_contexts[entity] = ctx
+        return ctx
 
     def default_pseudonym_key(self) -> bytes:
         return self._keys.key_for("gateway") if self._keys is not None else b""
@@ -416,6 +426,9 @@ class _Session:
                 pending.append((leaf, text))
                 items.append((key if rule.action != "scan" else None, text))
         for op, _ctx, paths, rule in applied.values():
+            if paths and paths.count(paths[0]) == len(paths):  # the usual case: one path per rule
+                self.counts[(paths[0], rule.entity, op.name)] += len(paths)
+                continue
             for path, n in Counter(paths).items():
                 self.counts[(path, rule.entity, op.name)] += n
         key_refs = [ref for ref in self.keys if ref.key in ref.container]
@@ -449,7 +462,8 @@ class _Session:
         try:
             return self._contexts[(entity, hashing)]
         except KeyError:
-            ctx = self._contexts[(entity, hashing)] = OpContext(entity, self.pseudonym_key() if hashing else b"")
+            ctx = OpContext(entity, self.pseudonym_key()) if hashing else self.m.plain_context(entity)
+            self._contexts[(entity, hashing)] = ctx
             return ctx
 
     def _apply_whole(self, leaf: Leaf, text: str, op: Operator, entity: str) -> None:

@@ -240,3 +240,26 @@ def test_a_full_disk_makes_append_unavailable_and_leaves_the_chain_intact(tmp_pa
     with AuditTrail.open(config) as trail:  # space is back: the chain simply continues
         assert asyncio.run(trail.append(request_record(0))) == outcome["ok"] + 1
     assert verify(config).ok
+
+
+def test_a_write_slower_than_the_timeout_is_unavailable_without_waiting_for_it(tmp_path, monkeypatch):
+    import time
+
+    from gateway.audit import store
+
+    config = make_config(tmp_path / "var", write_timeout_seconds=0.2)
+    trail = AuditTrail.open(config)
+    real = store.append_chain_sqlite
+
+    def stalled(*args, **kwargs):
+        time.sleep(0.8)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "append_chain_sqlite", stalled)
+    started = time.monotonic()
+    with pytest.raises(AuditUnavailable) as info:
+        asyncio.run(trail.append(request_record(1)))
+    assert info.value.cause == "timeout" and info.value.status == 503
+    assert time.monotonic() - started < 0.7  # answered at the timeout, not when the write ended
+    trail.close()
+    assert verify(config).ok
