@@ -1,8 +1,11 @@
 """One proxy process under test: bare mitmproxy, the identity + policy pipeline, or the full pipeline.
 
-All three run the same mitmproxy (DumpMaster without the flow dumper, as gateway.runner does) with the same
-proxy options, so the only difference between them is the addons:
-- `bare`: no addons at all, reverse mode straight at the bench upstream;
+All run the same mitmproxy version with the same proxy options, so the only difference between them is the
+addons:
+- `bare`: stock `mitmdump --mode reverse:` (DumpMaster with its default addons, no scripts, no flow dumper),
+  straight at the bench upstream: the reference every ratio is taken against;
+- `lean`: the master govshare runs (gateway.runner.gateway_master: only the mitmproxy addons a gateway needs)
+  with no govshare stage, straight at the bench upstream: what the leaner master alone is worth;
 - `policy`: Bootstrap, Route, Authenticate, Authorize and Upstream from addons/, then a pass-through that
   marks every allowed response released (no masking, no audit), arranged as addons.pipeline arranges them,
   and the Gate;
@@ -21,7 +24,7 @@ import os
 import signal
 import sys
 
-VARIANTS = ("bare", "policy", "full")
+VARIANTS = ("bare", "lean", "policy", "full")
 
 
 class Release:
@@ -78,10 +81,13 @@ async def serve(variant: str, config, upstream: str | None) -> None:
 
     opts = Options()
     services = None
-    if variant == "bare":
+    if variant in ("bare", "lean"):
         if not upstream:
-            raise SystemExit("--upstream is required for the bare variant")
-        master = DumpMaster(opts, with_termlog=True, with_dumper=False)
+            raise SystemExit(f"--upstream is required for the {variant} variant")
+        if variant == "bare":
+            master = DumpMaster(opts, with_termlog=True, with_dumper=False)
+        else:
+            master = gateway_master(opts, [])
         _bare_options(opts, config, upstream)
     else:
         services = Services.open(config, with_audit=variant == "full")

@@ -1,6 +1,6 @@
 """Where a gateway's time goes under load: py-spy samples one gateway process while the load generator runs.
 
-`python -m bench.profile [--variant full|policy|bare] [--body a|b|c] [--unlabelled] [--seconds 20]
+`python -m bench.profile [--variant full|policy|lean|bare] [--body a|b|c] [--unlabelled] [--seconds 20]
 [--connections 16] [--top 25] [--out profile.txt]` starts the bench upstream and one gateway process (the
 same processes as bench.run), loads it, samples it with `py-spy record --format raw` (py-spy is a
 profiling aid, not a project dependency: `pip install py-spy`), and prints the functions with the largest
@@ -61,7 +61,7 @@ def render(total: int, own: list, inclusive: list) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__.splitlines()[0])
-    parser.add_argument("--variant", choices=("bare", "policy", "full"), default="full")
+    parser.add_argument("--variant", choices=("bare", "lean", "policy", "full"), default="full")
     parser.add_argument("--body", choices=("a", "b", "c"), default="a")
     parser.add_argument("--unlabelled", action="store_true", help="the unlabelled resource (detection only)")
     parser.add_argument("--seconds", type=int, default=20)
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             gateway = Child(args.variant, argv_gw, tmp / "gateway.log")
             children.append(gateway)
             gateway.wait_ready()
-            if args.variant == "bare":
+            if args.variant in ("bare", "lean"):
                 target = Target(gateway.url + upstream_path(args.body))
             else:
                 token = caller_token(tmp / "gw" / "var")

@@ -18,7 +18,8 @@ END = "<!-- bench:end -->"
 
 ROW_NAMES = {
     "direct": "upstream alone (no proxy)",
-    "bare": "bare mitmproxy (reverse, no addons)",
+    "bare": "bare mitmproxy (`mitmdump` reverse, no scripts)",
+    "lean": "mitmproxy with only the gateway's addons, no stages",
     "policy": "govshare identity + policy",
     "full": "govshare full, labelled fields",
     "full_unlabelled": "govshare full, unlabelled (detection)",
@@ -55,7 +56,9 @@ def render(results: dict) -> str:
         f"load by {m['load_generator']} with {s['connections']} keep-alive connections, "
         f"{s['duration_s']:g} s per measurement, best of {s['rounds']} round(s)"
         + ("; gateway pinned to its own core, load generator and upstream to another" if s.get("pinned") else "")
-        + ". Every gateway runs in its own process; ratios are to bare mitmproxy in the same run.",
+        + ". Every gateway runs in its own process; ratios are to bare mitmproxy in the same run. Bare is stock "
+        "`mitmdump --mode reverse:` with its default addons; govshare runs mitmproxy with only the six addons a "
+        "gateway needs (`gateway.runner.proxy_addons`), whose share the row without stages shows.",
         "",
         "| goal | target | measured | met |",
         "|---|---|---|---|",

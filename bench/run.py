@@ -50,8 +50,9 @@ START_TIMEOUT = 120.0
 
 # The rows of the proxy table, in order; `full_unlabelled` is the full gateway on the unlabelled resources,
 # loaded with body a only (detection costs ~2 s of CPU per 1 MiB response: see the in-process masking table).
-PATHS = ("direct", "bare", "policy", "full", "full_unlabelled")
+PATHS = ("direct", "bare", "lean", "policy", "full", "full_unlabelled")
 UNLABELLED_BODIES = ("a",)
+LEAN_BODIES = ("a",)  # the gateway's mitmproxy master without stages: body a is enough to show its share
 # A row whose slowest response, times the connections, exceeds this share of the measurement time is loaded
 # by the asyncio client, which waits for the responses in flight at the end (wrk would drop them).
 WRK_MAX_WAVE_SHARE = 0.25
@@ -316,12 +317,13 @@ def run_benchmark(options: BenchOptions | None = None) -> dict:
 
             # One config (own data directory, keys, SQLite) per gateway process.
             n_full = max(opts.scale)
-            specs = [("bare", "bare"), ("policy", "policy")] + [(f"full{i}", "full") for i in range(n_full)]
+            specs = [("bare", "bare"), ("lean", "lean"), ("policy", "policy")] + [(f"full{i}", "full")
+                                                                                 for i in range(n_full)]
             tokens: dict[str, str] = {}
             gateways: dict[str, Child] = {}
             for name, variant in specs:
                 config = write_config(tmp / name, catalog)
-                if variant != "bare":
+                if variant not in ("bare", "lean"):
                     tokens[name] = caller_token(tmp / name / "var")
                 argv = python_module("bench.gateway_proc", "--variant", variant, "--config", str(config),
                                      "--upstream", upstream.url)
@@ -338,6 +340,8 @@ def run_benchmark(options: BenchOptions | None = None) -> dict:
                 rows = {
                     "direct": (Target(upstream.url + upstream_path(body)), []),
                     "bare": (Target(gateways["bare"].url + upstream_path(body)), [gateways["bare"].pid]),
+                    **({"lean": (Target(gateways["lean"].url + upstream_path(body)), [gateways["lean"].pid])}
+                       if body in LEAN_BODIES else {}),
                     "policy": (Target(gateways["policy"].url + gateway_path(body),
                                       {"Authorization": f"Bearer {tokens['policy']}"}), [gateways["policy"].pid]),
                     "full": (Target(gateways["full0"].url + gateway_path(body), auth), [gateways["full0"].pid]),

@@ -184,7 +184,7 @@ def test_quick_benchmark_produces_every_figure(tmp_path):
 
     for body in ("a", "b", "c"):
         cells = results["proxy"][body]
-        expected = {"direct", "bare", "policy", "full"} | ({"full_unlabelled"} if body == "a" else set())
+        expected = {"direct", "bare", "policy", "full"} | ({"full_unlabelled", "lean"} if body == "a" else set())
         assert expected <= set(cells)
         for name in expected:
             cell = cells[name]
@@ -198,7 +198,7 @@ def test_quick_benchmark_produces_every_figure(tmp_path):
 
     latency = results["latency"]
     assert latency["connections"] == 1
-    for name in ("bare", "policy", "full", "full_unlabelled"):
+    for name in ("bare", "lean", "policy", "full", "full_unlabelled"):
         assert latency[name]["requests"] > 0 and latency[name]["p99_ms"] > 0
     assert latency["full"]["p99_ratio"] > 0
 
@@ -222,3 +222,4 @@ def test_quick_benchmark_produces_every_figure(tmp_path):
 
     section = readme_table.render(results)
     assert "bare mitmproxy" in section and "quick run" in section and "| sha256+ed25519 |" in section
+    assert "only the gateway's addons" in section
