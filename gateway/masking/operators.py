@@ -389,12 +389,35 @@ def _unit_alternative(unit: str) -> str:
 _UNIT_RE = re.compile("|".join(_unit_alternative(u) for u in sorted(_ADDRESS_UNITS, key=len, reverse=True)))
 
 
+# The cut of an address depends only on its part before the first house number ("北京市大兴区黄村东大街"), and
+# the same streets come back record after record: cuts are remembered by that part. Only parts followed by
+# a number are remembered (so never a whole value), short ones, and a bounded number of them.
+_CUT_MEMO: dict[str, int] = {}
+CUT_MEMO_SIZE = 4096
+CUT_MEMO_MAX_CHARS = 48
+
+
+def _last_unit_end(value: str, limit: int) -> int:
+    last = deque(_UNIT_RE.finditer(value, 0, limit), maxlen=1)  # consumed in C
+    return last[0].end() if last else 0
+
+
 def address_cut(value: str) -> int:
     """How many leading characters of an address may be shown (down to district/street): the end of the
     last unit before the first house/building/room number."""
     m = _DETAIL_START.search(value)
-    last = deque(_UNIT_RE.finditer(value, 0, m.start() if m else len(value)), maxlen=1)  # consumed in C
-    return last[0].end() if last else 0
+    if m is None:
+        return _last_unit_end(value, len(value))
+    limit = m.start()
+    head = value[:limit]
+    cut = _CUT_MEMO.get(head)
+    if cut is None:
+        cut = _last_unit_end(value, limit)
+        if limit <= CUT_MEMO_MAX_CHARS:
+            if len(_CUT_MEMO) >= CUT_MEMO_SIZE:
+                _CUT_MEMO.clear()
+            _CUT_MEMO[head] = cut
+    return cut
 
 
 @dataclass(frozen=True, slots=True)

@@ -259,3 +259,13 @@ def test_address_cut_agrees_with_the_plain_scan(value):
     from gateway.masking.operators import address_cut
 
     assert address_cut(value) == _address_cut_by_scanning(value)
+
+
+def test_address_cuts_are_remembered_only_by_the_part_before_a_house_number():
+    from gateway.masking import operators
+
+    operators._CUT_MEMO.clear()
+    assert operators.address_cut("北京市大兴区黄村东大街942号院20号楼") == len("北京市大兴区黄村东大街")
+    assert operators.address_cut("北京市大兴区黄村东大街17号") == len("北京市大兴区黄村东大街")
+    assert operators.address_cut("北京市朝阳区某某小区张三家") == len("北京市朝阳区")
+    assert set(operators._CUT_MEMO) == {"北京市大兴区黄村东大街"}  # never a whole value, nor one without a number
