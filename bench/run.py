@@ -451,7 +451,7 @@ def run_benchmark(options: BenchOptions | None = None) -> dict:
 
 def measure_masking(opts: BenchOptions, bodies: dict, catalog_upstream: str) -> dict:
     from gateway.config import load_config
-    from gateway.services import Services
+    from gateway.services import Services, freeze_startup_heap
 
     from .inprocess import mask_throughput
 
@@ -459,6 +459,7 @@ def measure_masking(opts: BenchOptions, bodies: dict, catalog_upstream: str) -> 
         tmp = Path(tmp_name)
         catalog = write_catalog(tmp / "catalog.yaml", catalog_upstream)
         services = Services.open(load_config(write_config(tmp / "mask", catalog)), with_audit=False)
+        freeze_startup_heap()  # as the gateway does once its services are built
         try:
             rows = {}
             for body in BODY_NAMES:

@@ -8,6 +8,7 @@ exactly the code the gateway runs.
 
 from __future__ import annotations
 
+import gc
 import logging
 from dataclasses import dataclass, field
 
@@ -111,3 +112,11 @@ class Services:
             self.audit.close()
         if self.engine is not None:
             self.engine.dispose()
+
+
+def freeze_startup_heap() -> None:
+    """Move everything built so far (jieba's dictionary, Presidio, catalog, policy) out of the garbage
+    collector's sight: it lives as long as the process, and the collector's full passes would otherwise walk
+    those millions of objects again and again while requests allocate (a fifth of masking time, and half of
+    it on a 1 MiB body). Called once the gateway's services are built, and by the benchmark before it masks."""
+    gc.freeze()
