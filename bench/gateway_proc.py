@@ -76,7 +76,7 @@ async def serve(variant: str, config, upstream: str | None) -> None:
     from mitmproxy.options import Options
     from mitmproxy.tools.dump import DumpMaster
 
-    from gateway.runner import configure_options, gateway_master
+    from gateway.runner import configure_options, gateway_master, listening_address
     from gateway.services import Services
 
     opts = Options()
@@ -103,16 +103,10 @@ async def serve(variant: str, config, upstream: str | None) -> None:
         loop.add_signal_handler(sig, master.shutdown)
     run = asyncio.ensure_future(master.run())
     try:
-        proxyserver = master.addons.get("proxyserver")
-        for _ in range(3000):
-            await asyncio.sleep(0.01)
-            if run.done():
-                break
-            addrs = proxyserver.listen_addrs()
-            if addrs:
-                host, port = addrs[0][:2]
-                print(json.dumps({"ready": True, "host": host, "port": port, "pid": os.getpid()}), flush=True)
-                break
+        address = await listening_address(master, run, timeout=30.0)
+        if address is not None:
+            host, port = address
+            print(json.dumps({"ready": True, "host": host, "port": port, "pid": os.getpid()}), flush=True)
         else:
             print(json.dumps({"ready": False, "error": "did not start listening"}), flush=True)
             master.shutdown()

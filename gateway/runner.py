@@ -92,6 +92,20 @@ def gateway_master(opts, stages: list):
     return master
 
 
+async def listening_address(master, run: asyncio.Future, timeout: float) -> tuple[str, int] | None:
+    """(host, port) the master's proxy server listens on, once it does; None if `run` ended or `timeout`
+    passed first."""
+    proxyserver = master.addons.get("proxyserver")
+    for _ in range(max(1, int(timeout / 0.01))):
+        await asyncio.sleep(0.01)
+        if run.done():
+            return None
+        addrs = proxyserver.listen_addrs()
+        if addrs:
+            return addrs[0][0], addrs[0][1]
+    return None
+
+
 async def serve(config: Config, services: Services, started: threading.Event | None = None,
                 holder: dict | None = None) -> None:
     """Run the gateway until its master is shut down."""
@@ -107,16 +121,9 @@ async def serve(config: Config, services: Services, started: threading.Event | N
         holder["loop"] = asyncio.get_running_loop()
     run = asyncio.ensure_future(master.run())
     if started is not None:
-        proxyserver = master.addons.get("proxyserver")
-        for _ in range(500):
-            await asyncio.sleep(0.01)
-            if run.done():
-                break
-            addrs = proxyserver.listen_addrs()
-            if addrs:
-                if holder is not None:
-                    holder["address"] = addrs[0][:2]
-                break
+        address = await listening_address(master, run, timeout=5.0)
+        if address is not None and holder is not None:
+            holder["address"] = address
         started.set()
     await run
 
