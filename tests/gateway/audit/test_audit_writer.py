@@ -252,7 +252,7 @@ def test_a_write_slower_than_the_timeout_is_unavailable_without_waiting_for_it(t
     real = store.append_chain_sqlite
 
     def stalled(*args, **kwargs):
-        time.sleep(0.8)
+        time.sleep(2.0)
         return real(*args, **kwargs)
 
     monkeypatch.setattr(store, "append_chain_sqlite", stalled)
@@ -260,6 +260,6 @@ def test_a_write_slower_than_the_timeout_is_unavailable_without_waiting_for_it(t
     with pytest.raises(AuditUnavailable) as info:
         asyncio.run(trail.append(request_record(1)))
     assert info.value.cause == "timeout" and info.value.status == 503
-    assert time.monotonic() - started < 0.7  # answered at the timeout, not when the write ended
+    assert time.monotonic() - started < 1.5  # answered at the timeout (0.2 s), not when the write ended (2 s)
     trail.close()
     assert verify(config).ok
