@@ -20,7 +20,8 @@ from .context import Context
 from .failclosed import answered, guarded, request_id
 
 STRIPPED = ("Authorization", "Proxy-Authorization", "Cookie")
-_STRIPPED = frozenset(name.lower().encode() for name in STRIPPED)
+# Dropped from the caller's request: the credentials, and the request id we set again (X-Govshare-* too).
+_REPLACED = frozenset(name.lower().encode() for name in STRIPPED) | {b"x-request-id"}
 
 
 class Authenticate:
@@ -45,8 +46,7 @@ class Authenticate:
         headers = flow.request.headers
         # One pass over the header fields: credentials and anything claiming to be ours go, ours are set.
         fields = [field for field in headers.fields
-                  if field[0].lower() not in _STRIPPED and not field[0].lower().startswith(b"x-govshare-")
-                  and field[0].lower() != b"x-request-id"]
+                  if (name := field[0].lower()) not in _REPLACED and not name.startswith(b"x-govshare-")]
         fields += [(b"X-Govshare-Dept", principal.dept.encode()),
                    (b"X-Govshare-App", (principal.app or "").encode("utf-8", "surrogateescape")),
                    (b"X-Govshare-Purpose", quote(principal.purpose or "", safe="").encode()),

@@ -56,27 +56,11 @@ def policy_pipeline(services) -> list:
             Gate()]
 
 
-def _bare_options(opts, config, upstream: str) -> None:
-    confdir = config.data_dir / "mitmproxy"
-    confdir.mkdir(parents=True, exist_ok=True)
-    opts.update(
-        mode=[f"reverse:{upstream}"],
-        listen_host=config.gateway.listen_host,
-        listen_port=config.gateway.listen_port,
-        confdir=str(confdir),
-        connection_strategy="lazy",
-        stream_large_bodies=None,
-        body_size_limit=str(config.masking.max_body_bytes),
-        ssl_insecure=False,
-        keep_host_header=False,
-    )
-
-
 async def serve(variant: str, config, upstream: str | None) -> None:
     from mitmproxy.options import Options
     from mitmproxy.tools.dump import DumpMaster
 
-    from gateway.runner import configure_options, gateway_master, listening_address
+    from gateway.runner import configure_options, gateway_master, listening_address, proxy_options
     from gateway.services import Services
 
     opts = Options()
@@ -88,7 +72,7 @@ async def serve(variant: str, config, upstream: str | None) -> None:
             master = DumpMaster(opts, with_termlog=True, with_dumper=False)
         else:
             master = gateway_master(opts, [])
-        _bare_options(opts, config, upstream)
+        proxy_options(opts, config, upstream)
     else:
         services = Services.open(config, with_audit=variant == "full")
         if variant == "full":

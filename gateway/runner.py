@@ -37,13 +37,15 @@ def _upstream_ca_bundle(services: Services) -> str | None:
     return str(out)
 
 
-def configure_options(opts, config: Config, services: Services) -> None:
-    """Set the proxy options the gateway needs (after the master loaded the addons that define them)."""
+def proxy_options(opts, config: Config, reverse_target: str = PLACEHOLDER_TARGET) -> None:
+    """The proxy options every gateway process runs with: reverse mode, listen address, confdir, lazy
+    upstream connections, whole bodies under the size limit, verified upstream TLS. The benchmark's bare
+    and lean processes use exactly these too, pointed at `reverse_target`."""
     gw = config.gateway
     confdir = config.data_dir / "mitmproxy"
     confdir.mkdir(parents=True, exist_ok=True)
     opts.update(
-        mode=[f"reverse:{PLACEHOLDER_TARGET}"],
+        mode=[f"reverse:{reverse_target}"],
         listen_host=gw.listen_host,
         listen_port=gw.listen_port,
         confdir=str(confdir),
@@ -53,6 +55,12 @@ def configure_options(opts, config: Config, services: Services) -> None:
         ssl_insecure=False,
         keep_host_header=False,
     )
+
+
+def configure_options(opts, config: Config, services: Services) -> None:
+    """Set the proxy options the gateway needs (after the master loaded the addons that define them)."""
+    gw = config.gateway
+    proxy_options(opts, config)
     if gw.tls_cert:
         pem = config.data_dir / "listen-cert.pem"
         pem.write_text(Path(gw.tls_cert).read_text() + "\n" + Path(gw.tls_key).read_text())
