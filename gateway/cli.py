@@ -35,6 +35,7 @@ def _walk(parser: argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .admin.cli import register as register_admin
     from .audit.cli import register as register_audit
     from .bench_cli import register as register_bench
     from .identity_cli import register as register_identity
@@ -71,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_mask(sub)
     register_audit(sub)
     register_bench(sub)
+    register_admin(sub)
 
     for p in _walk(parser):
         _common(p)
