@@ -72,7 +72,18 @@ def clock():
 
 
 @pytest.fixture
-def ctx(admin_config, clock):
+def cheap_hashes(monkeypatch):
+    """Argon2id with its smallest cost, so the fixtures' five accounts do not dominate the tests' time."""
+    from argon2 import PasswordHasher
+
+    from gateway.admin import accounts
+
+    monkeypatch.setattr(accounts, "PasswordHasher",
+                        lambda: PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+@pytest.fixture
+def ctx(admin_config, clock, cheap_hashes):
     from gateway.admin.context import AdminContext
 
     context = AdminContext.open(admin_config, clock=clock)
