@@ -105,7 +105,7 @@ async def apply_page(request: Request, info) -> Response:
     dept = info.user.dept or str(form.get("dept", "")).strip()
     try:
         a = ctx.applications.submit(dept, str(form.get("app", "")), str(form.get("resource", "")),
-                                    form.getlist("fields"), form.getlist("pseudonym_fields"),
+                                    ",".join(form.getlist("fields")), ",".join(form.getlist("pseudonym_fields")),
                                     str(form.get("purpose", "")), str(form.get("basis", "")),
                                     str(form.get("until", "")), f"console:{info.user.name}", now=ctx.now())
     except ApplicationError as e:

@@ -1,0 +1,150 @@
+"""Applications through the console and through `/_govshare/applications` with a department's JWT:
+every step lands in the trail with the acting officer or calling department."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from gateway.audit import store
+from gateway.grants import GrantStore
+from gateway.keys import PilotKeys
+
+UNTIL = (datetime.now(UTC) + timedelta(days=60)).strftime("%Y-%m-%dT%H:%M:%SZ")
+BODY = {"resource": "GA-RK-0001", "fields": ["xm", "sfzh"], "purpose": "最低生活保障资格核查",
+        "basis": "《社会救助暂行办法》第十一条", "until": UNTIL}
+
+
+def request_records(ctx) -> list[dict]:
+    with ctx.engine.connect() as conn:
+        rows = conn.execute(select(store.records.c.canonical).where(store.records.c.event == "request")
+                            .order_by(store.records.c.seq)).all()
+    return [json.loads(bytes(r.canonical)) for r in rows]
+
+
+@pytest.fixture
+def token(admin_config):
+    keys = PilotKeys(admin_config.data_dir)
+    return lambda dept, app="dibao": keys.issue(dept, app=app)
+
+
+def test_a_department_applies_with_its_jwt_and_reads_only_its_own(client, ctx, token):
+    r = client.post("/_govshare/applications", json=BODY, headers={"Authorization": f"Bearer {token('MZ')}"})
+    assert r.status_code == 201, r.text
+    doc = r.json()
+    assert (doc["dept"], doc["app"], doc["status"], doc["provider"]) == ("MZ", "dibao", "pending", "GA")
+    assert r.headers["location"] == f"/_govshare/applications/{doc['id']}"
+    mine = client.get(f"/_govshare/applications/{doc['id']}", headers={"Authorization": f"Bearer {token('MZ')}"})
+    assert mine.status_code == 200 and mine.json()["id"] == doc["id"]
+    other = client.get(f"/_govshare/applications/{doc['id']}", headers={"Authorization": f"Bearer {token('RS')}"})
+    assert other.status_code == 404
+    listed = client.get("/_govshare/applications", headers={"Authorization": f"Bearer {token('MZ')}"}).json()
+    assert [a["id"] for a in listed["applications"]] == [doc["id"]]
+    records = request_records(ctx)
+    assert [(r["dept"], r["status"], r["reason"]) for r in records] == [
+        ("MZ", 201, "application_submitted"), ("MZ", 200, "application_read"),
+        ("RS", 404, "unknown_application"), ("MZ", 200, "applications_listed")]
+    assert records[0]["rule"] == f"application:{doc['id']}" and records[0]["resource"] == "GA-RK-0001"
+
+
+def test_the_application_endpoint_refuses_and_audits_bad_calls(client, ctx, token):
+    assert client.post("/_govshare/applications", json=BODY).status_code == 401
+    auth = {"Authorization": f"Bearer {token('MZ')}"}
+    assert client.post("/_govshare/applications", content=b"[1]", headers=auth).status_code == 400
+    r = client.post("/_govshare/applications", json=BODY | {"resource": "GA-ZT-0001"}, headers=auth)
+    assert r.status_code == 403 and r.json()["error"] == "not_shared"
+    assert client.post("/_govshare/applications", json=BODY | {"basis": ""}, headers=auth).status_code == 400
+    assert [(r["decision"], r["status"]) for r in request_records(ctx)] == \
+        [("deny", 401), ("deny", 400), ("deny", 403), ("deny", 400)]
+    assert ctx.applications.list() == []
+
+
+def _apply(client, token) -> str:
+    r = client.post("/_govshare/applications", json=BODY, headers={"Authorization": f"Bearer {token('MZ')}"})
+    return r.json()["id"]
+
+
+def test_the_providers_officer_approves_narrowed_in_the_console(client, ctx, token, login, admin_records):
+    app_id = _apply(client, token)
+    csrf = login(client, "sec-ga")
+    inbox = client.get("/security/applications")
+    assert app_id in inbox.text
+    page = client.post(f"/security/applications/{app_id}/approve",
+                       data={"csrf": csrf, "narrow": "1", "fields": ["xm"], "pseudonym_fields": ["sfzh"]})
+    assert page.status_code == 200 and "已批准" in page.text
+    a = ctx.applications.get(app_id)
+    grant = GrantStore(ctx.engine).get(a.grant_id)
+    assert (grant.fields, grant.pseudonym_fields, grant.created_by) == (("xm",), ("sfzh",), "sec-ga")
+    [record] = admin_records(action="application.approve")
+    assert (record["actor"], record["role"], record["outcome"]) == ("sec-ga", "security_admin", "success")
+    assert record["detail"]["grant_id"] == grant.id and record["digest_before"] != record["digest_after"]
+    client.post(f"/security/applications/{app_id}/revoke", data={"csrf": csrf})
+    assert GrantStore(ctx.engine).list() == []
+    assert admin_records(action="application.revoke")[0]["detail"]["status"] == "revoked"
+
+
+def test_a_refusal_without_a_reason_is_refused_and_audited(client, ctx, token, login, admin_records):
+    app_id = _apply(client, token)
+    csrf = login(client, "sec-ga")
+    r = client.post(f"/security/applications/{app_id}/refuse", data={"csrf": csrf, "reason": ""})
+    assert r.status_code == 400 and "refusal reason is required" in r.text
+    assert admin_records(action="application.refuse")[-1]["outcome"] == "failure"
+    r = client.post(f"/security/applications/{app_id}/refuse", data={"csrf": csrf, "reason": "超出业务必需范围"})
+    assert r.status_code == 200 and "超出业务必需范围" in r.text
+    assert admin_records(action="application.refuse")[-1]["outcome"] == "success"
+
+
+def test_another_departments_officer_is_refused_and_audited(client, ctx, token, login, admin_records):
+    app_id = _apply(client, token)
+    csrf = login(client, "sec-mz")
+    r = client.post(f"/security/applications/{app_id}/approve", data={"csrf": csrf},
+                    headers={"Accept": "application/json"})
+    assert r.status_code == 403 and r.json()["error"] == "not_your_department"
+    assert admin_records(actor="sec-mz", action="application.approve")[-1]["outcome"] == "denied"
+    assert ctx.applications.get(app_id).status == "pending"
+
+
+def test_an_officer_applies_in_the_console_for_their_department(client, ctx, login, admin_records):
+    csrf = login(client, "sec-mz")
+    r = client.post("/security/applications/new", data={
+        "csrf": csrf, "app": "dibao", "resource": "GA-RK-0001", "fields": "xm,sjhm", "purpose": "低保核查",
+        "basis": "《社会救助暂行办法》", "until": UNTIL})
+    assert r.status_code == 200
+    [a] = ctx.applications.list()
+    assert (a.dept, a.fields, a.submitted_by) == ("MZ", ("xm", "sjhm"), "console:sec-mz")
+    assert admin_records(actor="sec-mz", action="application.submit")[0]["outcome"] == "success"
+
+
+def test_test_a_request_shows_the_decision_and_the_deciding_rule(client, login):
+    csrf = login(client, "sec")
+    r = client.post("/security/test", data={"csrf": csrf, "method": "GET", "path": "/ga/zt/1", "dept": "MZ"},
+                    headers={"Accept": "application/json"})
+    assert r.json()["allowed"] is False and r.json()["reason"] == "not_shared"
+    assert r.json()["rule"] == "catalog:GA-ZT-0001:none"
+    page = client.post("/security/test", data={"csrf": csrf, "method": "GET", "path": "/scjg/qy/1", "dept": "MZ"})
+    assert "catalog:SCJG-QY-0001:unconditional" in page.text and "允许" in page.text
+
+
+def test_audit_search_detail_verify_and_export(client, ctx, login, admin_records):
+    login(client, "sec", "wrong-password-x")
+    login(client, "aud")
+    rows = client.get("/audit/search?event=admin", headers={"Accept": "application/json"}).json()["records"]
+    assert rows[0]["seq"] > rows[-1]["seq"]  # newest first
+    assert any(r["record"]["action"] == "admin.login" and r["record"]["outcome"] == "failure" for r in rows)
+    detail = client.get(f"/audit/records/{rows[-1]['seq']}")
+    assert detail.status_code == 200 and "admin.login" in detail.text
+    verify = client.post("/audit/verify", headers={"X-CSRF-Token": _csrf(client), "Accept": "application/json"})
+    assert verify.json()["ok"] is True and verify.json()["records"] == 2
+    export = client.get("/audit/export?format=jsonl")
+    assert export.status_code == 200 and len(export.text.splitlines()) == 3  # with the verify record
+    assert admin_records(actor="aud", action="audit.export")[0]["detail"]["format"] == "jsonl"
+    assert admin_records(actor="aud", action="audit.verify")[0]["outcome"] == "success"
+
+
+def _csrf(client) -> str:
+    import re
+
+    return re.search(r'name="csrf" value="([^"]+)"', client.get("/audit/verify").text).group(1)
