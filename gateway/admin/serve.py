@@ -35,9 +35,9 @@ def parse_listen(text: str | None) -> tuple[str, int]:
     return host or DEFAULT_HOST, number
 
 
-def check_address(ctx: AdminContext, host: str, port: int) -> None:
-    gw = ctx.config.gateway
-    if port != 0 and port == gw.listen_port:
+def check_address(ctx: AdminContext, host: str, port: int, data_port: int | None = None) -> None:
+    """Refuse the data port: the configured one, or `data_port` (where the running gateway really listens)."""
+    if port != 0 and port in {ctx.config.gateway.listen_port, data_port}:
         raise ConsoleAddressError(f"the console must not share the data port {port}; "
                                   f"choose another with --admin-listen HOST:PORT")
 
@@ -45,8 +45,9 @@ def check_address(ctx: AdminContext, host: str, port: int) -> None:
 class ConsoleServer:
     """A uvicorn server on its own thread; `url` once started, `stop()` to end it."""
 
-    def __init__(self, ctx: AdminContext, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT):
-        check_address(ctx, host, port)
+    def __init__(self, ctx: AdminContext, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
+                 data_port: int | None = None):
+        check_address(ctx, host, port, data_port)
         self.ctx = ctx
         self.sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -87,5 +88,6 @@ class ConsoleServer:
         self.sock.close()
 
 
-def start_console(ctx: AdminContext, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> ConsoleServer:
-    return ConsoleServer(ctx, host, port).start()
+def start_console(ctx: AdminContext, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
+                  data_port: int | None = None) -> ConsoleServer:
+    return ConsoleServer(ctx, host, port, data_port=data_port).start()
