@@ -148,3 +148,14 @@ def _csrf(client) -> str:
     import re
 
     return re.search(r'name="csrf" value="([^"]+)"', client.get("/audit/verify").text).group(1)
+
+
+def test_the_inbox_flags_overdue_applications(client, ctx, token, login, clock):
+    app_id = _apply(client, token)
+    login(client, "sec-ga")
+    assert "已超期" not in client.get("/security/applications").text
+    clock.advance(30 * 86400)  # well past 10 working days
+    login(client, "sec-ga")
+    page = client.get("/security/applications").text
+    assert app_id in page and "已超期" in page
+    assert "govshare_applications_overdue 1" in client.get("/metrics").text
