@@ -22,6 +22,7 @@ from . import pages_audit as audit
 from . import pages_common as common
 from . import pages_security as sec
 from . import pages_system as system
+from . import pages_versions as versions
 from .context import AdminContext
 from .gateway_api import PREFIX, handle
 from .web import security_headers
@@ -61,6 +62,9 @@ def routes() -> list:
         Route("/security/grants", sec.grants_page, methods=get),
         Route("/security/grants/{id}/revoke", sec.revoke_grant, methods=post),
         Route("/security/mask", sec.mask_page, methods=both),
+        Route("/security/versions", versions.versions_page, methods=get),
+        Route("/security/versions/edit", versions.edit_page, methods=both),
+        Route("/security/versions/rollback", versions.rollback, methods=post),
         Route("/audit/search", audit.search_page, methods=get),
         Route("/audit/records/{seq:int}", audit.record_page, methods=get),
         Route("/audit/verify", audit.verify_page, methods=both),

@@ -60,6 +60,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "none": ("无", "none"), "error": ("错误", "Error"), "done": ("已完成", "Done"),
     "no_records": ("没有记录", "No records"), "apps_seen": ("已知应用", "Known applications"),
     "no_access_field": ("不可见", "hidden"),
+    "versions": ("版本记录", "Versions"), "edit": ("编辑", "Edit"), "save": ("保存为新版本", "Save as a new version"),
+    "diff": ("比较", "Diff"), "rollback": ("回滚到此版本", "Roll back to this"),
+    "chain_ok": ("版本链完整，文件与最新版本一致", "Version chain intact; the file matches the newest version"),
 }
 
 

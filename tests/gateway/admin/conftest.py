@@ -4,12 +4,13 @@ the Starlette app driven in-process over HTTP (httpx through Starlette's TestCli
 from __future__ import annotations
 
 import re
+import shutil
 import time
 
 import pytest
 from starlette.testclient import TestClient
 
-from gateway.config import load_config
+from gateway.config import POLICIES_DIR, load_config
 
 CATALOG = """\
 departments:
@@ -61,8 +62,11 @@ class Clock:
 def admin_config(tmp_path, monkeypatch):
     monkeypatch.delenv("GOVSHARE_DATA_DIR", raising=False)
     (tmp_path / "catalog.yaml").write_text(CATALOG, encoding="utf-8")
+    for name in ("policy.csv", "masking.yaml"):  # copies: the version store rewrites the files it manages
+        shutil.copy(POLICIES_DIR / name, tmp_path / name)
     path = tmp_path / "govshare.toml"
-    path.write_text(f'data_dir = "{tmp_path / "var"}"\ncatalog = "catalog.yaml"\n', encoding="utf-8")
+    path.write_text(f'data_dir = "{tmp_path / "var"}"\ncatalog = "catalog.yaml"\npolicy = "policy.csv"\n'
+                    f'masking_rules = "masking.yaml"\n', encoding="utf-8")
     return load_config(path)
 
 

@@ -1,0 +1,86 @@
+"""The versioned store of record: validated versions chained by hash, diff, rollback, tamper and drift
+detection, and through the console a change and its rollback seen in the gateway's decision."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from gateway.admin.versions import VersionError, VersionStore
+
+UNCONDITIONAL = "    share: unconditional\n"
+NOT_SHARED = "    share: none\n    legal_basis: 《测试用法规》第一条\n"
+
+
+@pytest.fixture
+def store(ctx):
+    return VersionStore(ctx.engine, ctx.config)
+
+
+def test_versions_are_validated_chained_diffable_and_roll_back(store, admin_config):
+    original = admin_config.catalog.read_text(encoding="utf-8")
+    with pytest.raises(VersionError, match=r"catalog.yaml \(proposed\):10: .*share.* must be one of"):
+        store.commit("catalog", original.replace("share: conditional", "share: maybe"), "sec", "typo")
+    with pytest.raises(VersionError, match="comment"):
+        store.commit("catalog", original.replace("人口基本信息", "人口信息"), "sec", " ")
+    v2 = store.commit("catalog", original.replace("人口基本信息", "人口信息"), "sec", "rename")
+    assert (v2.version, v2.action, v2.author) == (2, "edit", "sec")
+    assert store.get("catalog", 1).action == "seed" and store.get("catalog", 1).content == original
+    assert "人口信息" in admin_config.catalog.read_text(encoding="utf-8")  # materialised
+    diff = store.diff("catalog", 1, 2)
+    assert "-    name: 人口基本信息" in diff and "+    name: 人口信息" in diff
+    v3 = store.rollback("catalog", 1, "sec", "")
+    assert (v3.version, v3.action, v3.digest) == (3, "rollback", store.get("catalog", 1).digest)
+    assert admin_config.catalog.read_text(encoding="utf-8") == original
+    assert store.verify("catalog") == []
+
+
+def test_a_row_edited_in_the_database_breaks_the_chain(store, admin_config, ctx):
+    original = admin_config.catalog.read_text(encoding="utf-8")
+    store.commit("catalog", original.replace("人口基本信息", "人口信息"), "sec", "rename")
+    with ctx.engine.begin() as conn:
+        conn.execute(text("UPDATE config_versions SET author = 'someone-else' WHERE version = 2"))
+    assert store.verify("catalog") == ["catalog version 2 was altered in the database"]
+
+
+def test_a_file_edited_outside_the_store_is_drift(store, admin_config):
+    store.seed("catalog")
+    admin_config.catalog.write_text(admin_config.catalog.read_text(encoding="utf-8") + "\n# edit\n",
+                                    encoding="utf-8")
+    assert store.verify("catalog") == ["the catalog file differs from version 1 (edited outside the store)"]
+
+
+def test_a_change_and_its_rollback_change_the_decision_in_the_console(client, login, admin_config,
+                                                                     admin_records):
+    csrf = login(client, "sec")
+    check = {"csrf": csrf, "method": "GET", "path": "/scjg/qy/1", "dept": "MZ"}
+    json_only = {"Accept": "application/json"}
+    assert client.post("/security/test", data=check, headers=json_only).json()["reason"] == "unconditional"
+    original = admin_config.catalog.read_text(encoding="utf-8")
+    changed = original.replace(UNCONDITIONAL, NOT_SHARED)
+    r = client.post("/security/versions/edit", data={"csrf": csrf, "kind": "catalog", "text": changed,
+                                                    "comment": "企业登记信息暂停共享"}, headers=json_only)
+    assert r.status_code == 200 and r.json()["version"] == 2
+    assert client.post("/security/test", data=check, headers=json_only).json()["reason"] == "not_shared"
+    r = client.post("/security/versions/rollback", data={"csrf": csrf, "kind": "catalog", "version": "1",
+                                                        "comment": "恢复共享"}, headers=json_only)
+    assert r.json()["version"] == 3
+    assert client.post("/security/test", data=check, headers=json_only).json()["reason"] == "unconditional"
+    page = client.get("/security/versions?kind=catalog&a=1&b=2")
+    assert "企业登记信息暂停共享" in page.text and "+    share: none" in page.text
+    records = admin_records(actor="sec")
+    assert [(r["action"], r["outcome"]) for r in records if r["action"].startswith("version.")] == \
+        [("version.edit", "success"), ("version.rollback", "success")]
+
+
+def test_an_invalid_change_and_a_departments_officer_are_refused_and_audited(client, login, admin_config,
+                                                                           admin_records):
+    csrf = login(client, "sec")
+    r = client.post("/security/versions/edit", data={"csrf": csrf, "kind": "catalog", "comment": "x",
+                                                    "text": "resources: [1]\n"})
+    assert r.status_code == 400 and "catalog.yaml (proposed)" in r.text
+    csrf = login(client, "sec-ga")
+    r = client.post("/security/versions/rollback", data={"csrf": csrf, "kind": "catalog", "version": "1"})
+    assert r.status_code == 403
+    assert [(r["actor"], r["outcome"]) for r in admin_records() if r["action"].startswith("version.")] == \
+        [("sec", "failure"), ("sec-ga", "denied")]
