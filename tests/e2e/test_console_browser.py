@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,7 +41,8 @@ def console(gw):
     from gateway.admin.serve import start_console
 
     ctx = AdminContext(gw.config, engine=gw.services.engine, audit=gw.services.audit)
-    for name, role, dept in (("sec-ga", "security", "GA"), ("aud", "audit", None), ("sys", "system", None)):
+    for name, role, dept in (("sec-ga", "security", "GA"), ("sec", "security", None), ("aud", "audit", None),
+                             ("sys", "system", None)):
         ctx.accounts.create_user(name, role, PASSWORD, "test-setup", dept=dept)
     server = start_console(ctx, "127.0.0.1", 0, data_port=gw.gateway.address[1])
     yield server
@@ -183,3 +185,53 @@ def test_the_whole_cycle_in_the_browser(gw, console, browser):
     sysadm.shot("system-backlog")
     sysadm.close()
     (SHOTS / "timings.json").write_text(json.dumps(timings, indent=2, sort_keys=True) + "\n")
+
+
+def legal_representatives(gw) -> list[str]:
+    r = gw.get("/scjg/enterprises?size=5", dept="MZ")
+    assert r.status == 200
+    return [item["fddbr"] for item in r.json()["data"]["items"]]
+
+
+def wait_until(condition, within: float = 2.0) -> None:
+    started = time.monotonic()
+    while not condition():
+        assert time.monotonic() - started < within, f"not within {within} s"
+        time.sleep(0.05)
+
+
+def test_a_label_change_shows_in_the_preview_and_the_gateway_and_rolls_back(gw, console, browser):
+    assert all("*" in name for name in legal_representatives(gw))  # personal: masked for other departments
+    sec = Officer(browser, console.url, {})
+    sec.sign_in("sec")
+
+    def preview() -> str:
+        sec.go("/security/mask")
+        sec.page.select_option("select[name=resource]", "SCJG-QY-0001")
+        sec.page.fill("input[name=dept]", "MZ")
+        sec.page.fill("textarea[name=body]", '{"fddbr": "张三", "qymc": "北京某某科技有限公司"}')
+        sec.page.click("#preview")
+        return json.loads(sec.page.inner_text("#masked"))["fddbr"]
+
+    assert preview() == "张*"
+    sec.go("/security/versions/edit?kind=catalog")
+    text = sec.page.input_value("#text")
+    labelled = re.compile(r"(- name: fddbr\n\s+label: 法定代表人\n\s+class: )personal\n\s+entity: PERSON\n")
+    assert len(labelled.findall(text)) == 1
+    sec.page.fill("#text", labelled.sub(r"\1public\n", text))
+    sec.page.fill("#comment", "法定代表人姓名属公示信息")
+    sec.page.click("#save")
+    sec.page.wait_for_url("**/security/versions?kind=catalog")
+    assert "法定代表人姓名属公示信息" in sec.page.inner_text("#history")
+    assert preview() == "张三"
+    wait_until(lambda: not any("*" in name for name in legal_representatives(gw)))  # in force on the gateway
+    sec.go("/security/versions?kind=catalog&a=1&b=2")
+    diff = sec.page.inner_text("#diff-out")
+    assert re.search(r"^-\s+class: personal$", diff, re.M) and re.search(r"^\+\s+class: public$", diff, re.M)
+    sec.shot("security-versions")
+    sec.page.click("#rollback-1")
+    sec.page.wait_for_url("**/security/versions?kind=catalog")
+    assert sec.page.inner_text("#chain-ok")
+    assert preview() == "张*"
+    wait_until(lambda: all("*" in name for name in legal_representatives(gw)))
+    sec.close()
