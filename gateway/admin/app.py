@@ -65,6 +65,7 @@ def routes() -> list:
         Route("/security/versions", versions.versions_page, methods=get),
         Route("/security/versions/edit", versions.edit_page, methods=both),
         Route("/security/versions/rollback", versions.rollback, methods=post),
+        Route("/security/shadow", versions.shadow_page, methods=both),
         Route("/audit/search", audit.search_page, methods=get),
         Route("/audit/records/{seq:int}", audit.record_page, methods=get),
         Route("/audit/verify", audit.verify_page, methods=both),

@@ -40,7 +40,7 @@ NAV = {
     "security": [("/security/applications", "applications"), ("/security/grants", "grants"),
                  ("/security/catalog", "catalog"), ("/security/test", "test_request"),
                  ("/security/mask", "mask_preview"), ("/security/applications/new", "new_application"),
-                 ("/security/versions", "versions")],
+                 ("/security/versions", "versions"), ("/security/shadow", "shadow")],
     "audit": [("/audit/search", "audit_search"), ("/audit/verify", "verify_chain"), ("/audit/export", "export")],
     "system": [("/system/departments", "departments"), ("/system/upstreams", "upstreams"),
                ("/system/keys", "keys"), ("/system/backlog", "backlog"), ("/system/users", "users")],

@@ -84,3 +84,29 @@ def test_an_invalid_change_and_a_departments_officer_are_refused_and_audited(cli
     assert r.status_code == 403
     assert [(r["actor"], r["outcome"]) for r in admin_records() if r["action"].startswith("version.")] == \
         [("sec", "failure"), ("sec-ga", "denied")]
+
+
+def recorded_call(ctx, dept: str, resource: str, path: str, decision: str, reason: str) -> None:
+    ctx.audit.append_sync({"event": "request", "request_id": f"r-{dept}-{resource}", "dept": dept, "app": "x",
+                           "method": "GET", "resource": resource, "path": path, "decision": decision,
+                           "reason": reason, "status": 200 if decision == "allow" else 403})
+
+
+def test_shadow_shows_the_recorded_calls_a_candidate_would_decide_differently(client, ctx, login, admin_config,
+                                                                             admin_records):
+    recorded_call(ctx, "MZ", "SCJG-QY-0001", "/scjg/qy/…", "allow", "unconditional")
+    recorded_call(ctx, "RS", "SCJG-QY-0001", "/scjg/qy", "allow", "unconditional")
+    recorded_call(ctx, "MZ", "GA-RK-0001", "/ga/rk", "deny", "no_grant")
+    csrf = login(client, "sec")
+    candidate = admin_config.catalog.read_text(encoding="utf-8").replace(UNCONDITIONAL, NOT_SHARED)
+    r = client.post("/security/shadow", data={"csrf": csrf, "kind": "catalog", "text": candidate},
+                    headers={"Accept": "application/json"})
+    doc = r.json()
+    assert (doc["calls"], doc["different"], doc["changes"], doc["error"]) == (3, 2, {"allow->deny": 2}, None)
+    assert {(e["dept"], e["path"], e["candidate"]) for e in doc["examples"]} == {
+        ("MZ", "/scjg/qy/…", "not_shared (catalog:SCJG-QY-0001:none)"),
+        ("RS", "/scjg/qy", "not_shared (catalog:SCJG-QY-0001:none)")}
+    assert admin_config.catalog.read_text(encoding="utf-8") != candidate  # nothing put in force
+    page = client.post("/security/shadow", data={"csrf": csrf, "kind": "catalog", "text": candidate})
+    assert "判定不同" in page.text and "not_shared" in page.text
+    assert admin_records(action="shadow.run")[0]["detail"]["allow_to_deny"] == 2
