@@ -234,4 +234,15 @@ def test_a_label_change_shows_in_the_preview_and_the_gateway_and_rolls_back(gw, 
     assert sec.page.inner_text("#chain-ok")
     assert preview() == "张*"
     wait_until(lambda: all("*" in name for name in legal_representatives(gw)))
+
+    sec.go("/security/shadow?kind=catalog")  # a candidate that stops sharing the enterprise register
+    text = sec.page.input_value("#text")
+    stop = re.compile(r"(- code: SCJG-QY-0001\n(?:  .*\n)*?( +)share: )unconditional\n")
+    assert len(stop.findall(text)) == 1
+    sec.page.fill("#text", stop.sub(r"\1none\n\2legal_basis: 《测试用规定》\n", text))
+    sec.page.click("#run-shadow")
+    assert int(sec.page.inner_text("#different")) >= 3  # the MZ calls above, now refused by the candidate
+    assert "not_shared (catalog:SCJG-QY-0001:none)" in sec.page.inner_text("#examples")
+    sec.shot("security-shadow")
+    assert all("*" in name for name in legal_representatives(gw))  # nothing changed for callers
     sec.close()
