@@ -10,15 +10,12 @@ import argparse
 import asyncio
 import json
 import socket
-import sys
 import threading
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # bench/ sits beside the package, not in it
-    sys.path.insert(0, str(ROOT))
 
 from bench import load, readme_table  # noqa: E402
 from bench.bodies import TARGET_BYTES, bench_bodies  # noqa: E402
