@@ -47,3 +47,21 @@ def gateway_factory(tmp_path, demo_upstreams):
 @pytest.fixture
 def gw(gateway_factory) -> GatewayClient:
     return gateway_factory()
+
+
+# Tests marked `slow` (`make test-fast` skips them; `make test` runs everything): every end-to-end test, and
+# the single tests measured at seconds each with `--durations=30` (the benchmark's quick run, the thousand
+# seeded tamperings). Marked here, by location, so the test files themselves stay as their owners wrote them.
+SLOW_DIRS = ("e2e",)
+SLOW_TESTS = {
+    "test_quick_benchmark_produces_every_figure",
+    "test_one_thousand_seeded_tamperings_are_all_detected_with_the_right_kind",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    tests_dir = Path(__file__).resolve().parent
+    for item in items:
+        parts = Path(item.path).resolve().relative_to(tests_dir).parts
+        if parts[0] in SLOW_DIRS or item.originalname in SLOW_TESTS:
+            item.add_marker(pytest.mark.slow)
