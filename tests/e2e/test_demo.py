@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import shlex
-import time
 from urllib.parse import urlsplit
 
 from gateway.demo.identifiers import is_valid_mobile, is_valid_resident_id
 from gateway.demo.run import walkthrough
 from gateway.identity import PilotKeys
+from tests.support.waiting import wait_for
 
 
 def parse_calls(text: str):
@@ -48,13 +48,15 @@ def test_the_printed_calls_give_the_promised_outcomes(gw):
     assert grant[:2] == ["grant", "add"]
     from gateway.cli import main
     assert main(grant) == 0
-    deadline = time.monotonic() + 2.5
-    while time.monotonic() < deadline:
-        r4 = gw.request("GET", calls[3][1], token=calls[3][0])
-        if r4.status == 200:
-            break
-        time.sleep(0.1)
-    assert r4.status == 200
+    r4 = wait_for(lambda: gw.request("GET", calls[3][1], token=calls[3][0]), until=lambda r: r.status == 200,
+                  timeout=10)  # the gateway picks the grant up at its next policy check
     people = r4.json()["data"]["items"]
     assert people and all(len(p["xm"]) >= 2 and "*" not in p["xm"] for p in people)  # revealed by the grant
     assert not any(is_valid_resident_id(p["sfzh"]) or is_valid_mobile(p["sjhm"]) for p in people)
+
+
+def test_the_demo_prints_the_free_ports_of_its_departments():
+    from gateway.demo.run import departments
+
+    line = departments({"GA": "http://127.0.0.1:41001", "WJ": "http://127.0.0.1:41002"})
+    assert line == "demo departments: GA http://127.0.0.1:41001, WJ http://127.0.0.1:41002"
