@@ -2,7 +2,7 @@
 
 Starts every department of the catalog on free loopback ports (the public-security, market-regulation,
 civil-affairs and human-resources APIs with their records; a department added to the catalog gets a generic
-demo API), points a copy of the catalog at them (data directory, demo-catalog.yaml), prints the ports, then
+demo API), points a copy of the catalog at them (data directory, demo-catalog-PID.yaml), prints the ports, then
 starts the gateway on the embedded default (SQLite in the data directory, pilot tokens) and prints
 ready-to-paste curl commands with fresh tokens for the four outcomes every officer asks about.
 
@@ -12,6 +12,7 @@ the core never imports the proxy.
 
 from __future__ import annotations
 
+import os
 import shlex
 import signal
 import sys
@@ -43,7 +44,9 @@ def run_demo(config: Config, port: int, start_gateway: Callable) -> int:
                                      catalog=catalog)
     try:
         config.data_dir.mkdir(parents=True, exist_ok=True)
-        demo_catalog = demo_catalog_for(upstreams.urls, config.data_dir / "demo-catalog.yaml", config.catalog)
+        # One copy per demo process: two demos on one data directory must not repoint each other's gateway.
+        demo_catalog = demo_catalog_for(upstreams.urls, config.data_dir / f"demo-catalog-{os.getpid()}.yaml",
+                                        config.catalog)
         config = replace(config, catalog=demo_catalog,
                          gateway=replace(config.gateway, listen_port=port))
         services = Services.open(config)
@@ -71,6 +74,7 @@ def run_demo(config: Config, port: int, start_gateway: Callable) -> int:
         gateway.stop()
         services.close()
         upstreams.close()
+        demo_catalog.unlink(missing_ok=True)
     return 0
 
 

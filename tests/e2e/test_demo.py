@@ -60,3 +60,52 @@ def test_the_demo_prints_the_free_ports_of_its_departments():
 
     line = departments({"GA": "http://127.0.0.1:41001", "WJ": "http://127.0.0.1:41002"})
     assert line == "demo departments: GA http://127.0.0.1:41001, WJ http://127.0.0.1:41002"
+
+
+def start_demo(data_dir, env):
+    """`govshare demo --port 0` as a process, and its output lines as they come (read by a thread)."""
+    import subprocess
+    import sys
+    import threading
+    from pathlib import Path
+
+    cmd = [str(Path(sys.executable).parent / "govshare"), "demo", "--port", "0", "--data-dir", str(data_dir)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True).start()
+    return proc, lines
+
+
+def test_two_demos_share_one_machine_and_one_data_directory(tmp_path):
+    import http.client
+    import os
+    import re
+    import signal
+
+    env = {k: v for k, v in os.environ.items() if k not in ("GOVSHARE_DATA_DIR", "GOVSHARE_ADMIN")}
+    demos = []
+    try:
+        urls, ports = [], []
+        for _ in range(2):  # one after the other, as two `make run`s are
+            demos.append(start_demo(tmp_path / "var", env))
+            proc, lines = demos[-1]
+            text = wait_for(lambda: "".join(lines), until=lambda t: "Ctrl-C stops it" in t or proc.poll() is not None,
+                            timeout=90)
+            assert proc.poll() is None, text
+            urls.append(re.search(r"gateway (http://127\.0\.0\.1:\d+)", text).group(1))
+            ports.append(re.search(r"^demo departments: (.*)$", text, flags=re.M).group(1))
+        assert urls[0] != urls[1] and ports[0] != ports[1]  # each its own gateway and department ports
+        for url in urls:
+            host, port = urlsplit(url).hostname, urlsplit(url).port
+            conn = http.client.HTTPConnection(host, port, timeout=10)
+            conn.request("GET", "/scjg/enterprises")
+            reply = conn.getresponse()
+            reply.read()
+            conn.close()
+            assert reply.status == 401  # a working gateway: no token, refused before any upstream
+    finally:
+        for proc, _ in demos:
+            proc.send_signal(signal.SIGTERM)
+        for proc, _ in demos:
+            assert proc.wait(timeout=30) == 0
+    assert not list((tmp_path / "var").glob("demo-catalog-*.yaml"))  # each demo removed its catalog copy
