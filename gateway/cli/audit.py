@@ -54,6 +54,7 @@ def register(subparsers) -> None:
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("verify", help="check the hash chain and every signed checkpoint")
+    p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     add_by(p, "this verify")
     p.set_defaults(func=cmd_verify)
 
@@ -172,7 +173,12 @@ def cmd_query(args) -> int:
 def cmd_verify(args) -> int:
     config = _config(args)
     result = verify(config)
-    if result.ok:
+    if args.json:
+        import dataclasses
+        import json
+
+        print(json.dumps(dataclasses.asdict(result), ensure_ascii=False))
+    elif result.ok:
         print(f"INTACT: {result.detail}")
         if result.head_hash:
             print(f"head: seq {result.head_seq} hash {result.head_hash}")

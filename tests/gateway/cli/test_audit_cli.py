@@ -133,3 +133,15 @@ def test_init_creates_a_data_directory_once_and_records_who(tmp_path, capsys):
     assert main(["init", "--data-dir", str(data_dir)]) == 1
     records = admin_records(make_config(data_dir))
     assert any(r["action"] == "data_dir.init" and r["actor"] == "officer-li" for r in records)
+
+
+def test_verify_json_and_the_named_officer_in_the_trail(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("GOVSHARE_ADMIN", "env-officer")
+    fill(tmp_path, 3)
+    capsys.readouterr()
+    assert audit(tmp_path, "verify", "--json", "--by", "auditor-wang") == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["ok"] is True and result["records"] == 3
+    assert audit(tmp_path, "verify") == 0
+    actors = [r["actor"] for r in admin_records(make_config(tmp_path)) if r["action"] == "audit.verify"]
+    assert actors == ["auditor-wang", "env-officer"]  # --by, else $GOVSHARE_ADMIN
