@@ -63,7 +63,10 @@ def cmd_demo(args) -> int:
 
     config = load(args, create=True)
     ensure_port_free(config.gateway.listen_host, args.port, "--port (make run PORT=8081)")
-    return run_demo(config, args.port, start_gateway=lambda c, s: _runner().Gateway(c, s).start())
+    try:
+        return run_demo(config, args.port, start_gateway=lambda c, s: _runner().Gateway(c, s).start())
+    except RuntimeError as e:  # the port was taken between the check and the bind, or the proxy would not start
+        raise Refused(f"the gateway did not start on port {args.port}: {e}; choose another port with --port") from None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,13 +16,12 @@ from ..keys import MAX_PILOT_TTL, PILOT_ALGORITHM, PilotKeys, compatible_algorit
 from .common import EXIT_OK, EXIT_REFUSED, load
 
 
-def register(subparsers: argparse._SubParsersAction, common_parent: argparse.ArgumentParser | None = None) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add `token issue` and `keys jwks` to the govshare command line."""
-    parents = [common_parent] if common_parent is not None else []
     token = subparsers.add_parser("token", help="pilot tokens")
     token_actions = token.add_subparsers(dest="token_action", metavar="ACTION", required=True)
     issue = token_actions.add_parser(
-        "issue", parents=parents, help="issue a pilot token signed by the gateway's own key (pilot mode)",
+        "issue", help="issue a pilot token signed by the gateway's own key (pilot mode)",
         description="Print a JWT for a calling department/application, signed with the pilot ES256 key.")
     issue.add_argument("--dept", required=True, metavar="CODE", help="department code, e.g. HEALTH")
     issue.add_argument("--app", required=True, metavar="NAME", help="calling application name")
@@ -33,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction, common_parent: argparse.Arg
 
     keys = subparsers.add_parser("keys", help="verification keys")
     key_actions = keys.add_subparsers(dest="keys_action", metavar="ACTION", required=True)
-    jwks = key_actions.add_parser("jwks", parents=parents, help="print the public JWKS (pilot or pem mode)",
+    jwks = key_actions.add_parser("jwks", help="print the public JWKS (pilot or pem mode)",
                                   description="Print the public JWKS that verifies tokens accepted by this gateway.")
     jwks.set_defaults(func=keys_jwks)
 
