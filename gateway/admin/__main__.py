@@ -1,7 +1,7 @@
-"""`python -m gateway.admin ...`: the admin commands without the rest of the CLI."""
+"""`python -m gateway.admin ...`: the same as `govshare admin ...`."""
 
 import sys
 
-from .cli import main
+from ..cli import main
 
 sys.exit(main(["admin", *sys.argv[1:]]))

@@ -18,7 +18,14 @@ def run(monkeypatch, config, *argv, password: str = "correct-horse-battery\n") -
     return main(["admin", *argv, "--config", config.source])
 
 
+def test_a_missing_data_directory_is_refused(admin_config, monkeypatch, capsys):
+    assert run(monkeypatch, admin_config, "create-user", "wang", "--role", "audit", "--password-stdin") == 1
+    assert "no data directory" in capsys.readouterr().err
+    assert not admin_config.data_dir.exists()
+
+
 def test_create_user_with_one_role_is_audited(admin_config, monkeypatch, capsys, cheap_hashes):
+    admin_config.data_dir.mkdir()
     assert run(monkeypatch, admin_config, "create-user", "wang", "--role", "security", "--dept", "GA",
                "--password-stdin", "--by", "root") == 0
     assert "created wang (security, GA)" in capsys.readouterr().out
@@ -27,8 +34,8 @@ def test_create_user_with_one_role_is_audited(admin_config, monkeypatch, capsys,
     assert "exists already" in capsys.readouterr().err
     assert run(monkeypatch, admin_config, "create-user", "li", "--role", "audit", "--password-stdin",
                "--by", "root", password="short\n") == 1
-    assert run(monkeypatch, admin_config, "list-users") == 0
-    assert capsys.readouterr().out.split() == ["wang", "security", "GA"]
+    assert run(monkeypatch, admin_config, "list-users", "--json") == 0
+    assert json.loads(capsys.readouterr().out) == [{"name": "wang", "role": "security", "dept": "GA"}]
     ctx = AdminContext.open(admin_config)
     try:
         with ctx.engine.connect() as conn:

@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from audit_helpers import db_path, make_config, open_raw, request_record
+from tests.support.audit import db_path, make_config, open_raw, request_record
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from gateway.audit import AuditTrail, verify

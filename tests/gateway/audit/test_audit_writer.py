@@ -12,7 +12,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from audit_helpers import db_path, make_config, request_record
+from tests.support.audit import db_path, make_config, request_record
 
 from gateway.audit import AuditError, AuditTrail, AuditUnavailable, verify
 from gateway.audit.checkpoint import checkpoint_path, read_checkpoints
@@ -199,7 +199,7 @@ DISK_FULL_CHILD = """
     import asyncio, json, os, resource, signal, sys
     from pathlib import Path
     sys.path.insert(0, sys.argv[2])
-    from audit_helpers import make_config, request_record
+    from tests.support.audit import make_config, request_record
     from gateway.audit import AuditTrail, AuditUnavailable
     config = make_config(Path(sys.argv[1]), checkpoint_every=1_000_000)
     trail = AuditTrail.open(config)
