@@ -115,6 +115,15 @@ class Accounts:
             raise AccountError(f"account {name!r} exists already (one account, one role)") from None
         return User(name, role, dept)
 
+    def set_password(self, name: str, password: str) -> None:
+        """Replace an account's password (the demo resets its accounts on every start)."""
+        check_password(password)
+        with Session(self.engine) as session, session.begin():
+            row = session.get(UserRow, name)
+            if row is None:
+                raise AccountError(f"no account {name!r}")
+            row.password_hash = self._hasher.hash(password)
+
     def get(self, name: str) -> User | None:
         with Session(self.engine) as session:
             row = session.get(UserRow, name)

@@ -39,6 +39,7 @@ class AdminContext:
         self._lock = threading.Lock()
         self._policy = None
         self._masker = None
+        self._masker_stamp = None
         self._verifier = None
         self.started = time.time()
 
@@ -68,12 +69,19 @@ class AdminContext:
             return self._policy.current
 
     def masker(self):
-        """The gateway's Masker (Presidio with our recognizers), built once on first use."""
+        """The gateway's Masker (Presidio with our recognizers), built on first use and rebuilt when the
+        masking rules file changed (a new version from the store of record), so the preview shows it at once."""
         from ..masking.engine import build_masker
 
+        try:
+            st = self.config.masking_rules.stat()
+            stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        except OSError:
+            stamp = None
         with self._lock:
-            if self._masker is None:
+            if self._masker is None or stamp != self._masker_stamp:
                 self._masker = build_masker(self.config)
+                self._masker_stamp = stamp
             return self._masker
 
     def verifier(self):

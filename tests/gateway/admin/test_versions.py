@@ -3,6 +3,8 @@ detection, and through the console a change and its rollback seen in the gateway
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import text
 
@@ -110,3 +112,22 @@ def test_shadow_shows_the_recorded_calls_a_candidate_would_decide_differently(cl
     page = client.post("/security/shadow", data={"csrf": csrf, "kind": "catalog", "text": candidate})
     assert "判定不同" in page.text and "not_shared" in page.text
     assert admin_records(action="shadow.run")[0]["detail"]["allow_to_deny"] == 2
+
+
+def test_a_new_masking_rules_version_shows_in_the_preview_at_once(client, login, admin_config):
+    csrf = login(client, "sec")
+    form = {"csrf": csrf, "resource": "SCJG-QY-0001", "dept": "MZ", "body": '{"lxfs": "13812345678"}'}
+
+    def preview() -> str:
+        r = client.post("/security/mask", data=form, headers={"Accept": "application/json"})
+        return json.loads(r.json()["body"])["lxfs"]
+
+    assert preview() == "138****5678"
+    rules = admin_config.masking_rules.read_text(encoding="utf-8")
+    keep = "CN_MOBILE:        {operator: keep, first: 3, last: 4, keep_prefix: '^(?:\\+86|0086)[\\s-]?'}"
+    assert keep in rules
+    r = client.post("/security/versions/edit", data={"csrf": csrf, "kind": "masking", "comment": "手机号全部隐去",
+                                                    "text": rules.replace(keep, "CN_MOBILE: {operator: redact}")},
+                    headers={"Accept": "application/json"})
+    assert r.status_code == 200, r.text
+    assert preview() not in ("138****5678", "13812345678")
