@@ -84,6 +84,8 @@ async def keys_page(request: Request, info) -> Response:
 
 
 def backlog(ctx) -> dict:
+    """The audit chain's head and anchoring, archive segments, and what each process has in force."""
+    from .processes import processes
     from ..audit.checkpoint import checkpoint_path, last_checkpoint
     from ..audit.retention import list_segments
     from ..audit.store import read_head
@@ -93,7 +95,8 @@ def backlog(ctx) -> dict:
     cp_seq = last.seq if last else 0
     return {"head_seq": head_seq, "checkpoint_seq": cp_seq, "unanchored": max(0, head_seq - cp_seq),
             "segments": len(list_segments(ctx.config.data_dir)),
-            "policy_version": ctx.policy().version}
+            "policy_version": ctx.policy().version,
+            "processes": [p.__dict__ | {"stale": p.stale(ctx.clock())} for p in processes(ctx.engine)]}
 
 
 @guarded("system")
