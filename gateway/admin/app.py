@@ -70,6 +70,7 @@ def routes() -> list:
         Route("/audit/records/{seq:int}", audit.record_page, methods=get),
         Route("/audit/verify", audit.verify_page, methods=both),
         Route("/audit/export", audit.export_page, methods=get),
+        Route("/audit/report", audit.report_page, methods=get),
         Route("/system/departments", system.departments_page, methods=get),
         Route("/system/upstreams", system.upstreams_page, methods=get),
         Route("/system/keys", system.keys_page, methods=get),

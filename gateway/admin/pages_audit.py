@@ -104,3 +104,24 @@ async def export_page(request: Request, info) -> Response:
                                                         "sha256": manifest["sha256"], "from": from_ts, "to": to_ts})
     return FileResponse(out_dir / name, filename=name,
                         media_type="text/csv" if fmt == "csv" else "application/x-ndjson")
+
+
+@guarded("audit")
+async def report_page(request: Request, info) -> Response:
+    """The period report (the trail's own HTML with inline SVG charts) for a range, by default today (UTC)."""
+    from starlette.responses import HTMLResponse
+
+    from ..audit import report as audit_report
+
+    ctx = request.app.state.ctx
+    today = ctx.now().strftime("%Y-%m-%d")
+    try:
+        from_ts = parse_time(request.query_params.get("from") or today)
+        to_ts = parse_time(request.query_params.get("to") or today, end=True)
+    except ValueError as e:
+        return render(request, "error.html", status=400, message=str(e))
+    html = await run_in_threadpool(audit_report, ctx.config, from_ts, to_ts, engine=ctx.engine)
+    ctx.record(info.user, "audit.report", "audit_records", detail={"from": from_ts, "to": to_ts})
+    # The report styles itself inline and fetches nothing: its own policy, no scripts either.
+    return HTMLResponse(html, headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+                                                                  "img-src data:; frame-ancestors 'none'"})

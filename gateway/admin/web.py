@@ -41,7 +41,8 @@ NAV = {
                  ("/security/catalog", "catalog"), ("/security/test", "test_request"),
                  ("/security/mask", "mask_preview"), ("/security/applications/new", "new_application"),
                  ("/security/versions", "versions"), ("/security/shadow", "shadow")],
-    "audit": [("/audit/search", "audit_search"), ("/audit/verify", "verify_chain"), ("/audit/export", "export")],
+    "audit": [("/audit/search", "audit_search"), ("/audit/verify", "verify_chain"), ("/audit/export", "export"),
+              ("/audit/report", "report")],
     "system": [("/system/departments", "departments"), ("/system/upstreams", "upstreams"),
                ("/system/keys", "keys"), ("/system/backlog", "backlog"), ("/system/users", "users")],
 }

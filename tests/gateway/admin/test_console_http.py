@@ -142,6 +142,10 @@ def test_audit_search_detail_verify_and_export(client, ctx, login, admin_records
     assert export.status_code == 200 and len(export.text.splitlines()) == 3  # with the verify record
     assert admin_records(actor="aud", action="audit.export")[0]["detail"]["format"] == "jsonl"
     assert admin_records(actor="aud", action="audit.verify")[0]["outcome"] == "success"
+    report = client.get("/audit/report")
+    assert report.status_code == 200 and ("<svg" in report.text or "<table" in report.text)
+    assert "style-src 'unsafe-inline'" in report.headers["content-security-policy"]
+    assert admin_records(actor="aud", action="audit.report")
 
 
 def _csrf(client) -> str:

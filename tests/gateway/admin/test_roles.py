@@ -14,7 +14,7 @@ OWN_PAGES = {
     "system": ["/system/departments", "/system/upstreams", "/system/keys", "/system/backlog", "/system/users"],
     "security": ["/security/catalog", "/security/applications", "/security/applications/new", "/security/grants",
                  "/security/test", "/security/mask"],
-    "audit": ["/audit/search", "/audit/verify", "/audit/export", "/audit/records/1"],
+    "audit": ["/audit/search", "/audit/verify", "/audit/export", "/audit/records/1", "/audit/report"],
 }
 
 
