@@ -18,12 +18,16 @@ from ..audit import store as audit_store
 from .web import guarded, render, wants_json
 
 PAGE_SIZE = 100
-SEARCH_KEYS = ("dept", "app", "resource", "decision", "request_id", "event", "from", "to")
+SEARCH_KEYS = ("dept", "app", "resource", "decision", "request_id", "event", "actor", "from", "to")
+ACTOR_SCAN_LIMIT = 50_000  # admin records read at most to find an acting officer's (not an indexed column)
 
 
 def search(engine, params: dict, limit: int = PAGE_SIZE) -> list[dict]:
-    """Newest matching live records first (seq, hash and the record)."""
+    """Newest matching live records first (seq, hash and the record). `actor` narrows to administrator
+    records of that account, read newest first from the event index."""
     recs = audit_store.records
+    if params.get("actor"):
+        params = params | {"event": "admin"}
     stmt = select(recs.c.seq, recs.c.hash, recs.c.canonical)
     for key in ("dept", "app", "resource", "decision", "request_id", "event"):
         if params.get(key):
@@ -32,9 +36,18 @@ def search(engine, params: dict, limit: int = PAGE_SIZE) -> list[dict]:
         stmt = stmt.where(recs.c.ts >= parse_time(params["from"]))
     if params.get("to"):
         stmt = stmt.where(recs.c.ts < parse_time(params["to"], end=True))
+    actor = params.get("actor")
+    out = []
     with engine.connect() as conn:
-        rows = conn.execute(stmt.order_by(recs.c.seq.desc()).limit(limit)).all()
-    return [{"seq": r.seq, "hash": r.hash, "record": json.loads(bytes(r.canonical))} for r in rows]
+        rows = conn.execute(stmt.order_by(recs.c.seq.desc()).limit(ACTOR_SCAN_LIMIT if actor else limit))
+        for r in rows:
+            record = json.loads(bytes(r.canonical))
+            if actor and record.get("actor") != actor:
+                continue
+            out.append({"seq": r.seq, "hash": r.hash, "record": record})
+            if len(out) >= limit:
+                break
+    return out
 
 
 @guarded("audit")

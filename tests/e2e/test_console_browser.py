@@ -172,6 +172,8 @@ def test_the_whole_cycle_in_the_browser(gw, console, browser):
     aud.page.click("#run-verify")
     assert aud.page.inner_text("#verdict") == "完整"
     aud.shot("audit-verify")
+    aud.go("/audit/report")
+    aud.shot("audit-report")
     aud.close()
 
     sysadm = Officer(browser, console.url, timings)

@@ -134,6 +134,8 @@ def test_audit_search_detail_verify_and_export(client, ctx, login, admin_records
     rows = client.get("/audit/search?event=admin", headers={"Accept": "application/json"}).json()["records"]
     assert rows[0]["seq"] > rows[-1]["seq"]  # newest first
     assert any(r["record"]["action"] == "admin.login" and r["record"]["outcome"] == "failure" for r in rows)
+    mine = client.get("/audit/search?actor=sec", headers={"Accept": "application/json"}).json()["records"]
+    assert [(r["record"]["actor"], r["record"]["outcome"]) for r in mine] == [("sec", "failure")]
     detail = client.get(f"/audit/records/{rows[-1]['seq']}")
     assert detail.status_code == 200 and "admin.login" in detail.text
     verify = client.post("/audit/verify", headers={"X-CSRF-Token": _csrf(client), "Accept": "application/json"})
