@@ -124,6 +124,18 @@ class Accounts:
                 raise AccountError(f"no account {name!r}")
             row.password_hash = self._hasher.hash(password)
 
+    def disable(self, name: str) -> User:
+        """Disable an account (kept for the trail's sake, never deleted) and end its sessions."""
+        now = int(self.clock())
+        with Session(self.engine) as session, session.begin():
+            row = session.get(UserRow, name)
+            if row is None or row.disabled_at:
+                raise AccountError(f"no active account {name!r}")
+            row.disabled_at = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            session.execute(update(SessionRow).where(SessionRow.user == name, SessionRow.ended_at.is_(None))
+                            .values(ended_at=now))
+            return User(row.name, row.role, row.dept)
+
     def get(self, name: str) -> User | None:
         with Session(self.engine) as session:
             row = session.get(UserRow, name)

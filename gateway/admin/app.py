@@ -75,7 +75,7 @@ def routes() -> list:
         Route("/system/upstreams", system.upstreams_page, methods=get),
         Route("/system/keys", system.keys_page, methods=get),
         Route("/system/backlog", system.backlog_page, methods=get),
-        Route("/system/users", system.users_page, methods=get),
+        Route("/system/users", system.users_page, methods=both),
         Route(PREFIX, applications_api, methods=both),
         Route(PREFIX + "/{id}", applications_api, methods=["GET"]),
         Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),

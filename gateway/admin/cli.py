@@ -1,6 +1,7 @@
 """`govshare admin create-user|list-users|serve`: administrator accounts and the officers' console.
 
     govshare admin create-user NAME --role system|security|audit [--dept GA] [--password-stdin] [--by NAME]
+    govshare admin disable-user NAME [--by NAME]
     govshare admin list-users [--json]
     govshare admin serve [--admin-listen 127.0.0.1:8081]
 
@@ -29,6 +30,10 @@ def register(subparsers) -> argparse.ArgumentParser:
     create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add_by(create, "the account")
     create.set_defaults(func=cmd_create_user)
+    disable = cmds.add_parser("disable-user", help="disable an account (kept in the trail) and end its sessions")
+    disable.add_argument("name")
+    add_by(disable, "the change")
+    disable.set_defaults(func=cmd_disable_user)
     lst = cmds.add_parser("list-users", help="list administrator accounts")
     add_json(lst, "accounts")
     lst.set_defaults(func=cmd_list_users)
@@ -67,6 +72,26 @@ def cmd_create_user(args) -> int:
     finally:
         ctx.close()
     print(f"created {user.name} ({user.role}{', ' + user.dept if user.dept else ''})")
+    return EXIT_OK
+
+
+def cmd_disable_user(args) -> int:
+    from .accounts import AccountError
+    from .context import AdminContext
+
+    by = actor(args)
+    ctx = AdminContext.open(load(args))
+    try:
+        try:
+            user = ctx.accounts.disable(args.name)
+        except AccountError as e:
+            ctx.record(by, "admin.disable_user", args.name[:64], role="system_admin", outcome="failure",
+                       detail={"problem": str(e)[:200]})
+            raise Refused(str(e)) from None
+        ctx.record(by, "admin.disable_user", user.name, role="system_admin", detail={"role": user.role})
+    finally:
+        ctx.close()
+    print(f"disabled {user.name}")
     return EXIT_OK
 
 

@@ -67,7 +67,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "candidate_decision": ("候选判定", "Candidate"),
     "console": ("控制台", "console"), "processes": ("各进程在用版本", "In force on each process"),
     "seen": ("最近报告", "Last report"), "stale": ("已失联", "stale"),
-    "report": ("审计报告", "Period report"),
+    "report": ("审计报告", "Period report"), "disable": ("停用", "Disable"), "create": ("创建", "Create"),
     "versions": ("版本记录", "Versions"), "edit": ("编辑", "Edit"), "save": ("保存为新版本", "Save as a new version"),
     "diff": ("比较", "Diff"), "rollback": ("回滚到此版本", "Roll back to this"),
     "chain_ok": ("版本链完整，文件与最新版本一致", "Version chain intact; the file matches the newest version"),

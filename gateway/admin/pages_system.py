@@ -110,8 +110,30 @@ async def backlog_page(request: Request, info) -> Response:
 
 @guarded("system")
 async def users_page(request: Request, info) -> Response:
+    """Accounts; a POST creates one (exactly one role) or disables one. Every change is audited."""
+    from .accounts import AccountError
+
     ctx = request.app.state.ctx
+    error = None
+    if request.method == "POST":
+        form = await request.form()
+        name = str(form.get("name", "")).strip()
+        try:
+            if form.get("op") == "disable":
+                if name == info.user.name:
+                    raise AccountError("an administrator does not disable their own account")
+                ctx.accounts.disable(name)
+                ctx.record(info.user, "admin.disable_user", name[:64])
+            else:
+                user = ctx.accounts.create_user(name, str(form.get("role", "")), str(form.get("password", "")),
+                                                info.user.name, dept=str(form.get("dept", "")) or None)
+                ctx.record(info.user, "admin.create_user", user.name,
+                           detail={"account": user.name, "role": user.role, "dept": user.dept})
+        except AccountError as e:
+            error = str(e)
+            ctx.record(info.user, "admin.disable_user" if form.get("op") == "disable" else "admin.create_user",
+                       name[:64], outcome="failure", detail={"problem": error[:200]})
     users = ctx.accounts.list()
     if wants_json(request):
         return JSONResponse([{"name": u.name, "role": u.role, "dept": u.dept} for u in users])
-    return render(request, "users.html", users=users)
+    return render(request, "users.html", users=users, error=error, status=400 if error else 200)

@@ -52,3 +52,13 @@ def test_a_second_role_is_not_a_choice(admin_config, monkeypatch, capsys):
     with pytest.raises(SystemExit) as usage:
         run(monkeypatch, admin_config, "create-user", "zhao", "--role", "security,audit", "--password-stdin")
     assert usage.value.code == 2
+
+
+def test_disable_user_is_audited_and_refuses_unknown_accounts(admin_config, monkeypatch, capsys, cheap_hashes):
+    admin_config.data_dir.mkdir()
+    run(monkeypatch, admin_config, "create-user", "wang", "--role", "audit", "--password-stdin", "--by", "root")
+    assert run(monkeypatch, admin_config, "disable-user", "wang", "--by", "root") == 0
+    assert run(monkeypatch, admin_config, "disable-user", "wang", "--by", "root") == 1
+    assert "no active account" in capsys.readouterr().err
+    assert run(monkeypatch, admin_config, "list-users", "--json") == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1]) == []

@@ -138,3 +138,23 @@ def test_health_and_metrics_need_no_session(client, login, ctx):
     assert 'govshare_admin_actions_total{outcome="failure"} 1' in metrics
     assert re.search(r"^govshare_audit_head_seq [1-9]", metrics, re.M)
     assert "govshare_applications_pending 0" in metrics
+
+
+def test_the_system_administrator_creates_and_disables_accounts_audited(client, login, admin_records):
+    csrf = login(client, "sys")
+    r = client.post("/system/users", data={"csrf": csrf, "op": "create", "name": "zhou", "role": "audit",
+                                          "password": "another-long-password"})
+    assert r.status_code == 200 and "zhou" in r.text
+    r = client.post("/system/users", data={"csrf": csrf, "op": "create", "name": "zhou", "role": "security",
+                                          "password": "another-long-password"})
+    assert r.status_code == 400 and "exists already" in r.text
+    r = client.post("/system/users", data={"csrf": csrf, "op": "disable", "name": "sys"})
+    assert r.status_code == 400
+    assert [(x["target"], x["outcome"]) for x in admin_records(actor="sys") if x["action"] != "admin.login"] == [
+        ("zhou", "success"), ("zhou", "failure"), ("sys", "failure")]
+    other = client.__class__(client.app, base_url=str(client.base_url))
+    assert login(other, "aud") is not None
+    client.post("/system/users", data={"csrf": csrf, "op": "disable", "name": "aud"})
+    assert other.get("/audit/search", follow_redirects=False).status_code == 303  # session ended
+    assert login(other, "aud") is None  # and no new one
+    assert admin_records(action="admin.disable_user", target="aud")[0]["outcome"] == "success"
