@@ -1,6 +1,15 @@
-"""The officers' console: administrator accounts with one role each, sessions, share applications and the
-web pages and JSON API the three separated administrators (system, security, audit) work in.
+"""The officers' console: administrator accounts with one role each, sessions, share applications, the
+versioned store of record with shadow evaluation, and the web pages and JSON answers the three separated
+administrators (system, security, audit) work in. Core only: nothing here imports mitmproxy.
 
-Core only (no mitmproxy): `gateway.admin.app.build_app(ctx)` is a Starlette application; the gateway's
-proxy side may expose `gateway.admin.gateway_api.handle` for `/_govshare/applications` on the data port.
+Wiring (proxy side):
+  * `govshare run` / the demo serve the console on a second address, never the data port:
+        ctx = AdminContext(config, engine=services.engine, audit=services.audit)
+        console = serve.start_console(ctx, host, port, data_port=gateway_port)      # .url, .stop()
+    and the demo prints `demo.banner(console.url, demo.demo_accounts(ctx))`.
+  * `/_govshare/applications` on the data port: answer it before routing with
+        reply = gateway_api.handle(ctx, method, path, authorization_header, body, request_id)
+    and turn `reply.status`, `reply.headers`, `reply.body()` into the response (it audits the call itself).
+  * each reload-loop pass may call `processes.heartbeat(engine, processes.process_id(),
+    policy_version=..., catalog_digest=...)` so the system administrator sees what each process has in force.
 """
