@@ -227,6 +227,3 @@ def same_token(a: str | None, b: str | None) -> bool:
     """Constant-time comparison of two CSRF tokens (both must be present)."""
     return bool(a) and bool(b) and secrets.compare_digest(a.encode(), b.encode())
 
-
-def now_seconds() -> float:
-    return time.time()

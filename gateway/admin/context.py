@@ -41,7 +41,6 @@ class AdminContext:
         self._masker = None
         self._masker_stamp = None
         self._verifier = None
-        self.started = time.time()
 
     @classmethod
     def open(cls, config: Config, **kw) -> "AdminContext":

@@ -114,9 +114,9 @@ async def apply_page(request: Request, info) -> Response:
     return _done(request, f"/security/applications/{a.id}", a.to_json(ctx.now()), 201)
 
 
-async def _answer(request: Request, info, verb: str) -> Response:
+async def _answer(request: Request, info, verb: str, app_id: str | None = None) -> Response:
     ctx = request.app.state.ctx
-    app_id = request.path_params["id"]
+    app_id = app_id or request.path_params["id"]
     form = await request.form()
     store = GrantStore(ctx.engine)
     before = store.digest()
@@ -187,9 +187,8 @@ async def revoke_grant(request: Request, info) -> Response:
                        ApplicationError("only a security officer of the providing department revokes this grant",
                                         403 if grant else 404, "not_your_department" if grant else "unknown_grant"))
     linked = [a for a in ctx.applications.list(status="approved") if a.grant_id == grant_id]
-    if linked:
-        request.path_params["id"] = linked[0].id
-        return await _answer(request, info, "revoke")
+    if linked:  # a grant from an application: withdrawn through it, so both records agree
+        return await _answer(request, info, "revoke", linked[0].id)
     before = store.digest()
     try:
         grant = store.revoke(grant_id, info.user.name, now=ctx.now())

@@ -165,3 +165,23 @@ def test_the_inbox_flags_overdue_applications(client, ctx, token, login, clock):
     page = client.get("/security/applications").text
     assert app_id in page and "已超期" in page
     assert "govshare_applications_overdue 1" in client.get("/metrics").text
+
+
+def test_revoking_on_the_grants_page_withdraws_the_application_too(client, ctx, token, login, admin_records):
+    app_id = _apply(client, token)
+    direct = GrantStore(ctx.engine, ctx.catalog()).add("RS", None, "GA-RK-0001", ["xm"], [], "就业补贴审核", UNTIL,
+                                                      "cli-officer")
+    csrf = login(client, "sec-ga")
+    client.post(f"/security/applications/{app_id}/approve", data={"csrf": csrf})
+    from_application = ctx.applications.get(app_id).grant_id
+    assert client.get("/security/grants", headers={"Accept": "application/json"}).status_code == 200
+    client.post(f"/security/grants/{from_application}/revoke", data={"csrf": csrf})
+    client.post(f"/security/grants/{direct.id}/revoke", data={"csrf": csrf})
+    assert ctx.applications.get(app_id).status == "revoked"
+    assert GrantStore(ctx.engine).list() == []
+    assert [r["action"] for r in admin_records(actor="sec-ga") if r["action"] != "admin.login"] == [
+        "application.approve", "application.revoke", "grant.revoke"]
+    csrf = login(client, "sec-mz")  # not the provider: refused and audited
+    r = client.post(f"/security/grants/{direct.id}/revoke", data={"csrf": csrf})
+    assert r.status_code == 403
+    assert admin_records(actor="sec-mz", action="grant.revoke")[0]["outcome"] == "denied"
