@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from .config import Config, ConfigError, load_config
-from .keys import MAX_PILOT_TTL, PILOT_ALGORITHM, PilotKeys, compatible_algorithms, load_public_pem, public_jwk
+from .identity.signing_keys import MAX_PILOT_TTL, PILOT_ALGORITHM, PilotKeys, compatible_algorithms, load_public_pem, public_jwk
 
 EXIT_OK = 0
 EXIT_REFUSED = 2

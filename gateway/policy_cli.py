@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .catalog import load_catalog
 from .config import load_config
-from .grants import GrantError, GrantStore, parse_instant
+from .policy import GrantError, GrantStore, parse_instant
 from .policy import UNKNOWN_RESOURCE, Caller, PolicyEngine, describe_error
 from .store import make_engine
 from .yamlsrc import SourceError

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from gateway.catalog import load_catalog
 from gateway.config import POLICIES_DIR, load_config
-from gateway.grants import GrantStore, PolicyAdapter
+from gateway.policy.grants import GrantStore, PolicyAdapter
 from gateway.policy import (Caller, Decision, PolicyEngine, PolicyError, PolicyReloader, compile_catalog,
                             read_policy_csv)
 from gateway.store import make_engine

@@ -13,7 +13,7 @@ import pytest
 
 from gateway.catalog import load_catalog
 from gateway.config import POLICIES_DIR, load_config
-from gateway.grants import Grant
+from gateway.policy.grants import Grant
 from gateway.masking.cli import main
 from gateway.masking.views import view_for
 
@@ -69,7 +69,7 @@ def test_detection_only_without_resource(setup, capsysbinary):
 
 
 def _grant(config_path, fields=()):
-    from gateway.grants import GrantStore
+    from gateway.policy.grants import GrantStore
     from gateway.store import make_engine
 
     config = load_config(config_path)
