@@ -215,6 +215,10 @@ class GrantStore:
         app = (app or "").strip() or None
         if app is not None and not APP_RE.match(app):
             raise GrantError(f"application {app!r} is not of the form {APP_RE.pattern}")
+        if dept not in self.catalog.departments:
+            raise GrantError(f"department {dept} is not registered in the catalog")
+        if not self.catalog.is_registered(dept, app):
+            raise GrantError(f"application {app!r} is not registered for department {dept} in the catalog")
         res = self.catalog.resource((resource or "").strip())
         if res is None:
             raise GrantError(f"resource {resource!r} is not in the catalog")

@@ -16,6 +16,7 @@ from gateway.store import make_engine
 CATALOG = """\
 departments:
   - {code: GA, name: 公安局, upstream: "http://127.0.0.1:9001"}
+  - {code: MZ, name: 民政局, upstream: "http://127.0.0.1:9002"}
   - {code: SCJG, name: 市场监管局, upstream: "http://127.0.0.1:9003"}
 resources:
   - code: GA-RK-0001
