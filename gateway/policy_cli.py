@@ -132,7 +132,7 @@ def cmd_policy_check(args) -> int:
             doc |= {"allowed": False, "reason": UNKNOWN_RESOURCE, "rule": "default-deny", "resource": None,
                     "policy_version": policy.version, "grant_id": None, "legal_basis": None}
         else:
-            decision = policy.decide(caller, args.method, route.resource, now=now)
+            decision = policy.decide(caller, args.method.upper(), route.resource, now=now)
             doc |= decision.to_json() | {"resource": route.resource.code}
             if decision.grant is not None:
                 doc |= {"fields": list(decision.grant.fields),

@@ -202,7 +202,7 @@ class PolicyEngine:
     def decide(self, principal: PrincipalLike, method: str, resource: Resource,
                now: datetime | None = None) -> Decision:
         """May `principal` call `method` on `resource` at `now` (default: the current time)?"""
-        method = (method or "").upper()
+        method = method or ""  # case-sensitive (RFC 9110): `get` is not GET and is refused, never judged as GET
         dept = principal.dept or ""
         app = principal.app or None
         purpose = principal.purpose or ""
