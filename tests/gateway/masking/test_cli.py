@@ -32,6 +32,7 @@ def setup(tmp_path):
         version: 1
         departments:
           - {code: GA, name: 市公安局, upstream: "http://127.0.0.1:9"}
+          - {code: MZ, name: 市民政局, upstream: "http://127.0.0.1:9"}
         resources:
           - code: GA-RK-0001
             name: 人口
