@@ -21,7 +21,7 @@ def until(days: float = 30) -> str:
 
 
 def add_grant(gw, dept="MZ", app=None, resource="GA-RK-0001", purpose=PURPOSE, days=30, fields=None) -> str:
-    from gateway.grants import GrantStore
+    from gateway.policy.grants import GrantStore
 
     store = GrantStore(gw.services.engine, gw.services.catalog.current)
     grant = store.add(dept, app, resource, tuple(fields or ()), (), purpose, until(days), "test-officer")
@@ -213,7 +213,7 @@ def test_conditional_with_grant_then_revoked(gw):
     gw.services.reload()
     r = gw.request("GET", "/ga/population?size=2", token=token)
     assert r.status == 200, r.body
-    from gateway.grants import GrantStore
+    from gateway.policy.grants import GrantStore
     GrantStore(gw.services.engine).revoke(grant_id, "test-officer")
     gw.services.reload()
     assert gw.request("GET", "/ga/population", token=token).status == 403
