@@ -137,23 +137,16 @@ def cmd_catalog_show(args) -> int:
 # -- run / demo ------------------------------------------------------------------------------------------
 
 def cmd_run(args) -> int:
-    import asyncio
     from dataclasses import replace
 
-    from .runner import serve
-    from .services import Services
+    from .proxy_side import proxy_entry
 
     config = _config(args)
     if args.listen:
         host, _, port = args.listen.rpartition(":")
         config = replace(config, gateway=replace(config.gateway, listen_host=host or "127.0.0.1",
                                                  listen_port=int(port)))
-    services = Services.open(config)
-    try:
-        asyncio.run(serve(config, services))
-    finally:
-        services.close()
-    return 0
+    return proxy_entry("run")(config)
 
 
 def cmd_demo(args) -> int:

@@ -24,7 +24,7 @@ def run_demo(config: Config, port: int) -> int:
 
     from ..catalog import load_catalog
     from ..identity import PilotKeys
-    from ..runner import Gateway
+    from ..proxy_side import proxy_entry
     from ..services import Services
     from .upstreams import start_demo_upstreams
 
@@ -37,7 +37,7 @@ def run_demo(config: Config, port: int) -> int:
     upstreams = start_demo_upstreams(host="127.0.0.1", ports=ports)
     config = replace(config, gateway=replace(config.gateway, listen_port=port))
     services = Services.open(config)
-    gateway = Gateway(config, services).start()
+    gateway = proxy_entry("gateway")(config, services).start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())  # stop cleanly: the audit trail gets its checkpoint
     try:
