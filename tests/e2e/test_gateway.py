@@ -37,6 +37,29 @@ def wait_for(predicate, timeout=5.0, interval=0.05):
     return predicate()
 
 
+def read_http_response(sock) -> bytes:
+    """One whole HTTP/1.1 response from `sock`: the header block, then exactly Content-Length body bytes
+    (or everything until the peer closes, when there is no length). One recv() may return any prefix of it."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    length = None
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip())
+    while length is None or len(rest) < length:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        rest += chunk
+    return head + b"\r\n\r\n" + rest
+
+
 # -- routing ---------------------------------------------------------------------------------------------
 
 ROUTES = [
@@ -94,7 +117,7 @@ def test_protocol_switches_are_refused_before_any_upstream(gw):
     host, port = gw.gateway.address
     with socket.create_connection((host, port), timeout=10) as sock:
         sock.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
-        answer = sock.recv(4096)
+        answer = read_http_response(sock)
     assert answer.startswith(b"HTTP/1.1 400 ") and b'"error": "bad_path"' in answer
     assert gw.upstreams.requests("SCJG") == []
 
