@@ -61,8 +61,12 @@ class Audit:
         except Exception as exc:  # noqa: BLE001 - any failure: nothing is released unaudited
             log.error("govshare audit record not written (%s) request_id=%s; answering 503",
                       type(exc).__name__, st.request_id)
-            deny(flow, Unavailable("audit_unavailable", "the audit trail could not record this request; "
-                                                        "retry later"), "audit", exc)
+            if not self.context.ready:  # starting up: the caller learns that, not an audit fault
+                err = Unavailable("not_ready", "the gateway is starting or its configuration failed to load; "
+                                               "retry later")
+            else:
+                err = Unavailable("audit_unavailable", "the audit trail could not record this request; retry later")
+            deny(flow, err, "audit", exc)
         st.audited = True
         if flow.response is not None:
             flow.response.headers["X-Request-Id"] = st.request_id

@@ -16,7 +16,8 @@ class Context:
     @property
     def services(self):
         if self._services is None:
-            raise Unavailable("not_ready", "the gateway is starting or its configuration failed to load")
+            raise Unavailable("not_ready", "the gateway is starting or its configuration failed to load; "
+                                           "retry later")
         return self._services
 
     def set(self, services) -> None:
