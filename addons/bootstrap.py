@@ -4,8 +4,9 @@ Options are declared in `load` (`govshare_config`, `govshare_data_dir`) and vali
 configuration file that does not parse raises `OptionsError` naming the file, line and field, before any
 traffic. The proxy options the pipeline relies on (lazy upstream connections, whole bodies, verified
 upstream TLS, the provider's own Host) are forced here and only here (`enforce`), for `govshare run` (which
-calls it through addons.runner.proxy_options) and for `mitmdump -s addons/govshare.py` alike; under mitmdump
-the gateway also listens on loopback unless `--listen-host` says otherwise.
+calls it through addons.runner.proxy_options) and for `mitmdump -s addons/govshare.py` alike. The listen
+address is not among them: mitmdump binds its listeners before it loads a script (it loads `-s` scripts
+asynchronously once running), so under mitmdump loopback needs `--listen-host 127.0.0.1` on the command line.
 
 Under `govshare run` the runner hands in ready-built Services. Under mitmdump they are built in `running`,
 once every option is in place, from the configuration validated in `configure`. The reload loop applies
@@ -59,8 +60,6 @@ class Bootstrap:
                 raise exceptions.OptionsError(f"govshare_config: {e}") from None
             if ctx.options.body_size_limit is None:
                 ctx.options.update(body_size_limit=str(self._config.masking.max_body_bytes))
-            if ctx.options.listen_host == "":  # mitmproxy's default, all interfaces: the gateway's is loopback
-                ctx.options.update(listen_host=self._config.gateway.listen_host)
         enforce(ctx.options)
 
     def running(self) -> None:
