@@ -18,9 +18,6 @@ request id and the reason code, never a token, a body or a value from the reques
 
 from __future__ import annotations
 
-import json
-
-
 class GatewayError(Exception):
     """A refusal: HTTP status, machine-readable reason code, human message (no request data in it)."""
 
@@ -88,10 +85,3 @@ class Unavailable(GatewayError):
 class GatewayTimeout(GatewayError):
     status, reason = 504, "upstream_timeout"
 
-
-def deny_body(status: int, reason: str, message: str, request_id: str, extra: dict | None = None) -> bytes:
-    """The JSON body of a refusal (for callers that have no GatewayError at hand)."""
-    doc = {"error": reason, "status": status, "message": message, "request_id": request_id}
-    if extra:
-        doc.update(extra)
-    return json.dumps(doc, ensure_ascii=False).encode()
