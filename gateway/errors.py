@@ -18,6 +18,7 @@ request id and the reason code, never a token, a body or a value from the reques
 
 from __future__ import annotations
 
+
 class GatewayError(Exception):
     """A refusal: HTTP status, machine-readable reason code, human message (no request data in it)."""
 
