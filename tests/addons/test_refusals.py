@@ -215,6 +215,22 @@ def test_purpose_mismatch_is_403(services):
     assert_refusal(services, f, 403, "purpose_mismatch")
 
 
+def test_grant_expired_is_403(services, monkeypatch):
+    """The policy judges at a clock passed in: 31 days on, the 30-day share application has expired."""
+    from datetime import datetime, timedelta, timezone
+
+    _grant(services)
+    engine = services.policy.current
+    decide = engine.decide
+    later = datetime.now(timezone.utc) + timedelta(days=31)
+    monkeypatch.setattr(engine, "decide", lambda principal, method, resource: decide(principal, method, resource,
+                                                                                    now=later))
+    f = make_flow("/ga/population", token(services, purpose=PURPOSE))
+    request_side(Context(services), f)
+    doc = assert_refusal(services, f, 403, "grant_expired")
+    assert "renew" in doc["message"]
+
+
 @pytest.mark.parametrize("method", ["POST", "DELETE", "OPTIONS"])
 def test_a_method_the_catalog_does_not_serve_is_405_with_allow(services, method):
     f = make_flow("/scjg/enterprises", token(services), method=method)
