@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..errors import Unauthenticated
+
 REASONS = frozenset({"missing_token", "malformed", "bad_signature", "expired", "not_yet_valid", "wrong_audience",
                      "wrong_issuer", "missing_claim", "unknown_key", "disallowed_algorithm", "key_unavailable"})
 _MESSAGES = {
@@ -42,20 +44,15 @@ class Principal:
     expires_at: int  # unix seconds
 
 
-class IdentityError(Exception):
-    """The caller could not be identified. `.reason` is a code from REASONS; `.message` holds no token data."""
+class IdentityError(Unauthenticated):
+    """The caller could not be identified. `.reason` is a code from REASONS; `.message` holds no token data.
+    HTTP status 401, or 503 when the keys cannot be had (key_unavailable)."""
 
     def __init__(self, reason: str, message: str = ""):
         if reason not in REASONS:
             raise ValueError(f"unknown identity failure reason {reason!r}")
-        self.reason = reason
-        self.message = message or _MESSAGES[reason]
-        super().__init__(f"{reason}: {self.message}")
-
-    @property
-    def status(self) -> int:
-        """HTTP status for the refusal: 503 when keys cannot be had, else 401."""
-        return 503 if self.reason == "key_unavailable" else 401
+        super().__init__(reason, message or _MESSAGES[reason], status=503 if reason == "key_unavailable" else 401)
+        self.args = (f"{reason}: {self.message}",)
 
 
 def bearer_token(authorization_header: str | None) -> str:

@@ -190,11 +190,14 @@ def test_unconditional_resource_any_authenticated_department(gw):
     assert gw.get("/rs/hr-agencies", dept="GA").status == 200
 
 
-def test_unconditional_resource_other_methods_refused(gw):
+def test_unconditional_resource_other_methods_are_405_with_allow(gw):
+    """A method the catalog does not serve is 405 naming the methods it does serve (RFC 9110 15.5.6)."""
     gw.upstreams.clear()
     r = gw.request("POST", "/scjg/enterprises", token=gw.token("MZ"), body=b"{}",
                    headers={"Content-Type": "application/json"})
-    assert r.status == 403
+    assert r.status == 405
+    assert r.headers["allow"] == "GET, HEAD"
+    assert r.json()["error"] == "method_not_allowed" and r.json()["allow"] == ["GET", "HEAD"]
     assert gw.upstreams.requests("SCJG") == []
 
 
