@@ -20,7 +20,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from ..catalog import DEPT_RE, Catalog, Share
-from ..grants import APP_RE, GrantError, GrantStore, check_purpose, parse_instant, utc_stamp
+from ..errors import GatewayError
+from ..policy.grants import APP_RE, GrantError, GrantStore, check_purpose, parse_instant, utc_stamp
 from .accounts import User
 from .tables import ApplicationRow, ensure_admin_schema
 from .workdays import answer_deadline, is_overdue, local_date
@@ -32,13 +33,18 @@ _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 STATUSES = ("pending", "approved", "refused", "revoked")
 
 
-class ApplicationError(ValueError):
-    """A refused application step; `.status` is the HTTP status it maps to (400, 403, 404, 409)."""
+class ApplicationError(GatewayError):
+    """A refused application step: `.status` (400, 403, 404, 409), `.reason` (= `.code`) and `.message`."""
+
+    status = 400
+    reason = "invalid_application"
 
     def __init__(self, message: str, status: int = 400, code: str = "invalid_application"):
-        super().__init__(message)
-        self.status = status
-        self.code = code
+        super().__init__(code, message, status=status)
+
+    @property
+    def code(self) -> str:
+        return self.reason
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,11 @@ def _row_to_app(row: ApplicationRow) -> Application:
         decided_by=row.decided_by, reason=row.reason, granted_fields=lst(row.granted_fields),
         granted_pseudonym_fields=lst(row.granted_pseudonym_fields), granted_until=row.granted_until,
         grant_id=row.grant_id, revoked_at=row.revoked_at)
+
+
+def _plain(error: Exception) -> str:
+    """The message of an error from the grant register (a GatewayError's message without its status)."""
+    return getattr(error, "message", None) or str(error)
 
 
 def _names(value) -> tuple[str, ...]:
@@ -139,6 +150,9 @@ class Applications:
         if res.share is Share.NONE:
             raise ApplicationError(f"resource {res.code} is not shared (不予共享): {res.legal_basis}", 403,
                                    "not_shared")
+        if not catalog.is_registered(dept, app):
+            raise ApplicationError(f"department {dept}{'/' + app if app else ''} is not registered in the catalog",
+                                   403, "unknown_caller")
         if res.provider == dept:
             raise ApplicationError(f"department {dept} provides {res.code} and needs no application")
         known = {f.name for f in res.fields}
@@ -152,7 +166,7 @@ class Applications:
             purpose = check_purpose(purpose if isinstance(purpose, str) else "", required=True)
             moment = parse_instant(until) if isinstance(until, str) else None
         except GrantError as e:
-            raise ApplicationError(str(e)) from None
+            raise ApplicationError(_plain(e)) from None
         if moment is None:
             raise ApplicationError("until (end of the period) is required")
         until_stamp = utc_stamp(moment)
@@ -230,7 +244,7 @@ class Applications:
             try:
                 granted_until = utc_stamp(parse_instant(until))
             except GrantError as e:
-                raise ApplicationError(str(e)) from None
+                raise ApplicationError(_plain(e)) from None
             if granted_until > application.until:
                 raise ApplicationError("an approval may shorten the requested period, never extend it")
         comment = _text(comment, "the comment", MAX_REASON_CHARS, required=False)
@@ -239,7 +253,7 @@ class Applications:
             grant = store.add(application.dept, application.app, application.resource, granted, pseudo,
                               application.purpose, granted_until, officer.name, now=now)
         except GrantError as e:
-            raise ApplicationError(str(e)) from None
+            raise ApplicationError(_plain(e)) from None
         try:
             return self._finish(application_id, "pending", {
                 "status": "approved", "decided_at": utc_stamp(now), "decided_by": officer.name,

@@ -17,6 +17,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
+from ..errors import GatewayError
 from ..identity import IdentityError, bearer_token
 from .applications import ApplicationError
 
@@ -58,6 +59,10 @@ def handle(ctx, method: str, path: str, authorization: str | None, body: bytes,
         _audit(ctx, request_id, method, None, e.status, e.reason, started=started)
         return Reply(e.status, {"error": e.reason, "message": e.message, "request_id": request_id},
                      headers=Reply.headers + (("WWW-Authenticate", 'Bearer realm="govshare"'),))
+    try:
+        ctx.catalog().require_caller(principal.dept, principal.app)  # the registry, as for every gateway call
+    except GatewayError as e:
+        return _refuse(ctx, request_id, method, principal, e.status, e.reason, e.message, started)
     rest = path[len(PREFIX):] if path.startswith(PREFIX) else None
     if rest is None or rest not in ("", "/") and not rest.startswith("/a-"):
         return _refuse(ctx, request_id, method, principal, 404, "not_found", "no such endpoint", started)
@@ -104,7 +109,7 @@ def _submit(ctx, request_id: str, principal, body: bytes, started: float) -> Rep
             doc.get("pseudonym_fields"), doc.get("purpose") or principal.purpose or "", doc.get("basis") or "",
             doc.get("until") or "", f"jwt:{principal.dept}/{principal.app or '-'}", now=ctx.now())
     except ApplicationError as e:
-        return _refuse(ctx, request_id, "POST", principal, e.status, e.code, str(e), started)
+        return _refuse(ctx, request_id, "POST", principal, e.status, e.code, e.message, started)
     _audit(ctx, request_id, "POST", principal, 201, "application_submitted", application.resource,
            f"application:{application.id}", started)
     return Reply(201, application.to_json(ctx.now()) | {"request_id": request_id},

@@ -10,7 +10,7 @@ import json
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from ..grants import GrantError, GrantStore
+from ..policy.grants import GrantError, GrantStore
 from .applications import Application, ApplicationError
 from .web import guarded, render, wants_json
 
@@ -32,10 +32,10 @@ def _done(request: Request, url: str, payload: dict, status: int = 200) -> Respo
 def _failed(request: Request, info, action: str, target: str, error: ApplicationError) -> Response:
     ctx = request.app.state.ctx
     ctx.record(info.user, action, target, outcome="denied" if error.status == 403 else "failure",
-               detail={"code": error.code, "problem": str(error)[:200]})
+               detail={"code": error.code, "problem": error.message[:200]})
     if wants_json(request):
-        return JSONResponse({"error": error.code, "message": str(error)}, status_code=error.status)
-    return render(request, "error.html", status=error.status, message=str(error))
+        return JSONResponse({"error": error.code, "message": error.message}, status_code=error.status)
+    return render(request, "error.html", status=error.status, message=error.message)
 
 
 # ------------------------------------------------------------------------------------------------ catalog
@@ -46,15 +46,23 @@ async def catalog_page(request: Request, info) -> Response:
 
 
 def check_request(ctx, method: str, path: str, dept: str, app: str | None, purpose: str | None) -> dict:
-    """The gateway's decision for one request, with its deciding rule (as `govshare policy check`)."""
-    from ..policy import UNKNOWN_RESOURCE, Caller
+    """The gateway's decision for one request, with its deciding rule (as `govshare policy check`): the
+    caller must be registered in the catalog, the path must route to a resource, then the policy decides."""
+    from ..errors import GatewayError
+    from ..policy import Caller
 
     policy = ctx.policy()
-    route = ctx.catalog().route(path)
+    catalog = ctx.catalog()
     doc = {"method": method.upper(), "path": path, "dept": dept, "app": app, "purpose": purpose}
+    refused = {"allowed": False, "rule": "default-deny", "resource": None, "policy_version": policy.version,
+               "grant_id": None, "legal_basis": None}
+    try:
+        catalog.require_caller(dept, app)
+        route = catalog.route(path)
+    except GatewayError as e:
+        return doc | refused | {"reason": e.reason, "message": e.message}
     if route is None:
-        return doc | {"allowed": False, "reason": UNKNOWN_RESOURCE, "rule": "default-deny", "resource": None,
-                      "policy_version": policy.version, "grant_id": None, "legal_basis": None}
+        return doc | refused | {"reason": "unknown_resource"}
     decision = policy.decide(Caller(dept=dept, app=app, purpose=purpose), method, route.resource, now=ctx.now())
     return doc | decision.to_json() | {"resource": route.resource.code}
 
@@ -193,7 +201,7 @@ async def revoke_grant(request: Request, info) -> Response:
     try:
         grant = store.revoke(grant_id, info.user.name, now=ctx.now())
     except GrantError as e:
-        return _failed(request, info, "grant.revoke", grant_id, ApplicationError(str(e), 409, "conflict"))
+        return _failed(request, info, "grant.revoke", grant_id, ApplicationError(getattr(e, "message", str(e)), 409, "conflict"))
     ctx.record(info.user, "grant.revoke", grant.resource, before=before, after=store.digest(),
                detail={"grant_id": grant.id, "dept": grant.dept, "resource": grant.resource})
     return _done(request, "/security/grants", grant.to_json())

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..grants import GrantStore
+from ..policy.grants import GrantStore
 from .web import guarded, render, wants_json
 
 HEALTH_TIMEOUT = 2.0
@@ -71,7 +71,7 @@ async def keys_page(request: Request, info) -> Response:
     ident = ctx.config.identity
     jwks = None
     if ident.mode == "pilot":
-        from ..keys import PilotKeys
+        from ..identity import PilotKeys
 
         jwks = PilotKeys(ctx.config.data_dir).ensure().jwks()
     doc = {"mode": ident.mode, "issuer": ident.issuer, "audience": ident.audience,

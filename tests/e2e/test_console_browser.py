@@ -102,7 +102,7 @@ def wait_for_status(gw, token: str, wanted: int, within: float = 2.0) -> None:
 
 def test_the_whole_cycle_in_the_browser(gw, console, browser):
     timings: dict[str, float] = {}
-    token = gw.token("MZ", app="dibao", purpose=PURPOSE)
+    token = gw.token("MZ", app="dibao-review", purpose=PURPOSE)
     assert gw.request("GET", "/ga/population?size=2", token=token).status == 403
     app_id = apply_with_jwt(console.url, token)
 
@@ -125,14 +125,14 @@ def test_the_whole_cycle_in_the_browser(gw, console, browser):
     wait_for_status(gw, token, 200)
 
     sec.go("/security/grants")
-    assert "MZ/dibao" in sec.page.inner_text("#grants")
+    assert "MZ/dibao-review" in sec.page.inner_text("#grants")
     sec.shot("security-grants")
     sec.go("/security/catalog")
     sec.shot("security-catalog")
     sec.go("/security/test")
     sec.page.fill("input[name=path]", "/ga/population")
     sec.page.fill("input[name=dept]", "MZ")
-    sec.page.fill("input[name=app]", "dibao")
+    sec.page.fill("input[name=app]", "dibao-review")
     sec.page.fill("input[name=purpose]", PURPOSE)
     sec.page.click("#decide")
     assert sec.page.inner_text("#verdict") == "允许" and sec.page.inner_text("#rule").startswith("grant:g-")
@@ -140,7 +140,7 @@ def test_the_whole_cycle_in_the_browser(gw, console, browser):
     sec.go("/security/mask")
     sec.page.select_option("select[name=resource]", "GA-RK-0001")
     sec.page.fill("input[name=dept]", "MZ")
-    sec.page.fill("input[name=app]", "dibao")
+    sec.page.fill("input[name=app]", "dibao-review")
     sec.page.fill("input[name=purpose]", PURPOSE)
     sec.page.fill("textarea[name=body]", json.dumps(SAMPLE, ensure_ascii=False))
     sec.page.click("#preview")

@@ -85,7 +85,7 @@ def wait_for_status(gw, token: str, wanted: int, within: float = 2.0) -> float:
 
 
 def test_apply_approve_access_revoke_and_audit(gw, console):
-    token = gw.token("MZ", app="dibao", purpose=PURPOSE)
+    token = gw.token("MZ", app="dibao-review", purpose=PURPOSE)
     assert gw.request("GET", "/ga/population?size=2", token=token).status == 403
     web = Browserless(console.url)
     until = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -15,7 +15,10 @@ from gateway.config import POLICIES_DIR, load_config
 CATALOG = """\
 departments:
   - {code: GA, name: 公安局, upstream: "http://127.0.0.1:9"}
-  - {code: MZ, name: 民政局, upstream: "http://127.0.0.1:9"}
+  - code: MZ
+    name: 民政局
+    upstream: "http://127.0.0.1:9"
+    applications: [{code: dibao, name: 低保审核}]
   - {code: SCJG, name: 市场监管局, upstream: "http://127.0.0.1:9"}
 resources:
   - code: GA-RK-0001

@@ -8,7 +8,7 @@ import pytest
 
 from gateway.admin.accounts import User
 from gateway.admin.applications import ApplicationError
-from gateway.grants import GrantStore
+from gateway.policy import GrantStore
 
 UNTIL = (datetime.now(UTC) + timedelta(days=90)).strftime("%Y-%m-%dT%H:%M:%SZ")
 GA_OFFICER = User("sec-ga", "security", "GA")

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from gateway.audit import store
-from gateway.grants import GrantStore
-from gateway.keys import PilotKeys
+from gateway.policy import GrantStore
+from gateway.identity import PilotKeys
 
 UNTIL = (datetime.now(UTC) + timedelta(days=60)).strftime("%Y-%m-%dT%H:%M:%SZ")
 BODY = {"resource": "GA-RK-0001", "fields": ["xm", "sfzh"], "purpose": "最低生活保障资格核查",
@@ -39,14 +39,14 @@ def test_a_department_applies_with_its_jwt_and_reads_only_its_own(client, ctx, t
     assert r.headers["location"] == f"/_govshare/applications/{doc['id']}"
     mine = client.get(f"/_govshare/applications/{doc['id']}", headers={"Authorization": f"Bearer {token('MZ')}"})
     assert mine.status_code == 200 and mine.json()["id"] == doc["id"]
-    other = client.get(f"/_govshare/applications/{doc['id']}", headers={"Authorization": f"Bearer {token('RS')}"})
+    other = client.get(f"/_govshare/applications/{doc['id']}", headers={"Authorization": f"Bearer {token('SCJG')}"})
     assert other.status_code == 404
     listed = client.get("/_govshare/applications", headers={"Authorization": f"Bearer {token('MZ')}"}).json()
     assert [a["id"] for a in listed["applications"]] == [doc["id"]]
     records = request_records(ctx)
     assert [(r["dept"], r["status"], r["reason"]) for r in records] == [
         ("MZ", 201, "application_submitted"), ("MZ", 200, "application_read"),
-        ("RS", 404, "unknown_application"), ("MZ", 200, "applications_listed")]
+        ("SCJG", 404, "unknown_application"), ("MZ", 200, "applications_listed")]
     assert records[0]["rule"] == f"application:{doc['id']}" and records[0]["resource"] == "GA-RK-0001"
 
 
@@ -169,7 +169,7 @@ def test_the_inbox_flags_overdue_applications(client, ctx, token, login, clock):
 
 def test_revoking_on_the_grants_page_withdraws_the_application_too(client, ctx, token, login, admin_records):
     app_id = _apply(client, token)
-    direct = GrantStore(ctx.engine, ctx.catalog()).add("RS", None, "GA-RK-0001", ["xm"], [], "就业补贴审核", UNTIL,
+    direct = GrantStore(ctx.engine, ctx.catalog()).add("SCJG", None, "GA-RK-0001", ["xm"], [], "就业补贴审核", UNTIL,
                                                       "cli-officer")
     csrf = login(client, "sec-ga")
     client.post(f"/security/applications/{app_id}/approve", data={"csrf": csrf})
@@ -185,3 +185,17 @@ def test_revoking_on_the_grants_page_withdraws_the_application_too(client, ctx, 
     r = client.post(f"/security/grants/{direct.id}/revoke", data={"csrf": csrf})
     assert r.status_code == 403
     assert admin_records(actor="sec-mz", action="grant.revoke")[0]["outcome"] == "denied"
+
+
+def test_callers_outside_the_registry_are_refused_everywhere(client, ctx, token, login):
+    r = client.post("/_govshare/applications", json=BODY, headers={"Authorization": f"Bearer {token('MZ', 'other')}"})
+    assert r.status_code == 403 and r.json()["error"] == "unknown_caller"
+    assert request_records(ctx)[-1]["reason"] == "unknown_caller"
+    csrf = login(client, "sec")
+    for app in ("other", "dibao"):
+        r = client.post("/security/test", data={"csrf": csrf, "path": "/scjg/qy", "dept": "MZ", "app": app},
+                        headers={"Accept": "application/json"})
+        assert r.json()["reason"] == ("unknown_caller" if app == "other" else "unconditional")
+    r = client.post("/security/test", data={"csrf": csrf, "path": "/nowhere", "dept": "MZ"},
+                    headers={"Accept": "application/json"})
+    assert r.json()["reason"] == "unknown_resource" and r.json()["allowed"] is False
