@@ -21,7 +21,7 @@ def store(ctx):
 
 def test_versions_are_validated_chained_diffable_and_roll_back(store, admin_config):
     original = admin_config.catalog.read_text(encoding="utf-8")
-    with pytest.raises(VersionError, match=r"catalog.yaml \(proposed\):10: .*share.* must be one of"):
+    with pytest.raises(VersionError, match=r"catalog.yaml \(proposed\):13: .*share.* must be one of"):
         store.commit("catalog", original.replace("share: conditional", "share: maybe"), "sec", "typo")
     with pytest.raises(VersionError, match="comment"):
         store.commit("catalog", original.replace("人口基本信息", "人口信息"), "sec", " ")
