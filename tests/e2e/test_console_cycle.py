@@ -128,3 +128,40 @@ def test_the_console_never_takes_the_data_port(gw):
             ConsoleServer(ctx, "127.0.0.1", gw.gateway.address[1], data_port=gw.gateway.address[1])
     finally:
         ctx.close()
+
+
+def test_admin_serve_runs_the_console_and_names_a_busy_port(tmp_path):
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    data = tmp_path / "var"
+    data.mkdir()
+    cmd = [sys.executable, "-m", "gateway.admin", "serve", "--data-dir", str(data)]
+    proc = subprocess.Popen([*cmd, "--admin-listen", "127.0.0.1:0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        line = proc.stdout.readline()
+        url = re.search(r"(http://127\.0\.0\.1:\d+)/", line).group(1)
+        deadline = time.monotonic() + 20
+        while True:  # the socket is bound before the line is printed; uvicorn answers once started
+            try:
+                body = urllib.request.urlopen(url + "/healthz", timeout=5).read()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "console did not answer"
+                time.sleep(0.05)
+        assert body == b"ok\n"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = subprocess.run([*cmd, "--admin-listen", f"127.0.0.1:{port}"], capture_output=True, text=True,
+                              timeout=60)
+    assert done.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr and "--admin-listen" in done.stderr
+    assert "Traceback" not in done.stderr
