@@ -91,3 +91,16 @@ class ConsoleServer:
 def start_console(ctx: AdminContext, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
                   data_port: int | None = None) -> ConsoleServer:
     return ConsoleServer(ctx, host, port, data_port=data_port).start()
+
+
+def console_beside_gateway(config, services, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
+                           data_port: int | None = None, demo: bool = False) -> tuple[ConsoleServer, str]:
+    """For `govshare run` / the demo: the console on its own address, sharing the gateway's database and
+    audit trail. Returns the running server (stop it before closing the services) and the lines to print
+    (with one fresh account per role when `demo`)."""
+    from .demo import banner, demo_accounts
+
+    ctx = AdminContext(config, engine=services.engine, audit=services.audit)
+    server = start_console(ctx, host, port, data_port=data_port)
+    accounts = demo_accounts(ctx) if demo else []
+    return server, banner(server.url, accounts)

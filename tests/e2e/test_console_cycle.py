@@ -165,3 +165,19 @@ def test_admin_serve_runs_the_console_and_names_a_busy_port(tmp_path):
     assert done.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr and "--admin-listen" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_console_beside_a_running_gateway_prints_its_address_and_demo_accounts(gw):
+    from gateway.admin.serve import console_beside_gateway
+
+    server, text = console_beside_gateway(gw.config, gw.services, "127.0.0.1", 0,
+                                          data_port=gw.gateway.address[1], demo=True)
+    try:
+        assert server.url in text
+        web = Browserless(server.url)
+        name, password = re.search(r"security\s+(security)\s+password (\S+)", text).groups()
+        status, headers, _ = web.call("POST", "/login", form={"name": name, "password": password,
+                                                               "csrf": web.csrf("/login")})
+        assert status == 303 and headers["location"] == "/security/applications"
+    finally:
+        server.stop()
