@@ -21,6 +21,7 @@ from starlette.staticfiles import StaticFiles
 from . import pages_audit as audit
 from . import pages_common as common
 from . import pages_security as sec
+from . import pages_shadow as shadow
 from . import pages_system as system
 from . import pages_versions as versions
 from .context import AdminContext
@@ -65,7 +66,10 @@ def routes() -> list:
         Route("/security/versions", versions.versions_page, methods=get),
         Route("/security/versions/edit", versions.edit_page, methods=both),
         Route("/security/versions/rollback", versions.rollback, methods=post),
-        Route("/security/shadow", versions.shadow_page, methods=both),
+        Route("/security/shadow", shadow.shadow_page, methods=both),
+        Route("/security/shadow/start", shadow.start_live, methods=post),
+        Route("/security/shadow/{id}/promote", shadow.promote, methods=post),
+        Route("/security/shadow/{id}/drop", shadow.drop, methods=post),
         Route("/audit/search", audit.search_page, methods=get),
         Route("/audit/records/{seq:int}", audit.record_page, methods=get),
         Route("/audit/verify", audit.verify_page, methods=both),

@@ -92,28 +92,3 @@ async def edit_page(request: Request, info) -> Response:
 async def rollback(request: Request, info) -> Response:
     return await _change(request, info, "rollback")
 
-
-@guarded("security")
-async def shadow_page(request: Request, info) -> Response:
-    """Try a candidate catalog or base policy against recorded calls, without changing anything."""
-    from starlette.concurrency import run_in_threadpool
-
-    from .shadow import run_shadow
-
-    ctx = request.app.state.ctx
-    store = _store(request)
-    if request.method == "GET":
-        kind = _kind(request)
-        store.seed(kind)
-        return render(request, "shadow.html", kind=kind, text=store.head(kind).content, result=None)
-    form = await request.form()
-    kind = _kind(request, form)
-    text = str(form.get("text", "")).replace("\r\n", "\n")
-    result = await run_in_threadpool(run_shadow, ctx, kind, text)
-    ctx.record(info.user, "shadow.run", kind, outcome="failure" if result.error else "success",
-               detail={"calls": result.calls, "different": result.different, **{
-                   k.replace("->", "_to_"): v for k, v in result.changes.items()}})
-    if wants_json(request):
-        return JSONResponse({"calls": result.calls, "different": result.different, "changes": dict(result.changes),
-                             "examples": result.examples, "error": result.error})
-    return render(request, "shadow.html", kind=kind, text=text, result=result)
