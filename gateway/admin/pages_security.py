@@ -76,6 +76,9 @@ async def test_page(request: Request, info) -> Response:
         values = {k: str(form.get(k, "")).strip() for k in values}
         result = check_request(ctx, values["method"] or "GET", values["path"], values["dept"],
                                values["app"] or None, values["purpose"] or None)
+        ctx.record(info.user, "policy.test", result.get("resource") or "-",
+                   detail={"dept": values["dept"][:32], "allowed": result["allowed"], "reason": result["reason"],
+                           "rule": result["rule"]})
         if wants_json(request):
             return JSONResponse(result)
     return render(request, "test.html", result=result, values=values)
@@ -247,6 +250,9 @@ async def mask_page(request: Request, info) -> Response:
         values = {k: str(form.get(k, "")) for k in values}
         result = preview_mask(ctx, values["resource"].strip(), values["dept"].strip(), values["app"].strip() or None,
                               values["purpose"].strip() or None, values["body"].encode("utf-8"))
+        ctx.record(info.user, "masking.preview", values["resource"].strip()[:64] or "-",
+                   detail={"dept": values["dept"].strip()[:32], "refused": bool(result.get("refused")),
+                           "findings": len(result.get("findings") or ()), "bytes": len(values["body"])})
         if result.get("body"):
             result["body"] = _pretty(result["body"])
         if wants_json(request):

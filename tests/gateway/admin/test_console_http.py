@@ -199,3 +199,15 @@ def test_callers_outside_the_registry_are_refused_everywhere(client, ctx, token,
     r = client.post("/security/test", data={"csrf": csrf, "path": "/nowhere", "dept": "MZ"},
                     headers={"Accept": "application/json"})
     assert r.json()["reason"] == "unknown_resource" and r.json()["allowed"] is False
+
+
+def test_trying_a_request_and_previewing_masking_are_audited_without_values(client, login, admin_records):
+    csrf = login(client, "sec")
+    client.post("/security/test", data={"csrf": csrf, "path": "/ga/zt/1", "dept": "MZ"})
+    [tried] = admin_records(action="policy.test")
+    assert (tried["target"], tried["detail"]["reason"], tried["detail"]["rule"]) == \
+        ("GA-ZT-0001", "not_shared", "catalog:GA-ZT-0001:none")
+    client.post("/security/mask", data={"csrf": csrf, "resource": "GA-RK-0001", "dept": "MZ",
+                                        "body": '{"sfzh": "11010519491231002X"}'})
+    [preview] = admin_records(action="masking.preview")
+    assert preview["detail"]["refused"] is True and "11010519491231002X" not in json.dumps(preview)
