@@ -25,7 +25,7 @@ from sqlalchemy import Column, Integer, String, Text, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from .tables import AdminTables, ensure_admin_schema
+from .tables import AdminTables, Seconds, ensure_admin_schema
 
 MAX_EXAMPLES = 20
 MAX_HOURS = 24 * 14
@@ -39,8 +39,8 @@ class ShadowRunRow(AdminTables):
     content = Column(Text, nullable=False)
     digest = Column(String(64), nullable=False)
     created_by = Column(String(128), nullable=False)
-    started_at = Column(Integer, nullable=False)
-    ends_at = Column(Integer, nullable=False)
+    started_at = Column(Seconds, nullable=False)
+    ends_at = Column(Seconds, nullable=False)
     status = Column(String(16), nullable=False)  # running | promoted | dropped
     calls = Column(Integer, nullable=False, default=0)
     different = Column(Integer, nullable=False, default=0)

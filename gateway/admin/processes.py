@@ -12,12 +12,12 @@ import socket
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Integer, String, select, update
+from sqlalchemy import Column, String, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .tables import AdminTables, ensure_admin_schema
+from .tables import AdminTables, Seconds, ensure_admin_schema
 
 STALE_SECONDS = 10
 _STARTED = int(time.time())
@@ -28,8 +28,8 @@ class ProcessRow(AdminTables):
 
     id = Column(String(128), primary_key=True)
     kind = Column(String(16), nullable=False)  # gateway | console
-    started_at = Column(Integer, nullable=False)
-    seen_at = Column(Integer, nullable=False)
+    started_at = Column(Seconds, nullable=False)
+    seen_at = Column(Seconds, nullable=False)
     policy_version = Column(String(64))
     catalog_digest = Column(String(64))
 

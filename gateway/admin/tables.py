@@ -6,13 +6,17 @@ fixed-width UTC stamps (string order is time order), created by `ensure_admin_sc
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Column, Index, Integer, String, Text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 
 class AdminTables(DeclarativeBase):
     """The tables this package owns."""
+
+
+# Unix seconds: 64-bit on PostgreSQL (a 32-bit INTEGER ends in 2038), SQLite's INTEGER is 64-bit already.
+Seconds = BigInteger().with_variant(Integer, "sqlite")
 
 
 class UserRow(AdminTables):
@@ -33,9 +37,9 @@ class SessionRow(AdminTables):
     id = Column(String(64), primary_key=True)  # SHA-256 of the cookie value, never the value itself
     user = Column(String(64), nullable=False, index=True)
     csrf = Column(String(64), nullable=False)
-    created_at = Column(Integer, nullable=False)  # unix seconds
-    last_seen = Column(Integer, nullable=False)
-    ended_at = Column(Integer)
+    created_at = Column(Seconds, nullable=False)
+    last_seen = Column(Seconds, nullable=False)
+    ended_at = Column(Seconds)
 
 
 class AttemptRow(AdminTables):
@@ -48,7 +52,7 @@ class AttemptRow(AdminTables):
     id = Column(Integer, primary_key=True, autoincrement=True)
     name = Column(String(64), nullable=False)
     client = Column(String(64), nullable=False)
-    at = Column(Integer, nullable=False)
+    at = Column(Seconds, nullable=False)
     ok = Column(Integer, nullable=False)  # 1 success, 0 failure
 
 
