@@ -366,7 +366,7 @@ def test_dates_order_numbers_and_checksum_failures_survive(doc):
 
 
 def test_field_rules_are_remembered_per_view_but_never_value_like_keys():
-    from gateway.masking.engine import VIEW_RULES_KEYS
+    from gateway.masking.session import VIEW_RULES_KEYS
 
     m = masker()
     doc = {"xm": "张三", "13812345678": {"v": 1}, "张三丰": "x", "sjhm": "13912345678"}
