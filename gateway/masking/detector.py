@@ -36,6 +36,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from .keynames import FREE_TEXT, context_words
 from .keynames import key_hint as _key_hint
 from .nlp_engine import ChineseNlpEngine
+from .normalise import Normalised, normalise
 from .recognizers import SUPPORTED_ENTITIES, build_recognizers
 from .recognizers.cn_address import PROVINCES
 from .recognizers.cn_license_plate import PROVINCE_ABBREVIATIONS
@@ -57,6 +58,9 @@ ENTITY_PRIORITY: dict[str, int] = {
 }
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+# Proven identifiers: what a field labelled public/internal gives up (numbers a checksum proves, mobiles).
+IDENTIFIER_ENTITIES = frozenset({"CN_ID_CARD", "CN_BANK_CARD", "CN_MOBILE"})
+_IDENTIFIER_PREFILTER = re.compile(r"[0-9０-９][0-9０-９ \-]{9}")
 _ADDRESS_TRIGGERS = "省市州盟区县旗镇乡街道路巷弄同园寓厦场村木"
 
 
@@ -186,6 +190,8 @@ class Detector:
         self.score_threshold = float(score_threshold)
         self._recognizers: list[EntityRecognizer] = build_recognizers(entities)
         self.entities: tuple[str, ...] = tuple(r.supported_entities[0] for r in self._recognizers)
+        self._identifier_recognizers = [r for r in self._recognizers
+                                        if r.supported_entities[0] in IDENTIFIER_ENTITIES]
         self._person = next((r for r in self._recognizers if isinstance(r, CnPersonRecognizer)), None)
         self._nlp = ChineseNlpEngine([LANGUAGE])
         self._nlp.load()
@@ -209,16 +215,31 @@ class Detector:
         if not text:
             return []
         hint = self.key_hint(key)
-        artifacts = self._nlp.process_text(text, LANGUAGE, with_entities=_is_free_text(hint, text))
+        view = normalise(text)
+        artifacts = self._nlp.process_text(view.text, LANGUAGE, with_entities=_is_free_text(hint, view.text))
         results = self._engine.analyze(
-            text=text,
+            text=view.text,
             language=LANGUAGE,
             entities=list(self.entities),
             score_threshold=self.score_threshold,
             context=context_words(hint),
             nlp_artifacts=artifacts,
         )
-        return resolve_overlaps(results)
+        return _mapped(view, resolve_overlaps(results))
+
+    def detect_identifiers(self, texts: Sequence[str]) -> list[list[Span]]:
+        """Spans of the proven identifiers only (IDENTIFIER_ENTITIES) in each text: what a field its provider
+        labelled public/internal gives up. No name tagging, no key context: nothing else is kept there."""
+        items = [(None, text) for text in texts]
+        answers: list[list[Span]] = [[] for _ in items]
+        joined = [i for i, text in enumerate(texts) if text and "\u2029" not in text
+                  and _IDENTIFIER_PREFILTER.search(text)]
+        for i, text in enumerate(texts):
+            if text and "\u2029" in text:
+                answers[i] = [s for s in self.detect(text) if s.entity in IDENTIFIER_ENTITIES]
+        if joined:
+            self._detect_joined(items, joined, answers, identifiers_only=True)
+        return answers
 
     def detect_many(self, items: Sequence[tuple[str | None, str]]) -> list[list[Span]]:
         """Spans for each (key, text) item: the same answer as detect() on each, in one pass."""
@@ -254,8 +275,9 @@ class Detector:
     # -- batch path ---------------------------------------------------------------------------------
 
     def _detect_joined(self, items: Sequence[tuple[str | None, str]], indices: list[int],
-                       answers: list[list[Span]]) -> None:
-        texts = [items[i][1] for i in indices]
+                       answers: list[list[Span]], identifiers_only: bool = False) -> None:
+        views = [normalise(items[i][1]) for i in indices]
+        texts = [view.text for view in views]
         starts: list[int] = []
         position = 0
         for text in texts:
@@ -265,7 +287,8 @@ class Detector:
 
         per_item: list[list[RecognizerResult]] = [[] for _ in indices]
         crossed: set[int] = set()
-        for recognizer in self._recognizers:
+        recognizers = self._identifier_recognizers if identifiers_only else self._recognizers
+        for recognizer in recognizers:
             for result in recognizer.analyze(joined, recognizer.supported_entities, None):
                 slot = bisect.bisect_right(starts, result.start) - 1
                 offset = starts[slot]
@@ -281,12 +304,16 @@ class Detector:
             key, text = items[index]
             if slot in crossed:
                 answers[index] = self.detect(text, key)
+            elif identifiers_only:
+                answers[index] = _mapped(views[slot], self._finish_item(texts[slot], None, per_item[slot], False))
             else:
-                answers[index] = self._finish_item(text, self.key_hint(key), per_item[slot])
+                answers[index] = _mapped(views[slot], self._finish_item(texts[slot], self.key_hint(key),
+                                                                        per_item[slot]))
 
-    def _finish_item(self, text: str, hint: str | None, results: list[RecognizerResult]) -> list[Span]:
+    def _finish_item(self, text: str, hint: str | None, results: list[RecognizerResult],
+                     names: bool = True) -> list[Span]:
         """The steps AnalyzerEngine.analyze runs after the recognizers, for one string of the batch."""
-        free_text = _is_free_text(hint, text)
+        free_text = names and _is_free_text(hint, text)
         computed: list[NlpArtifacts] = []
 
         def artifacts() -> NlpArtifacts:  # exactly what detect() hands to the AnalyzerEngine, made once
@@ -348,6 +375,17 @@ def _shifted(result: RecognizerResult, offset: int) -> RecognizerResult:
         analysis_explanation=result.analysis_explanation,
         recognition_metadata=dict(result.recognition_metadata or {}),
     )
+
+
+def _mapped(view: Normalised, spans: list[Span]) -> list[Span]:
+    """Spans of a normalised view as spans of its original string."""
+    if not view.marks:
+        return spans
+    out = []
+    for span in spans:
+        start, end = view.span(span.start, span.end)
+        out.append(Span(start, end, span.entity, span.score))
+    return out
 
 
 def _check_text(text: object) -> None:

@@ -40,6 +40,8 @@ class Session:
         self._shared = masker.rules_for(view)
         self._pkey: bytes | None = None
         self._contexts: dict[tuple[str, bool], OpContext] = {}
+        # a detector without the identifiers-only path (a test double) gets scanned text through detect_many
+        self._identifiers = getattr(masker.detector, "detect_identifiers", None)
 
     # collecting
 
@@ -141,6 +143,7 @@ class Session:
         check_now = self.deadline.check_now
         pending: list[tuple[Leaf, str]] = []
         items: list[tuple[str | None, str]] = []
+        scanned: list[tuple[Leaf, str]] = []  # labelled public/internal: only proven identifiers are kept
         applied: dict[Rule, tuple[Operator, OpContext, list[str], Rule]] = {}
         leaves = self.leaves
         for start in range(0, len(leaves), APPLY_CHUNK):
@@ -163,6 +166,9 @@ class Session:
                     text = as_text(value, whole=True)  # a short number under `yysr` is still a figure
                 if not text or (rule.action == "scan" and len(text) < CHECKSUM_MIN_CHARS):
                     continue  # too short to hold the only identifiers a scanned field gives up
+                if rule.action == "scan" and self._identifiers is not None:
+                    scanned.append((leaf, text))
+                    continue
                 pending.append((leaf, text))
                 items.append((key if rule.action != "scan" else None, text))
         for op, _ctx, paths, rule in applied.values():
@@ -179,11 +185,26 @@ class Session:
             check()
             self._apply_spans(leaf, text, spans)
         self._rename_keys(key_refs, spans_per_item[len(pending):])
+        if scanned:
+            found = self._detect_identifiers([text for _, text in scanned])
+            for (leaf, text), spans in zip(scanned, found):
+                check()
+                self._apply_spans(leaf, text, spans)
         self.leaves, self.keys = [], []
 
     def _hinted(self, key: str | None) -> bool:
         hint = self.m.key_hint(key)
         return hint is not None and hint != "FREE_TEXT"
+
+    def _detect_identifiers(self, texts: list[str]) -> list[list]:
+        out: list[list] = []
+        for start in range(0, len(texts), DETECT_BATCH):
+            self.deadline.check_now()
+            out.extend(self._identifiers(texts[start:start + DETECT_BATCH]))
+        self.deadline.check_now()
+        if len(out) != len(texts):
+            raise MaskingRefused("masking_error", cause="DetectorResultMismatch")
+        return out
 
     def _detect(self, items: list[tuple[str | None, str]]) -> list[list]:
         if not items:

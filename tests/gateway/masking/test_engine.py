@@ -95,6 +95,10 @@ def test_short_scanned_values_skip_detection_and_the_shortest_identifier_is_stil
             self.texts += [text for _, text in items]
             return self.inner.detect_many(items)
 
+        def detect_identifiers(self, texts):  # labelled public/internal fields take the identifiers-only path
+            self.texts += list(texts)
+            return self.inner.detect_identifiers(texts)
+
         def __getattr__(self, name):
             return getattr(self.inner, name)
 
