@@ -53,7 +53,7 @@ WEAKEST_PATTERN_SCORE = 0.2
 ENTITY_PRIORITY: dict[str, int] = {
     entity: rank for rank, entity in enumerate((
         "CN_ID_CARD", "CN_BANK_CARD", "CN_PASSPORT", "CN_MOBILE", "CN_LANDLINE", "EMAIL_ADDRESS", "PERSON",
-        "CN_ADDRESS", "CN_LICENSE_PLATE", "IP_ADDRESS", "TRADE_SECRET", "CN_USCC",
+        "CN_ADDRESS", "CN_LICENSE_PLATE", "CN_VIN", "IP_ADDRESS", "MAC_ADDRESS", "TRADE_SECRET", "CN_USCC",
     ))
 }
 

@@ -10,8 +10,7 @@ import re
 from typing import Any, Callable
 
 from .operators import parse_amount, year_of
-from .recognizers.cn_bank_card import luhn_valid
-from .recognizers.cn_id_card import is_valid_resident_id
+from ..identifiers import personal_identifier_type
 
 MIN_NUMBER_DIGITS = 5  # JSON integers with at least this many digits are checked as identifiers
 # Entities a key name may hint at that the detector does not find as spans by itself: applied to the
@@ -22,8 +21,6 @@ HINT_SHAPES: dict[str, Callable[[str], bool]] = {
 }
 
 
-_SEPARATORS = str.maketrans("", "", " -")
-
 # In fields the provider labelled public or internal, detection masks only unambiguous personal
 # identifiers: numbers a checksum proves (ID, bank card) and mobile numbers. A company name that looks like
 # a person's, or a registered address, is what the provider declared shareable and stays as it is.
@@ -32,14 +29,9 @@ CHECKSUM_MIN_CHARS = 11  # the shortest of them: a mobile number's 11 digits (ID
 
 
 def personal_identifier_shape(text: str) -> str | None:
-    """CN_ID_CARD or CN_BANK_CARD when `text` is a valid one (full resident-ID check: region, birth
-    date and check character; Luhn for a card), else None."""
-    compact = text.translate(_SEPARATORS)
-    if is_valid_resident_id(compact):
-        return "CN_ID_CARD"
-    if 16 <= len(compact) <= 19 and compact.isdigit() and luhn_valid(compact):
-        return "CN_BANK_CARD"
-    return None
+    """CN_ID_CARD or CN_BANK_CARD when `text` is a valid one (gateway.identifiers: full resident-ID check,
+    region, birth date and check character; Luhn for a card), else None."""
+    return personal_identifier_type(text)
 
 
 def as_text(value: Any, *, whole: bool) -> str | None:

@@ -19,8 +19,10 @@ from .cn_mobile import CnMobileRecognizer
 from .cn_passport import CnPassportRecognizer
 from .cn_person import CnPersonRecognizer
 from .cn_uscc import CnUsccRecognizer
+from .cn_vin import CnVinRecognizer
 from .email import EmailRecognizer
 from .ip_address import IpRecognizer
+from .mac_address import MacAddressRecognizer
 from .trade_secret import TradeSecretRecognizer
 
 RECOGNIZER_CLASSES: dict[str, type[EntityRecognizer]] = {
@@ -33,6 +35,8 @@ RECOGNIZER_CLASSES: dict[str, type[EntityRecognizer]] = {
     "CN_LICENSE_PLATE": CnLicensePlateRecognizer,
     "EMAIL_ADDRESS": EmailRecognizer,
     "IP_ADDRESS": IpRecognizer,
+    "CN_VIN": CnVinRecognizer,
+    "MAC_ADDRESS": MacAddressRecognizer,
     "PERSON": CnPersonRecognizer,
     "CN_ADDRESS": CnAddressRecognizer,
     "TRADE_SECRET": TradeSecretRecognizer,
@@ -54,5 +58,5 @@ __all__ = [
     "RECOGNIZER_CLASSES", "SUPPORTED_ENTITIES", "build_recognizers",
     "CnAddressRecognizer", "CnBankCardRecognizer", "CnIdCardRecognizer", "CnLandlineRecognizer",
     "CnLicensePlateRecognizer", "CnMobileRecognizer", "CnPassportRecognizer", "CnPersonRecognizer",
-    "CnUsccRecognizer", "EmailRecognizer", "IpRecognizer", "TradeSecretRecognizer",
+    "CnUsccRecognizer", "CnVinRecognizer", "EmailRecognizer", "IpRecognizer", "MacAddressRecognizer", "TradeSecretRecognizer",
 ]

@@ -9,19 +9,12 @@ from __future__ import annotations
 from typing import List, Optional, Tuple
 
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer
+from stdnum import luhn
 
 
 def luhn_valid(digits: str) -> bool:
-    """The Luhn (mod 10) check over a string of digits."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
+    """The Luhn (mod 10) check over a string of digits (gateway.identifiers)."""
+    return luhn.is_valid(digits)
 
 
 class CnBankCardRecognizer(PatternRecognizer):

@@ -20,7 +20,7 @@ from gateway.masking.detector import (
 )
 from gateway.masking.recognizers import RECOGNIZER_CLASSES, SUPPORTED_ENTITIES
 from gateway.masking.recognizers.cn_bank_card import luhn_valid
-from gateway.masking.recognizers.cn_id_card import gb11643_check_character
+from gateway.identifiers import gb11643_check_char as gb11643_check_character
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # strategies.py (import-mode independent)
 from strategies import (  # noqa: E402

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from gateway.config import MaskingSettings
 from gateway.errors import GatewayError
 from gateway.masking.engine import Finding, MaskingRefused, MaskingView
-from gateway.masking.recognizers.cn_id_card import gb11643_check_character
+from gateway.identifiers import gb11643_check_char as gb11643_check_character
 from gateway.masking.pseudonym import PseudonymKeys
 from gateway.masking.rules import load_rules
 
