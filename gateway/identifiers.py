@@ -33,7 +33,7 @@ __all__ = [
     "PROVINCE_PREFIXES", "PLATE_PROVINCES", "compact", "find_personal_identifier", "gb11643_check_char",
     "is_bank_card", "is_foreign_permanent_id", "is_ipv4", "is_ipv6", "is_landline", "is_mac", "is_mobile",
     "is_passport", "is_plate", "is_real_birth_date", "is_residence_permit", "is_resident_id",
-    "is_resident_id_15", "is_travel_permit", "is_uscc", "is_vin", "luhn_check_digit", "mobile_digits",
+    "is_resident_id_15", "looks_like_resident_id", "is_travel_permit", "is_uscc", "is_vin", "luhn_check_digit", "mobile_digits",
     "personal_identifier_type", "uscc_check_char", "vin_check_char",
 ]
 
@@ -98,6 +98,14 @@ def is_resident_id(value: str) -> bool:
     prefix, real birth date, right check character. `value` is compact (see compact())."""
     text = value.upper()
     return text[:2] in PROVINCE_PREFIXES and _gb11643_valid(text)
+
+
+def looks_like_resident_id(value: str) -> bool:
+    """18 characters with a real province prefix and a real birth date, whatever the check character says:
+    an ID number (valid or mistyped), so not a bank card or an order number to be read another way."""
+    text = value.upper()
+    return (len(text) == 18 and text[:17].isdigit() and text[:2] in PROVINCE_PREFIXES
+            and _digits_date(text[6:14]))
 
 
 def is_resident_id_15(value: str) -> bool:

@@ -54,10 +54,13 @@ ENTITY_PRIORITY: dict[str, int] = {
     entity: rank for rank, entity in enumerate((
         "CN_ID_CARD", "CN_BANK_CARD", "CN_PASSPORT", "CN_MOBILE", "CN_LANDLINE", "EMAIL_ADDRESS", "PERSON",
         "CN_ADDRESS", "CN_LICENSE_PLATE", "CN_VIN", "IP_ADDRESS", "MAC_ADDRESS", "TRADE_SECRET", "CN_USCC",
+        "ORGANIZATION",
     ))
 }
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+ORGANIZATION = "ORGANIZATION"
+ORG_YIELDS = frozenset({"PERSON", "CN_ADDRESS"})  # entities an organisation's name takes precedence over
 # Proven identifiers: what a field labelled public/internal gives up (numbers a checksum proves, mobiles).
 IDENTIFIER_ENTITIES = frozenset({"CN_ID_CARD", "CN_BANK_CARD", "CN_MOBILE"})
 _IDENTIFIER_PREFILTER = re.compile(r"[0-9０-９][0-9０-９ \-]{9}")
@@ -158,6 +161,8 @@ def build_prefilter(score_threshold: float) -> re.Pattern[str]:
         r"\d\.\d{1,3}\.\d",
         r"::",
         r"(?:[0-9A-Fa-f]{1,4}:){7}",
+        r"(?<![0-9A-Za-z])[A-HJ-NPR-Za-hj-npr-z0-9]{17}(?![0-9A-Za-z])",  # a VIN
+        r"[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}",  # a MAC
         "[" + "".join(sorted(cjk)) + "]",
         rf"(?i:{english})",
     ]
@@ -167,17 +172,37 @@ def build_prefilter(score_threshold: float) -> re.Pattern[str]:
 
 
 def resolve_overlaps(results: Iterable[RecognizerResult]) -> list[Span]:
-    """Non-overlapping spans sorted by start: higher score, then longer, then more sensitive wins."""
+    """Non-overlapping spans sorted by start: higher score, then longer, then more sensitive wins.
+
+    ORGANIZATION spans are placed first and not returned: a name or an address overlapping one is dropped, or trimmed to
+    the part before it when it starts earlier (住在杭州市西湖区人民法院旁 keeps the court whole)."""
+    results = list(results)
+    orgs = [r for r in results if r.entity_type == ORGANIZATION]
+    if orgs:
+        results = [r for r in results if r.entity_type != ORGANIZATION]
+        trimmed = []
+        for r in results:
+            for org in orgs:
+                if r.start < org.end and org.start < r.end:
+                    if r.entity_type in ORG_YIELDS and r.start < org.start and org.start - r.start >= 2:
+                        r = RecognizerResult(r.entity_type, r.start, org.start, r.score, r.analysis_explanation,
+                                             r.recognition_metadata)
+                    elif r.entity_type in ORG_YIELDS:
+                        r = None
+                        break
+            if r is not None:
+                trimmed.append(r)
+        results = trimmed
     ordered = sorted(
         results,
         key=lambda r: (-r.score, -(r.end - r.start), ENTITY_PRIORITY.get(r.entity_type, 99), r.start),
     )
-    kept: list[RecognizerResult] = []
+    kept: list[RecognizerResult] = list(orgs)
     for result in ordered:
         if all(result.end <= other.start or result.start >= other.end for other in kept):
             kept.append(result)
-    return sorted(
-        (Span(r.start, r.end, r.entity_type, r.score) for r in kept),
+    return sorted(  # organisations only hold their place: their names are public, nothing to mask
+        (Span(r.start, r.end, r.entity_type, r.score) for r in kept if r.entity_type != ORGANIZATION),
         key=lambda span: span.start,
     )
 

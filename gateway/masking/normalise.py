@@ -10,7 +10,8 @@ each string where:
   identifier has (11–19, an optional trailing X), the separators are dropped.
 
 A run with more digits (two mobiles side by side) or fewer (a date) keeps its separators, so numbers never
-merge. `Normalised.span()` maps a span of the view back to the original string, so the operator masks the
+merge. In a run starting with one 0 (a landline: `0571-8581 8451`) only the separators inside the 7–8
+digit local number go; the one after the area code stays for the landline recognizer. `Normalised.span()` maps a span of the view back to the original string, so the operator masks the
 caller's own characters and keeps their formatting around the masked part.
 """
 
@@ -62,11 +63,19 @@ def normalise(text: str) -> Normalised:
     last = 0
     for m in _RUN.finditer(text):
         run = m.group(0)
-        digits = sum(ch.isdigit() for ch in run)
-        if digits not in SQUEEZE_DIGITS:
-            continue
-        pieces.append(text[last:m.start()])
-        position = m.start()
+        start = m.start()
+        if run[0] == "0" and run[1] != "0":
+            # a landline: the separator after the area code stays, one inside the local number goes
+            cut = next(i for i, ch in enumerate(run) if ch in " -") + 1
+            while cut < len(run) and run[cut] in " -":
+                cut += 1
+            if sum(ch.isdigit() for ch in run[cut:]) not in (7, 8):
+                continue
+            start, run = start + cut, run[cut:]
+        elif sum(ch.isdigit() for ch in run) not in SQUEEZE_DIGITS:
+            continue  # a date, or two numbers side by side
+        pieces.append(text[last:start])
+        position = start
         pending = False
         kept: list[str] = []
         for ch in run:

@@ -16,6 +16,7 @@ from .cn_id_card import CnIdCardRecognizer
 from .cn_landline import CnLandlineRecognizer
 from .cn_license_plate import CnLicensePlateRecognizer
 from .cn_mobile import CnMobileRecognizer
+from .cn_organization import CnOrganizationRecognizer
 from .cn_passport import CnPassportRecognizer
 from .cn_person import CnPersonRecognizer
 from .cn_uscc import CnUsccRecognizer
@@ -26,6 +27,7 @@ from .mac_address import MacAddressRecognizer
 from .trade_secret import TradeSecretRecognizer
 
 RECOGNIZER_CLASSES: dict[str, type[EntityRecognizer]] = {
+    "ORGANIZATION": CnOrganizationRecognizer,
     "CN_ID_CARD": CnIdCardRecognizer,
     "CN_MOBILE": CnMobileRecognizer,
     "CN_LANDLINE": CnLandlineRecognizer,
@@ -57,6 +59,6 @@ def build_recognizers(entities: Iterable[str] | None = None) -> list[EntityRecog
 __all__ = [
     "RECOGNIZER_CLASSES", "SUPPORTED_ENTITIES", "build_recognizers",
     "CnAddressRecognizer", "CnBankCardRecognizer", "CnIdCardRecognizer", "CnLandlineRecognizer",
-    "CnLicensePlateRecognizer", "CnMobileRecognizer", "CnPassportRecognizer", "CnPersonRecognizer",
+    "CnLicensePlateRecognizer", "CnMobileRecognizer", "CnOrganizationRecognizer", "CnPassportRecognizer", "CnPersonRecognizer",
     "CnUsccRecognizer", "CnVinRecognizer", "EmailRecognizer", "IpRecognizer", "MacAddressRecognizer", "TradeSecretRecognizer",
 ]
