@@ -139,7 +139,7 @@ class Masker:
             kind = "json" if bodyio.looks_like_json(text) else "text"
         session = Session(self, view, deadline)
         if kind == "json":
-            root = session.collect(bodyio.parse_json(text))
+            root = session.collect(bodyio.parse_json(text), raw=text)
             session.run()
             out, bom = bodyio.dump_json(root[0]), False
         elif kind == "csv":

@@ -13,6 +13,7 @@ from .idpolicy import CHECKSUM_ENTITIES, CHECKSUM_MIN_CHARS, HINT_SHAPES, as_tex
 from .operators import REMOVE, Hash, OpContext, Operator, Plain, Redact, Remove, Scan
 from .refusal import Deadline, MaskingRefused
 from .rules import PROTECTED_CLASSES
+from .shapes import Prepared, needs_prepare, prepare
 from .types import DETECT, REVEAL, SCAN, SKIP, Rule, entity_of, Finding, MaskingView
 from .walker import SUSPECT_KEY, KeyRef, Leaf, REMOVE_MEMBER, SKIP_SUBTREE, member_path, walk
 
@@ -40,13 +41,23 @@ class Session:
         self._shared = masker.rules_for(view)
         self._pkey: bytes | None = None
         self._contexts: dict[tuple[str, bool], OpContext] = {}
+        self._prepared: list[Prepared] = []
+        self._forced: dict[str, str] = {}  # normalised path -> entity (or "skip") found by shapes.prepare
         # a detector without the identifiers-only path (a test double) gets scanned text through detect_many
         self._identifiers = getattr(masker.detector, "detect_identifiers", None)
 
     # collecting
 
-    def collect(self, doc: Any) -> list[Any]:
-        """Walk a document; returns a one-element holder whose item is the (masked after run) root."""
+    def collect(self, doc: Any, raw: str | None = None) -> list[Any]:
+        """Walk a document; returns a one-element holder whose item is the (masked after run) root.
+
+        Tables, strings holding JSON or queries, and financial rows are first rewritten by shapes.prepare
+        (skipped when `raw`, the document's JSON text, shows none of them) and put back at the end of run()."""
+        if isinstance(doc, (dict, list)) and (raw is None or needs_prepare(raw)):
+            prepared = prepare([doc], self.deadline)
+            if prepared.fixups or prepared.forced:
+                self._prepared.append(prepared)
+                self._forced.update(prepared.forced)
         result = walk(doc, self.classify, DETECT, max_depth=self.m.settings.max_depth, deadline=self.deadline)
         self.leaves.extend(result.leaves)
         self.keys.extend(result.suspect_keys)
@@ -67,6 +78,10 @@ class Session:
     # deciding
 
     def classify(self, key: str, path: str, inherited: Rule | None) -> Rule:
+        if self._forced and path in self._forced:
+            rule = self._forced_rule(key, path)
+            if rule is not None:
+                return rule
         try:
             rule = self._own[key]
         except KeyError:
@@ -76,6 +91,23 @@ class Session:
         if rule.finding is not None:
             self.counts[(path, rule.entity, rule.finding)] += 1
         return rule
+
+    def _forced_rule(self, key: str, path: str) -> Rule | None:
+        """The rule shapes.prepare found for a member by its place (a financial row's amount), unless the
+        catalog labels the key: labels win."""
+        resource = self.view.resource
+        if resource is not None and resource.field(key) is not None or key in self.view.reveal \
+                or key in self.view.pseudonymise:
+            return None
+        entity = self._forced[path]
+        if entity == "skip":
+            return SKIP
+        op = self.rules.entity_operator(entity)
+        if isinstance(op, Remove):
+            rule = Rule(REMOVE_MEMBER, op, entity, finding="remove")
+            self.counts[(path, entity, "remove")] += 1
+            return rule
+        return Rule("apply", op, entity)
 
     def _remembered_rule(self, key: str) -> Rule | None:
         """The rule of a key from the view's shared memory, worked out once. Only field names are remembered
@@ -190,6 +222,9 @@ class Session:
             for (leaf, text), spans in zip(scanned, found):
                 check()
                 self._apply_spans(leaf, text, spans)
+        for prepared in self._prepared:
+            prepared.restore()
+        self._prepared = []
         self.leaves, self.keys = [], []
 
     def _hinted(self, key: str | None) -> bool:
