@@ -63,6 +63,7 @@ ORGANIZATION = "ORGANIZATION"
 ORG_YIELDS = frozenset({"PERSON", "CN_ADDRESS"})  # entities an organisation's name takes precedence over
 # Proven identifiers: what a field labelled public/internal gives up (numbers a checksum proves, mobiles).
 IDENTIFIER_ENTITIES = frozenset({"CN_ID_CARD", "CN_BANK_CARD", "CN_MOBILE"})
+SHADOWING_ENTITIES = frozenset({"CN_USCC", "CN_VIN"})
 _IDENTIFIER_PREFILTER = re.compile(r"[0-9０-９][0-9０-９ \-]{9}")
 _ADDRESS_TRIGGERS = "省市州盟区县旗镇乡街道路巷弄同园寓厦场村木"
 
@@ -215,8 +216,10 @@ class Detector:
         self.score_threshold = float(score_threshold)
         self._recognizers: list[EntityRecognizer] = build_recognizers(entities)
         self.entities: tuple[str, ...] = tuple(r.supported_entities[0] for r in self._recognizers)
+        # the proven identifiers, and the longer codes that may contain a run of their digits (a credit code
+        # holding 16 digits is not a card): overlaps resolve as on the full path
         self._identifier_recognizers = [r for r in self._recognizers
-                                        if r.supported_entities[0] in IDENTIFIER_ENTITIES]
+                                        if r.supported_entities[0] in IDENTIFIER_ENTITIES | SHADOWING_ENTITIES]
         self._person = next((r for r in self._recognizers if isinstance(r, CnPersonRecognizer)), None)
         self._nlp = ChineseNlpEngine([LANGUAGE])
         self._nlp.load()

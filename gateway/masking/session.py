@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 DETECT_BATCH = 2000  # strings per detect_many call (the watchdog is checked between calls)
 APPLY_CHUNK = 256  # leaves masked between two reads of the watchdog clock
 VIEW_RULES_KEYS = 512  # keys remembered per view (plain field names only)
+# Identifiers masked even inside a member the grant reveals, unless the member is of their own kind.
+NESTED_IDENTIFIERS = frozenset({"CN_ID_CARD", "CN_BANK_CARD", "CN_MOBILE", "CN_LANDLINE", "CN_PASSPORT",
+                                "EMAIL_ADDRESS", "CN_LICENSE_PLATE", "CN_VIN", "IP_ADDRESS", "MAC_ADDRESS"})
+ENTITY_FAMILY = {"CN_LANDLINE": "CN_MOBILE", "CN_PASSPORT": "CN_ID_CARD"}
 _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]{0,63}\Z")
 
 
@@ -42,6 +46,7 @@ class Session:
         self._pkey: bytes | None = None
         self._contexts: dict[tuple[str, bool], OpContext] = {}
         self._prepared: list[Prepared] = []
+        self._quiet: dict[Rule, Rule] = {}
         self._forced: dict[str, str] = {}  # normalised path -> entity (or "skip") found by shapes.prepare
         # a detector without the identifiers-only path (a test double) gets scanned text through detect_many
         self._identifiers = getattr(masker.detector, "detect_identifiers", None)
@@ -87,10 +92,20 @@ class Session:
         except KeyError:
             rule = self._own[key] = self._remembered_rule(key)
         if rule is None:  # unlabelled: a labelled container's decision carries down
-            rule = inherited if inherited is not None and inherited.action in ("apply", "reveal") else DETECT
+            if inherited is not None and inherited.action in ("apply", "reveal"):
+                rule = inherited if inherited.finding is None else self._inherited_quietly(inherited)
+            else:
+                rule = DETECT
         if rule.finding is not None:
             self.counts[(path, rule.entity, rule.finding)] += 1
         return rule
+
+    def _inherited_quietly(self, rule: Rule) -> Rule:
+        """`rule` as its container's members inherit it: its finding is recorded once, on the container."""
+        quiet = self._quiet.get(rule)
+        if quiet is None:
+            quiet = self._quiet[rule] = Rule(rule.action, rule.operator, rule.entity)
+        return quiet
 
     def _forced_rule(self, key: str, path: str) -> Rule | None:
         """The rule shapes.prepare found for a member by its place (a financial row's amount), unless the
@@ -135,10 +150,13 @@ class Session:
         field = resource.field(key) if resource is not None else None
         if key in view.pseudonymise:
             return Rule("apply", self.m._hash, entity_of(field) or self.m.key_hint(key) or "PSEUDONYM")
-        if key in view.reveal:
+        if key in view.reveal:  # shown plain, except identifiers of another kind nested inside (see _revealed)
+            if field is not None and (view.own or field.entity == "FREE_TEXT"):
+                return Rule(SKIP_SUBTREE, None, entity_of(field), finding="reveal")  # exactly as held
             if field is not None:
-                return Rule(SKIP_SUBTREE, None, entity_of(field) or "FIELD", finding="reveal")
-            return REVEAL
+                return Rule("reveal", None, entity_of(field) or "FIELD", finding="reveal")
+            hint = self.m.key_hint(key)
+            return Rule("reveal", None, hint) if hint and hint != "FREE_TEXT" else REVEAL
         op = rules.override(resource.code if resource is not None else None, key)
         if op is None and field is not None:
             if field.entity == "FREE_TEXT":
@@ -286,8 +304,9 @@ class Session:
             start, end, entity = max(span.start, pos), min(span.end, n), span.entity
             if start >= end:
                 continue
-            if reveal:
-                self.counts[(leaf.path, entity, "reveal")] += 1
+            if reveal and self._revealed(leaf.rule, entity):
+                if leaf.rule.finding is None:  # a labelled field's reveal is counted once, by classify
+                    self.counts[(leaf.path, entity, "reveal")] += 1
                 continue
             if leaf.rule.action == "scan" and entity not in CHECKSUM_ENTITIES:
                 continue  # a field its provider labelled public/internal: only proven identifiers are masked
@@ -309,6 +328,15 @@ class Session:
         if changed:
             pieces.append(text[pos:])
             leaf.container[leaf.slot] = "".join(pieces)
+
+    @staticmethod
+    def _revealed(rule: Rule, entity: str) -> bool:
+        """Whether a span of `entity` inside a revealed member stays plain: yes for the member's own kind
+        (its label's entity or its key's hint, phones and ID documents each counted as one kind) and for
+        anything that is not an identifier; an ID number or a mobile inside a revealed name is masked."""
+        if not rule.entity or entity not in NESTED_IDENTIFIERS:
+            return True
+        return ENTITY_FAMILY.get(entity, entity) == ENTITY_FAMILY.get(rule.entity, rule.entity)
 
     def _effective_entity(self, entity: str, text: str) -> str | None:
         """The entity a span is masked as, or None to leave it plain.

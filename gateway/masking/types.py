@@ -30,6 +30,7 @@ class MaskingView:
     pseudonymise: frozenset[str] = frozenset()  # field names replaced by keyed pseudonyms
     pseudonym_key: bytes = b""
     grant_id: str | None = None
+    own: bool = False  # the provider reading its own resource: revealed fields exactly as it holds them
 
 
 @dataclass(frozen=True, slots=True)

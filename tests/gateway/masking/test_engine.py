@@ -382,3 +382,15 @@ def test_field_rules_are_remembered_per_view_but_never_value_like_keys():
     assert "13812345678" not in remembered and "张三丰" not in remembered
     m.mask_document({f"k{i}": "v" for i in range(VIEW_RULES_KEYS + 50)}, UNLABELLED)
     assert len(m.rules_for(UNLABELLED)) == VIEW_RULES_KEYS  # bounded
+
+
+def test_a_revealed_field_still_masks_identifiers_of_another_kind_inside_it():
+    res = resource(("xm", "personal", "PERSON"), ("lxdh", "personal", "CN_MOBILE"), code="GA-RK-0009")
+    doc = {"xm": "张三 身份证11010519491231002X 手机13812345678", "lxdh": "13812345678 或 010-12345678",
+           "contact": {"xm": "李四", "sjhm": "13912345678"}}
+    masked, findings = masker().mask_document(doc, view(res, reveal=frozenset({"xm", "lxdh", "contact"})))
+    assert masked["xm"] == "张三 身份证110105********002X 手机138****5678"  # the name is revealed, nothing else
+    assert masked["lxdh"] == "13812345678 或 010-12345678"  # a landline is the revealed phone field's own kind
+    assert masked["contact"] == {"xm": "李四", "sjhm": "139****5678"}  # its key names a person: the mobile is masked
+    assert ("$.xm", "PERSON", "reveal", 1) in summary(findings)
+    assert ("$.xm", "CN_ID_CARD", "keep", 1) in summary(findings)
