@@ -260,16 +260,28 @@ class Session:
         return out
 
     def _detect(self, items: list[tuple[str | None, str]]) -> list[list]:
+        """Spans per item; a value repeated in the body under keys with the same hint is detected once."""
         if not items:
             return []
-        out: list[list] = []
-        for start in range(0, len(items), DETECT_BATCH):
+        first: dict[tuple[str | None, str], int] = {}
+        unique: list[tuple[str | None, str]] = []
+        index: list[int] = []
+        hint = self.m.key_hint
+        for key, text in items:
+            memo = (hint(key), text)
+            slot = first.get(memo)
+            if slot is None:
+                slot = first[memo] = len(unique)
+                unique.append((key, text))
+            index.append(slot)
+        found: list[list] = []
+        for start in range(0, len(unique), DETECT_BATCH):
             self.deadline.check_now()
-            out.extend(self.m.detector.detect_many(items[start:start + DETECT_BATCH]))
+            found.extend(self.m.detector.detect_many(unique[start:start + DETECT_BATCH]))
         self.deadline.check_now()
-        if len(out) != len(items):
+        if len(found) != len(unique):
             raise MaskingRefused("masking_error", cause="DetectorResultMismatch")
-        return out
+        return [found[i] for i in index]
 
     def _ctx(self, entity: str, op: Operator) -> OpContext:
         hashing = isinstance(op, Hash)
