@@ -31,7 +31,7 @@ from .checkpoint import Checkpoint, CheckpointFileError, checkpoint_path, read_c
 from .errors import AuditError
 from .hashing import GENESIS, ChainHash, chain_hash
 from .record import COLUMN_FIELDS
-from .retention import Segment, SegmentError, file_sha256, list_segments, read_segment
+from .segments import Segment, SegmentError, file_sha256, list_segments, read_segment
 from .signing import Verifier, load_verifier
 
 KINDS = ("modified", "deleted", "reordered", "truncated", "forked", "bad_signature")
