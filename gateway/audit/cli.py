@@ -1,7 +1,7 @@
 """`govshare audit …`: the audit administrator's commands (tail, query, verify, export, report, archive).
 
 `register(subparsers)` adds the commands to the main CLI; each handler takes the parsed args (with
-`config` and `data_dir`) and returns the process exit code. verify/export/report/archive are themselves
+`config` and `data_dir`) and returns the process exit code. verify/head/export/report/archive are themselves
 recorded in the trail as administrator actions (actor = the OS user, role audit_admin). Exit codes:
 0 success (verify: chain intact), 1 failure (verify: tampering found), 2 bad arguments or configuration.
 """
@@ -18,6 +18,8 @@ from pathlib import Path
 from ..config import load_config
 from ..store import make_engine
 from ..yamlsrc import SourceError
+from .checkpoint import checkpoint_path, last_checkpoint
+from .custody import keyring, signing_key_path
 from .errors import AuditError, AuditRejected, AuditUnavailable
 from .export import CSV_FIELDS, FORMATS, _csv_cell, export
 from .query import Filters, iter_rows, parse_time, table_header, table_line, tail
@@ -53,7 +55,18 @@ def register(subparsers) -> None:
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("verify", help="check the hash chain and every signed checkpoint")
+    p.add_argument("--key-fingerprint", action="append", default=[], metavar="sha256:HEX",
+                   help="pin the checkpoint signing key (repeat for keys of a rotation); see `audit key`")
+    p.add_argument("--expected-head", type=Path, metavar="FILE",
+                   help="checkpoint lines kept elsewhere (`audit head --out`, or a file sink)")
     p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("head", help="export the newest signed checkpoint, to pin with verify --expected-head")
+    p.add_argument("--out", required=True, type=Path)
+    p.set_defaults(func=cmd_head)
+
+    p = sub.add_parser("key", help="show the checkpoint signing key's path and fingerprint (to pin)")
+    p.set_defaults(func=cmd_key)
 
     p = sub.add_parser("export", help="export records with a manifest")
     p.add_argument("--format", choices=FORMATS, default="jsonl")
@@ -164,7 +177,12 @@ def cmd_query(args) -> int:
 @_guard
 def cmd_verify(args) -> int:
     config = _config(args)
-    result = verify(config)
+    result = verify(config, pins=args.key_fingerprint, expected=args.expected_head)
+    for fingerprint in result.signers:
+        print(f"checkpoint key: {fingerprint}" + (" (pinned)" if result.pinned else ""))
+    if not result.pinned:
+        print("note: the signing key is not pinned; pass --key-fingerprint (and --expected-head) so a key or "
+              "checkpoint file replaced in the data directory cannot pass")
     if result.ok:
         print(f"INTACT: {result.detail}")
         if result.head_hash:
@@ -182,6 +200,40 @@ def cmd_verify(args) -> int:
                               detail={"records": result.records, "kind": result.kind,
                                       "first_bad_seq": result.first_bad_seq, "checkpoints": result.checkpoints})
     return 0 if result.ok and recorded else 1
+
+
+@_guard
+def cmd_head(args) -> int:
+    config = _config(args)
+    result = verify(config)
+    if not result.ok:
+        _err(f"the audit chain does not verify ({result.kind} at seq {result.first_bad_seq}); no head exported")
+        return 1
+    newest = last_checkpoint(checkpoint_path(config.data_dir))
+    if newest is None:
+        _err("there is no signed checkpoint yet")
+        return 1
+    tmp = args.out.with_name(f".{args.out.name}.tmp")
+    tmp.write_bytes(newest.to_line())
+    tmp.replace(args.out)
+    if not _record_action(config, "audit.head", target=args.out.name, digest_after=newest.hash,
+                          detail={"seq": newest.seq}):
+        return 1
+    print(f"checkpoint seq {newest.seq} hash {newest.hash} written to {args.out}; keep it off this machine")
+    return 0
+
+
+@_guard
+def cmd_key(args) -> int:
+    config = _config(args)
+    path = signing_key_path(config)
+    print(f"signing key: {path} ({'present' if path.exists() else 'not on this machine'})")
+    known, problems = keyring(config.data_dir)
+    for key_id, verifier in sorted(known.items()):
+        print(f"keyring: {key_id} fingerprint {verifier.fingerprint}")
+    for problem in problems:
+        print(f"keyring problem: {problem}")
+    return 0
 
 
 @_guard

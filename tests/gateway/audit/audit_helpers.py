@@ -6,6 +6,7 @@ import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
+from gateway.audit.signing import create_exclusive, generate_key
 from gateway.config import AuditSettings, Config
 
 TRIGGERS = ("audit_records_no_update", "audit_records_delete_archived_only", "audit_meta_no_update",
@@ -13,7 +14,20 @@ TRIGGERS = ("audit_records_no_update", "audit_records_delete_archived_only", "au
 
 
 def make_config(data_dir: Path, **audit) -> Config:
+    """A config on `data_dir` whose checkpoint key sits beside (outside) it, one key per algorithm. The key is
+    made here when missing, so a trail's records are only the ones a test writes (no key.create record)."""
+    algorithm = audit.get("signature_algorithm", "ed25519")
+    if "signing_key" not in audit:
+        key = Path(data_dir).parent / f"audit-signing-{algorithm}.key"
+        if not key.exists():
+            key.parent.mkdir(parents=True, exist_ok=True)
+            create_exclusive(key, generate_key(algorithm)[0], 0o600)
+        audit["signing_key"] = str(key)
     return Config(data_dir=Path(data_dir), audit=replace(AuditSettings(), **audit))
+
+
+def keyring_files(data_dir: Path) -> list[Path]:
+    return sorted((Path(data_dir) / "audit" / "keys").glob("*.pub"))
 
 
 def request_record(i: int = 0, *, shape: str = "allow", **overrides) -> dict:

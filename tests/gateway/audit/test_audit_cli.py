@@ -7,12 +7,20 @@ import getpass
 import hashlib
 import json
 
+import pytest
+
 from audit_helpers import db_path, make_config, open_raw, request_record
 
 from gateway.audit import AuditTrail, verify
 from gateway.audit.cli import main
 from gateway.audit.query import Filters, iter_rows
 from gateway.store import make_engine
+
+
+@pytest.fixture(autouse=True)
+def same_signing_key(tmp_path, monkeypatch):
+    """The commands sign with the key the trail was written with (make_config's key beside the data dir)."""
+    monkeypatch.setenv("GOVSHARE_AUDIT_KEY", str(tmp_path / "audit-signing-ed25519.key"))
 
 
 def fill(data_dir, n=6, ts=None):
