@@ -1,7 +1,8 @@
 """Gateway configuration: one TOML file (optional) plus the data directory, parsed and validated once.
 
 Every setting has a safe default so `govshare run` works with no file at all (pilot identity, embedded
-SQLite in the data directory, the demo policies shipped in `policies/`).
+SQLite in the data directory, the demo policies shipped in `policies/`). govshare.example.toml at the project
+root lists every setting below with its default (tests/gateway/cli/test_example_config.py keeps it complete).
 """
 
 from __future__ import annotations

@@ -29,8 +29,7 @@ def services(tmp_path):
     import sys
     from pathlib import Path
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from conftest import make_config  # tests/conftest.py
+    from tests.support.gateway import make_config
 
     config = make_config(tmp_path, {d: DEAD for d in ("GA", "SCJG", "MZ", "RS")})
     s = Services.open(config)

@@ -10,10 +10,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests_support beside this file
 
 from gateway.audit import REQUEST_FIELDS, Filters, iter_rows, verify
 from gateway.demo.data import demo_data
@@ -145,7 +142,7 @@ def demo_names() -> set[str]:
 
 
 def test_no_pii_in_the_audit_database_or_the_logs_after_demo_traffic(gw, caplog):
-    from tests_support import add_grant
+    from tests.support.grants import add_grant
 
     caplog.set_level(logging.DEBUG)
     person = demo_data().persons.records[0]

@@ -27,10 +27,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # pii_scan, tests_support beside this file
 
-from pii_scan import find_identifiers, identifier_kind  # noqa: E402
-from tests_support import PURPOSE, add_grant  # noqa: E402
+from tests.support.pii_scan import find_identifiers, identifier_kind  # noqa: E402
+from tests.support.grants import PURPOSE, add_grant  # noqa: E402
 
 from gateway.catalog import FieldClass, Share  # noqa: E402
 from gateway.config import load_config  # noqa: E402

@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from certs import CA  # noqa: E402
+from tests.support.certs import CA  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -137,8 +136,7 @@ def https_upstream(cert: Path, key: Path) -> ThreadingHTTPServer:
 def https_catalog_config(tmp_path, demo_upstreams, url: str, ca_bundle: Path):
     import sys as _sys
 
-    _sys.path.insert(0, str(ROOT / "tests"))
-    from conftest import make_config
+    from tests.support.gateway import make_config
 
     config = make_config(tmp_path, demo_upstreams.urls)
     doc = yaml.safe_load(Path(config.catalog).read_text(encoding="utf-8"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from audit_helpers import request_record
+from tests.support.audit import request_record
 
 from gateway.audit.clean import TOKEN_MARK, Cleaner
 from gateway.audit.record import validate

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from audit_helpers import make_config, request_record
+from tests.support.audit import make_config, request_record
 
 from gateway.audit import AuditError, AuditTrail, archive, verify
 from gateway.audit.checkpoint import checkpoint_path, read_checkpoints

@@ -8,7 +8,7 @@ import json
 from datetime import datetime, timezone
 
 import pytest
-from audit_helpers import db_path, make_config, open_raw, request_record
+from tests.support.audit import db_path, make_config, open_raw, request_record
 
 from gateway.audit import AuditError, AuditTrail, archive, verify
 from gateway.audit.query import Filters, iter_rows

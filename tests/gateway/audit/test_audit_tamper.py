@@ -15,8 +15,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from audit_helpers import db_path, keyring_files, make_config, open_raw, request_record
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from tests.support.audit import db_path, keyring_files, make_config, open_raw, request_record
 
 from gateway.audit import AuditTrail, verify
 from gateway.audit.checkpoint import Checkpoint, checkpoint_path, make_checkpoint, read_checkpoints

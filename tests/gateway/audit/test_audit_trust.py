@@ -16,11 +16,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from audit_helpers import db_path, keyring_files, make_config, open_raw, request_record
+from tests.support.audit import db_path, keyring_files, make_config, open_raw, request_record
 
 from gateway.audit import AuditError, AuditTrail, verify
 from gateway.audit.checkpoint import checkpoint_path, make_checkpoint, read_checkpoints
-from gateway.audit.cli import main
+from gateway.cli import main
 from gateway.audit.custody import keyring, load_signer, publish
 from gateway.audit.hashing import chain_hash
 from gateway.audit.record import canonical

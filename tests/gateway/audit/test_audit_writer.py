@@ -13,7 +13,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from audit_helpers import db_path, make_config, request_record
+from tests.support.audit import db_path, make_config, request_record
 
 from gateway.audit import AuditError, AuditTrail, AuditUnavailable, verify
 from gateway.audit.checkpoint import checkpoint_path, read_checkpoints
@@ -83,7 +83,8 @@ def test_checkpoint_after_checkpoint_seconds_when_idle(tmp_path):
     assert [c.seq for c in found] == [1]
 
 
-def test_signing_key_is_created_once_private_and_reused(config):
+def test_signing_key_is_created_once_private_and_reused(tmp_path):
+    config = make_config(tmp_path / "var", signing_key=str(tmp_path / "custody" / "audit.key"))
     AuditTrail.open(config).close()
     private = Path(config.audit.signing_key)
     public = private.with_name(private.name + ".pub")
@@ -201,7 +202,7 @@ DISK_FULL_CHILD = """
     import asyncio, json, os, resource, signal, sys
     from pathlib import Path
     sys.path.insert(0, sys.argv[2])
-    from audit_helpers import make_config, request_record
+    from tests.support.audit import make_config, request_record
     from gateway.audit import AuditTrail, AuditUnavailable
     config = make_config(Path(sys.argv[1]), checkpoint_every=1_000_000)
     trail = AuditTrail.open(config)

@@ -1,8 +1,7 @@
-"""Tests for gateway.identity_cli: `token issue` and `keys jwks` through a real argparse parser."""
+"""Tests for gateway.cli.identity: `token issue` and `keys jwks` through a real argparse parser."""
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from jwt.api_jwk import PyJWKSet
 
 from gateway.config import load_config
 from gateway.identity import IdentityError, build_verifier
-from gateway.identity_cli import register
+from gateway.cli import main
 
 
 @pytest.fixture(autouse=True)
@@ -23,13 +22,7 @@ def no_env_data_dir(monkeypatch):
 
 
 def run(argv: list[str], capsys) -> tuple[int, str, str]:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", default=None)
-    common.add_argument("--data-dir", dest="data_dir", default=None)
-    parser = argparse.ArgumentParser(prog="govshare")
-    register(parser.add_subparsers(dest="command", required=True), common)
-    args = parser.parse_args(argv)
-    code = args.func(args)
+    code = main(argv)
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -60,6 +53,8 @@ def test_keys_jwks_verifies_the_issued_token(tmp_path, capsys):
 
 
 def test_keys_jwks_from_other_key_does_not_verify(tmp_path, capsys):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
     _, out, _ = run(["token", "issue", "--dept", "TAX", "--app", "desk", "--data-dir", str(tmp_path / "a")], capsys)
     _, jwks_b, _ = run(["keys", "jwks", "--data-dir", str(tmp_path / "b")], capsys)
     key_b = PyJWKSet.from_dict(json.loads(jwks_b)).keys[0]
@@ -67,9 +62,9 @@ def test_keys_jwks_from_other_key_does_not_verify(tmp_path, capsys):
         jwt.decode(out.strip(), key_b, algorithms=["ES256"], audience="govshare")
 
 
-def test_token_issue_bad_department_exits_2(tmp_path, capsys):
+def test_token_issue_bad_department_exits_1(tmp_path, capsys):
     code, out, err = run(["token", "issue", "--dept", "health", "--app", "x", "--data-dir", str(tmp_path)], capsys)
-    assert code == 2 and out == "" and "department code" in err
+    assert code == 1 and out == "" and "department code" in err
 
 
 def test_token_issue_refused_outside_pilot_mode(tmp_path, capsys):
@@ -80,7 +75,7 @@ def test_token_issue_refused_outside_pilot_mode(tmp_path, capsys):
     config.write_text(f'[identity]\nmode = "pem"\npem_file = "{pub}"\n')
     code, out, err = run(["token", "issue", "--dept", "HEALTH", "--app", "x", "--config", str(config),
                           "--data-dir", str(tmp_path)], capsys)
-    assert code == 2 and out == "" and "pilot" in err
+    assert code == 1 and out == "" and "pilot" in err
     assert not (tmp_path / "keys").exists()  # no pilot key made in pem mode
 
 
@@ -106,8 +101,16 @@ def test_bad_config_exits_2(tmp_path, capsys):
 
 
 def test_issued_token_is_refused_by_another_gateways_pilot(tmp_path, capsys):
+    (tmp_path / "a").mkdir()
     _, out, _ = run(["token", "issue", "--dept", "HEALTH", "--app", "x", "--data-dir", str(tmp_path / "a")], capsys)
     other = build_verifier(load_config(None, Path(tmp_path / "b")))
     with pytest.raises(IdentityError) as info:
         other.verify(out.strip())
     assert info.value.reason == "unknown_key"  # different pilot key, different thumbprint kid
+
+
+def test_a_missing_data_directory_is_refused_not_created(tmp_path, capsys):
+    code, out, err = run(["token", "issue", "--dept", "TAX", "--app", "desk", "--data-dir", str(tmp_path / "nope")],
+                         capsys)
+    assert code == 1 and out == "" and "no data directory" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "nope").exists()

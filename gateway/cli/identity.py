@@ -1,7 +1,7 @@
 """CLI wiring for identity: `govshare token issue` (pilot tokens) and `govshare keys jwks` (public keys).
 
-`register(subparsers, common_parent)` adds both commands; each leaf sets `func`, a handler taking the
-parsed args and returning the exit code (0 ok, 2 refused: wrong mode, bad input or bad configuration).
+`register(subparsers)` adds both commands; each leaf sets `func`, a handler taking the parsed args and
+returning the exit code (0 ok, 1 refused: wrong mode or bad input, 2 bad configuration; see common.py).
 """
 
 from __future__ import annotations
@@ -11,19 +11,17 @@ import json
 import sys
 from pathlib import Path
 
-from .config import Config, ConfigError, load_config
-from .keys import MAX_PILOT_TTL, PILOT_ALGORITHM, PilotKeys, compatible_algorithms, load_public_pem, public_jwk
+from ..keys import MAX_PILOT_TTL, PILOT_ALGORITHM, PilotKeys, compatible_algorithms, load_public_pem, public_jwk
 
-EXIT_OK = 0
-EXIT_REFUSED = 2
+from .common import EXIT_OK, EXIT_REFUSED, load
 
 
-def register(subparsers: argparse._SubParsersAction, common_parent: argparse.ArgumentParser) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add `token issue` and `keys jwks` to the govshare command line."""
     token = subparsers.add_parser("token", help="pilot tokens")
     token_actions = token.add_subparsers(dest="token_action", metavar="ACTION", required=True)
     issue = token_actions.add_parser(
-        "issue", parents=[common_parent], help="issue a pilot token signed by the gateway's own key (pilot mode)",
+        "issue", help="issue a pilot token signed by the gateway's own key (pilot mode)",
         description="Print a JWT for a calling department/application, signed with the pilot ES256 key.")
     issue.add_argument("--dept", required=True, metavar="CODE", help="department code, e.g. HEALTH")
     issue.add_argument("--app", required=True, metavar="NAME", help="calling application name")
@@ -34,15 +32,13 @@ def register(subparsers: argparse._SubParsersAction, common_parent: argparse.Arg
 
     keys = subparsers.add_parser("keys", help="verification keys")
     key_actions = keys.add_subparsers(dest="keys_action", metavar="ACTION", required=True)
-    jwks = key_actions.add_parser("jwks", parents=[common_parent], help="print the public JWKS (pilot or pem mode)",
+    jwks = key_actions.add_parser("jwks", help="print the public JWKS (pilot or pem mode)",
                                   description="Print the public JWKS that verifies tokens accepted by this gateway.")
     jwks.set_defaults(func=keys_jwks)
 
 
 def token_issue(args: argparse.Namespace) -> int:
-    config = _config(args)
-    if config is None:
-        return EXIT_REFUSED
+    config = load(args)
     settings = config.identity
     if settings.mode != "pilot":
         print(f"govshare token issue: identity mode is {settings.mode!r}; only pilot mode issues tokens "
@@ -61,9 +57,7 @@ def token_issue(args: argparse.Namespace) -> int:
 
 
 def keys_jwks(args: argparse.Namespace) -> int:
-    config = _config(args)
-    if config is None:
-        return EXIT_REFUSED
+    config = load(args)
     settings = config.identity
     try:
         if settings.mode == "pilot":
@@ -82,11 +76,3 @@ def keys_jwks(args: argparse.Namespace) -> int:
         return EXIT_REFUSED
     print(json.dumps(document, indent=2, sort_keys=True))
     return EXIT_OK
-
-
-def _config(args: argparse.Namespace) -> Config | None:
-    try:
-        return load_config(getattr(args, "config", None), getattr(args, "data_dir", None))
-    except ConfigError as e:
-        print(f"govshare: configuration error: {e}", file=sys.stderr)
-        return None

@@ -3,7 +3,9 @@
     govshare mask FILE|-                                   detection only, default operators
     govshare mask --resource GA-RK-0001 --dept MZ FILE     the catalog's labels for that resource
 
-Exit status: 0 masked, 1 refused (the reason is printed, never the body), 2 bad usage or configuration.
+It builds the gateway's own services (`common.build_services`: catalog, policy with its grants, masker,
+pseudonym keys), so the view and the masking are exactly the gateway's. Exit status: 0 masked, 1 refused
+(the reason is printed, never the body; or no data directory), 2 bad usage or configuration.
 """
 
 from __future__ import annotations
@@ -13,9 +15,8 @@ import json
 import sys
 from pathlib import Path
 
-from ..catalog import load_catalog
-from ..config import load_config
 from ..yamlsrc import SourceError
+from .common import Refused, build_services, load
 
 _TYPES = {".json": "application/json", ".csv": "text/csv", ".txt": "text/plain"}
 
@@ -32,22 +33,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--content-type", help="content type of FILE (default: from its extension, else JSON)")
     p.add_argument("--content-encoding", help="content encoding of FILE (gzip, deflate, br, zstd)")
     p.add_argument("--findings", action="store_true", help="also print the findings to standard error as JSON")
-    p.add_argument("--config", default=argparse.SUPPRESS, help="configuration file (TOML)")
-    p.add_argument("--data-dir", default=argparse.SUPPRESS, help="data directory")
     p.set_defaults(func=run)
     return p
-
-
-def _decide(config, catalog, resource, dept: str, app: str | None, purpose: str | None):
-    """The share policy's decision for this caller, exactly as the gateway would make it for a GET."""
-    from ..policy import Caller, PolicyEngine
-    from ..store import make_engine
-
-    engine = make_engine(config.db_url)
-    try:
-        return PolicyEngine.build(config, catalog, engine).decide(Caller(dept, app, purpose), "GET", resource)
-    finally:
-        engine.dispose()
 
 
 def _err(message: str) -> None:
@@ -56,17 +43,20 @@ def _err(message: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here, not at module level: the rest of the CLI must not pay for loading Presidio.
-    from .engine import MaskingRefused, MaskingView, build_masker
-    from .views import view_for_decision
+    from ..masking.engine import MaskingRefused, MaskingView
+    from ..policy import Caller
 
     if args.resource and not args.dept:
         _err("--resource needs --dept (whose view to show)")
         return 2
     try:
-        config = load_config(getattr(args, "config", None), getattr(args, "data_dir", None))
+        config = load(args)
     except SourceError as e:
         _err(str(e))
         return 2
+    except Refused as e:
+        _err(str(e))
+        return 1
     try:
         body = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
     except OSError as e:
@@ -74,28 +64,30 @@ def run(args: argparse.Namespace) -> int:
         return 2
     content_type = args.content_type or _TYPES.get(Path(args.file).suffix.lower(), "application/json")
     try:
-        if args.resource:
-            catalog = load_catalog(config.catalog)
-            resource = catalog.resource(args.resource)
-            if resource is None:
-                _err(f"unknown resource {args.resource!r} (see the catalog {config.catalog})")
-                return 2
-            decision = _decide(config, catalog, resource, args.dept, args.app, args.purpose)
-            if not decision.allowed:
-                _err(f"this caller would be refused by the gateway: 403 {decision.reason} ({decision.rule})")
-                return 1
-            view = view_for_decision(config, resource, decision, args.dept, args.app)
-        else:
-            view = MaskingView(resource=None)
-        masker = build_masker(config)
+        services = build_services(config, with_audit=False, with_identity=False)
     except SourceError as e:
         _err(str(e))
         return 2
     try:
-        result = masker.mask_body(body, content_type, args.content_encoding, view)
+        if args.resource:
+            resource = services.catalog.current.resource(args.resource)
+            if resource is None:
+                _err(f"unknown resource {args.resource!r} (see the catalog {config.catalog})")
+                return 2
+            # The share policy's decision for this caller, exactly as the gateway would make it for a GET.
+            decision = services.policy.current.decide(Caller(args.dept, args.app, args.purpose), "GET", resource)
+            if not decision.allowed:
+                _err(f"this caller would be refused by the gateway: 403 {decision.reason} ({decision.rule})")
+                return 1
+            view = services.view_for(resource, decision, args.dept, args.app)
+        else:
+            view = MaskingView(resource=None)
+        result = services.masker.mask_body(body, content_type, args.content_encoding, view)
     except MaskingRefused as e:
         _err(f"refused: {e.reason}")
         return 1
+    finally:
+        services.close()
     out = sys.stdout.buffer
     out.write(result.body)
     if out.isatty() and not result.body.endswith(b"\n"):
@@ -105,14 +97,3 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps([{"path": f.path, "entity": f.entity, "operator": f.operator, "count": f.count}
                           for f in result.findings], ensure_ascii=False), file=sys.stderr)
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="govshare")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

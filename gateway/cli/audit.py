@@ -2,31 +2,34 @@
 
 `register(subparsers)` adds the commands to the main CLI; each handler takes the parsed args (with
 `config` and `data_dir`) and returns the process exit code. verify/head/export/report/archive are themselves
-recorded in the trail as administrator actions (actor = the OS user, role audit_admin). Exit codes:
-0 success (verify: chain intact), 1 failure (verify: tampering found), 2 bad arguments or configuration.
+recorded in the trail as administrator actions (actor = --by, else $GOVSHARE_ADMIN, else the OS user; role
+audit_admin). Exit codes: 0 success (verify: chain intact), 1 failure (verify: tampering found; no data
+directory), 2 bad arguments or configuration. None of them creates a data directory.
+
+`verify --key-fingerprint FP --expected-head FILE` pins the checkpoint key and a head kept off the machine
+(docs/AUDIT.md); `head --out FILE` exports the newest signed checkpoint; `key` shows what to pin.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import getpass
 import sys
 import time
 from pathlib import Path
 
-from ..config import load_config
+from ..audit.checkpoint import checkpoint_path, last_checkpoint
+from ..audit.custody import keyring, signing_key_path
+from ..audit.errors import AuditError, AuditRejected, AuditUnavailable
+from ..audit.export import CSV_FIELDS, FORMATS, _csv_cell, export
+from ..audit.query import Filters, iter_rows, parse_time, table_header, table_line, tail
+from ..audit.report import report
+from ..audit.retention import archive
+from ..audit.verify import verify
+from ..audit.writer import AuditTrail
 from ..store import make_engine
 from ..yamlsrc import SourceError
-from .checkpoint import checkpoint_path, last_checkpoint
-from .custody import keyring, signing_key_path
-from .errors import AuditError, AuditRejected, AuditUnavailable
-from .export import CSV_FIELDS, FORMATS, _csv_cell, export
-from .query import Filters, iter_rows, parse_time, table_header, table_line, tail
-from .report import report
-from .retention import archive
-from .verify import verify
-from .writer import AuditTrail
+from .common import Refused, actor, add_by, load
 
 ROLE = "audit_admin"
 
@@ -40,6 +43,7 @@ def register(subparsers) -> None:
     p = sub.add_parser("tail", help="show the newest records")
     p.add_argument("-n", type=int, default=20, help="how many records (default 20)")
     p.add_argument("--follow", "-f", action="store_true", help="keep printing new records")
+    p.add_argument("--json", action="store_true", help="one JSON object per line (seq, hash, record)")
     p.set_defaults(func=cmd_tail)
 
     p = sub.add_parser("query", help="find records (live and archived)")
@@ -55,14 +59,17 @@ def register(subparsers) -> None:
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("verify", help="check the hash chain and every signed checkpoint")
+    p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.add_argument("--key-fingerprint", action="append", default=[], metavar="sha256:HEX",
                    help="pin the checkpoint signing key (repeat for keys of a rotation); see `audit key`")
     p.add_argument("--expected-head", type=Path, metavar="FILE",
                    help="checkpoint lines kept elsewhere (`audit head --out`, or a file sink)")
+    add_by(p, "this verify")
     p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("head", help="export the newest signed checkpoint, to pin with verify --expected-head")
     p.add_argument("--out", required=True, type=Path)
+    add_by(p, "this export of the head")
     p.set_defaults(func=cmd_head)
 
     p = sub.add_parser("key", help="show the checkpoint signing key's path and fingerprint (to pin)")
@@ -72,14 +79,17 @@ def register(subparsers) -> None:
     p.add_argument("--format", choices=FORMATS, default="jsonl")
     p.add_argument("--out", required=True, type=Path)
     _time_args(p)
+    add_by(p, "this export")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("report", help="HTML report with charts")
     _time_args(p)
     p.add_argument("--out", required=True, type=Path)
+    add_by(p, "this report")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("archive", help="move records older than retention_days to archive segments")
+    add_by(p, "this archive")
     p.set_defaults(func=cmd_archive)
 
 
@@ -89,7 +99,7 @@ def _time_args(p: argparse.ArgumentParser) -> None:
 
 
 def _config(args):
-    return load_config(getattr(args, "config", None), getattr(args, "data_dir", None))
+    return load(args)
 
 
 def _err(message: str) -> None:
@@ -107,7 +117,7 @@ def _guard(handler):
         except (SourceError, ValueError) as e:
             _err(str(e))
             return 2
-        except (AuditError, AuditUnavailable, OSError) as e:
+        except (Refused, AuditError, AuditUnavailable, OSError) as e:
             _err(str(e))
             return 1
     run.__name__ = handler.__name__
@@ -115,11 +125,11 @@ def _guard(handler):
     return run
 
 
-def _record_action(config, action: str, **fields) -> bool:
+def _record_action(config, args, action: str, **fields) -> bool:
     """Append the administrator record for this command; False (and a message) when it cannot."""
     try:
         with AuditTrail.open(config) as trail:
-            trail.append_admin(getpass.getuser(), ROLE, action, **fields)
+            trail.append_admin(actor(args), ROLE, action, **fields)
         return True
     except (AuditError, AuditUnavailable, AuditRejected) as e:
         _err(f"this action could not be recorded in the audit trail: {e}")
@@ -131,15 +141,17 @@ def cmd_tail(args) -> int:
     config = _config(args)
     engine = make_engine(config.db_url)
     try:
-        print(table_header())
         last = 0
+        line = (lambda row: row.to_json_line()) if args.json else table_line
+        if not args.json:
+            print(table_header())
         for row in tail(engine, args.n):
-            print(table_line(row))
+            print(line(row))
             last = row.seq
         while args.follow:
             time.sleep(1.0)
             for row in tail(engine, after_seq=last):
-                print(table_line(row), flush=True)
+                print(line(row), flush=True)
                 last = row.seq
     except KeyboardInterrupt:
         pass
@@ -178,6 +190,21 @@ def cmd_query(args) -> int:
 def cmd_verify(args) -> int:
     config = _config(args)
     result = verify(config, pins=args.key_fingerprint, expected=args.expected_head)
+    if args.json:
+        import dataclasses
+        import json
+
+        print(json.dumps(dataclasses.asdict(result), ensure_ascii=False))
+    else:
+        _print_verify(result)
+    recorded = _record_action(config, args, "audit.verify", target="audit_trail",
+                              outcome="success" if result.ok else "failure", digest_after=result.head_hash,
+                              detail={"records": result.records, "kind": result.kind,
+                                      "first_bad_seq": result.first_bad_seq, "checkpoints": result.checkpoints})
+    return 0 if result.ok and recorded else 1
+
+
+def _print_verify(result) -> None:
     for fingerprint in result.signers:
         print(f"checkpoint key: {fingerprint}" + (" (pinned)" if result.pinned else ""))
     if not result.pinned:
@@ -195,11 +222,6 @@ def cmd_verify(args) -> int:
         print(f"  {result.detail}")
         if result.bad_record:
             print(f"  first bad record: {result.bad_record}")
-    recorded = _record_action(config, "audit.verify", target="audit_trail",
-                              outcome="success" if result.ok else "failure", digest_after=result.head_hash,
-                              detail={"records": result.records, "kind": result.kind,
-                                      "first_bad_seq": result.first_bad_seq, "checkpoints": result.checkpoints})
-    return 0 if result.ok and recorded else 1
 
 
 @_guard
@@ -216,7 +238,7 @@ def cmd_head(args) -> int:
     tmp = args.out.with_name(f".{args.out.name}.tmp")
     tmp.write_bytes(newest.to_line())
     tmp.replace(args.out)
-    if not _record_action(config, "audit.head", target=args.out.name, digest_after=newest.hash,
+    if not _record_action(config, args, "audit.head", target=args.out.name, digest_after=newest.hash,
                           detail={"seq": newest.seq}):
         return 1
     print(f"checkpoint seq {newest.seq} hash {newest.hash} written to {args.out}; keep it off this machine")
@@ -240,10 +262,10 @@ def cmd_key(args) -> int:
 def cmd_export(args) -> int:
     config = _config(args)
     from_ts, to_ts = _times(args)
-    actor = getpass.getuser()
+    actor_name = actor(args)
     with AuditTrail.open(config) as trail:
         def audited(manifest: dict) -> None:
-            trail.append_admin(actor, ROLE, "audit.export", target=args.out.name, digest_after=manifest["sha256"],
+            trail.append_admin(actor_name, ROLE, "audit.export", target=args.out.name, digest_after=manifest["sha256"],
                                detail={"format": manifest["format"], "records": manifest["records"],
                                        "first_seq": manifest["first_seq"], "last_seq": manifest["last_seq"],
                                        "from": from_ts, "to": to_ts})
@@ -259,7 +281,7 @@ def cmd_report(args) -> int:
     config = _config(args)
     from_ts, to_ts = _times(args)
     html = report(config, from_ts, to_ts)
-    if not _record_action(config, "audit.report", target=args.out.name, detail={"from": from_ts, "to": to_ts}):
+    if not _record_action(config, args, "audit.report", target=args.out.name, detail={"from": from_ts, "to": to_ts}):
         return 1
     tmp = args.out.with_name(f".{args.out.name}.tmp")
     tmp.write_text(html, encoding="utf-8")
@@ -272,24 +294,10 @@ def cmd_report(args) -> int:
 def cmd_archive(args) -> int:
     config = _config(args)
     with AuditTrail.open(config) as trail:
-        result = archive(trail, actor=getpass.getuser())
+        result = archive(trail, actor=actor(args))
     if not result.records:
         print(f"nothing to archive (records older than {result.cutoff} are already archived or none exist)")
     else:
         print(f"archived {result.records} record(s), seq {result.first_seq}..{result.last_seq}, "
               f"into {len(result.segments)} segment(s) under {Path(config.data_dir) / 'audit' / 'archive'}")
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Standalone entry point (`python -m gateway.audit.cli …`), same commands as `govshare audit …`."""
-    parser = argparse.ArgumentParser(prog="govshare")
-    parser.add_argument("--config", default=None)
-    parser.add_argument("--data-dir", dest="data_dir", default=None)
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
@@ -14,11 +15,17 @@ TRIGGERS = ("audit_records_no_update", "audit_records_delete_archived_only", "au
 
 
 def make_config(data_dir: Path, **audit) -> Config:
-    """A config on `data_dir` whose checkpoint key sits beside (outside) it, one key per algorithm. The key is
-    made here when missing, so a trail's records are only the ones a test writes (no key.create record)."""
+    """A config on `data_dir` whose checkpoint key lives outside it: $GOVSHARE_AUDIT_KEY when set (the test
+    session's key, which a CLI or child process without a config file uses too; `.sm2` beside it for SM2),
+    else beside the data directory. The key is made here when missing, so a trail's records are only the ones
+    a test writes (no key.create record)."""
     algorithm = audit.get("signature_algorithm", "ed25519")
     if "signing_key" not in audit:
-        key = Path(data_dir).parent / f"audit-signing-{algorithm}.key"
+        session = os.environ.get("GOVSHARE_AUDIT_KEY")
+        if session:
+            key = Path(session + ("" if algorithm == "ed25519" else f".{algorithm}"))
+        else:
+            key = Path(data_dir).parent / f"audit-signing-{algorithm}.key"
         if not key.exists():
             key.parent.mkdir(parents=True, exist_ok=True)
             create_exclusive(key, generate_key(algorithm)[0], 0o600)

@@ -7,20 +7,12 @@ import getpass
 import hashlib
 import json
 
-import pytest
-
-from audit_helpers import db_path, make_config, open_raw, request_record
+from tests.support.audit import db_path, make_config, open_raw, request_record
 
 from gateway.audit import AuditTrail, verify
-from gateway.audit.cli import main
+from gateway.cli import main
 from gateway.audit.query import Filters, iter_rows
 from gateway.store import make_engine
-
-
-@pytest.fixture(autouse=True)
-def same_signing_key(tmp_path, monkeypatch):
-    """The commands sign with the key the trail was written with (make_config's key beside the data dir)."""
-    monkeypatch.setenv("GOVSHARE_AUDIT_KEY", str(tmp_path / "audit-signing-ed25519.key"))
 
 
 def fill(data_dir, n=6, ts=None):
@@ -122,3 +114,34 @@ def test_the_main_govshare_cli_dispatches_audit_commands(tmp_path, capsys):
     config = fill(tmp_path / "var")
     assert govshare(["audit", "verify", "--data-dir", str(config.data_dir)]) == 0
     assert "INTACT" in capsys.readouterr().out
+
+
+def test_verify_in_an_empty_directory_refuses_and_creates_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GOVSHARE_DATA_DIR", raising=False)
+    assert main(["audit", "verify"]) == 1
+    out, err = capsys.readouterr()
+    assert "INTACT" not in out and "no data directory var" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_init_creates_a_data_directory_once_and_records_who(tmp_path, capsys):
+    data_dir = tmp_path / "var"
+    assert main(["init", "--data-dir", str(data_dir), "--by", "officer-li"]) == 0
+    assert (data_dir / "govshare.db").exists()
+    assert main(["audit", "verify", "--data-dir", str(data_dir)]) == 0
+    assert main(["init", "--data-dir", str(data_dir)]) == 1
+    records = admin_records(make_config(data_dir))
+    assert any(r["action"] == "data_dir.init" and r["actor"] == "officer-li" for r in records)
+
+
+def test_verify_json_and_the_named_officer_in_the_trail(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("GOVSHARE_ADMIN", "env-officer")
+    fill(tmp_path, 3)
+    capsys.readouterr()
+    assert audit(tmp_path, "verify", "--json", "--by", "auditor-wang") == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["ok"] is True and result["records"] == 3
+    assert audit(tmp_path, "verify") == 0
+    actors = [r["actor"] for r in admin_records(make_config(tmp_path)) if r["action"] == "audit.verify"]
+    assert actors == ["auditor-wang", "env-officer"]  # --by, else $GOVSHARE_ADMIN

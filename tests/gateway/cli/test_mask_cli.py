@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import sys
+import re
 import textwrap
-from pathlib import Path
 
 import pytest
 
 from gateway.catalog import load_catalog
 from gateway.config import POLICIES_DIR, load_config
 from gateway.grants import Grant
-from gateway.masking.cli import main
+from gateway.cli import main
 from gateway.masking.views import view_for
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # helpers beside this file (import-mode=importlib)
-from masking_support import masker  # noqa: E402
+from tests.support.masking import masker  # noqa: E402
 
 ID = "110101199003074514"
 DOC = {"data": [{"xm": "张三", "sfzh": ID, "sjhm": "13812345678", "yysr": 12345678,
@@ -46,6 +44,7 @@ def setup(tmp_path):
     config = tmp_path / "govshare.toml"
     config.write_text(f'data_dir = "{tmp_path / "var"}"\ncatalog = "{catalog}"\n'
                       f'masking_rules = "{POLICIES_DIR / "masking.yaml"}"\n', encoding="utf-8")
+    (tmp_path / "var").mkdir()  # the gateway's data directory (the CLI never creates one)
     body = tmp_path / "body.json"
     body.write_text(json.dumps(DOC, ensure_ascii=False), encoding="utf-8")
     return tmp_path, config, body

@@ -1,4 +1,4 @@
-"""Audit writer throughput: `python -m gateway.audit.bench [records] [concurrent tasks]`.
+"""Audit writer throughput: `python -m bench.audit [records] [concurrent tasks]`.
 
 Appends gateway-shaped request records from many asyncio tasks into a fresh SQLite trail in a temporary
 directory (WAL, synchronous=FULL, so every acknowledged batch is fsynced), then verifies the chain. Prints
@@ -14,9 +14,9 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..config import AuditSettings, Config
-from .verify import verify
-from .writer import AuditTrail
+from gateway.config import AuditSettings, Config
+from gateway.audit.verify import verify
+from gateway.audit.writer import AuditTrail
 
 
 def sample_record(i: int) -> dict:

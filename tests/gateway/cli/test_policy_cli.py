@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from gateway.policy_cli import register
+from gateway.cli.policy import register
 
 CATALOG = """\
 departments:
@@ -52,6 +52,7 @@ def no_env(monkeypatch):
 @pytest.fixture
 def config_file(tmp_path):
     (tmp_path / "catalog.yaml").write_text(CATALOG, encoding="utf-8")
+    (tmp_path / "var").mkdir()  # the gateway's data directory (the CLI never creates one)
     path = tmp_path / "govshare.toml"
     path.write_text(f'data_dir = "{tmp_path / "var"}"\ncatalog = "catalog.yaml"\n', encoding="utf-8")
     return path

@@ -1,29 +1,28 @@
 """`govshare policy check` and `govshare grant add|list|revoke`: the policy and the grant register by hand.
 
-`policy check` runs the very decision the gateway runs (same model, base rules, catalog and grants).
-Exit codes: 0 allowed / done, 1 refused (a denied check, an invalid or unknown grant), 2 a broken
-configuration, catalog or policy file.
+`policy check` runs the very decision the gateway runs: it builds the gateway's own services
+(`common.build_services`: same model, base rules, catalog and grants). Exit codes: 0 allowed / done,
+1 refused (a denied check, an invalid or unknown grant, a missing data directory, an action the audit trail
+could not record), 2 a broken configuration, catalog or policy file.
 """
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
 import sys
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from .catalog import load_catalog
-from .config import load_config
-from .grants import GrantError, GrantStore, parse_instant
-from .policy import UNKNOWN_RESOURCE, Caller, PolicyEngine, describe_error
-from .store import make_engine
-from .yamlsrc import SourceError
+from ..catalog import load_catalog
+from ..grants import GrantError, GrantStore, parse_instant
+from ..policy import UNKNOWN_RESOURCE, Caller, describe_error
+from ..store import make_engine
+from ..yamlsrc import SourceError
+from .common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, Refused, actor, add_by, add_json, build_services, load
 
-EXIT_OK, EXIT_REFUSED, EXIT_BROKEN = 0, 1, 2
+EXIT_BROKEN = EXIT_USAGE
 
 
 def register(subparsers) -> None:
@@ -35,7 +34,7 @@ def register(subparsers) -> None:
     check.add_argument("--app", help="calling application")
     check.add_argument("--purpose", help="the call's stated purpose")
     check.add_argument("--at", help="decide at this ISO-8601 time instead of now")
-    check.add_argument("--json", action="store_true", help="print the decision as JSON")
+    add_json(check, "decision")
     check.add_argument("method", help="HTTP method, e.g. GET")
     check.add_argument("path", help="request path on the gateway, e.g. /ga/rk/123")
     check.set_defaults(func=cmd_policy_check)
@@ -50,15 +49,15 @@ def register(subparsers) -> None:
     add.add_argument("--pseudonym-fields", default="", help="fields replaced by keyed pseudonyms, comma-separated")
     add.add_argument("--purpose", required=True, help="the approved purpose; calls must state it")
     add.add_argument("--until", required=True, help="expiry, ISO-8601 with time zone")
-    add.add_argument("--by", help="administrator recording the grant (default: $GOVSHARE_ADMIN or login)")
+    add_by(add, "the grant")
     add.set_defaults(func=cmd_grant_add)
     lst = grant_cmds.add_parser("list", help="list grants")
     lst.add_argument("--all", action="store_true", help="include revoked grants")
-    lst.add_argument("--json", action="store_true")
+    add_json(lst, "grants")
     lst.set_defaults(func=cmd_grant_list)
     revoke = grant_cmds.add_parser("revoke", help="revoke a grant")
     revoke.add_argument("id", help="grant id")
-    revoke.add_argument("--by", help="administrator revoking the grant (default: $GOVSHARE_ADMIN or login)")
+    add_by(revoke, "the revocation")
     revoke.set_defaults(func=cmd_grant_revoke)
 
 
@@ -73,7 +72,7 @@ def _context(args, *, with_catalog: bool = True):
     Listing and revoking do not read the catalog, so a broken catalog never blocks a revocation.
     """
     try:
-        config = load_config(getattr(args, "config", None), getattr(args, "data_dir", None))
+        config = load(args)
         catalog = load_catalog(config.catalog) if with_catalog else None
     except SourceError as e:
         raise _Broken(str(e)) from None
@@ -84,15 +83,6 @@ def _context(args, *, with_catalog: bool = True):
         engine.dispose()
 
 
-def _admin(args) -> str:
-    if args.by:
-        return args.by
-    try:
-        return os.environ.get("GOVSHARE_ADMIN") or getpass.getuser()
-    except OSError:
-        return "unknown"
-
-
 def _error(message: str) -> None:
     print(f"error: {message}", file=sys.stderr)
 
@@ -101,6 +91,9 @@ def _run(handler):
     def wrapped(args) -> int:
         try:
             return handler(args)
+        except Refused as e:
+            _error(str(e))
+            return EXIT_REFUSED
         except _Broken as e:
             _error(str(e))
             return EXIT_BROKEN
@@ -123,8 +116,12 @@ def cmd_policy_check(args) -> int:
     """Decide one request; exit 0 when allowed, 1 when refused."""
     now = parse_instant(args.at) if args.at else datetime.now(UTC)
     caller = Caller(dept=args.dept, app=args.app, purpose=args.purpose)
-    with _context(args) as (config, catalog, engine):
-        policy = PolicyEngine.build(config, catalog, engine)
+    try:
+        services = build_services(load(args), with_audit=False, with_identity=False)
+    except SourceError as e:
+        raise _Broken(str(e)) from None
+    try:
+        catalog, policy = services.catalog.current, services.policy.current
         route = catalog.route(args.path)
         doc = {"method": args.method.upper(), "path": args.path, "dept": args.dept, "app": args.app,
                "purpose": args.purpose}
@@ -137,6 +134,8 @@ def cmd_policy_check(args) -> int:
             if decision.grant is not None:
                 doc |= {"fields": list(decision.grant.fields),
                         "pseudonym_fields": list(decision.grant.pseudonym_fields)}
+    finally:
+        services.close()
     if args.json:
         print(json.dumps(doc, ensure_ascii=False, indent=2))
     else:
@@ -154,7 +153,7 @@ def cmd_policy_check(args) -> int:
 def _audit_admin(config, engine, actor: str, action: str, target: str, before: str, after: str,
                  detail: dict) -> None:
     """Every security-administrator action goes into the audit trail (raises when it cannot)."""
-    from .audit import AuditTrail
+    from ..audit import AuditTrail
 
     trail = AuditTrail.open(config, engine=engine)
     try:
@@ -166,7 +165,7 @@ def _audit_admin(config, engine, actor: str, action: str, target: str, before: s
 
 def _why(exc: Exception) -> str:
     """Why an audit write failed: a rejection names the field and the problem (never the value)."""
-    from .audit import AuditRejected
+    from ..audit import AuditRejected
 
     return str(exc) if isinstance(exc, AuditRejected) else type(exc).__name__
 
@@ -179,19 +178,19 @@ def _grant_detail(grant) -> dict:
 @_run
 def cmd_grant_add(args) -> int:
     """Record a grant (and its audit record) and print its id."""
-    actor = _admin(args)
+    actor_name = actor(args)
     with _context(args) as (config, catalog, engine):
         store = GrantStore(engine, catalog)
         before = store.digest()
         grant = store.add(args.dept, args.app, args.resource, args.fields.split(","),
-                          args.pseudonym_fields.split(","), args.purpose, args.until, actor)
+                          args.pseudonym_fields.split(","), args.purpose, args.until, actor_name)
         try:
-            _audit_admin(config, engine, actor, "grant.add", grant.resource, before, store.digest(),
+            _audit_admin(config, engine, actor_name, "grant.add", grant.resource, before, store.digest(),
                          _grant_detail(grant))
         except Exception as exc:  # noqa: BLE001 - an unaudited grant must not stay in force
             store.revoke(grant.id, "govshare:audit-unavailable")
             _error(f"the audit trail could not record this change ({_why(exc)}); grant withdrawn")
-            return EXIT_BROKEN
+            return EXIT_REFUSED
     print(grant.id)
     return EXIT_OK
 
@@ -219,16 +218,16 @@ def cmd_grant_list(args) -> int:
 @_run
 def cmd_grant_revoke(args) -> int:
     """Revoke a grant."""
-    actor = _admin(args)
+    actor_name = actor(args)
     with _context(args, with_catalog=False) as (config, _catalog, engine):
         store = GrantStore(engine)
         before = store.digest()
-        grant = store.revoke(args.id, actor)
+        grant = store.revoke(args.id, actor_name)
         try:
-            _audit_admin(config, engine, actor, "grant.revoke", grant.resource, before, store.digest(),
+            _audit_admin(config, engine, actor_name, "grant.revoke", grant.resource, before, store.digest(),
                          _grant_detail(grant))
         except Exception as exc:  # noqa: BLE001 - the revocation stays (the safe direction); say so
             _error(f"grant revoked, but the audit trail could not record it ({_why(exc)})")
-            return EXIT_BROKEN
+            return EXIT_REFUSED
     print(f"revoked {grant.id} at {grant.revoked_at}")
     return EXIT_OK
