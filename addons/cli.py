@@ -18,13 +18,8 @@ from gateway.cli.common import Refused, build_services, ensure_port_free, load
 
 
 def _runner():
-    """The proxy runner (`serve`, `Gateway`): addons.runner, or gateway.runner until it has moved there."""
-    try:
-        return importlib.import_module("addons.runner")
-    except ModuleNotFoundError as e:
-        if e.name != "addons.runner":
-            raise
-        return importlib.import_module("gateway.runner")
+    """The proxy runner (`serve`, `Gateway`), imported only by the commands that start mitmproxy."""
+    return importlib.import_module("addons.runner")
 
 
 def register(subparsers) -> None:

@@ -40,7 +40,7 @@ def demo_upstreams():
 @pytest.fixture
 def gateway_factory(tmp_path, demo_upstreams):
     """Start gateways on port 0 in front of the demo departments; all stopped at the end of the test."""
-    from gateway.runner import Gateway
+    from addons.runner import Gateway
     from gateway.services import Services
 
     started = []

@@ -25,7 +25,7 @@ def cmd_init(args) -> int:
     try:
         services.audit.append_admin(actor(args), "system_admin", "data_dir.init", str(config.data_dir))
         if config.identity.mode == "pilot":
-            from ..keys import PilotKeys
+            from ..identity import PilotKeys
 
             PilotKeys(config.data_dir).ensure()  # the pilot signing key exists from now on
     finally:

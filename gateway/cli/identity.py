@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from ..keys import MAX_PILOT_TTL, PILOT_ALGORITHM, PilotKeys, compatible_algorithms, load_public_pem, public_jwk
+from ..identity.signing_keys import MAX_PILOT_TTL, PILOT_ALGORITHM, PilotKeys, compatible_algorithms, load_public_pem, public_jwk
 
 from .common import EXIT_OK, EXIT_REFUSED, load
 

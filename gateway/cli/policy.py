@@ -16,8 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..catalog import load_catalog
-from ..grants import GrantError, GrantStore, parse_instant
-from ..policy import UNKNOWN_RESOURCE, Caller, describe_error
+from ..policy import UNKNOWN_RESOURCE, Caller, GrantError, GrantStore, describe_error, parse_instant
 from ..store import make_engine
 from ..yamlsrc import SourceError
 from .common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, Refused, actor, add_by, add_json, build_services, load
@@ -129,7 +128,7 @@ def cmd_policy_check(args) -> int:
             doc |= {"allowed": False, "reason": UNKNOWN_RESOURCE, "rule": "default-deny", "resource": None,
                     "policy_version": policy.version, "grant_id": None, "legal_basis": None}
         else:
-            decision = policy.decide(caller, args.method, route.resource, now=now)
+            decision = policy.decide(caller, args.method.upper(), route.resource, now=now)
             doc |= decision.to_json() | {"resource": route.resource.code}
             if decision.grant is not None:
                 doc |= {"fields": list(decision.grant.fields),

@@ -53,7 +53,7 @@ PROTECTED = (FieldClass.PERSONAL, FieldClass.SENSITIVE)
 def start_gateway(tmp: Path, upstreams, urls: dict[str, str] | None = None,
                   masking: dict | None = None) -> GatewayClient:
     """A gateway on port 0 with the demo catalog (upstreams at `urls`) and optional [masking] settings."""
-    from gateway.runner import Gateway
+    from addons.runner import Gateway
     from gateway.services import Services
 
     config = make_config(tmp, urls or upstreams.urls)

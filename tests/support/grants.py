@@ -13,7 +13,7 @@ def until(days: float = 30) -> str:
 
 def add_grant(gw, dept="MZ", app=None, resource="GA-RK-0001", purpose=PURPOSE, days=30, fields=None,
               pseudonym_fields=None) -> str:
-    from gateway.grants import GrantStore
+    from gateway.policy.grants import GrantStore
 
     store = GrantStore(gw.services.engine, gw.services.catalog.current)
     grant = store.add(dept, app, resource, tuple(fields or ()), tuple(pseudonym_fields or ()), purpose,

@@ -12,7 +12,7 @@ import pytest
 
 from gateway.catalog import load_catalog
 from gateway.config import POLICIES_DIR, load_config
-from gateway.grants import Grant
+from gateway.policy.grants import Grant
 from gateway.cli import main
 from gateway.masking.views import view_for
 
@@ -30,6 +30,7 @@ def setup(tmp_path):
         version: 1
         departments:
           - {code: GA, name: 市公安局, upstream: "http://127.0.0.1:9"}
+          - {code: MZ, name: 市民政局, upstream: "http://127.0.0.1:9"}
         resources:
           - code: GA-RK-0001
             name: 人口
@@ -68,7 +69,7 @@ def test_detection_only_without_resource(setup, capsysbinary):
 
 
 def _grant(config_path, fields=()):
-    from gateway.grants import GrantStore
+    from gateway.policy.grants import GrantStore
     from gateway.store import make_engine
 
     config = load_config(config_path)

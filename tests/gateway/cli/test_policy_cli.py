@@ -17,6 +17,7 @@ from gateway.cli.policy import register
 CATALOG = """\
 departments:
   - {code: GA, name: 公安局, upstream: "http://127.0.0.1:9001"}
+  - {code: MZ, name: 民政局, upstream: "http://127.0.0.1:9002"}
   - {code: SCJG, name: 市场监管局, upstream: "http://127.0.0.1:9003"}
 resources:
   - code: GA-RK-0001

@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
-from .config import ConfigError, IdentitySettings
+from ..config import ConfigError, IdentitySettings
 
 PILOT_KEY_FILENAME = "pilot-es256.pem"
 PILOT_ALGORITHM = "ES256"

@@ -1,8 +1,11 @@
 """Runs the gateway: mitmproxy 12 started programmatically in reverse mode with the govshare pipeline.
 
-The only core module besides the addons that imports mitmproxy. `serve()` runs until stopped; `Gateway`
-runs one in a background thread (used by `govshare demo`, the end-to-end tests and the benchmark) and
-reports the address it actually listens on (port 0 picks a free one).
+The proxy side's wiring of the core's Services into a mitmproxy master. `serve()` runs until stopped;
+`Gateway` runs one in a background thread (used by `govshare demo`, the end-to-end tests and the benchmark)
+and reports the address it actually listens on (port 0 picks a free one).
+
+The core's CLI (gateway.cli) never imports this module: the installed `govshare` command is addons/cli.py,
+which registers `run` and `demo` on top of the core's commands (see docs/ARCHITECTURE.md, import layers).
 """
 
 from __future__ import annotations
@@ -13,8 +16,11 @@ import ssl
 import threading
 from pathlib import Path
 
-from .config import Config
-from .services import Services
+from gateway.config import Config
+from gateway.services import Services
+
+from . import errorpatch
+from .bootstrap import enforce
 
 log = logging.getLogger("govshare.runner")
 
@@ -38,9 +44,10 @@ def _upstream_ca_bundle(services: Services) -> str | None:
 
 
 def proxy_options(opts, config: Config, reverse_target: str = PLACEHOLDER_TARGET) -> None:
-    """The proxy options every gateway process runs with: reverse mode, listen address, confdir, lazy
-    upstream connections, whole bodies under the size limit, verified upstream TLS. The benchmark's bare
-    and lean processes use exactly these too, pointed at `reverse_target`."""
+    """The proxy options every gateway process runs with: reverse mode, listen address, confdir, whole bodies
+    under the size limit, and the options addons.bootstrap forces (lazy upstream connections, no streaming,
+    verified upstream TLS). The benchmark's bare and lean processes use exactly these too, pointed at
+    `reverse_target`."""
     gw = config.gateway
     confdir = config.data_dir / "mitmproxy"
     confdir.mkdir(parents=True, exist_ok=True)
@@ -49,12 +56,9 @@ def proxy_options(opts, config: Config, reverse_target: str = PLACEHOLDER_TARGET
         listen_host=gw.listen_host,
         listen_port=gw.listen_port,
         confdir=str(confdir),
-        connection_strategy="lazy",
-        stream_large_bodies=None,
         body_size_limit=str(config.masking.max_body_bytes),
-        ssl_insecure=False,
-        keep_host_header=False,
     )
+    enforce(opts)
 
 
 def configure_options(opts, config: Config, services: Services) -> None:
@@ -91,9 +95,13 @@ def proxy_addons() -> list:
 
 
 def gateway_master(opts, stages: list):
-    """A mitmproxy master with only the proxy addons a gateway needs, then the govshare stages."""
+    """A mitmproxy master with only the proxy addons a gateway needs, then the govshare stages.
+
+    Also installs addons.errorpatch (idempotent), so upstream failures are answered with our JSON deny:
+    done here, in the wiring, and in addons/govshare.py for mitmdump — never from an addon hook."""
     from mitmproxy.master import Master
 
+    errorpatch.install()
     master = Master(opts, with_termlog=True)
     master.addons.add(*proxy_addons())
     master.addons.add(*stages)
@@ -119,7 +127,7 @@ async def serve(config: Config, services: Services, started: threading.Event | N
     """Run the gateway until its master is shut down."""
     from mitmproxy.options import Options
 
-    from addons.pipeline import pipeline
+    from .pipeline import pipeline
 
     opts = Options()
     master = gateway_master(opts, pipeline(services))
