@@ -60,8 +60,11 @@ class Cleaner:
         if mask is not None:
             rest = "&".join(f"{quote(n, safe='')}={quote(v, safe='')}" for i, (n, v) in enumerate(pairs)
                             if i not in tokens)
-            masked = parse_qsl(mask(rest), keep_blank_values=True) if rest else []
-            if len(masked) == len(pairs) - len(tokens):
+            try:
+                masked = parse_qsl(mask(rest), keep_blank_values=True) if rest else []
+            except Exception:  # noqa: BLE001 - a value the engine cannot mask is hashed instead
+                masked = None
+            if masked is not None and len(masked) == len(pairs) - len(tokens):
                 masked_values = [v for _, v in masked]
         parts, j = [], 0
         for i, (name, value) in enumerate(pairs):
@@ -88,7 +91,10 @@ class Cleaner:
         """Caller-supplied free text (the purpose claim, …): masked, and hashed if anything still looks raw."""
         if value is None:
             return None
-        shown = mask(value) if mask is not None else value
+        try:
+            shown = mask(value) if mask is not None else value
+        except Exception:  # noqa: BLE001 - text the engine cannot mask is hashed instead
+            return self.hash(value)
         return shown if _is_plain(shown) and len(shown) <= MAX_STRING else self.hash(value)
 
     def finding_path(self, path: str, fields: Collection[str] = ()) -> str:

@@ -16,9 +16,11 @@ import argparse
 import csv
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from ..audit.checkpoint import checkpoint_path, last_checkpoint
+from ..audit.clean import Cleaner
 from ..audit.custody import keyring, signing_key_path
 from ..audit.errors import AuditError, AuditRejected, AuditUnavailable
 from ..audit.export import CSV_FIELDS, FORMATS, _csv_cell, export
@@ -164,8 +166,10 @@ def cmd_tail(args) -> int:
 def cmd_query(args) -> int:
     config = _config(args)
     from_ts, to_ts = _times(args)
-    filters = Filters(from_ts=from_ts, to_ts=to_ts, dept=args.dept, app=args.app, resource=args.resource,
-                      decision=args.decision, status=args.status, request_id=args.request_id, event=args.event)
+    base = Filters(from_ts=from_ts, to_ts=to_ts, dept=args.dept, app=args.app, resource=args.resource,
+                   decision=args.decision, status=args.status, request_id=args.request_id, event=args.event)
+    # A request id the caller chose is recorded as a keyed hash (gateway.audit.clean): look for both forms.
+    searches = [base] if not args.request_id else [base, replace(base, request_id=_caller_id(config, args.request_id))]
     engine = make_engine(config.db_url)
     try:
         writer = csv.writer(sys.stdout, lineterminator="\n") if args.csv else None
@@ -173,7 +177,7 @@ def cmd_query(args) -> int:
             writer.writerow(CSV_FIELDS)
         elif not args.json:
             print(table_header())
-        for row in iter_rows(engine, Path(config.data_dir), filters):
+        for row in (row for filters in searches for row in iter_rows(engine, Path(config.data_dir), filters)):
             if writer:
                 values = {"seq": row.seq, "hash": row.hash, **row.record}
                 writer.writerow([_csv_cell(values.get(name)) for name in CSV_FIELDS])
@@ -184,6 +188,12 @@ def cmd_query(args) -> int:
     finally:
         engine.dispose()
     return 0
+
+
+def _caller_id(config, request_id: str) -> str:
+    from ..masking.pseudonym import PseudonymKeys
+
+    return Cleaner(PseudonymKeys(config.data_dir).key_for("audit-record")).request_id(request_id, True)
 
 
 @_guard

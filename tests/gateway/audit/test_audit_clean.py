@@ -107,3 +107,11 @@ def test_cleaned_values_always_pass_the_audit_guard():
 def test_a_long_query_is_bounded_at_a_parameter():
     out = cleaner.query("&".join(f"p{i}=v{i}" for i in range(200)))
     assert len(out) <= 512 and out.endswith("&…")
+
+
+def test_a_masking_failure_hashes_instead_of_failing_the_record():
+    def broken(_text):
+        raise RuntimeError("engine down")
+
+    assert cleaner.query(f"sfzh={ID}&page=2", mask=broken) == cleaner.query(f"sfzh={ID}&page=2")
+    assert cleaner.text("任何目的", mask=broken).startswith("h_")
