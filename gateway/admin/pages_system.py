@@ -87,7 +87,7 @@ def backlog(ctx) -> dict:
     """The audit chain's head and anchoring, archive segments, and what each process has in force."""
     from .processes import processes
     from ..audit.checkpoint import checkpoint_path, last_checkpoint
-    from ..audit.retention import list_segments
+    from ..audit.segments import list_segments
     from ..audit.store import read_head
 
     head_seq, _ = read_head(ctx.engine)
