@@ -53,6 +53,7 @@ def routes() -> list:
         Route("/healthz", common.healthz, methods=get),
         Route("/metrics", common.metrics, methods=get),
         Route("/security/catalog", sec.catalog_page, methods=get),
+        Route("/security/catalog/{code}/{field}", versions.label_page, methods=both),
         Route("/security/test", sec.test_page, methods=both),
         Route("/security/applications", sec.inbox_page, methods=get),
         Route("/security/applications/new", sec.apply_page, methods=both),

@@ -92,3 +92,45 @@ async def edit_page(request: Request, info) -> Response:
 async def rollback(request: Request, info) -> Response:
     return await _change(request, info, "rollback")
 
+
+
+@guarded("security")
+async def label_page(request: Request, info) -> Response:
+    """One field's label, class and entity: a department's officer edits the fields of the resources its
+    department provides; a city-level officer any. Saved as a new catalog version."""
+    from .catalog_edit import LabelError, relabel
+
+    ctx = request.app.state.ctx
+    code, name = request.path_params["code"], request.path_params["field"]
+    resource = ctx.catalog().resource(code)
+    field = resource.field(name) if resource is not None else None
+    if field is None:
+        return render(request, "error.html", status=404, message=f"no field {name} in {code}")
+    if info.user.dept is not None and info.user.dept != resource.provider:
+        ctx.record(info.user, "catalog.label", f"{code}.{name}", outcome="denied",
+                   detail={"problem": "only the providing department labels its fields"})
+        return _refused(request, 403, f"only {resource.provider}'s officers label the fields of {code}", "catalog")
+    values = {"label": field.label, "class": str(field.klass), "entity": field.entity or "", "comment": ""}
+    error = None
+    if request.method == "POST":
+        form = await request.form()
+        values = {k: str(form.get(k, "")).strip() for k in values}
+        store = _store(request)
+        store.seed("catalog")
+        before = store.head("catalog")
+        try:
+            text = relabel(before.content, code, name, values["label"], values["class"], values["entity"])
+            version = store.commit("catalog", text, info.user.name, values["comment"] or f"label {code}.{name}")
+        except (LabelError, VersionError) as e:
+            error = str(e)
+            ctx.record(info.user, "catalog.label", f"{code}.{name}", outcome="failure", detail={"problem": error[:200]})
+        else:
+            ctx.record(info.user, "catalog.label", f"{code}.{name}", before=before.digest, after=version.digest,
+                       detail={"version": version.version, "class": values["class"], "entity": values["entity"]})
+            if wants_json(request):
+                return JSONResponse({"version": version.version})
+            return RedirectResponse("/security/catalog", status_code=303)
+    if error and wants_json(request):
+        return JSONResponse({"error": "refused", "message": error}, status_code=400)
+    return render(request, "label.html", status=400 if error else 200, code=code, resource=resource, name=name,
+                  values=values, error=error, classes=["public", "internal", "personal", "sensitive", "trade_secret"])

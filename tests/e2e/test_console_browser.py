@@ -216,20 +216,22 @@ def test_a_label_change_shows_in_the_preview_and_the_gateway_and_rolls_back(gw, 
         return json.loads(sec.page.inner_text("#masked"))["fddbr"]
 
     assert preview() == "张*"
-    sec.go("/security/versions/edit?kind=catalog")
-    text = sec.page.input_value("#text")
-    labelled = re.compile(r"(- name: fddbr\n\s+label: 法定代表人\n\s+class: )personal\n\s+entity: PERSON\n")
-    assert len(labelled.findall(text)) == 1
-    sec.page.fill("#text", labelled.sub(r"\1public\n", text))
-    sec.page.fill("#comment", "法定代表人姓名属公示信息")
-    sec.page.click("#save")
-    sec.page.wait_for_url("**/security/versions?kind=catalog")
+    sec.go("/security/catalog")
+    sec.page.click("#field-SCJG-QY-0001-fddbr")
+    sec.page.select_option("select[name=class]", "public")
+    sec.page.fill("input[name=entity]", "")
+    sec.page.fill("input[name=comment]", "法定代表人姓名属公示信息")
+    sec.shot("security-label")
+    sec.page.click("#save-label")
+    sec.page.wait_for_url("**/security/catalog")
+    sec.go("/security/versions?kind=catalog")
     assert "法定代表人姓名属公示信息" in sec.page.inner_text("#history")
     assert preview() == "张三"
     wait_until(lambda: not any("*" in name for name in legal_representatives(gw)))  # in force on the gateway
     sec.go("/security/versions?kind=catalog&a=1&b=2")
     diff = sec.page.inner_text("#diff-out")
-    assert re.search(r"^-\s+class: personal$", diff, re.M) and re.search(r"^\+\s+class: public$", diff, re.M)
+    assert re.search(r"^-\s+class: personal$", diff, re.M)
+    assert re.search(r"^\+\s+- \{name: fddbr, label: \"法定代表人\", class: public\}$", diff, re.M)
     sec.shot("security-versions")
     sec.page.click("#rollback-1")
     sec.page.wait_for_url("**/security/versions?kind=catalog")
