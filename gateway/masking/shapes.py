@@ -46,8 +46,8 @@ _TRIGGER = re.compile(
     r'|"\s*[\[{]\s*(?:\\"|[\[{\]}])'  # a string holding a JSON document
     r"|[?&;][A-Za-z_\u4e00-\u9fff][\w.\-\u4e00-\u9fff]*="  # a query string / key=value text
     r'|"[A-Za-z_\u4e00-\u9fff][\w\u4e00-\u9fff]*='
-    r"|" + "|".join(sorted(FINANCE_LABELS, key=len, reverse=True))
-)
+    r'|"(?:[一二三四五六七八九十、.（）() 0-9]*)(?:' + "|".join(sorted(FINANCE_LABELS, key=len, reverse=True)) + ')"'
+)  # a financial label as a whole JSON string, not the word 收入 inside a remark
 _URL = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^\s?#]*\?|\?|)(?P<query>[^\s#]*)(?P<tail>#\S*)?")
 _PAIR_KEY = re.compile(r"[A-Za-z_\u4e00-\u9fff][\w.\-\[\]\u4e00-\u9fff]{0,63}")
 _KV = re.compile(r"\s*([A-Za-z_\u4e00-\u9fff][\w\u4e00-\u9fff]{0,31})\s*=\s*([^;&,，；|=\n]*)")
