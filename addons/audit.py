@@ -19,9 +19,9 @@ from mitmproxy import http
 from gateway.audit import AuditRejected, scrub
 from gateway.errors import Unavailable
 
-from . import keys
 from .context import Context
-from .failclosed import deny, request_id
+from .failclosed import deny
+from .state import state
 
 log = logging.getLogger("govshare.audit")
 
@@ -40,11 +40,12 @@ class Audit:
     async def error(self, flow: http.HTTPFlow) -> None:
         # Flows that end without any response (client went away, protocol error) are audited here;
         # upstream failures answered by the upstream stage come back through `response`.
-        if flow.response is None and keys.ERROR_RESPONSE not in flow.metadata:
+        if flow.response is None and state(flow).error_response is None:
             await self._record(flow)
 
     async def _record(self, flow: http.HTTPFlow) -> None:
-        if keys.AUDIT_SEQ in flow.metadata:
+        st = state(flow)
+        if st.audited:
             return
         try:
             record = self.build(flow)
@@ -56,31 +57,30 @@ class Audit:
                 # request id) is replaced, and the call is still recorded.
                 clean, _changed = scrub(record)
                 seq = await trail.append(clean)
-            flow.metadata[keys.AUDIT_SEQ] = seq
+            st.audit_seq = seq
         except Exception as exc:  # noqa: BLE001 - any failure: nothing is released unaudited
-            flow.metadata[keys.ERROR] = flow.metadata.get(keys.ERROR) or type(exc).__name__
             log.error("govshare audit record not written (%s) request_id=%s; answering 503",
-                      type(exc).__name__, request_id(flow))
-            deny(flow, Unavailable("audit_unavailable", "the audit trail could not record this request"), "audit")
-            flow.metadata[keys.AUDIT_SEQ] = None
+                      type(exc).__name__, st.request_id)
+            if not self.context.ready:  # starting up: the caller learns that, not an audit fault
+                err = Unavailable("not_ready", "the gateway is starting or its configuration failed to load; "
+                                               "retry later")
+            else:
+                err = Unavailable("audit_unavailable", "the audit trail could not record this request; retry later")
+            deny(flow, err, "audit", exc)
+        st.audited = True
         if flow.response is not None:
-            flow.response.headers["X-Request-Id"] = request_id(flow)
+            flow.response.headers["X-Request-Id"] = st.request_id
 
     def build(self, flow: http.HTTPFlow) -> dict:
-        md = flow.metadata
-        services = self.context.services
-        route = md.get(keys.ROUTE)
-        principal = md.get(keys.PRINCIPAL)
-        decision = md.get(keys.DECISION)
-        denied = md.get(keys.DENIED)
+        st = state(flow)
+        route, principal, decision, refusal = st.route, st.principal, st.decision, st.refusal
         resp = flow.response
-        started = md.get(keys.STARTED)
-        allowed = md.get(keys.ALLOWED) is True and denied is None
-        findings = md.get(keys.FINDINGS) or []
+        allowed = st.allowed
+        findings = st.findings
         return {
             "ts": utc_ms(),
             "event": "request",
-            "request_id": request_id(flow),
+            "request_id": st.request_id,
             "dept": getattr(principal, "dept", None),
             "app": getattr(principal, "app", None),
             "subject": self.subject_hash(principal),
@@ -91,17 +91,17 @@ class Audit:
             "query": self.masked_query(flow, route),
             "purpose": getattr(principal, "purpose", None),
             "decision": "allow" if allowed else "deny",
-            "reason": denied["reason"] if denied else getattr(decision, "reason", None),
+            "reason": refusal.reason if refusal else getattr(decision, "reason", None),
             "rule": getattr(decision, "rule", None),
             "policy_version": getattr(decision, "policy_version", None),
-            "grant_id": getattr(getattr(decision, "grant", None), "id", None),
+            "grant_id": getattr(st.grant, "id", None),
             "status": resp.status_code if resp is not None else None,
-            "bytes_in": md.get(keys.BYTES_IN, 0),
+            "bytes_in": st.bytes_in,
             "bytes_out": len(resp.raw_content or b"") if resp is not None else 0,
-            "latency_ms": round((time.monotonic() - started) * 1000, 3) if started else None,
+            "latency_ms": round((time.monotonic() - st.started) * 1000, 3),
             "masking": [{"path": f.path, "entity": f.entity, "operator": f.operator, "count": f.count}
                         for f in findings],
-            "error": md.get(keys.ERROR),
+            "error": st.error,
         }
 
     def masked_query(self, flow: http.HTTPFlow, route) -> str | None:

@@ -12,12 +12,11 @@ from urllib.parse import quote
 
 from mitmproxy import http
 
-from gateway.errors import Unauthenticated
-from gateway.identity import IdentityError, bearer_token
+from gateway.identity import bearer_token
 
-from . import keys
 from .context import Context
-from .failclosed import answered, guarded, request_id
+from .failclosed import answered, guarded
+from .state import state
 
 STRIPPED = ("Authorization", "Proxy-Authorization", "Cookie")
 # Dropped from the caller's request: the credentials, and the request id we set again (X-Govshare-* too).
@@ -33,16 +32,15 @@ class Authenticate:
         if answered(flow):
             return
         verifier = self.context.services.verifier
-        try:
-            token = bearer_token(flow.request.headers.get("Authorization"))
-            if verifier.settings.mode == "jwks_url":
-                # A key refresh may block on the network: keep it off the event loop.
-                principal = await asyncio.to_thread(verifier.verify, token)
-            else:
-                principal = verifier.verify(token)
-        except IdentityError as e:
-            raise Unauthenticated(e.reason, e.message, status=getattr(e, "status", 401)) from None
-        flow.metadata[keys.PRINCIPAL] = principal
+        # An IdentityError is a GatewayError (401, or 503 for key_unavailable): the guard answers it as is.
+        token = bearer_token(flow.request.headers.get("Authorization"))
+        if verifier.settings.mode == "jwks_url":
+            # A key refresh may block on the network: keep it off the event loop.
+            principal = await asyncio.to_thread(verifier.verify, token)
+        else:
+            principal = verifier.verify(token)
+        st = state(flow)
+        st.principal = principal
         headers = flow.request.headers
         # One pass over the header fields: credentials and anything claiming to be ours go, ours are set.
         fields = [field for field in headers.fields
@@ -50,5 +48,5 @@ class Authenticate:
         fields += [(b"X-Govshare-Dept", principal.dept.encode()),
                    (b"X-Govshare-App", (principal.app or "").encode("utf-8", "surrogateescape")),
                    (b"X-Govshare-Purpose", quote(principal.purpose or "", safe="").encode()),
-                   (b"X-Request-Id", request_id(flow).encode())]
+                   (b"X-Request-Id", st.request_id.encode())]
         headers.fields = tuple(fields)

@@ -7,19 +7,21 @@ addon fills it when mitmproxy starts. A hook that finds it empty fails closed (5
 from __future__ import annotations
 
 from gateway.errors import Unavailable
+from gateway.services import Services
 
 
 class Context:
-    def __init__(self, services=None):
+    def __init__(self, services: Services | None = None):
         self._services = services
 
     @property
-    def services(self):
+    def services(self) -> Services:
         if self._services is None:
-            raise Unavailable("not_ready", "the gateway is starting or its configuration failed to load")
+            raise Unavailable("not_ready", "the gateway is starting or its configuration failed to load; "
+                                           "retry later")
         return self._services
 
-    def set(self, services) -> None:
+    def set(self, services: Services) -> None:
         self._services = services
 
     @property

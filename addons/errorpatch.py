@@ -3,10 +3,13 @@
 mitmproxy 12 answers a failed upstream (connection refused, reset, timed out, body over the size limit) with
 its own HTML page, and an addon cannot replace it (upstream PR mitmproxy#7999 proposes exactly this). A
 gateway must answer with its JSON deny and request id, so this patch wraps `HttpStream.handle_protocol_error`:
-when an addon stored a response under `flow.metadata[keys.ERROR_RESPONSE]` during the error hook, that
+when an addon stored a response in the flow state (`FlowState.error_response`) during the error hook, that
 response is sent (through the normal response hook, so it is audited) instead of mitmproxy's page.
 An over-limit response body, which mitmproxy answers outside that method (`check_body_size`), gets the same
-treatment. Everything else keeps mitmproxy's own behaviour. Installed once by the upstream addon's `load`.
+treatment. Everything else keeps mitmproxy's own behaviour.
+
+Installed once, explicitly, by the wiring (`addons.runner.gateway_master` for `govshare run`, and
+`addons/govshare.py` for `mitmdump -s`) — never from an addon hook. `install()` is idempotent.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from mitmproxy.proxy.layers.http._events import ErrorCode, RequestProtocolError,
 from mitmproxy.proxy.layers.http._hooks import HttpErrorHook, HttpResponseHeadersHook
 from mitmproxy.utils import human
 
-from . import keys
+from .state import state
 
 _original = HttpStream.handle_protocol_error
 
@@ -37,7 +40,7 @@ def _handle_protocol_error(self: HttpStream, event):
 
     self.flow.error = mflow.Error(event.message)
     yield HttpErrorHook(self.flow)
-    replacement = self.flow.metadata.pop(keys.ERROR_RESPONSE, None)
+    replacement = state(self.flow).take_error_response()
     killed = self.flow.error and self.flow.error.msg == mflow.Error.KILLED_MESSAGE
     if replacement is not None and not killed and self.client_state != self.state_errored:
         server = self.flow.server_conn
@@ -85,7 +88,7 @@ def _check_body_size(self: HttpStream, request: bool):
         yield HttpResponseHeadersHook(self.flow)
     self.flow.error = mflow.Error(TOO_LARGE)
     yield HttpErrorHook(self.flow)
-    replacement = self.flow.metadata.pop(keys.ERROR_RESPONSE, None)
+    replacement = state(self.flow).take_error_response()
     yield http_layers.SendHttp(RequestProtocolError(self.stream_id, TOO_LARGE, ErrorCode.RESPONSE_TOO_LARGE),
                                self.context.server)
     if replacement is not None and self.client_state != self.state_errored:

@@ -2,7 +2,8 @@
 
 Bodies are always buffered (streaming would skip masking), then masked by gateway.masking for this caller's
 view (catalog labels, grant reveals, Presidio detection). A body that cannot be parsed or masked is replaced
-by a 502 with the reason code; the findings (paths, entity types, operators, counts) go to the audit stage.
+by a 502 with the reason code (504 `masking_timeout` when masking ran out of time: MaskingRefused carries
+its own status and is answered as it is); the findings (paths, entity types, operators, counts) go to the audit stage.
 """
 
 from __future__ import annotations
@@ -12,11 +13,10 @@ import asyncio
 from mitmproxy import http
 
 from gateway.errors import BadGateway
-from gateway.masking.engine import MaskingRefused
 
-from . import keys
 from .context import Context
 from .failclosed import guarded
+from .state import Verdict, state
 
 # Bodies above this size are masked off the event loop so other calls keep flowing meanwhile.
 OFFLOAD_BYTES = 256 * 1024
@@ -52,32 +52,27 @@ class Mask:
 
     @guarded("mask")
     async def response(self, flow: http.HTTPFlow) -> None:
-        if keys.DENIED in flow.metadata:
+        st = state(flow)
+        if st.denied:
             return
-        if flow.metadata.get(keys.ALLOWED) is not True:
+        if st.verdict is not Verdict.ALLOWED:
             raise BadGateway("not_authorized", "response to a request that was not authorised")
         resp = flow.response
         if resp.stream:
             raise BadGateway("streamed_body", "a streamed body cannot be masked")
         if flow.request.method == "HEAD":
-            flow.metadata[keys.FINDINGS] = []
-            flow.metadata[keys.MASKED] = True  # a HEAD response carries no body to mask
+            st.release([])  # a HEAD response carries no body to mask
             return
         services = self.context.services
-        route = flow.metadata[keys.ROUTE]
-        principal = flow.metadata[keys.PRINCIPAL]
-        view = services.view_for(route.resource, flow.metadata.get(keys.DECISION), principal.dept, principal.app)
+        principal = st.principal
+        view = services.view_for(st.route.resource, st.decision, principal.dept, principal.app)
         body = resp.raw_content or b""
         args = (body, resp.headers.get("Content-Type"), resp.headers.get("Content-Encoding"), view)
-        try:
-            if len(body) > OFFLOAD_BYTES:
-                result = await asyncio.to_thread(services.masker.mask_body, *args)
-            else:
-                result = services.masker.mask_body(*args)
-        except MaskingRefused as e:
-            flow.metadata[keys.ERROR] = e.reason
-            raise BadGateway(e.reason, "the response could not be masked safely") from None
+        # MaskingRefused (a GatewayError: 502, or 504 masking_timeout) goes to the guard as it is.
+        if len(body) > OFFLOAD_BYTES:
+            result = await asyncio.to_thread(services.masker.mask_body, *args)
+        else:
+            result = services.masker.mask_body(*args)
         replace_headers(resp, result)
         resp.raw_content = result.body
-        flow.metadata[keys.FINDINGS] = result.findings
-        flow.metadata[keys.MASKED] = True
+        st.release(result.findings)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import re
-import time
 from urllib.parse import urlsplit
 
 from mitmproxy import http
@@ -17,9 +16,9 @@ from mitmproxy import http
 from gateway.catalog import UNSAFE_PATH_RE
 from gateway.errors import BadRequest, Forbidden, NotFound
 
-from . import keys
 from .context import Context
-from .failclosed import guarded, request_id
+from .failclosed import guarded
+from .state import state
 
 
 @functools.lru_cache(maxsize=1024)
@@ -51,19 +50,20 @@ class Route:
 
     @guarded("route")
     def request(self, flow: http.HTTPFlow) -> None:
-        flow.metadata[keys.STARTED] = time.monotonic()
-        flow.metadata[keys.BYTES_IN] = len(flow.request.raw_content or b"")
-        request_id(flow)
+        st = state(flow)  # created here: request id, start time, bytes in
         if flow.request.method == "CONNECT" or flow.request.headers.get("Upgrade"):
-            raise Forbidden("protocol_not_allowed", "only plain HTTP requests are served")
+            raise Forbidden("protocol_not_allowed", "only plain HTTP/1.1 requests are served: send the request "
+                            "without Upgrade (WebSocket, h2c) and not as CONNECT")
         path = flow.request.path
         bare = path.partition("?")[0]
         if not bare.startswith("/") or UNSAFE_PATH_RE.search(bare):
-            raise BadRequest("bad_path", "the request path is not in canonical form")
+            raise BadRequest("bad_path", "the request path is not in canonical form: send it without dot segments, "
+                             "encoded slashes, backslashes or empty segments")
         route = self.context.services.catalog.current.route(path)
         if route is None:
-            raise NotFound("unknown_resource", "no catalogued resource at this path")
-        flow.metadata[keys.ROUTE] = route
+            raise NotFound("unknown_resource", "no catalogued resource at this path; see the catalog for the paths "
+                           "shared through this gateway")
+        st.route = route
         scheme, host, port, target_path, netloc = provider_target(route)
         flow.request.scheme = scheme
         flow.request.host = host

@@ -1,9 +1,10 @@
 """Stage 4, upstream: watch the provider call and turn its failures into our JSON answers.
 
 Refused or reset connections become 502 `upstream_unavailable`; a provider that has not answered within
-`[gateway] upstream_timeout` seconds is cut off and becomes 504 `upstream_timeout`; a response over the body
-size limit becomes 502 `upstream_too_large`. The answer goes through the normal response hooks (see
-errorpatch), so it is audited like any other.
+`[gateway] upstream_timeout` seconds (read once, when the services are in place) is cut off and becomes 504
+`upstream_timeout`; a response over the body size limit becomes 502 `upstream_too_large`. The answer goes
+through the normal response hooks (see addons.errorpatch, installed by the wiring: addons.runner and
+addons.govshare), so it is audited like any other.
 """
 
 from __future__ import annotations
@@ -15,35 +16,42 @@ from mitmproxy import ctx, http
 
 from gateway.errors import BadGateway, GatewayTimeout
 
-from . import errorpatch, keys
 from .context import Context
 from .failclosed import deny_response, guarded
+from .state import Verdict, state
 
 log = logging.getLogger("govshare.upstream")
-
-TIMER = "govshare.upstream_timer"
 
 
 class Upstream:
     def __init__(self, context: Context):
         self.context = context
+        self.timeout: float | None = None
 
-    def load(self, loader) -> None:
-        errorpatch.install()
+    def configure(self, updated) -> None:
+        if self.context.ready:  # under `govshare run` the services exist before the options are set
+            self.timeout = self.context.services.config.gateway.upstream_timeout
+
+    def running(self) -> None:
+        # Under mitmdump the bootstrap (an earlier addon of the same chain entry) has just built the services.
+        if self.context.ready:
+            self.timeout = self.context.services.config.gateway.upstream_timeout
 
     @guarded("upstream")
     def request(self, flow: http.HTTPFlow) -> None:
-        if flow.response is not None or flow.metadata.get(keys.ALLOWED) is not True:
+        st = state(flow)
+        if flow.response is not None or st.verdict is not Verdict.ALLOWED:
             return
-        timeout = self.context.services.config.gateway.upstream_timeout
+        if self.timeout is None:
+            self.running()
         loop = asyncio.get_running_loop()
-        flow.metadata[TIMER] = loop.call_later(timeout, self._expire, flow)
+        st.upstream_timer = loop.call_later(self.timeout, self._expire, flow)
 
     def _expire(self, flow: http.HTTPFlow) -> None:
         """Cut off a provider that is too slow: cancel its connection so the error path answers 504."""
         if not flow.live or (flow.response is not None and flow.response.timestamp_end):
             return
-        flow.metadata[keys.UPSTREAM_TIMED_OUT] = True
+        state(flow).upstream_timed_out = True
         try:
             server = ctx.master.addons.get("proxyserver")
             handler = server.connections.get(flow.client_conn.id)
@@ -54,7 +62,8 @@ class Upstream:
             log.error("govshare upstream watchdog could not cancel the provider call (%s)", type(exc).__name__)
 
     def _disarm(self, flow: http.HTTPFlow) -> None:
-        timer = flow.metadata.pop(TIMER, None)
+        st = state(flow)
+        timer, st.upstream_timer = st.upstream_timer, None
         if timer is not None:
             timer.cancel()
 
@@ -62,20 +71,22 @@ class Upstream:
         self._disarm(flow)
 
     def error(self, flow: http.HTTPFlow) -> None:
-        self._disarm(flow)
         try:
-            if keys.DENIED in flow.metadata and flow.response is not None:
+            self._disarm(flow)
+            st = state(flow)
+            if st.denied and flow.response is not None:
                 return
             message = (flow.error.msg if flow.error else "") or ""
-            if flow.metadata.get(keys.UPSTREAM_TIMED_OUT):
-                err = GatewayTimeout("upstream_timeout", "the providing department did not answer in time")
+            if st.upstream_timed_out:
+                err = GatewayTimeout("upstream_timeout", "the providing department did not answer in time; "
+                                                         "retry later or ask for a smaller page")
             elif "body_size_limit" in message:
-                err = BadGateway("upstream_too_large", "the provider's response exceeds the size limit")
+                err = BadGateway("upstream_too_large", "the provider's response exceeds the size limit; ask "
+                                                       "for a smaller page")
             else:
-                err = BadGateway("upstream_unavailable", "the providing department could not be reached")
-            flow.metadata[keys.ERROR] = flow.metadata.get(keys.ERROR) or err.reason
-            flow.metadata[keys.DENIED] = {"status": err.status, "reason": err.reason, "stage": "upstream"}
-            flow.metadata[keys.ALLOWED] = False
-            flow.metadata[keys.ERROR_RESPONSE] = deny_response(flow, err)
+                err = BadGateway("upstream_unavailable", "the providing department could not be reached; "
+                                                         "retry later")
+            st.error_response = deny_response(flow, err)
+            st.deny(err, "upstream")
         except Exception as exc:  # noqa: BLE001 - with no replacement, mitmproxy sends its own error page
             log.error("govshare upstream error hook failed (%s)", type(exc).__name__)

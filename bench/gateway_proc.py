@@ -4,7 +4,7 @@ All run the same mitmproxy version with the same proxy options, so the only diff
 addons:
 - `bare`: stock `mitmdump --mode reverse:` (DumpMaster with its default addons, no scripts, no flow dumper),
   straight at the bench upstream: the reference every ratio is taken against;
-- `lean`: the master govshare runs (gateway.runner.gateway_master: only the mitmproxy addons a gateway needs)
+- `lean`: the master govshare runs (addons.runner.gateway_master: only the mitmproxy addons a gateway needs)
   with no govshare stage, straight at the bench upstream: what the leaner master alone is worth;
 - `policy`: Bootstrap, Route, Authenticate, Authorize and Upstream from addons/, then a pass-through that
   marks every allowed response released (no masking, no audit), arranged as addons.pipeline arranges them,
@@ -31,12 +31,11 @@ class Release:
     """Policy-only variant: stands where the mask stage would and releases allowed responses unchanged."""
 
     def response(self, flow) -> None:
-        from addons import keys
+        from addons.state import Verdict, state
 
-        if keys.DENIED in flow.metadata:
-            return
-        if flow.metadata.get(keys.ALLOWED) is True:
-            flow.metadata[keys.MASKED] = True
+        st = state(flow)
+        if st.verdict is Verdict.ALLOWED:
+            st.release([])
 
 
 def policy_pipeline(services) -> list:
@@ -60,7 +59,7 @@ async def serve(variant: str, config, upstream: str | None) -> None:
     from mitmproxy.options import Options
     from mitmproxy.tools.dump import DumpMaster
 
-    from gateway.runner import configure_options, gateway_master, listening_address, proxy_options
+    from addons.runner import configure_options, gateway_master, listening_address, proxy_options
     from gateway.services import Services
 
     opts = Options()

@@ -1,7 +1,7 @@
 """In-process figures: masking throughput (MB/s, ms per body) and audit append throughput (records/s).
 
 Masking calls `services.masker.mask_body` exactly as the mask stage does, with the view the bench caller
-gets on the labelled and on the unlabelled resource. Audit reuses gateway.audit.bench (a fresh SQLite trail,
+gets on the labelled and on the unlabelled resource. Audit reuses bench.audit (a fresh SQLite trail,
 WAL + synchronous=FULL, many concurrent appenders, then a full chain verification).
 """
 
@@ -51,7 +51,7 @@ def mask_throughput(services, body: Body, labelled: bool, *, min_seconds: float,
 
 
 def audit_throughput(records: int, tasks: int = 200, **algorithms) -> dict:
-    from gateway.audit.bench import run
+    from .audit import run
 
     r = run(records, tasks, **algorithms)
     return {"algorithms": r.algorithms, "records": r.records, "tasks": tasks, "seconds": round(r.seconds, 3),

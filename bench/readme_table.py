@@ -58,7 +58,7 @@ def render(results: dict) -> str:
         + ("; gateway pinned to its own core, load generator and upstream to another" if s.get("pinned") else "")
         + ". Every gateway runs in its own process; ratios are to bare mitmproxy in the same run. Bare is stock "
         "`mitmdump --mode reverse:` with its default addons; govshare runs mitmproxy with only the six addons a "
-        "gateway needs (`gateway.runner.proxy_addons`), whose share the row without stages shows.",
+        "gateway needs (`addons.runner.proxy_addons`), whose share the row without stages shows.",
         "",
         "| goal | target | measured | met |",
         "|---|---|---|---|",

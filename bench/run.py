@@ -10,7 +10,7 @@ Steps (each gateway in its own process, the load generator and the upstream in o
 3. scaling: 1..N full gateway processes on N ports, the load dealt round-robin across them (mitmproxy
    12's listener does not set SO_REUSEPORT, so processes cannot share one port);
 4. in-process masking throughput on a, b, c and the time to mask the 1 MiB body;
-5. audit append throughput on SQLite (gateway.audit.bench);
+5. audit append throughput on SQLite (bench.audit);
 6. the goals, met or not.
 
 On a machine with two or more CPUs the gateways under test are pinned to CPUs other than the first, and
@@ -493,10 +493,19 @@ def main(argv: list[str] | None = None) -> int:
     return run_from_args(args)
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from gateway.bench_cli import add_arguments as bench_arguments
-
-    bench_arguments(parser)
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The benchmark's options (`python -m bench.run`, and `govshare bench`, which passes them here)."""
+    p.add_argument("--quick", action="store_true", help="short measurements: a smoke run, not figures to quote")
+    p.add_argument("--duration", type=float, help="seconds per measurement (default 8; with --quick 1)")
+    p.add_argument("--connections", type=int, default=16, help="concurrent keep-alive connections (default 16)")
+    p.add_argument("--rounds", type=int, help="rounds of the proxy table; each cell keeps its best (default 2)")
+    p.add_argument("--load-tool", choices=("auto", "wrk", "asyncio"), default="auto",
+                   help="load generator (default: wrk when on PATH, else the built-in asyncio client)")
+    p.add_argument("--no-pin", dest="pin", action="store_false", help="do not pin processes to CPUs")
+    p.add_argument("--results-dir", type=Path, default=RESULTS_DIR,
+                   help="where the result JSON files go (default bench/results)")
+    p.add_argument("--no-readme", dest="readme", action="store_false",
+                   help="do not update the README's benchmark section")
 
 
 def run_from_args(args) -> int:

@@ -1,8 +1,10 @@
 """The resource catalog (资源目录): departments, resources, share attributes and field labels.
 
 Parsed and validated once at load; every error names the file, the line, the entry and the problem.
-A loaded Catalog is immutable and answers the one question the hot path asks: which resource does
-this request path belong to, and where does it go upstream (longest path-prefix match).
+A loaded Catalog is immutable and answers the hot path's questions: is this caller a registered department
+and application (`is_registered`, `require_caller`), and which resource does this canonical path belong to
+and where does it go upstream (`route`/`resolve`: longest prefix on the gateway path, then a check that
+the provider URL does not lie under a more specific entry's provider URL).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .errors import Forbidden, NotFound
 from .yamlsrc import LineMap, SourceError, load_yaml
 
 
@@ -51,6 +54,19 @@ PATH_RE = re.compile(r"^(/(?!\.{1,2}(?:/|$))[A-Za-z0-9._~-]+)+$")
 # NUL, backslashes, empty segments) could climb out of a resource prefix: such paths match no resource.
 UNSAFE_PATH_RE = re.compile(r"%2[eEfF]|%5[cC]|%00|\\|(^|/)\.{1,2}(/|$)|//")
 FIELD_RE = re.compile(r"^[^\s.\[\]]{1,64}$")
+APP_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")  # the application claim's form (= grants' APP_RE)
+
+
+class UnknownCaller(Forbidden):
+    """The token names a department or application the catalog does not register: 403 `unknown_caller`."""
+
+    status, reason = 403, "unknown_caller"
+
+
+class NestedResource(NotFound):
+    """The provider URL a path maps to belongs to a more specific catalog entry: 404 `nested_resource`."""
+
+    status, reason = 404, "nested_resource"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +75,8 @@ class Department:
     name: str
     upstream: str  # base URL, no trailing slash
     ca_bundle: str | None = None
+    # Registered calling applications; None when the department lists none (then no claim is checked).
+    applications: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +120,11 @@ class Route:
     upstream_url: str  # upstream base + rest of the path (+ query)
     rest: str  # the part of the path after the resource prefix
 
+    @property
+    def host_header(self) -> str:
+        """The Host header the provider receives (the netloc of the department's upstream)."""
+        return urlsplit(self.department.upstream).netloc
+
 
 @dataclass(frozen=True)
 class Catalog:
@@ -110,18 +133,55 @@ class Catalog:
     resources: dict[str, Resource]
     digest: str
     _prefixes: tuple[tuple[str, Resource], ...] = ()
+    # Per resource code: the provider URLs (case-folded) of other entries nested under its own provider URL.
+    _nested: dict = field(default_factory=dict, compare=False, repr=False)
 
     def route(self, path: str) -> Route | None:
-        """Longest resource prefix that matches `path` on a segment boundary; None when none does."""
+        """The route for `path`, or None when no resource takes it (see `resolve`, which says why)."""
+        try:
+            return self.resolve(path)
+        except NotFound:
+            return None
+
+    def resolve(self, path: str) -> Route:
+        """Longest resource prefix that matches `path` on a segment boundary, for a canonical path (see
+        gateway.target.canonical_target). Raises NotFound (`unknown_resource`) when none matches, and
+        NestedResource when the provider URL it would reach lies under another entry's more specific
+        provider URL: that data belongs to the other entry, which has its own gateway path and policy.
+        The comparison ignores case, and a nested URL also owns `<url>.<suffix>` (IIS and Windows read
+        paths case-insensitively; Spring's suffix patterns read `/x.json` as `/x`)."""
         bare, _, query = path.partition("?")
         if not bare.startswith("/") or UNSAFE_PATH_RE.search(bare):
-            return None
+            raise NotFound("unknown_resource", "no catalogued resource at this path")
         for prefix, res in self._prefixes:
             if bare == prefix or bare.startswith(prefix + "/"):
                 rest = bare[len(prefix):]
+                target = (res.upstream + rest).casefold()
+                for nested, owner in self._nested.get(res.code, ()):
+                    if target == nested or target.startswith((nested + "/", nested + ".")):
+                        raise NestedResource(message=f"this path reaches the provider URL of resource {owner}; "
+                                                     f"read it at {self.resources[owner].path}")
                 url = res.upstream + rest + (("?" + query) if query else "")
                 return Route(res, self.departments[res.provider], url, rest)
-        return None
+        raise NotFound("unknown_resource", "no catalogued resource at this path")
+
+    def is_registered(self, dept: str | None, app: str | None) -> bool:
+        """True when `dept` is a catalog department and `app` (if any) one of its registered applications.
+        A department that lists no `applications` accepts any application claim of the right form."""
+        department = self.departments.get(dept or "")
+        if department is None:
+            return False
+        if app is None:
+            return True
+        if not APP_CODE_RE.match(app):
+            return False
+        return department.applications is None or app in department.applications
+
+    def require_caller(self, dept: str | None, app: str | None) -> None:
+        """Raise UnknownCaller (403 `unknown_caller`) unless `is_registered(dept, app)`."""
+        if not self.is_registered(dept, app):
+            raise UnknownCaller(message="the token names a department or application the catalog does not "
+                                        "register; ask the security administrator to register it")
 
     def resource(self, code: str) -> Resource | None:
         return self.resources.get(code)
@@ -209,18 +269,39 @@ class _Parser:
             paths[res.path] = res.code
 
         prefixes = tuple(sorted(((r.path, r) for r in resources.values()), key=lambda p: -len(p[0])))
+        nested = self.nested(res_raw, resources)
         canonical = json.dumps(
             {"departments": [vars_of(d) for d in departments.values()],
              "resources": [r for r in Catalog(str(self.path), departments, resources, "").summary()]},
             sort_keys=True, ensure_ascii=False)
         digest = hashlib.sha256(canonical.encode()).hexdigest()
-        return Catalog(str(self.path), departments, resources, digest, prefixes)
+        return Catalog(str(self.path), departments, resources, digest, prefixes, nested)
+
+    def nested(self, res_raw: list, resources: dict[str, Resource]) -> dict[str, tuple[tuple[str, str], ...]]:
+        """For each resource, the provider URLs of other entries under its own, longest first. Two entries
+        with the same provider URL (ignoring case) but different share attributes are refused: the data would
+        be reachable under the more open one."""
+        owners: dict[str, str] = {}
+        nodes = dict(zip([r.code for r in resources.values()], res_raw, strict=True))
+        for res in resources.values():
+            key = res.upstream.casefold()
+            other = owners.setdefault(key, res.code)
+            if resources[other].share is not res.share:
+                self.fail(nodes[res.code], f"resource {res.code}", f"its provider URL is also resource {other}'s, "
+                          "whose share attribute differs", "upstream_path")
+        out: dict[str, tuple[tuple[str, str], ...]] = {}
+        for res in resources.values():
+            mine = res.upstream.casefold()
+            under = [(url, code) for url, code in owners.items() if url.startswith(mine + "/")]
+            if under:
+                out[res.code] = tuple(sorted(under, key=lambda u: -len(u[0])))
+        return out
 
     def department(self, node, index: int) -> Department:
         entry = f"departments[{index}]"
         if not isinstance(node, LineMap):
             self.fail(self.doc, entry, "must be a mapping", "departments")
-        self.unknown_keys(node, {"code", "name", "upstream", "ca_bundle"}, entry)
+        self.unknown_keys(node, {"code", "name", "upstream", "ca_bundle", "applications"}, entry)
         code = self.text(node, "code", entry, pattern=DEPT_RE)
         entry = f"department {code}"
         name = self.text(node, "name", entry)
@@ -238,7 +319,27 @@ class _Parser:
             if not ca_path.is_file():
                 self.fail(node, entry, f"'ca_bundle' {ca} is not a readable file", "ca_bundle")
             ca = str(ca_path)
-        return Department(code, name, upstream, ca)
+        return Department(code, name, upstream, ca, self.applications(node, entry))
+
+    def applications(self, node: LineMap, entry: str) -> frozenset[str] | None:
+        """`applications:` of a department: a list of {code, name}; None when the key is absent."""
+        if "applications" not in node:
+            return None
+        raw = node.get("applications")
+        if not isinstance(raw, list):
+            self.fail(node, entry, "'applications' must be a list of {code, name}", "applications")
+        codes: set[str] = set()
+        for k, app in enumerate(raw):
+            where = f"{entry} applications[{k}]"
+            if not isinstance(app, LineMap):
+                self.fail(node, where, "must be a mapping with code and name", "applications")
+            self.unknown_keys(app, {"code", "name"}, where)
+            code = self.text(app, "code", where, pattern=APP_CODE_RE)
+            self.text(app, "name", f"{entry} application {code}")
+            if code in codes:
+                self.fail(app, f"{entry} application {code}", "duplicate application code", "code")
+            codes.add(code)
+        return frozenset(codes)
 
     def resource(self, node, index: int, departments: dict[str, Department]) -> Resource:
         entry = f"resources[{index}]"
@@ -299,7 +400,8 @@ class _Parser:
 
 
 def vars_of(d: Department) -> dict:
-    return {"code": d.code, "name": d.name, "upstream": d.upstream, "ca_bundle": d.ca_bundle}
+    return {"code": d.code, "name": d.name, "upstream": d.upstream, "ca_bundle": d.ca_bundle,
+            "applications": sorted(d.applications) if d.applications is not None else None}
 
 
 class CatalogSource:

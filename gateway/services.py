@@ -11,9 +11,19 @@ from __future__ import annotations
 import gc
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .catalog import CatalogSource, Resource
 from .config import Config
+
+if TYPE_CHECKING:  # the parts are imported where they are built (open), so a command loads only what it uses
+    from sqlalchemy.engine import Engine
+
+    from .audit import AuditTrail
+    from .identity import Verifier
+    from .masking.engine import Masker
+    from .masking.pseudonym import PseudonymKeys
+    from .policy import PolicyReloader
 
 log = logging.getLogger("govshare.services")
 
@@ -22,12 +32,12 @@ log = logging.getLogger("govshare.services")
 class Services:
     config: Config
     catalog: CatalogSource
-    verifier: object = None  # gateway.identity.Verifier
-    policy: object = None  # gateway.policy.PolicyReloader
-    masker: object = None  # gateway.masking.engine.Masker
-    audit: object = None  # gateway.audit.AuditTrail
-    pseudonyms: object = None  # gateway.masking.pseudonym.PseudonymKeys
-    engine: object = None  # SQLAlchemy engine
+    verifier: Verifier | None = None  # None when opened with_identity=False
+    policy: PolicyReloader | None = None
+    masker: Masker | None = None
+    audit: AuditTrail | None = None  # None when opened with_audit=False
+    pseudonyms: PseudonymKeys | None = None
+    engine: Engine | None = None
     _closed: bool = field(default=False, repr=False)
     _last_problems: list = field(default_factory=list, repr=False)
 
@@ -39,7 +49,7 @@ class Services:
         from .policy import PolicyReloader
         from .store import make_engine
 
-        config.data_dir.mkdir(parents=True, exist_ok=True)
+        config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         engine = make_engine(config.db_url)
         catalog = CatalogSource(config.catalog)
         services = cls(config=config, catalog=catalog, engine=engine)

@@ -5,8 +5,14 @@ from __future__ import annotations
 from ..errors import Unavailable
 
 
-class AuditError(Exception):
-    """The audit trail cannot be opened or used as asked (configuration, key or state problem)."""
+class AuditError(Unavailable):
+    """The audit trail cannot be opened or used as asked (configuration, key or state problem): 503."""
+
+    reason = "audit_unavailable"
+
+    def __init__(self, message: str):
+        super().__init__("audit_unavailable", message)
+        self.args = (message,)
 
 
 class AuditUnavailable(Unavailable):

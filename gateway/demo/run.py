@@ -1,31 +1,38 @@
 """`govshare demo`: the demo departments on loopback, the gateway in front of them, and calls to paste.
 
-Starts the public-security, market-regulation, civil-affairs and human-resources APIs on their catalogued
-loopback ports, then the gateway on the embedded default (SQLite in the data directory, pilot tokens), and
-prints ready-to-paste curl commands with fresh tokens for the four outcomes every officer asks about.
+Starts every department of the catalog on free loopback ports (the public-security, market-regulation,
+civil-affairs and human-resources APIs with their records; a department added to the catalog gets a generic
+demo API), points a copy of the catalog at them (data directory, demo-catalog-PID.yaml), prints the ports, then
+starts the gateway on the embedded default (SQLite in the data directory, pilot tokens) and prints
+ready-to-paste curl commands with fresh tokens for the four outcomes every officer asks about.
+
+The gateway itself is started by the caller's `start_gateway(config, services)` (the proxy side's runner):
+the core never imports the proxy.
 """
 
 from __future__ import annotations
 
+import os
 import shlex
 import signal
 import sys
 import threading
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
-from urllib.parse import urlsplit
 
 from ..config import Config
 
 PURPOSE = "最低生活保障资格核查"
 
 
-def run_demo(config: Config, port: int) -> int:
-    from dataclasses import replace
-
+def run_demo(config: Config, port: int, start_gateway: Callable) -> int:
+    """Run the demo until SIGTERM or Ctrl-C; `start_gateway(config, services)` returns a started gateway
+    (with `.url` and `.stop()`)."""
     from ..catalog import load_catalog
     from ..identity import PilotKeys
-    from ..runner import Gateway
     from ..services import Services
+    from .catalog import demo_catalog_for
     from .upstreams import start_demo_upstreams
 
     if config.identity.mode != "pilot":
@@ -33,15 +40,30 @@ def run_demo(config: Config, port: int) -> int:
               file=sys.stderr)
         return 2
     catalog = load_catalog(config.catalog)
-    ports = {code: urlsplit(d.upstream).port for code, d in catalog.departments.items()}
-    upstreams = start_demo_upstreams(host="127.0.0.1", ports=ports)
-    config = replace(config, gateway=replace(config.gateway, listen_port=port))
-    services = Services.open(config)
-    gateway = Gateway(config, services).start()
+    upstreams = start_demo_upstreams(host="127.0.0.1", ports=dict.fromkeys(catalog.departments, 0),
+                                     catalog=catalog)
+    try:
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        # One copy per demo process: two demos on one data directory must not repoint each other's gateway.
+        demo_catalog = demo_catalog_for(upstreams.urls, config.data_dir / f"demo-catalog-{os.getpid()}.yaml",
+                                        config.catalog)
+        config = replace(config, catalog=demo_catalog,
+                         gateway=replace(config.gateway, listen_port=port))
+        services = Services.open(config)
+    except BaseException:
+        upstreams.close()
+        raise
+    try:
+        gateway = start_gateway(config, services)
+    except BaseException:
+        services.close()
+        upstreams.close()
+        raise
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())  # stop cleanly: the audit trail gets its checkpoint
     try:
         keys = PilotKeys(config.data_dir)
+        print(departments(upstreams.urls))
         print(walkthrough(gateway.url, keys, config))
         sys.stdout.flush()
         while not stop.wait(0.5):
@@ -52,7 +74,13 @@ def run_demo(config: Config, port: int) -> int:
         gateway.stop()
         services.close()
         upstreams.close()
+        demo_catalog.unlink(missing_ok=True)
     return 0
+
+
+def departments(urls: dict[str, str]) -> str:
+    """The demo departments and the free ports they listen on."""
+    return "demo departments: " + ", ".join(f"{code} {url}" for code, url in urls.items())
 
 
 def walkthrough(url: str, keys, config: Config) -> str:

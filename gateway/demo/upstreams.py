@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from .data import DEFAULT_SEED, Dataset, demo_data
 
+# The ports the shipped catalog names; the demo itself binds free ports and points a catalog copy at them.
 DEMO_PORTS: dict[str, int] = {"GA": 18101, "SCJG": 18102, "MZ": 18103, "RS": 18104}
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -245,20 +246,38 @@ class DemoUpstreams:
         self.close()
 
 
+def generic_collections(catalog, dept: str) -> dict[str, Dataset]:
+    """A generic demo API for a department the demo has no records for: each catalogued resource it
+    provides is served at its upstream path, with a few records of placeholder values per catalog field."""
+    collections = {}
+    for resource in catalog.resources.values():
+        if resource.provider != dept:
+            continue
+        names = [f.name for f in resource.fields] or ["name"]
+        id_key = names[0]
+        records = tuple({name: f"{resource.code}-{name}-{i:03d}" for name in names} for i in range(1, 21))
+        collections[urlsplit(resource.upstream).path.rstrip("/") or "/"] = Dataset(resource.code, id_key, records)
+    return collections
+
+
 def start_demo_upstreams(host: str = "127.0.0.1", ports: dict[str, int] | None = None, *,
-                         seed: int = DEFAULT_SEED, compress: bool = True) -> DemoUpstreams:
-    """Start the demo departments. `ports=None` starts all at DEMO_PORTS; otherwise only the departments
-    named (port 0 lets the OS choose, see `ephemeral_ports()`). Responses are gzip-compressed when the
-    client accepts it, unless `compress=False`."""
-    ports = dict(DEMO_PORTS) if ports is None else dict(ports)
+                         seed: int = DEFAULT_SEED, compress: bool = True, catalog=None) -> DemoUpstreams:
+    """Start the demo departments. `ports=None` starts all on free ports (`ephemeral_ports()`); otherwise only
+    the departments named (port 0 lets the OS choose). A department without demo records is served
+    a generic API from `catalog` (`generic_collections`); without a catalog it is refused. Responses are
+    gzip-compressed when the client accepts it, unless `compress=False`."""
+    ports = ephemeral_ports() if ports is None else dict(ports)
     unknown = set(ports) - set(DEPARTMENT_APIS)
-    if unknown:
+    if unknown and catalog is None:
         raise ValueError(f"unknown demo departments: {', '.join(sorted(unknown))}")
     datasets = demo_data(seed).datasets()
     apis: dict[str, DepartmentAPI] = {}
     try:
         for dept, port in ports.items():
-            collections = {e.path: datasets[e.dataset] for e in DEPARTMENT_APIS[dept]}
+            if dept in DEPARTMENT_APIS:
+                collections = {e.path: datasets[e.dataset] for e in DEPARTMENT_APIS[dept]}
+            else:
+                collections = generic_collections(catalog, dept)
             apis[dept] = DepartmentAPI(dept, host, port, collections, compress=compress)
     except BaseException:
         for api in apis.values():
@@ -268,7 +287,7 @@ def start_demo_upstreams(host: str = "127.0.0.1", ports: dict[str, int] | None =
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m gateway.demo.upstreams`: run the demo departments at their fixed ports until Ctrl-C."""
+    """`python -m gateway.demo.upstreams`: run the demo departments on free ports (printed) until Ctrl-C."""
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)

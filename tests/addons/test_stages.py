@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from mitmproxy.test import taddons, tflow
 
-from addons import keys
+from addons.state import Verdict, state
 from addons.audit import Audit
 from addons.authenticate import Authenticate
 from addons.authorize import Authorize
@@ -29,8 +29,7 @@ def services(tmp_path):
     import sys
     from pathlib import Path
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from conftest import make_config  # tests/conftest.py
+    from tests.support.gateway import make_config
 
     config = make_config(tmp_path, {d: DEAD for d in ("GA", "SCJG", "MZ", "RS")})
     s = Services.open(config)
@@ -88,7 +87,7 @@ def body(flow) -> dict:
 def test_route_points_the_flow_at_the_provider(ctx):
     f = make_flow("/scjg/enterprises/91330106MA2XXXXX0X?x=1")
     hooks(lambda: Route(ctx).request(f))
-    route = f.metadata[keys.ROUTE]
+    route = state(f).route
     assert route.resource.code == "SCJG-QY-0001"
     assert (f.request.scheme, f.request.host, f.request.port) == ("http", "127.0.0.1", 9)
     assert f.request.path == "/api/v2/enterprises/91330106MA2XXXXX0X?x=1"
@@ -119,17 +118,17 @@ def test_route_unknown_path_is_a_404_deny(ctx):
     hooks(lambda: Route(ctx).request(f))
     assert f.response.status_code == 404
     assert body(f)["error"] == "unknown_resource"
-    assert f.metadata[keys.DENIED]["stage"] == "route"
+    assert state(f).refusal.stage == "route"
 
 
 def test_authenticate_sets_the_principal_and_strips_the_token(ctx, services):
     f = make_flow(auth=token(services, purpose="核查"))
     f.request.headers["X-Govshare-Dept"] = "GA"
     run_request_stages(ctx, f)
-    assert f.metadata[keys.PRINCIPAL].dept == "MZ"
+    assert state(f).principal.dept == "MZ"
     assert "Authorization" not in f.request.headers
     assert f.request.headers["X-Govshare-Dept"] == "MZ"
-    assert f.metadata[keys.ALLOWED] is True and f.response is None
+    assert state(f).verdict is Verdict.ALLOWED and f.response is None
 
 
 def test_missing_token_is_401_and_never_allowed(ctx):
@@ -137,7 +136,7 @@ def test_missing_token_is_401_and_never_allowed(ctx):
     run_request_stages(ctx, f)
     assert f.response.status_code == 401
     assert body(f)["error"] == "missing_token"
-    assert f.metadata[keys.ALLOWED] is False
+    assert state(f).denied
 
 
 def test_authorize_refuses_a_conditional_resource_without_grant(ctx, services):
@@ -165,7 +164,7 @@ def test_an_exception_in_a_request_stage_is_a_deny_the_gate_keeps(ctx, services,
     f = make_flow(auth=token(services))
     run_request_stages(ctx, f)
     assert f.response is not None and f.response.status_code in (401, 403, 503)
-    assert f.metadata[keys.ALLOWED] is False
+    assert state(f).denied
     assert b"13812345678" not in f.response.content
     assert body(f)["request_id"] == f.response.headers["X-Request-Id"]
 
@@ -186,7 +185,7 @@ class _Exploding:
 def allowed_flow(ctx, services, path="/scjg/enterprises", content=None, ctype="application/json"):
     f = make_flow(path, auth=token(services))
     run_request_stages(ctx, f)
-    assert f.metadata[keys.ALLOWED] is True
+    assert state(f).verdict is Verdict.ALLOWED
     f.response = tflow.tresp(content=content or b"{}")
     f.response.headers["Content-Type"] = ctype
     return f
@@ -199,8 +198,8 @@ def test_mask_masks_and_marks_released(ctx, services):
     out = json.loads(f.response.content)
     assert out["data"]["items"][0]["fddbr"] != "张三丰"
     assert out["data"]["items"][0]["qymc"] == "测试公司"
-    assert f.metadata[keys.MASKED] is True
-    assert any(x.entity == "PERSON" for x in f.metadata[keys.FINDINGS])
+    assert state(f).verdict is Verdict.RELEASED
+    assert any(x.entity == "PERSON" for x in state(f).findings)
 
 
 def test_mask_drops_headers_about_the_upstreams_bytes_and_other_routes(ctx, services):
@@ -208,7 +207,7 @@ def test_mask_drops_headers_about_the_upstreams_bytes_and_other_routes(ctx, serv
     f.response.headers["ETag"] = '"abc"'
     f.response.headers["Alt-Svc"] = 'h3=":443"; ma=86400'
     hooks(lambda: Mask(ctx).response(f))
-    assert f.metadata[keys.MASKED] is True
+    assert state(f).verdict is Verdict.RELEASED
     assert "ETag" not in f.response.headers and "Alt-Svc" not in f.response.headers
 
 
@@ -230,7 +229,7 @@ def test_response_gate_refuses_an_unmasked_response(ctx, services):
 def test_audit_records_then_a_failing_trail_is_503(ctx, services):
     f = make_flow("/unknown")
     hooks(lambda: Route(ctx).request(f), lambda: Audit(ctx).response(f))
-    assert isinstance(f.metadata[keys.AUDIT_SEQ], int)
+    assert isinstance(state(f).audit_seq, int)
 
     async def failing(record):
         raise OSError("disk full")
@@ -281,13 +280,13 @@ def test_pipeline_is_three_chain_entries_in_corridor_order(services):
 def test_pipeline_serves_an_allowed_request_end_to_end_in_the_manager(services):
     f = make_flow(auth=token(services))
     through_pipeline(services, f, "request")
-    assert f.response is None and f.metadata[keys.ALLOWED] is True
+    assert f.response is None and state(f).verdict is Verdict.ALLOWED
     doc = {"data": {"items": [{"tyshxydm": "91110000100000000X", "fddbr": "张三丰"}]}}
     f.response = tflow.tresp(content=json.dumps(doc, ensure_ascii=False).encode())
     f.response.headers["Content-Type"] = "application/json"
     through_pipeline(services, f, "response")
     assert f.response.status_code == 200 and "张三丰" not in f.response.text
-    assert isinstance(f.metadata[keys.AUDIT_SEQ], int)
+    assert isinstance(state(f).audit_seq, int)
 
 
 def test_a_request_stage_raising_past_its_guard_still_cannot_reach_the_upstream(services, monkeypatch):
@@ -300,13 +299,13 @@ def test_a_request_stage_raising_past_its_guard_still_cannot_reach_the_upstream(
     through_pipeline(services, f, "request")
     assert f.response is not None and f.response.status_code == 403
     assert body(f)["error"] == "not_authorized"
-    assert f.metadata[keys.ALLOWED] is False
+    assert state(f).denied
 
 
 def test_a_mask_stage_raising_past_its_guard_still_releases_nothing_and_is_audited(services, monkeypatch):
     f = make_flow(auth=token(services))
     through_pipeline(services, f, "request")
-    assert f.metadata[keys.ALLOWED] is True
+    assert state(f).verdict is Verdict.ALLOWED
 
     async def raw_explosion(self, flow):
         raise RuntimeError("escaped")
@@ -317,7 +316,7 @@ def test_a_mask_stage_raising_past_its_guard_still_releases_nothing_and_is_audit
     through_pipeline(services, f, "response")
     assert f.response.status_code == 502 and body(f)["error"] == "not_masked"
     assert "张三丰".encode() not in f.response.content
-    assert isinstance(f.metadata[keys.AUDIT_SEQ], int)
+    assert isinstance(state(f).audit_seq, int)
 
 
 def test_when_even_the_deny_cannot_be_built_the_flow_is_killed(ctx, services, monkeypatch):
@@ -334,5 +333,5 @@ def test_when_even_the_deny_cannot_be_built_the_flow_is_killed(ctx, services, mo
     f = make_flow(auth=token(services))
     f.live = True  # a flow the proxy is still handling (killable)
     hooks(lambda: Route(ctx).request(f))
-    assert f.metadata[keys.ALLOWED] is False
+    assert state(f).denied
     assert f.error is not None and f.error.msg == f.error.KILLED_MESSAGE

@@ -10,15 +10,12 @@ import argparse
 import asyncio
 import json
 import socket
-import sys
 import threading
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # bench/ sits beside the package, not in it
-    sys.path.insert(0, str(ROOT))
 
 from bench import load, readme_table  # noqa: E402
 from bench.bodies import TARGET_BYTES, bench_bodies  # noqa: E402
@@ -163,15 +160,14 @@ def test_readme_section_is_replaced_between_the_markers_only():
 
 @pytest.mark.timeout(110)
 def test_quick_benchmark_produces_every_figure(tmp_path):
-    from gateway import bench_cli
+    from bench.run import add_arguments, run_from_args
 
     parser = argparse.ArgumentParser()
-    sub = parser.add_subparsers()
-    bench_cli.register(sub)
+    add_arguments(parser)  # the benchmark's own options (`govshare bench` hands its arguments to them)
     results_dir = tmp_path / "results"
-    args = parser.parse_args(["bench", "--quick", "--duration", "0.3", "--connections", "4", "--load-tool",
+    args = parser.parse_args(["--quick", "--duration", "0.3", "--connections", "4", "--load-tool",
                               "asyncio", "--results-dir", str(results_dir), "--no-readme"])
-    assert args.func(args) == 0
+    assert run_from_args(args) == 0
 
     assert not (results_dir / "latest.json").exists()  # a quick run never replaces the figures to quote
     results = json.loads((results_dir / "latest-quick.json").read_text(encoding="utf-8"))
@@ -223,3 +219,16 @@ def test_quick_benchmark_produces_every_figure(tmp_path):
     section = readme_table.render(results)
     assert "bare mitmproxy" in section and "quick run" in section and "| sha256+ed25519 |" in section
     assert "only the gateway's addons" in section
+
+
+def test_govshare_bench_hands_every_argument_to_the_benchmark(monkeypatch):
+    from gateway.cli import bench as bench_cli
+    from gateway.cli import main
+
+    seen = []
+    monkeypatch.setattr(bench_cli.subprocess, "run",
+                        lambda cmd, cwd: seen.append((cmd, cwd)) or type("Done", (), {"returncode": 0})())
+    assert main(["bench", "--quick", "--duration", "0.3", "--no-readme"]) == 0
+    cmd, cwd = seen[0]
+    assert cmd[1:] == ["-m", "bench.run", "--quick", "--duration", "0.3", "--no-readme"]
+    assert (cwd / "bench" / "run.py").is_file()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import shlex
-import time
 from urllib.parse import urlsplit
 
 from gateway.demo.identifiers import is_valid_mobile, is_valid_resident_id
 from gateway.demo.run import walkthrough
 from gateway.identity import PilotKeys
+from tests.support.waiting import wait_for
 
 
 def parse_calls(text: str):
@@ -48,13 +48,64 @@ def test_the_printed_calls_give_the_promised_outcomes(gw):
     assert grant[:2] == ["grant", "add"]
     from gateway.cli import main
     assert main(grant) == 0
-    deadline = time.monotonic() + 2.5
-    while time.monotonic() < deadline:
-        r4 = gw.request("GET", calls[3][1], token=calls[3][0])
-        if r4.status == 200:
-            break
-        time.sleep(0.1)
-    assert r4.status == 200
+    r4 = wait_for(lambda: gw.request("GET", calls[3][1], token=calls[3][0]), until=lambda r: r.status == 200,
+                  timeout=10)  # the gateway picks the grant up at its next policy check
     people = r4.json()["data"]["items"]
     assert people and all(len(p["xm"]) >= 2 and "*" not in p["xm"] for p in people)  # revealed by the grant
     assert not any(is_valid_resident_id(p["sfzh"]) or is_valid_mobile(p["sjhm"]) for p in people)
+
+
+def test_the_demo_prints_the_free_ports_of_its_departments():
+    from gateway.demo.run import departments
+
+    line = departments({"GA": "http://127.0.0.1:41001", "WJ": "http://127.0.0.1:41002"})
+    assert line == "demo departments: GA http://127.0.0.1:41001, WJ http://127.0.0.1:41002"
+
+
+def start_demo(data_dir, env):
+    """`govshare demo --port 0` as a process, and its output lines as they come (read by a thread)."""
+    import subprocess
+    import sys
+    import threading
+    from pathlib import Path
+
+    cmd = [str(Path(sys.executable).parent / "govshare"), "demo", "--port", "0", "--data-dir", str(data_dir)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True).start()
+    return proc, lines
+
+
+def test_two_demos_share_one_machine_and_one_data_directory(tmp_path):
+    import http.client
+    import os
+    import re
+    import signal
+
+    env = {k: v for k, v in os.environ.items() if k not in ("GOVSHARE_DATA_DIR", "GOVSHARE_ADMIN")}
+    demos = []
+    try:
+        urls, ports = [], []
+        for _ in range(2):  # one after the other, as two `make run`s are
+            demos.append(start_demo(tmp_path / "var", env))
+            proc, lines = demos[-1]
+            text = wait_for(lambda: "".join(lines), until=lambda t: "Ctrl-C stops it" in t or proc.poll() is not None,
+                            timeout=90)
+            assert proc.poll() is None, text
+            urls.append(re.search(r"gateway (http://127\.0\.0\.1:\d+)", text).group(1))
+            ports.append(re.search(r"^demo departments: (.*)$", text, flags=re.M).group(1))
+        assert urls[0] != urls[1] and ports[0] != ports[1]  # each its own gateway and department ports
+        for url in urls:
+            host, port = urlsplit(url).hostname, urlsplit(url).port
+            conn = http.client.HTTPConnection(host, port, timeout=10)
+            conn.request("GET", "/scjg/enterprises")
+            reply = conn.getresponse()
+            reply.read()
+            conn.close()
+            assert reply.status == 401  # a working gateway: no token, refused before any upstream
+    finally:
+        for proc, _ in demos:
+            proc.send_signal(signal.SIGTERM)
+        for proc, _ in demos:
+            assert proc.wait(timeout=30) == 0
+    assert not list((tmp_path / "var").glob("demo-catalog-*.yaml"))  # each demo removed its catalog copy

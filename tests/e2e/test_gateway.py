@@ -11,6 +11,7 @@ import jwt
 import pytest
 
 from gateway.identity import PilotKeys
+from tests.support.http import read_response
 
 PURPOSE = "最低生活保障资格核查"
 
@@ -20,7 +21,7 @@ def until(days: float = 30) -> str:
 
 
 def add_grant(gw, dept="MZ", app=None, resource="GA-RK-0001", purpose=PURPOSE, days=30, fields=None) -> str:
-    from gateway.grants import GrantStore
+    from gateway.policy.grants import GrantStore
 
     store = GrantStore(gw.services.engine, gw.services.catalog.current)
     grant = store.add(dept, app, resource, tuple(fields or ()), (), purpose, until(days), "test-officer")
@@ -94,7 +95,7 @@ def test_protocol_switches_are_refused_before_any_upstream(gw):
     host, port = gw.gateway.address
     with socket.create_connection((host, port), timeout=10) as sock:
         sock.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
-        answer = sock.recv(4096)
+        answer = read_response(sock)  # one recv may return the head without the body
     assert answer.startswith(b"HTTP/1.1 400 ") and b'"error": "bad_path"' in answer
     assert gw.upstreams.requests("SCJG") == []
 
@@ -189,11 +190,14 @@ def test_unconditional_resource_any_authenticated_department(gw):
     assert gw.get("/rs/hr-agencies", dept="GA").status == 200
 
 
-def test_unconditional_resource_other_methods_refused(gw):
+def test_unconditional_resource_other_methods_are_405_with_allow(gw):
+    """A method the catalog does not serve is 405 naming the methods it does serve (RFC 9110 15.5.6)."""
     gw.upstreams.clear()
     r = gw.request("POST", "/scjg/enterprises", token=gw.token("MZ"), body=b"{}",
                    headers={"Content-Type": "application/json"})
-    assert r.status == 403
+    assert r.status == 405
+    assert r.headers["allow"] == "GET, HEAD"
+    assert r.json()["error"] == "method_not_allowed" and r.json()["allow"] == ["GET", "HEAD"]
     assert gw.upstreams.requests("SCJG") == []
 
 
@@ -212,7 +216,7 @@ def test_conditional_with_grant_then_revoked(gw):
     gw.services.reload()
     r = gw.request("GET", "/ga/population?size=2", token=token)
     assert r.status == 200, r.body
-    from gateway.grants import GrantStore
+    from gateway.policy.grants import GrantStore
     GrantStore(gw.services.engine).revoke(grant_id, "test-officer")
     gw.services.reload()
     assert gw.request("GET", "/ga/population", token=token).status == 403

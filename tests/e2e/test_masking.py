@@ -27,10 +27,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # pii_scan, tests_support beside this file
 
-from pii_scan import find_identifiers, identifier_kind  # noqa: E402
-from tests_support import PURPOSE, add_grant  # noqa: E402
+from tests.support.pii_scan import find_identifiers, identifier_kind  # noqa: E402
+from tests.support.grants import PURPOSE, add_grant  # noqa: E402
 
 from gateway.catalog import FieldClass, Share  # noqa: E402
 from gateway.config import load_config  # noqa: E402
@@ -54,7 +53,7 @@ PROTECTED = (FieldClass.PERSONAL, FieldClass.SENSITIVE)
 def start_gateway(tmp: Path, upstreams, urls: dict[str, str] | None = None,
                   masking: dict | None = None) -> GatewayClient:
     """A gateway on port 0 with the demo catalog (upstreams at `urls`) and optional [masking] settings."""
-    from gateway.runner import Gateway
+    from addons.runner import Gateway
     from gateway.services import Services
 
     config = make_config(tmp, urls or upstreams.urls)

@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from certs import CA  # noqa: E402
+from tests.support.certs import CA  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -96,6 +95,35 @@ def test_the_gateway_runs_under_both_launchers(tmp_path, demo_upstreams, launche
             proc.kill()
 
 
+def listening_sockets(port: int) -> set[str]:
+    """Local addresses (hex, as /proc/net/tcp{,6} spell them) of the sockets listening on `port`."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for line in f.readlines()[1:]:
+                local, state = line.split()[1], line.split()[3]
+                address, _, hex_port = local.rpartition(":")
+                if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                    found.add(address)
+    return found
+
+
+def test_mitmdump_refuses_a_broken_config_before_any_traffic(tmp_path):
+    """Options are validated in the addon's configure: a config that does not parse is an OptionsError naming
+    the file and line, and mitmdump exits before it listens."""
+    port = free_port()
+    bad = tmp_path / "broken.toml"
+    bad.write_text('catalog = "catalog.yaml"\n[gateway\nlisten_port = 1\n')
+    cmd = [str(VENV_BIN / "mitmdump"), "-q", "-s", str(ROOT / "addons" / "govshare.py"),
+           "--mode", "reverse:http://127.0.0.1:9", "--listen-host", "127.0.0.1", "--listen-port", str(port),
+           "--set", f"govshare_config={bad}", "--set", f"confdir={tmp_path / 'mitm'}"]
+    result = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "OptionsError" in output and "broken.toml" in output and "line 2" in output
+    assert listening_sockets(port) == set()
+
+
 def test_tls_on_the_listener(gateway_factory, tmp_path):
     ca = CA()
     cert, key = ca.leaf(tmp_path, "gateway")
@@ -137,8 +165,7 @@ def https_upstream(cert: Path, key: Path) -> ThreadingHTTPServer:
 def https_catalog_config(tmp_path, demo_upstreams, url: str, ca_bundle: Path):
     import sys as _sys
 
-    _sys.path.insert(0, str(ROOT / "tests"))
-    from conftest import make_config
+    from tests.support.gateway import make_config
 
     config = make_config(tmp_path, demo_upstreams.urls)
     doc = yaml.safe_load(Path(config.catalog).read_text(encoding="utf-8"))

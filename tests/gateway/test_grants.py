@@ -1,4 +1,4 @@
-"""Tests for gateway.grants: validation of new grants, revocation, revision counter, Casbin rule rows, digest."""
+"""Tests for gateway.policy.grants: validation of new grants, revocation, revision counter, Casbin rule rows, digest."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.catalog import load_catalog
-from gateway.grants import (Grant, GrantError, GrantStore, PolicyAdapter, grant_rule, is_utc_stamp, parse_instant,
+from gateway.policy.grants import (Grant, GrantError, GrantStore, PolicyAdapter, grant_rule, is_utc_stamp, parse_instant,
                             utc_stamp)
 from gateway.store import make_engine
 
 CATALOG = """\
 departments:
   - {code: GA, name: 公安局, upstream: "http://127.0.0.1:9001"}
+  - {code: MZ, name: 民政局, upstream: "http://127.0.0.1:9002"}
   - {code: SCJG, name: 市场监管局, upstream: "http://127.0.0.1:9003"}
 resources:
   - code: GA-RK-0001
@@ -192,7 +193,7 @@ def test_utc_stamp_refuses_naive():
 def test_now_stamp_is_the_current_utc_second():
     from datetime import UTC, datetime
 
-    from gateway.grants import now_stamp, utc_stamp
+    from gateway.policy.grants import now_stamp, utc_stamp
 
     before = utc_stamp(datetime.now(UTC))
     stamp = now_stamp()

@@ -24,7 +24,7 @@ from hypothesis import given, settings as hsettings, strategies as st
 from gateway.config import ConfigError, IdentitySettings, load_config
 from gateway.identity import (REASONS, IdentityError, PilotKeys, Principal, Verifier, bearer_token,
                               build_verifier)
-from gateway.keys import is_dept_code, jwk_thumbprint, public_jwk
+from gateway.identity.signing_keys import is_dept_code, jwk_thumbprint, public_jwk
 
 ISS, AUD = "https://idp.example.gov", "govshare"
 
@@ -634,7 +634,7 @@ def test_jwks_url_disallowed_algorithm_refused_before_any_fetch(tmp_path, jwks_s
 def test_pilot_key_concurrent_processes_share_one_key(tmp_path):
     import subprocess
     import sys
-    script = ("import sys, time; from pathlib import Path; from gateway.keys import PilotKeys\n"
+    script = ("import sys, time; from pathlib import Path; from gateway.identity import PilotKeys\n"
               "start = float(sys.argv[2])\n"
               "while time.time() < start: time.sleep(0.001)\n"
               "print(PilotKeys(Path(sys.argv[1])).ensure().kid)\n")

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from gateway.catalog import load_catalog
 from gateway.config import POLICIES_DIR, load_config
-from gateway.grants import GrantStore, PolicyAdapter
+from gateway.policy.grants import GrantStore, PolicyAdapter
 from gateway.policy import (Caller, Decision, PolicyEngine, PolicyError, PolicyReloader, compile_catalog,
                             read_policy_csv)
 from gateway.store import make_engine
@@ -109,10 +109,14 @@ def touch_later(path: Path, seconds: int) -> None:
 
 def test_unconditional_any_department_reads(setup):
     policy = build(setup)
-    for method in ("GET", "HEAD", "get"):
+    for method in ("GET", "HEAD"):
         d = decide(policy, setup, "MZ", "SCJG-QY-0001", method)
         assert (d.allowed, d.reason, d.rule) == (True, "unconditional", "catalog:SCJG-QY-0001:unconditional")
         assert d.grant is None and d.policy_version == policy.version
+    # Methods are case-sensitive: a lowercase `get` is not judged as GET (a provider would run it verbatim).
+    for method in ("get", "Head"):
+        d = decide(policy, setup, "MZ", "SCJG-QY-0001", method)
+        assert (d.allowed, d.reason) == (False, "method_not_allowed")
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"])

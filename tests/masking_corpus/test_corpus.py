@@ -14,7 +14,7 @@ GOALS = {"fields": 0.995, "text": 0.97, "controls": 0.99}
 
 @pytest.fixture(scope="module")
 def result():
-    from tests.gateway.masking.masking_support import detector
+    from tests.support.masking import detector
 
     return score(generate(seed=20261204, count=400), production_masker(detector()))
 

@@ -1,17 +1,11 @@
-"""Fixtures for the audit tests; makes `audit_helpers` (beside this file) importable under importlib mode."""
+"""Fixtures for the audit tests: a config on a real SQLite file in tmp_path."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from audit_helpers import make_config  # noqa: E402
-
-from gateway.config import Config  # noqa: E402
+from gateway.config import Config
+from tests.support.audit import make_config
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import json
 import re
 
 import pytest
-from audit_helpers import db_path, make_config, open_raw, request_record
+from tests.support.audit import db_path, make_config, open_raw, request_record
 
 from gateway.audit import AuditTrail, AuditUnavailable, export, report
 from gateway.audit.export import manifest_path

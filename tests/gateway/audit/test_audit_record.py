@@ -6,7 +6,7 @@ import asyncio
 import json
 
 import pytest
-from audit_helpers import request_record
+from tests.support.audit import request_record
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

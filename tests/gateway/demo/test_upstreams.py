@@ -232,3 +232,35 @@ def test_a_busy_port_fails_and_leaves_nothing_running():
         busy = blocker.getsockname()[1]
         with pytest.raises(OSError):
             start_demo_upstreams(ports={"GA": 0, "SCJG": busy})
+
+
+def test_a_department_without_demo_records_gets_a_generic_api(tmp_path):
+    import http.client
+    import json as _json
+
+    from gateway.catalog import load_catalog
+    from gateway.demo.catalog import DEMO_CATALOG
+    from gateway.demo.upstreams import start_demo_upstreams
+
+    import yaml
+
+    doc = yaml.safe_load(DEMO_CATALOG.read_text(encoding="utf-8"))
+    doc["departments"].append({"code": "WJ", "name": "市卫健委", "upstream": "http://127.0.0.1:9"})
+    doc["resources"].append({"code": "WJ-YM-0001", "name": "疫苗接种", "provider": "WJ", "path": "/wj/vaccinations",
+                             "upstream_path": "/api/vaccinations", "share": "unconditional",
+                             "fields": [{"name": "jzdw", "label": "接种单位", "class": "public"}]})
+    path = tmp_path / "catalog.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    catalog = load_catalog(path)
+    with start_demo_upstreams(ports=dict.fromkeys(catalog.departments, 0), catalog=catalog) as ups:
+        assert set(ups.urls) == set(catalog.departments)
+        resource = catalog.resources["WJ-YM-0001"]
+        from urllib.parse import urlsplit
+
+        host, port = urlsplit(ups.urls["WJ"]).hostname, urlsplit(ups.urls["WJ"]).port
+        conn = http.client.HTTPConnection(host, port, timeout=5)
+        conn.request("GET", urlsplit(resource.upstream).path + "?page=1&size=2")
+        reply = conn.getresponse()
+        body = _json.loads(reply.read())
+        conn.close()
+        assert reply.status == 200 and len(body["data"]["items"]) == 2 and "jzdw" in body["data"]["items"][0]

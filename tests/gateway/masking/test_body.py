@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
-import sys
 import zlib
-from pathlib import Path
 
 import brotli
 import pytest
@@ -15,8 +13,7 @@ from gateway.config import MaskingSettings
 from gateway.masking import body as bodyio
 from gateway.masking.engine import MaskingRefused, MaskingView
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # helpers beside this file (import-mode=importlib)
-from masking_support import POPULATION, PUBLIC_RES, UNLABELLED, masker  # noqa: E402
+from tests.support.masking import POPULATION, PUBLIC_RES, UNLABELLED, masker  # noqa: E402
 
 DOC = {"data": [{"sfzh": "110101199003074514", "sjhm": "13812345678", "n": 1}]}
 RAW = json.dumps(DOC).encode()

@@ -1,8 +1,6 @@
 """The Detector: key context, overlap resolution, the pre-filter, and detect_many == detect."""
 
 import logging
-import sys
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -22,8 +20,7 @@ from gateway.masking.recognizers import RECOGNIZER_CLASSES, SUPPORTED_ENTITIES
 from gateway.masking.recognizers.cn_bank_card import luhn_valid
 from gateway.identifiers import gb11643_check_char as gb11643_check_character
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # strategies.py (import-mode independent)
-from strategies import (  # noqa: E402
+from tests.support.strategies import (  # noqa: E402
     bad_checksum_18,
     bank_card,
     compact_dates,

@@ -7,9 +7,7 @@ import copy
 import datetime as dt
 import json
 import re
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -22,9 +20,8 @@ from gateway.identifiers import gb11643_check_char as gb11643_check_character
 from gateway.masking.pseudonym import PseudonymKeys
 from gateway.masking.rules import load_rules
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # helpers beside this file (import-mode=importlib)
-from masking_support import POPULATION, UNLABELLED, detector, masker, resource  # noqa: E402
-from strategies import (  # noqa: E402  (the detection helper's identifier strategies)
+from tests.support.masking import POPULATION, UNLABELLED, detector, masker, resource  # noqa: E402
+from tests.support.strategies import (  # noqa: E402  (the detection helper's identifier strategies)
     bad_checksum_18, bank_card, compact_dates, dashed_dates, filler, id_card_18, luhn_valid, mobile_numbers,
     non_luhn_16)
 

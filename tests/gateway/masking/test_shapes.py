@@ -7,7 +7,7 @@ import json
 from gateway.masking.shapes import needs_prepare, prepare
 
 from gateway.masking.engine import MaskingView
-from tests.gateway.masking.masking_support import UNLABELLED, masker, resource
+from tests.support.masking import UNLABELLED, masker, resource
 
 
 def view(res):

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -13,8 +11,7 @@ from gateway.config import MaskingSettings
 from gateway.masking.refusal import MaskingRefused
 from gateway.masking.walker import REMOVE_MEMBER, SKIP_SUBTREE, member_path, walk
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # helpers beside this file (import-mode=importlib)
-from masking_support import UNLABELLED, masker  # noqa: E402
+from tests.support.masking import UNLABELLED, masker  # noqa: E402
 
 
 @dataclass(frozen=True)

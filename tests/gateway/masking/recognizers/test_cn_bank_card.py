@@ -1,15 +1,12 @@
 """CN_BANK_CARD: 16-19 digits, Luhn, UnionPay scores higher, grouping, no match inside digit runs."""
 
-import sys
-from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.masking.recognizers.cn_bank_card import CnBankCardRecognizer, luhn_valid
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # strategies.py (import-mode independent)
-from strategies import bank_card, filler, grouped, neighbour, non_luhn_16  # noqa: E402
+from tests.support.strategies import bank_card, filler, grouped, neighbour, non_luhn_16  # noqa: E402
 
 RECOGNIZER = CnBankCardRecognizer()
 

@@ -1,8 +1,6 @@
 """CN_ID_CARD: GB 11643 check character, real birth dates, the legacy 15-digit form, boundaries."""
 
 import datetime
-import sys
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -14,8 +12,7 @@ from gateway.masking.recognizers.cn_id_card import (
     is_real_birth_date,
 )
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # strategies.py (import-mode independent)
-from strategies import bad_checksum_18, filler, id_card_15, id_card_18, neighbour  # noqa: E402
+from tests.support.strategies import bad_checksum_18, filler, id_card_15, id_card_18, neighbour  # noqa: E402
 
 RECOGNIZER = CnIdCardRecognizer()
 

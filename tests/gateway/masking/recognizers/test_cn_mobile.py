@@ -1,14 +1,11 @@
 """CN_MOBILE: issued segments, +86/0086/86 prefixes, 3-4-4 grouping, no match inside digit runs."""
 
-import sys
-from pathlib import Path
 import pytest
 from hypothesis import given
 
 from gateway.masking.recognizers.cn_mobile import CnMobileRecognizer
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # strategies.py (import-mode independent)
-from strategies import filler, formatted_mobile, neighbour  # noqa: E402
+from tests.support.strategies import filler, formatted_mobile, neighbour  # noqa: E402
 
 RECOGNIZER = CnMobileRecognizer()
 

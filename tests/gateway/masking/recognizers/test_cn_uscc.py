@@ -1,14 +1,11 @@
 """CN_USCC: GB 32100 charset and check character."""
 
-import sys
-from pathlib import Path
 import pytest
 from hypothesis import given
 
 from gateway.masking.recognizers.cn_uscc import CHARSET, CnUsccRecognizer, uscc_check_character
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # strategies.py (import-mode independent)
-from strategies import uscc  # noqa: E402
+from tests.support.strategies import uscc  # noqa: E402
 
 RECOGNIZER = CnUsccRecognizer()
 

@@ -1,0 +1,72 @@
+"""The installed `govshare` command: the proxy's own commands (`run`, `demo`), then the core CLI.
+
+The core's command line (gateway/cli/) never imports the proxy side; this module, on the proxy side,
+registers the two commands that start mitmproxy and hands everything else to `gateway.cli.main`. Both
+commands stay thin: they load the configuration (they may create the data directory), check the listen port,
+build the gateway's services with the core's one builder and call the runner's `serve`/`Gateway`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import sys
+from dataclasses import replace
+
+from gateway.cli import main as core_main
+from gateway.cli.common import Refused, build_services, ensure_port_free, load
+
+
+def _runner():
+    """The proxy runner (`serve`, `Gateway`), imported only by the commands that start mitmproxy."""
+    return importlib.import_module("addons.runner")
+
+
+def register(subparsers) -> None:
+    run = subparsers.add_parser("run", help="run the gateway")
+    run.add_argument("--listen", metavar="HOST:PORT", help="address to listen on (overrides the config)")
+    run.add_argument("--port", type=int, help="port to listen on, on the configured host (overrides the config)")
+    run.set_defaults(func=cmd_run)
+
+    demo = subparsers.add_parser("demo", help="run the demo departments and the gateway, print ready-made calls")
+    demo.add_argument("--port", type=int, default=8080, help="gateway port (default 8080; `make run PORT=8081`)")
+    demo.set_defaults(func=cmd_demo)
+
+
+def cmd_run(args) -> int:
+    config = load(args, create=True)
+    gw = config.gateway
+    if args.listen:
+        host, _, port = args.listen.rpartition(":")
+        if not port.isdigit():
+            raise Refused(f"--listen {args.listen!r}: expected HOST:PORT")
+        gw = replace(gw, listen_host=host or "127.0.0.1", listen_port=int(port))
+    if args.port is not None:
+        gw = replace(gw, listen_port=args.port)
+    config = replace(config, gateway=gw)
+    ensure_port_free(gw.listen_host, gw.listen_port, "--port (or --listen HOST:PORT, or [gateway] listen_port)")
+    services = build_services(config)
+    try:
+        asyncio.run(_runner().serve(config, services))
+    finally:
+        services.close()
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from gateway.demo.run import run_demo
+
+    config = load(args, create=True)
+    ensure_port_free(config.gateway.listen_host, args.port, "--port (make run PORT=8081)")
+    try:
+        return run_demo(config, args.port, start_gateway=lambda c, s: _runner().Gateway(c, s).start())
+    except RuntimeError as e:  # the port was taken between the check and the bind, or the proxy would not start
+        raise Refused(f"the gateway did not start on port {args.port}: {e}; choose another port with --port") from None
+
+
+def main(argv: list[str] | None = None) -> int:
+    return core_main(argv, extra=[register])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
