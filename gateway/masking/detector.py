@@ -60,6 +60,7 @@ ENTITY_PRIORITY: dict[str, int] = {
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 ORGANIZATION = "ORGANIZATION"
+_SHORT_NAME = re.compile(rf"(?:{'|'.join(COMPOUND_SURNAMES)}|[{''.join(SINGLE_SURNAMES)}])[\u4e00-\u9fff]{{1,2}}")
 ORG_YIELDS = frozenset({"PERSON", "CN_ADDRESS"})  # entities an organisation's name takes precedence over
 # Proven identifiers: what a field labelled public/internal gives up (numbers a checksum proves, mobiles).
 IDENTIFIER_ENTITIES = frozenset({"CN_ID_CARD", "CN_BANK_CARD", "CN_MOBILE"})
@@ -384,10 +385,14 @@ def _quiet_presidio_logs() -> None:
 
 
 def _is_free_text(hint: str | None, text: str) -> bool:
-    """Sentences worth POS tagging: a remark key, or an unhinted string with enough Chinese in it."""
+    """Text worth POS tagging: a remark key, an unhinted string with enough Chinese in it, or an unhinted
+    short value that may be a name on its own (a list of family members, a table cell under an unknown
+    key): jieba's name tag and the dictionary frequency then decide."""
     if hint == FREE_TEXT:
         return True
-    return hint is None and len(_CJK.findall(text)) >= FREE_TEXT_MIN_CJK
+    if hint is not None:
+        return False
+    return len(_CJK.findall(text)) >= FREE_TEXT_MIN_CJK or _SHORT_NAME.fullmatch(text) is not None
 
 
 def _recognizer_id(result: RecognizerResult) -> str | None:

@@ -64,7 +64,8 @@ def test_mixed_text(detector):
 
 def test_key_hint_name(detector):
     assert detector.detect("张三", "xm") == [Span(0, 2, "PERSON", pytest.approx(0.55))]
-    assert detector.detect("张三") == []
+    assert detector.detect("张三") == [Span(0, 2, "PERSON", pytest.approx(0.6))]  # the name tag alone
+    assert detector.detect("张三", "sfzh") == []  # a key hinting another entity: no name tagging
 
 
 def test_key_hint_boosts_the_hinted_entity(detector):
