@@ -350,8 +350,8 @@ class Detector:
                 computed.append(self._nlp.process_text(text, LANGUAGE, with_entities=free_text))
             return computed[0]
 
-        if self._person is not None and free_text:
-            names = self._person.analyze_nlp_entities(artifacts())
+        if self._person is not None and free_text:  # the names only: full artifacts only if context needs them
+            names = self._person.analyze_nlp_entities(computed[0] if computed else self._nlp.name_entities(text))
             if names:
                 person_id = self._person.id
                 own = [r for r in results if _recognizer_id(r) == person_id]

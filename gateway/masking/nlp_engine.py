@@ -61,9 +61,9 @@ def is_probable_name(word: str) -> bool:
     return frequency == 0 or frequency < MAX_DICTIONARY_FREQUENCY[min(len(word), 3)]
 
 
-def name_spans(doc: Doc, words: list[str], tags: list[str]) -> list:
+def name_spans(doc: Doc | None, words: list[str], tags: list[str], raw: bool = False) -> list:
     """Spans of name-tagged tokens that are probable names; a compound surname jieba split off
-    (欧阳 | 娜娜) is joined to the given name after it."""
+    (欧阳 | 娜娜) is joined to the given name after it. With `raw`, (start, end) token indices."""
     spans = []
     for i, tag in enumerate(tags):
         if not tag.startswith(NAME_TAG_PREFIX):
@@ -72,8 +72,57 @@ def name_spans(doc: Doc, words: list[str], tags: list[str]) -> list:
         if i > 0 and words[i - 1] in COMPOUND_SURNAMES and len(word) <= 2:
             start, word = i - 1, words[i - 1] + word
         if is_probable_name(word):
-            spans.append(doc[start : i + 1])
+            spans.append((start, i + 1) if raw else doc[start : i + 1])
     return spans
+
+
+class _LiteToken:
+    __slots__ = ("text", "idx")
+
+    def __init__(self, text: str, idx: int):
+        self.text, self.idx = text, idx
+
+
+class _LiteDoc:
+    """The little of a spaCy Doc that name spans are read through: text, tokens by index, length."""
+
+    __slots__ = ("text", "_tokens")
+
+    def __init__(self, text: str, words: list[str]):
+        self.text = text
+        self._tokens, position = [], 0
+        for word in words:
+            self._tokens.append(_LiteToken(word, position))
+            position += len(word)
+
+    def __getitem__(self, i: int) -> _LiteToken:
+        return self._tokens[i]
+
+    def __len__(self) -> int:
+        return len(self._tokens)
+
+
+class _LiteSpan:
+    """A name-tagged run of tokens [start, end) of a _LiteDoc, read like a spaCy Span."""
+
+    __slots__ = ("doc", "start", "end", "start_char", "end_char", "text", "label_")
+
+    def __init__(self, doc: _LiteDoc, start: int, end: int):
+        self.doc, self.start, self.end = doc, start, end
+        self.start_char = doc[start].idx
+        self.end_char = doc[end - 1].idx + len(doc[end - 1].text)
+        self.text = doc.text[self.start_char:self.end_char]
+        self.label_ = PERSON_LABEL
+
+
+class NameEntities:
+    """Only the PERSON entities of a text, as NlpArtifacts.entities would hold them (no spaCy Doc, no
+    keywords): what the person recognizer reads when nothing else needs the full artifacts."""
+
+    __slots__ = ("entities",)
+
+    def __init__(self, entities: list):
+        self.entities = entities
 
 
 class ChineseNlpEngine(NlpEngine):
@@ -130,6 +179,19 @@ class ChineseNlpEngine(NlpEngine):
             for span in entities:
                 span.label_ = PERSON_LABEL
         return self._artifacts(doc, indices, entities, language)
+
+    def name_entities(self, text: str) -> NameEntities:
+        """The PERSON entities process_text(text, with_entities=True) would report, without building its
+        spaCy Doc and NlpArtifacts (most of its cost)."""
+        if not self._loaded:
+            self.load()
+        pairs = rjieba.tag(text, True) if text else []
+        words = [word for word, _ in pairs]
+        if "".join(words) != text:
+            return NameEntities([])  # process_text falls back to characters without tags: no names either
+        tags = [flag for _, flag in pairs]
+        doc = _LiteDoc(text, words)
+        return NameEntities([_LiteSpan(doc, span[0], span[1]) for span in name_spans(None, words, tags, raw=True)])
 
     def process_batch(
         self,
