@@ -19,6 +19,7 @@ which keeps a preceding word from being glued to the address. A road with a hous
 from __future__ import annotations
 
 import bisect
+import threading
 from typing import List, Optional
 
 import regex as re
@@ -190,7 +191,11 @@ class CnAddressRecognizer(PatternRecognizer):
             position += len(clause) + len(_JOIN)
         if not pieces:
             return []
-        results = super().analyze(_JOIN.join(pieces), entities, nlp_artifacts, regex_flags)
+        _call.verdicts = {}
+        try:
+            results = super().analyze(_JOIN.join(pieces), entities, nlp_artifacts, regex_flags)
+        finally:
+            _call.verdicts = None
         for result in results:
             i = bisect.bisect_right(starts, result.start) - 1
             shift = origins[i] - starts[i]
@@ -205,13 +210,29 @@ class CnAddressRecognizer(PatternRecognizer):
         :param pattern_text: the text detected by the regex engine
         :return: False for too thin a match; None keeps the pattern's score
         """
-        match = _STRUCTURE.fullmatch(pattern_text)
-        if match is None:
-            return False
-        counts = {name: len(match.captures(name)) for name in
-                  ("province", "city", "district", "town", "estate", "road", "number")}
-        if sum(counts.values()) < 2:
-            return False
-        if not (counts["province"] or counts["city"]) and not counts["number"]:
-            return False
-        return None
+        memo = getattr(_call, "verdicts", None)
+        if memo is None:
+            return _structure_verdict(pattern_text)
+        try:
+            return memo[pattern_text]
+        except KeyError:
+            verdict = memo[pattern_text] = _structure_verdict(pattern_text)
+            return verdict
+
+
+# validate_result's answers during one analyze() call on this thread: several patterns match the same
+# address, and a page repeats its streets. Dropped when the call ends, so no address outlives it.
+_call = threading.local()
+
+
+def _structure_verdict(text: str) -> Optional[bool]:
+    match = _STRUCTURE.fullmatch(text)
+    if match is None:
+        return False
+    counts = {name: len(match.captures(name)) for name in
+              ("province", "city", "district", "town", "estate", "road", "number")}
+    if sum(counts.values()) < 2:
+        return False
+    if not (counts["province"] or counts["city"]) and not counts["number"]:
+        return False
+    return None
