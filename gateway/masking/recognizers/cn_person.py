@@ -232,6 +232,13 @@ class CnPersonRecognizer(PatternRecognizer):
             0.85,
         ),
         Pattern(
+            "Latin or pinyin name after an English role word (strong)",
+            r"(?<![A-Za-z])(?:applicant|contact(?: person)?|name|owner|holder|driver|patient|resident|householder"
+            r"|spouse|guardian|agent|mr|mrs|ms|miss|dr)\.?[ \t]*[:：]?[ \t]*\K"
+            r"(?-i:[A-Z][a-z]+(?:[ \-][A-Z][a-z]+){1,2}|[A-Z]+(?: [A-Z]+){1,2})(?![A-Za-z])",
+            0.85,
+        ),
+        Pattern(
             "CN name as whole value (weak)",
             rf"^(?={CJK}{{2,4}}$)(?:(?:{_COMPOUND}){CJK}{{1,2}}|[{SINGLE_SURNAMES}]{CJK}{{1,3}})$",
             0.2,
@@ -372,11 +379,14 @@ class CnPersonRecognizer(PatternRecognizer):
 
     def validate_result(self, pattern_text: str) -> Optional[bool]:
         """
-        Reject organisation and place words that happen to start with a surname (公安局, 王府井街).
+        Reject organisation and place words that happen to start with a surname (公安局, 王府井街); a
+        Latin-letter name (after an English role word) is taken as found.
 
         :param pattern_text: the text detected by the regex engine
         :return: False for a non-name; None keeps the pattern's score
         """
+        if pattern_text.isascii():
+            return None
         return None if looks_like_name(pattern_text) else False
 
     def _result(self, start: int, end: int, score: float, explanation_text: str) -> RecognizerResult:

@@ -146,3 +146,9 @@ def test_names_in_free_text(detector):
     text = "申请人王小明于2024年3月提交申请，经办人李娜已审核，张伟陪同。"
     spans = [(text[s.start : s.end], s.entity) for s in detector.detect(text, "bz")]
     assert spans == [("王小明", "PERSON"), ("李娜", "PERSON"), ("张伟", "PERSON")]
+
+
+def test_latin_names_after_an_english_role_word(detector):
+    text = "Contact: Zhang Wei, tel 021-12345678; Applicant LI NA; the name field is empty"
+    found = [text[s.start:s.end] for s in detector.detect(text) if s.entity == "PERSON"]
+    assert found == ["Zhang Wei", "LI NA"]
