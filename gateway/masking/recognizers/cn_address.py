@@ -23,7 +23,9 @@ import threading
 from typing import List, Optional
 
 import regex as re
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
+
+from .base import GovPatternRecognizer
 
 from .cjk import CJK, cjk_class_without
 
@@ -91,7 +93,7 @@ _UNIT_CHAR = re.compile(r"[省市州盟区县旗镇乡街道路巷弄胡同条�
 _JOIN = "\n\u2029\n"
 
 
-class CnAddressRecognizer(PatternRecognizer):
+class CnAddressRecognizer(GovPatternRecognizer):
     """
     Recognize Chinese addresses (住址) as one span covering every component.
 

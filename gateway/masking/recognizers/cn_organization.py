@@ -14,7 +14,9 @@ from __future__ import annotations
 import re
 from typing import List, Optional
 
-from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
+from presidio_analyzer import Pattern, RecognizerResult
+
+from .base import GovPatternRecognizer
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from .cjk import cjk_class_without
@@ -38,7 +40,7 @@ _NOT_AFTER = re.compile(r"[\u4e00-\u9fff]?(?:路|街|号|楼|区|县|镇|村)") 
 _NAME_CHAR = re.compile(rf"{NAME}|[（()）]")
 
 
-class CnOrganizationRecognizer(PatternRecognizer):
+class CnOrganizationRecognizer(GovPatternRecognizer):
     """
     Recognize Chinese organisation names (机构名称), to keep them out of names and addresses.
 

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
+
+from .base import GovPatternRecognizer
 
 
-class CnPassportRecognizer(PatternRecognizer):
+class CnPassportRecognizer(GovPatternRecognizer):
     """
     Recognize Chinese passport numbers (护照号码).
 

@@ -31,11 +31,11 @@ from presidio_analyzer import (
     AnalysisExplanation,
     EntityRecognizer,
     Pattern,
-    PatternRecognizer,
     RecognizerResult,
 )
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from .base import GovPatternRecognizer
 from .cjk import CJK, cjk_class_without, is_cjk
 
 SINGLE_SURNAMES = (
@@ -210,7 +210,7 @@ def _is_given_name_char(char: str) -> bool:
     return is_cjk(char) and char not in NOT_GIVEN_NAME_CHARS
 
 
-class CnPersonRecognizer(PatternRecognizer):
+class CnPersonRecognizer(GovPatternRecognizer):
     """
     Recognize Chinese personal names (姓名) by surname, role word and NLP name tags.
 
