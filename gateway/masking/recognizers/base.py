@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-from presidio_analyzer import EntityRecognizer, PatternRecognizer, RecognizerResult
+import regex as re
+from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 
@@ -31,13 +32,13 @@ class GovPatternRecognizer(PatternRecognizer):
         """
         return self._analyze_patterns(text, regex_flags) if self.patterns else []
 
-    def _analyze_patterns(self, text: str, flags: Optional[int] = None) -> List[RecognizerResult]:
-        import regex as re
-
+    def _analyze_patterns(self, text: str, flags: Optional[int] = None,
+                          patterns: Optional[List[Pattern]] = None) -> List[RecognizerResult]:
+        """Presidio's pattern loop over `patterns` (default: all of the recognizer's)."""
         flags = flags if flags else self.global_regex_flags
         results: List[RecognizerResult] = []
         entity = self.supported_entities[0]
-        for pattern in self.patterns:
+        for pattern in self.patterns if patterns is None else patterns:
             if not pattern.compiled_regex or pattern.compiled_with_flags != flags:
                 pattern.compiled_with_flags = flags
                 pattern.compiled_regex = re.compile(pattern.regex, flags=flags)

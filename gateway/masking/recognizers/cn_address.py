@@ -23,7 +23,7 @@ import threading
 from typing import List, Optional
 
 import regex as re
-from presidio_analyzer import Pattern
+from presidio_analyzer import EntityRecognizer, Pattern
 
 from .base import GovPatternRecognizer
 
@@ -195,15 +195,32 @@ class CnAddressRecognizer(GovPatternRecognizer):
             return []
         _call.verdicts = {}
         try:
-            results = super().analyze(_JOIN.join(pieces), entities, nlp_artifacts, regex_flags)
+            # The strongest pattern first; a clause it covers whole is an address the weaker patterns could
+            # only find again, inside it and with a lower score (dropped on overlap): they skip it.
+            joined = _JOIN.join(pieces)
+            strong = self._analyze_patterns(joined, regex_flags, self.patterns[:1])
+            slot_of = {start: i for i, start in enumerate(starts)}
+            covered = {slot_of[r.start] for r in strong
+                       if r.start in slot_of and r.end - r.start == len(pieces[slot_of[r.start]])}
+            rest_starts, rest_pieces, rest_origins = [], [], []
+            position = 0
+            for i, piece in enumerate(pieces):
+                if i not in covered:
+                    rest_starts.append(position)
+                    rest_pieces.append(piece)
+                    rest_origins.append(origins[i])
+                    position += len(piece) + len(_JOIN)
+            weak = self._analyze_patterns(_JOIN.join(rest_pieces), regex_flags, self.patterns[1:]) \
+                if rest_pieces else []
         finally:
             _call.verdicts = None
-        for result in results:
-            i = bisect.bisect_right(starts, result.start) - 1
-            shift = origins[i] - starts[i]
-            result.start += shift
-            result.end += shift
-        return results
+        for found, at, to in ((strong, starts, origins), (weak, rest_starts, rest_origins)):
+            for result in found:
+                i = bisect.bisect_right(at, result.start) - 1
+                shift = to[i] - at[i]
+                result.start += shift
+                result.end += shift
+        return EntityRecognizer.remove_duplicates(strong + weak)
 
     def validate_result(self, pattern_text: str) -> Optional[bool]:
         """
