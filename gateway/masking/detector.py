@@ -64,6 +64,16 @@ _SHORT_NAME = re.compile(rf"(?:{'|'.join(COMPOUND_SURNAMES)}|[{''.join(SINGLE_SU
 ORG_YIELDS = frozenset({"PERSON", "CN_ADDRESS"})  # entities an organisation's name takes precedence over
 # Proven identifiers: what a field labelled public/internal gives up (numbers a checksum proves, mobiles).
 IDENTIFIER_ENTITIES = frozenset({"CN_ID_CARD", "CN_BANK_CARD", "CN_MOBILE"})
+# What every match of a recognizer holds (in the normalised view): strings without it are not read by it.
+_DIGIT, _CJK_CHAR = re.compile(r"\d"), re.compile(r"[\u4e00-\u9fff]")
+RECOGNIZER_GATES: dict[str, re.Pattern[str]] = {
+    **dict.fromkeys(("CN_ID_CARD", "CN_BANK_CARD", "CN_MOBILE", "CN_LANDLINE", "CN_USCC", "CN_PASSPORT", "CN_VIN",
+                     "TRADE_SECRET"), _DIGIT),
+    **dict.fromkeys(("CN_ADDRESS", "ORGANIZATION", "CN_LICENSE_PLATE"), _CJK_CHAR),
+    "EMAIL_ADDRESS": re.compile("@"),
+    "IP_ADDRESS": re.compile(r"[\d:]"),
+    "MAC_ADDRESS": re.compile(r"[0-9A-Fa-f]{2}[:-]"),
+}  # PERSON reads everything (Latin names after an English role word hold neither digits nor CJK)
 SHADOWING_ENTITIES = frozenset({"CN_USCC", "CN_VIN"})
 _IDENTIFIER_PREFILTER = re.compile(r"[0-9０-９][0-9０-９ \-]{9}")
 _ADDRESS_TRIGGERS = "省市州盟区县旗镇乡街道路巷弄同园寓厦场村木"
@@ -317,17 +327,30 @@ class Detector:
         per_item: list[list[RecognizerResult]] = [[] for _ in indices]
         crossed: set[int] = set()
         recognizers = self._identifier_recognizers if identifiers_only else self._recognizers
+        gated: dict[re.Pattern[str], tuple[str, list[int], list[int]]] = {}
+        everything = (joined, starts, list(range(len(texts))))
         for recognizer in recognizers:
-            for result in recognizer.analyze(joined, recognizer.supported_entities, None):
-                slot = bisect.bisect_right(starts, result.start) - 1
-                offset = starts[slot]
+            gate = RECOGNIZER_GATES.get(recognizer.supported_entities[0])
+            if gate is None:
+                text, at, slots = everything
+            else:  # only the strings that hold what every match of this recognizer must hold
+                if gate not in gated:
+                    gated[gate] = _subset(texts, [i for i, t in enumerate(texts) if gate.search(t)])
+                text, at, slots = gated[gate]
+                if not slots:
+                    continue
+            for result in recognizer.analyze(text, recognizer.supported_entities, None):
+                k = bisect.bisect_right(at, result.start) - 1
+                slot, offset = slots[k], at[k]
                 if result.end - offset > len(texts[slot]):
                     # Cannot happen with SEPARATOR; if it did, every string it touched (and whose own
                     # matches it may have swallowed) goes through the single-string path instead.
-                    last = bisect.bisect_right(starts, result.end - 1) - 1
-                    crossed.update(range(slot, last + 1))
+                    last = bisect.bisect_right(at, result.end - 1) - 1
+                    crossed.update(slots[k:last + 1])
                     continue
-                per_item[slot].append(_shifted(result, offset))
+                result.start -= offset  # the recognizer made this result for this call: shift it in place
+                result.end -= offset
+                per_item[slot].append(result)
 
         for slot, index in enumerate(indices):
             key, text = items[index]
@@ -408,6 +431,15 @@ def _shifted(result: RecognizerResult, offset: int) -> RecognizerResult:
         analysis_explanation=result.analysis_explanation,
         recognition_metadata=dict(result.recognition_metadata or {}),
     )
+
+
+def _subset(texts: list[str], slots: list[int]) -> tuple[str, list[int], list[int]]:
+    """The texts at `slots` joined by SEPARATOR, with their start offsets and their slots."""
+    starts, position = [], 0
+    for i in slots:
+        starts.append(position)
+        position += len(texts[i]) + len(SEPARATOR)
+    return SEPARATOR.join(texts[i] for i in slots), starts, slots
 
 
 def _mapped(view: Normalised, spans: list[Span]) -> list[Span]:
