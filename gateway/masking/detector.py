@@ -368,13 +368,13 @@ class Detector:
         free_text = names and _is_free_text(hint, text)
         computed: list[NlpArtifacts] = []
 
-        def artifacts() -> NlpArtifacts:  # exactly what detect() hands to the AnalyzerEngine, made once
-            if not computed:
-                computed.append(self._nlp.process_text(text, LANGUAGE, with_entities=free_text))
+        def artifacts() -> NlpArtifacts:  # what detect() hands to the AnalyzerEngine (tokens, lemmas, keywords,
+            if not computed:              # name entities) without the spaCy Doc nobody here reads; made once
+                computed.append(self._nlp.light_artifacts(text, LANGUAGE, with_entities=free_text))
             return computed[0]
 
-        if self._person is not None and free_text:  # the names only: full artifacts only if context needs them
-            names = self._person.analyze_nlp_entities(computed[0] if computed else self._nlp.name_entities(text))
+        if self._person is not None and free_text:
+            names = self._person.analyze_nlp_entities(artifacts())
             if names:
                 person_id = self._person.id
                 own = [r for r in results if _recognizer_id(r) == person_id]

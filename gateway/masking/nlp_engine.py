@@ -115,14 +115,16 @@ class _LiteSpan:
         self.label_ = PERSON_LABEL
 
 
-class NameEntities:
-    """Only the PERSON entities of a text, as NlpArtifacts.entities would hold them (no spaCy Doc, no
-    keywords): what the person recognizer reads when nothing else needs the full artifacts."""
+class LightArtifacts:
+    """NlpArtifacts without its spaCy Doc: `tokens` are the token strings (presidio's context enhancer reads
+    only their text and length), `lemmas` the same strings, `keywords` as NlpArtifacts.set_keywords makes."""
 
-    __slots__ = ("entities",)
+    __slots__ = ("entities", "tokens", "tokens_indices", "lemmas", "keywords", "scores")
 
-    def __init__(self, entities: list):
-        self.entities = entities
+    def __init__(self, entities: list, words: list[str], indices: list[int], keywords: list[str]):
+        self.entities, self.tokens, self.tokens_indices = entities, words, indices
+        self.lemmas, self.keywords = words, keywords
+        self.scores = [0.85] * len(entities)
 
 
 class ChineseNlpEngine(NlpEngine):
@@ -180,18 +182,23 @@ class ChineseNlpEngine(NlpEngine):
                 span.label_ = PERSON_LABEL
         return self._artifacts(doc, indices, entities, language)
 
-    def name_entities(self, text: str) -> NameEntities:
-        """The PERSON entities process_text(text, with_entities=True) would report, without building its
-        spaCy Doc and NlpArtifacts (most of its cost)."""
+    def light_artifacts(self, text: str, language: str, with_entities: bool = True) -> "LightArtifacts":
+        """What process_text returns, as read by the person recognizer and presidio's context enhancer —
+        the same tokens, offsets, lemmas, keywords and PERSON entities — without building a spaCy Doc."""
+        self._check(text, language)
         if not self._loaded:
             self.load()
-        pairs = rjieba.tag(text, True) if text else []
-        words = [word for word, _ in pairs]
+        if with_entities:
+            pairs = rjieba.tag(text, True) if text else []
+            words, tags = [word for word, _ in pairs], [flag for _, flag in pairs]
+        else:
+            words, tags = (rjieba.cut(text, False) if text else []), None
         if "".join(words) != text:
-            return NameEntities([])  # process_text falls back to characters without tags: no names either
-        tags = [flag for _, flag in pairs]
+            words, tags = list(text), None
         doc = _LiteDoc(text, words)
-        return NameEntities([_LiteSpan(doc, span[0], span[1]) for span in name_spans(None, words, tags, raw=True)])
+        entities = [_LiteSpan(doc, a, b) for a, b in name_spans(None, words, tags, raw=True)] if tags else []
+        indices = [token.idx for token in doc._tokens]
+        return LightArtifacts(entities, words, indices, NlpArtifacts.set_keywords(self, words, language))
 
     def process_batch(
         self,
