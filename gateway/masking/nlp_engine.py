@@ -39,6 +39,7 @@ STOPWORDS_ZH = frozenset(
 )
 PUNCTUATION = frozenset("，。、；：？！…—·（）《》〈〉「」『』【】〔〕“”‘’,.;:?!()[]{}<>\"'`~@#$%^&*-_=+|\\/")
 
+_PUNCTUATION_CHARS = "".join(sorted(PUNCTUATION))
 _jieba_lock = threading.Lock()
 _jieba_ready = False
 
@@ -220,7 +221,7 @@ class ChineseNlpEngine(NlpEngine):
 
     def is_punct(self, word: str, language: str) -> bool:
         """Return True for punctuation and whitespace tokens."""
-        return not word.strip() or all(char in PUNCTUATION for char in word)
+        return not word.strip() or not word.strip(_PUNCTUATION_CHARS)  # strip in C: all punctuation
 
     def get_supported_entities(self) -> list[str]:
         """The entity label this engine produces."""
