@@ -51,7 +51,7 @@ from .spans import (  # noqa: F401 - re-exported: the detector's result types li
 
 LANGUAGE = "zh"
 SEPARATOR = "\n\u2029\n"
-FREE_TEXT_MIN_CJK = 8
+FREE_TEXT_MIN_CJK = 4
 # Below this threshold a bare amount (the weak whole-value TRADE_SECRET pattern) counts on its own.
 WEAKEST_PATTERN_SCORE = 0.2
 

@@ -62,6 +62,7 @@ ROLE_WORDS = (
     "付款人", "持卡人", "委托人", "受托人", "代理人", "当事人", "监护人", "投保人", "被保险人", "借款人",
     "担保人", "承办人", "审批人", "签收人", "报案人", "举报人", "纳税人姓名", "驾驶人", "购房人", "产权人",
     "来电人", "来访人", "投诉人", "反映人", "求助人", "申报人", "权利人", "车主", "房主", "业主", "患者",
+    "审核人", "复核人", "经办", "交款人", "缴款人", "领款人", "转账给", "汇款给", "村民", "居民",
 )
 
 # Words that introduce a name only when a delimiter follows it (代领人丁家峰（儿子）, 家庭成员何文明（父亲）).
@@ -79,7 +80,8 @@ KINSHIP_WORDS = (
 )
 # What may follow a name found after a context or kinship word: any non-CJK character (punctuation,
 # digits, space, the end of the text) or one of these words and characters.
-NAME_END_WORDS = ("电话", "手机", "联系", "身份", "户籍", "住址", "现住", "家住", "本人", "同志", "先生", "女士")
+NAME_END_WORDS = ("电话", "手机", "联系", "身份", "户籍", "住址", "现住", "家住", "本人", "同志", "先生", "女士",
+                  "负责", "患有", "因病", "二人", "等人")
 NAME_END_CHARS = "于因的在已和与及等为是系均经将向到自并也都从之"
 # Characters that are not the last character of a given name in that place (张勇于2024年: 于 ends 张勇).
 NOT_GIVEN_NAME_CHARS = "的了于在是已与及或并将被从到给让都也还就又等"
@@ -117,9 +119,11 @@ _TRIGGERS = re.compile(
 # Words right after a name that say it is one (高洁代为领取, 邓想（女）系…, 萧东家庭人均收入…): a name
 # before one of them, at the start of a clause or after 由/经/与/和/向/给/是/被, is a person.
 BEFORE_MARKERS = ("（男）", "（女）", "(男)", "(女)", "代为", "代领", "反映", "签字", "签名", "确认", "同志", "先生",
-                  "女士", "家庭", "一家", "户籍", "本人", "的身份证", "身份证", "手机", "电话", "联系电话", "系")
+                  "女士", "家庭", "一家", "户籍", "本人", "的身份证", "身份证", "手机", "电话", "联系电话", "系",
+                  "，女", "，男", ",女", ",男", "因病", "负责", "患有", "与其", "二人", "等人", "于19", "于20",
+                  "承诺", "交来", "是夫妻", "的母亲", "的父亲", "的妻子", "的丈夫", "的儿子", "的女儿", "的配偶", "、")
 _BEFORE_MARKER = re.compile(
-    r"(?:^|(?<=[，。；：、,;:\s由经与和向给是被]))"
+    r"(?:^|(?<=[，。；：、,;:\s由经与和向给是被据请到明人]))"
     rf"((?:{'|'.join(COMPOUND_SURNAMES)})|[{SINGLE_SURNAMES}])([\u4e00-\u9fff]{{1,2}}?)"
     rf"(?=(?:{'|'.join(re.escape(m) for m in BEFORE_MARKERS)}))"
 )
@@ -162,7 +166,7 @@ def looks_like_name(text: str) -> bool:
     if text[:2] in COMPOUND_SURNAMES:
         if len(text) == 2:
             return False
-    elif text[0] not in SINGLE_SURNAMES:
+    elif text[0] not in SINGLE_SURNAMES or len(text) == 4:  # a single surname takes one or two given characters
         return False
     if text[-1] in NON_PERSON_ENDINGS:
         return False
@@ -315,7 +319,7 @@ class CnPersonRecognizer(GovPatternRecognizer):
         results = []
         for m in _BEFORE_MARKER.finditer(text):
             start = m.start()
-            if text[start] in "由经与和向给是被" and looks_like_name(text[start + 1:m.end()]):
+            if text[start] in "由经与和向给是被据请到明人" and looks_like_name(text[start + 1:m.end()]):
                 start += 1  # 由高洁代为: 由 is the preposition (and a surname), 高洁 the name
             candidate = text[start:m.end()]
             if looks_like_name(candidate) and not is_everyday_word(candidate) \

@@ -152,3 +152,19 @@ def test_latin_names_after_an_english_role_word(detector):
     text = "Contact: Zhang Wei, tel 021-12345678; Applicant LI NA; the name field is empty"
     found = [text[s.start:s.end] for s in detector.detect(text) if s.entity == "PERSON"]
     assert found == ["Zhang Wei", "LI NA"]
+
+
+@pytest.mark.parametrize("text,name", [
+    ("由唐建华负责日常照料", "唐建华"), ("韦旭的母亲卞建华患有慢性病", "卞建华"), ("转账给周丽娟", "周丽娟"),
+    ("经办：孟兵", "孟兵"), ("陈欢，女，汉族", "陈欢"), ("请黄岩同志于本周五前来办理", "黄岩"),
+    ("据王英反映，其家中房屋漏雨", "王英"), ("今收到祁海燕交来押金500元", "祁海燕"), ("村民杨兵家住三组", "杨兵"),
+    ("陈淑英、张梅二人均为本村村民", "陈淑英"),
+])
+def test_names_in_short_sentences(detector, text, name):
+    at = text.index(name)
+    assert any(s.start <= at and at + len(name) <= s.end for s in detector.detect(text) if s.entity == "PERSON")
+
+
+@pytest.mark.parametrize("text", ["严格执行", "高度重视", "王府井大街", "张家港市", "马上就办", "周末加班"])
+def test_short_phrases_that_start_with_a_surname_are_not_names(detector, text):
+    assert [s for s in detector.detect(text) if s.entity == "PERSON"] == []
