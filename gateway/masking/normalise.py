@@ -11,7 +11,8 @@ each string where:
 
 A run with more digits (two mobiles side by side) or fewer (a date) keeps its separators, so numbers never
 merge. In a run starting with one 0 (a landline: `0571-8581 8451`) only the separators inside the 7–8
-digit local number go; the one after the area code stays for the landline recognizer. `Normalised.span()` maps a span of the view back to the original string, so the operator masks the
+digit local number go; the one after the area code stays for the landline recognizer. So do those inside a
+7–8 digit local number after a bracketed area code (`(0571) 8765 4321`). `Normalised.span()` maps a span of the view back to the original string, so the operator masks the
 caller's own characters and keeps their formatting around the masked part.
 """
 
@@ -73,7 +74,8 @@ def normalise(text: str) -> Normalised:
                 continue
             start, run = start + cut, run[cut:]
         elif sum(ch.isdigit() for ch in run) not in SQUEEZE_DIGITS:
-            continue  # a date, or two numbers side by side
+            if not (sum(ch.isdigit() for ch in run) in (7, 8) and text[max(0, start - 2):start].rstrip()[-1:] in (")", "）")):
+                continue  # a date, or two numbers side by side (but not a local number after "(0571) ")
         pieces.append(text[last:start])
         position = start
         pending = False
