@@ -102,6 +102,7 @@ class Audit:
             "masking": [{"path": f.path, "entity": f.entity, "operator": f.operator, "count": f.count}
                         for f in findings],
             "error": st.error,
+            "correlation_id": st.correlation_id,
         }
 
     def masked_query(self, flow: http.HTTPFlow, route) -> str | None:

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from typing import Protocol
 from urllib.parse import quote
 
-from .errors import BadRequest, Forbidden, GatewayError
+from .errors import BadRequest, Forbidden, MethodNotAllowed
 
 READ_METHODS = ("GET", "HEAD")
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
@@ -41,17 +41,6 @@ OWN = ("X-Govshare-Dept", "X-Govshare-App", "X-Govshare-Purpose", "X-Govshare-Co
 _TOKEN_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _VALUE_RE = re.compile(r"^[\t\x20-\x7e\x80-\xff]*$")
 _PROTOCOL_HEADERS = frozenset({"upgrade", "http2-settings"})
-
-
-class MethodRefused(GatewayError):
-    """The method is not one the catalog serves (405); `allow` lists the ones it does."""
-
-    status, reason = 405, "method_not_allowed"
-
-    def __init__(self, method: str, allow: Iterable[str] = READ_METHODS):
-        self.allow = ", ".join(allow)
-        super().__init__(message=f"this resource is read with {self.allow} only (methods are case-sensitive)",
-                         extra={"allow": self.allow})
 
 
 class RouteLike(Protocol):
@@ -73,10 +62,11 @@ def fold(name: str) -> str:
 
 
 def canonical_method(method: str, allowed: Iterable[str] = READ_METHODS) -> str:
-    """`method` when it is exactly one of `allowed` (upper case); MethodRefused (405) otherwise."""
+    """`method` when it is exactly one of `allowed` (upper case); MethodNotAllowed (405, Allow) otherwise."""
     allowed = tuple(allowed)
     if method not in allowed:
-        raise MethodRefused(method, allowed)
+        raise MethodNotAllowed(allowed, f"this resource is read with {' or '.join(allowed)} only (methods are "
+                                        "case-sensitive: send them in upper case)")
     return method
 
 
