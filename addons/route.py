@@ -47,9 +47,12 @@ def provider_target(route) -> tuple[str, str, int, str, str]:
     return target.scheme, target.hostname, port, target.path + (f"?{target.query}" if target.query else ""), target.netloc
 
 
-def point_at_provider(flow: http.HTTPFlow, route) -> None:
+def point_at_provider(flow: http.HTTPFlow, route, method: str | None = None) -> None:
     """Make the flow's target exactly the route's provider URL, in origin form (an absolute-form request
-    keeps its caller-chosen authority in mitmproxy's reverse mode unless it is cleared here)."""
+    keeps its caller-chosen authority in mitmproxy's reverse mode unless it is cleared here), and its
+    method exactly `method` when given."""
+    if method is not None:
+        flow.request.data.method = method.encode("ascii")
     scheme, host, port, target_path, netloc = provider_target(route)
     flow.request.scheme = scheme
     flow.request.host = host
@@ -68,8 +71,10 @@ class Route:
         st = state(flow)  # created here: request id, start time, bytes in
         request = flow.request
         st.correlation_id = correlation_id(request.headers.fields)  # audited with refusals too
-        admitted = admit(request.method, request.data.path, request.headers.fields, len(request.raw_content or b""),
+        # The method as sent: mitmproxy's `request.method` is upper-cased, but `get` goes upstream as `get`.
+        method = request.data.method.decode("latin-1")
+        admitted = admit(method, request.data.path, request.headers.fields, len(request.raw_content or b""),
                          self.context.services.catalog.current)
         st.method = admitted.method
         st.route = admitted.route
-        point_at_provider(flow, admitted.route)
+        point_at_provider(flow, admitted.route, admitted.method)

@@ -45,7 +45,7 @@ class Upstream:
         st = state(flow)
         if flow.response is not None or st.verdict is not Verdict.ALLOWED:
             return
-        point_at_provider(flow, st.route)  # exactly the provider URL the policy judged
+        point_at_provider(flow, st.route, st.method)  # exactly the method and provider URL the policy judged
         if self.timeout is None:
             self.running()
         loop = asyncio.get_running_loop()

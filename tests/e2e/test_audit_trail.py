@@ -81,8 +81,8 @@ def test_n_concurrent_requests_make_exactly_n_records_and_the_chain_verifies(gw)
     with ThreadPoolExecutor(max_workers=12) as pool:
         statuses = [r.status for r in pool.map(call, range(n))]
     assert statuses == [200] * n
-    ids = {rec["request_id"] for rec in records(gw, event="request") if rec["request_id"].startswith("concurrent-")}
-    assert len(ids) == n
+    mine = [rec for rec in records(gw, event="request") if (rec["correlation_id"] or "").startswith("concurrent-")]
+    assert len({rec["correlation_id"] for rec in mine}) == len({rec["request_id"] for rec in mine}) == len(mine) == n
     result = verify(gw.config)
     assert result.ok, result.detail
 
