@@ -85,6 +85,8 @@ CASES = [
     ("method", "GET", "/ga/population", [("X-HTTP-Method", "PUT")], b"", SAFE),
     ("method", "GET", "/ga/population", [("X-Method-Override", "PATCH")], b"", SAFE),
     ("method", "GET", "/ga/population", [("X_HTTP_Method_Override", "DELETE")], b"", SAFE),
+    ("method", "GET", "/ga/population?_method=DELETE", [], b"", (400, "ambiguous_query")),
+    ("method", "GET", "/ga/population?size=1&X-HTTP-Method-Override=PUT", [], b"", (400, "ambiguous_query")),
     ("method", "get", "/ga/population", [], b"", (405, "method_not_allowed")),
     ("method", "Get", "/ga/population", [], b"", (405, "method_not_allowed")),
     ("method", "head", "/ga/population", [], b"", (405, "method_not_allowed")),
