@@ -85,7 +85,7 @@ class Audit:
             "app": getattr(principal, "app", None),
             "subject": self.subject_hash(principal),
             "client": flow.client_conn.peername[0] if flow.client_conn.peername else None,
-            "method": flow.request.method,
+            "method": flow.request.data.method.decode("latin-1"),  # as sent: mitmproxy upper-cases .method
             "resource": route.resource.code if route else None,
             "path": (route.resource.path + ("/…" if route.rest not in ("", "/") else "")) if route else None,
             "query": self.masked_query(flow, route),

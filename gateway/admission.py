@@ -2,9 +2,9 @@
 
 `admit` runs the checks in the order a refusal should be reported — protocol switch (403), method (405),
 body on a read (400), ambiguous target or a method-override query parameter (400), unknown or nested
-resource (404) — and returns what the gateway judges and forwards: the exact method, the canonical target and the Route built from it. Identity
-(`Catalog.require_caller`), the policy decision and `request_policy.forward_headers` follow, in the proxy's
-stages, on this result. Pure: no proxy types, no I/O.
+resource (404) — and returns what the gateway judges and forwards: the exact method, the canonical target
+and the Route built from it. Identity (`Catalog.require_caller`), the policy decision and
+`request_policy.forward_headers` follow, in the proxy's stages, on this result. Pure: no proxy types, no I/O.
 """
 
 from __future__ import annotations
