@@ -28,6 +28,7 @@ from addons.mask import Mask
 from addons.route import Route
 from addons.state import Verdict, state
 from addons.upstream import Upstream
+from gateway.audit.clean import Cleaner
 from gateway.identity import IdentityError, PilotKeys
 from gateway.masking.refusal import MaskingRefused
 from gateway.services import Services
@@ -110,8 +111,9 @@ def assert_refusal(services, f, status, reason):
     assert st.verdict is Verdict.DENIED and (st.refusal.status, st.refusal.reason) == (status, reason)
     if services is not None:
         record = services.recorded[-1]
+        caller_id = Cleaner(services.pseudonyms.key_for("audit-record")).request_id(RID, True)  # keyed hash
         assert (record["decision"], record["reason"], record["status"], record["request_id"],
-                record["correlation_id"]) == ("deny", reason, status, st.request_id, RID)
+                record["correlation_id"]) == ("deny", reason, status, st.request_id, caller_id)
         assert isinstance(st.audit_seq, int)
     return doc
 

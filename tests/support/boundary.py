@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from hypothesis import HealthCheck, settings
 
 from gateway.audit import Filters, iter_rows
+from gateway.audit.clean import Cleaner
 from tests.support.grants import add_grant
 from tests.support.hostile_upstream import PERSON, RAW_AFTER_101, HostileUpstream, Received, effective_path
 from tests.support.http import read_response
@@ -165,6 +166,7 @@ def assert_audited(gw, answer: Answer, correlation: str | None = None, reason: s
     assert record["decision"] == ("allow" if answer.status == 200 else "deny")
     if answer.status != 200:
         assert record["reason"] == (reason or answer.error())
-    if correlation is not None:
-        assert record["correlation_id"] == correlation != record["request_id"]
+    if correlation is not None:  # the caller's id, stored as a keyed hash (gateway.audit.clean)
+        hashed = Cleaner(gw.services.pseudonyms.key_for("audit-record")).request_id(correlation, True)
+        assert record["correlation_id"] == hashed != record["request_id"]
     return record
