@@ -80,6 +80,10 @@ class Upstream:
             st = state(flow)
             if st.denied and flow.response is not None:
                 return
+            if st.verdict is not Verdict.ALLOWED:
+                # Not a provider failure: the flow never went upstream (mitmproxy refused it before the hooks,
+                # e.g. CONNECT in reverse mode, or the client went away). The audit stage records it as it is.
+                return
             message = (flow.error.msg if flow.error else "") or ""
             if st.upstream_timed_out:
                 err = GatewayTimeout("upstream_timeout", "the providing department did not answer in time; "

@@ -15,11 +15,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gateway.audit import Filters, iter_rows
 from gateway.policy import GrantError, GrantStore
 from tests.support.boundary import (CALLER_APP, CALLER_DEPT, FUZZ, PURPOSE, assert_audited,
                                     assert_provider_got_only_canonical_reads, assert_safe_answer, caller_token,
                                     request, send_raw, start_boundary)
 from tests.support.hostile_upstream import HostileUpstream
+from tests.support.waiting import wait_for
 
 SAFE = "safe"  # the caller gets the register's masked 200; the provider got only a canonical read
 
@@ -205,12 +207,21 @@ def test_unregistered_callers_get_neither_tokens_nor_grants(bgw):
             store.add(dept, app, "GA-RK-0001", (), (), PURPOSE, "2099-01-01T00:00:00Z", "officer")
 
 
-def test_connect_and_h2_prior_knowledge_are_refused(bgw, hostile):
-    for data in (b"CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n\r\n",
-                 b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"):
-        answer = send_raw(bgw, data)
-        assert answer.status in (400, 403, 405, 502), answer.raw[:200]
-        assert b"GA-" not in answer.body
+def test_connect_and_h2_prior_knowledge_are_refused_and_audited(bgw, hostile):
+    """CONNECT is refused by mitmproxy's reverse mode before any hook (its own 400 page, no request id; the
+    error hook still audits it); h2 prior knowledge reaches the route stage and is refused there."""
+    def request_records() -> list[dict]:
+        return [row.record for row in iter_rows(bgw.services.engine, bgw.config.data_dir, Filters(event="request"))]
+
+    before = len(request_records())
+    connect = send_raw(bgw, b"CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n\r\n")
+    assert connect.status == 400 and b"GA-" not in connect.body
+    pri = send_raw(bgw, b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+    assert (pri.status, pri.error()) == (403, "protocol_not_allowed")
+    assert_audited(bgw, pri)
+    records = wait_for(request_records, until=lambda rows: len(rows) >= before + 2)
+    assert [r["method"] for r in records[before:]] == ["CONNECT", "PRI"]
+    assert all(r["decision"] == "deny" for r in records[before:])
     assert hostile.received() == []
 
 
