@@ -1,0 +1,99 @@
+"""HTML: every text node and every attribute value masked as free text; the page is written back from its
+parse, so what we send is what we read.
+
+Character references are decoded before masking (an ID number written as `&#49;&#49;…` is still found) and
+text is re-escaped on output. Script and style contents are masked as text and written unescaped (the
+parser ended them at their closing tag, and masking only ever puts digits, letters and `*` in). Comments,
+processing instructions and declarations other than a plain `<!DOCTYPE html>` are dropped: they are not
+content, and they can carry anything.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+
+from . import Sink, mask_values
+
+_RAW_TEXT = frozenset({"script", "style"})
+_NAME = re.compile(r"\A[A-Za-z][A-Za-z0-9:._-]{0,63}\Z")
+_DOCTYPE = re.compile(r"\Adoctype\s+html\s*\Z", re.IGNORECASE)
+
+
+class _Page(HTMLParser):
+    """Parses a page into output pieces; str pieces are literal, int pieces index the values to mask."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.pieces: list[str | int] = []
+        self.values: list[tuple[str | None, str]] = []
+        self.raw_stack: list[str] = []
+
+    def value(self, key: str | None, text: str) -> int:
+        self.values.append((key, text))
+        return len(self.values) - 1
+
+    def tag(self, tag: str, attrs, close: str) -> None:
+        if not _NAME.match(tag):
+            return
+        self.pieces.append(f"<{tag}")
+        for name, val in attrs:
+            if not _NAME.match(name):
+                continue
+            if val is None:
+                self.pieces.append(f" {name}")
+            else:
+                self.pieces += [f' {name}="', self.value(name, val), '"']
+        self.pieces.append(close)
+
+    def handle_starttag(self, tag, attrs):
+        self.tag(tag, attrs, ">")
+        if tag in _RAW_TEXT:
+            self.raw_stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.tag(tag, attrs, "/>")
+
+    def handle_endtag(self, tag):
+        if _NAME.match(tag):
+            self.pieces.append(f"</{tag}>")
+        if self.raw_stack and self.raw_stack[-1] == tag:
+            self.raw_stack.pop()
+
+    def handle_data(self, data):
+        if not data.strip():
+            self.pieces.append(data)
+            return
+        index = self.value(None, data)
+        self.pieces.append(-1 - index if self.raw_stack else index)  # negative: write unescaped
+
+    def handle_decl(self, decl):
+        if _DOCTYPE.match(decl):
+            self.pieces.append("<!DOCTYPE html>")
+
+    def handle_comment(self, data):
+        pass  # dropped (see the module docstring)
+
+    def handle_pi(self, data):
+        pass
+
+    def unknown_decl(self, data):
+        pass
+
+
+def mask(text: str, sink: Sink) -> str:
+    page = _Page()
+    page.feed(text)
+    page.close()
+    masked = mask_values(sink, page.values)
+    out = []
+    for piece in page.pieces:
+        if isinstance(piece, str):
+            out.append(piece)
+        elif piece >= 0:
+            attr = page.values[piece][0] is not None
+            out.append(html.escape(masked[piece], quote=attr))
+        else:
+            out.append(masked[-1 - piece].replace("</", "<\\/"))
+    return "".join(out)
