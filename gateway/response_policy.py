@@ -29,6 +29,7 @@ guess:
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Callable, Iterable
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
@@ -41,6 +42,15 @@ MAX_HEADER_BYTES = 64 * 1024
 # Provider headers kept (lower case); each value is still scanned by the masker.
 KEPT = frozenset({"content-language", "date", "expires", "vary"})
 CACHE_CONTROL = "no-store"
+_TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}"
+SHAPES = {
+    "date": re.compile(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+                       r"\d{4} \d{2}:\d{2}:\d{2} GMT"),
+    "vary": re.compile(rf"\*|{_TOKEN}(\s*,\s*{_TOKEN}){{0,31}}"),
+    "content-language": re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8}){0,4}(\s*,\s*[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8}){0,4}){0,7}"),
+}
+SHAPES["expires"] = SHAPES["date"]
+_NEEDS_SCAN = re.compile(r"\d|[^\x00-\x7f]")
 
 # Statuses refused outright, with their reason code.
 REFUSED_STATUS = {101: "upstream_protocol_switch", 206: "partial_content"}
@@ -86,15 +96,23 @@ def check_head(fields: Iterable[tuple[bytes, bytes]]) -> None:
 
 
 def kept_headers(fields: Iterable[tuple[bytes, bytes]], mask: MaskText) -> tuple[list[tuple[str, str]], list]:
-    """The allowlisted provider headers (name, value) whose values the masker leaves as they are, and the
-    findings of the values it dropped (path `header.<name>`)."""
+    """The allowlisted provider headers (name, value) whose values have their header's shape and in which
+    the masker finds nothing, and the findings of the values it dropped (path `header.<name>`). A value of
+    the wrong shape is dropped unread; the masker runs on a value only where something could hide in its
+    shape (digits or non-ASCII in Vary or Content-Language; an HTTP date has no room for anything)."""
     out: list[tuple[str, str]] = []
     findings: list = []
     for raw_name, raw_value in fields:
         name = raw_name.decode("latin-1").lower()
         if name not in KEPT:
             continue
-        value = raw_value.decode("latin-1")
+        value = raw_value.decode("latin-1").strip()
+        shape = SHAPES[name]
+        if not shape.fullmatch(value):
+            continue
+        if name in ("date", "expires") or not _NEEDS_SCAN.search(value):
+            out.append((_canonical(name), value))
+            continue
         masked, found = mask(value)
         if found or masked != value:
             findings += [_at(f, f"header.{name}") for f in found]
