@@ -35,6 +35,7 @@ from .failclosed import deny_response
 from .state import state
 
 _original = HttpStream.handle_protocol_error
+UNPARSABLE = "Cannot parse HTTP response"  # mitmproxy's message for a head it cannot read (two lengths, ...)
 
 
 def _handle_protocol_error(self: HttpStream, event):
@@ -48,6 +49,10 @@ def _handle_protocol_error(self: HttpStream, event):
     self.flow.error = mflow.Error(event.message)
     yield HttpErrorHook(self.flow)
     replacement = state(self.flow).take_error_response()
+    if replacement is not None and event.message.startswith(UNPARSABLE):
+        err = ResponseRefused("invalid_response", "the providing department's answer is not valid HTTP")
+        replacement = deny_response(self.flow, err)
+        state(self.flow).deny(err, "upstream")
     killed = self.flow.error and self.flow.error.msg == mflow.Error.KILLED_MESSAGE
     if replacement is not None and not killed and self.client_state != self.state_errored:
         server = self.flow.server_conn

@@ -169,3 +169,4 @@ def test_the_final_answer_after_early_hints_is_delivered_and_the_connection_reus
         answer = get(adv, "/adv/persons/hints")
         check(adv, answer, Expect(200), names=(CANARY.name,))
         assert json.loads(answer.body)["data"]["items"][0]["sfzh"] != CANARY.id_number
+
