@@ -5,7 +5,8 @@ Character references are decoded before masking (an ID number written as `&#49;&
 text is re-escaped on output. Script and style contents are masked as text and written unescaped (the
 parser ended them at their closing tag, and masking only ever puts digits, letters and `*` in). Comments,
 processing instructions and declarations other than a plain `<!DOCTYPE html>` are dropped: they are not
-content, and they can carry anything.
+content, and they can carry anything; so are tags and attributes whose names are not plain ASCII names with
+fewer than 5 digits (the text inside such a tag is kept, masked).
 """
 
 from __future__ import annotations
@@ -17,7 +18,19 @@ from html.parser import HTMLParser
 from . import Sink, mask_values
 
 _RAW_TEXT = frozenset({"script", "style"})
-_NAME = re.compile(r"\A[A-Za-z][A-Za-z0-9:._-]{0,63}\Z")
+_NAME_SHAPE = re.compile(r"\A[A-Za-z][A-Za-z0-9:._-]{0,63}\Z")
+
+
+class _Name:
+    """Tag and attribute names we write back: ASCII names with fewer than 5 digits (a name never holds an
+    identifier; one that might is dropped, with its attribute, or as a tag while its text is kept)."""
+
+    @staticmethod
+    def match(name: str) -> bool:
+        return bool(_NAME_SHAPE.match(name)) and sum(c.isdigit() for c in name) < 5
+
+
+_NAME = _Name()
 _DOCTYPE = re.compile(r"\Adoctype\s+html\s*\Z", re.IGNORECASE)
 
 

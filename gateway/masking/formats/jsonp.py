@@ -1,5 +1,6 @@
 """JSONP: `callback(<JSON>);` — the JSON inside is masked like a JSON body. The callback must be a plain
-dotted JavaScript identifier (at most 128 characters); anything else in the body (a second statement,
+dotted JavaScript identifier (at most 128 characters, fewer than 5 digits: a name is never a place for
+an identifier); anything else in the body (a second statement,
 `typeof cb === 'function' && cb(...)`, a comment other than the usual leading `/**/`) is refused
 (`invalid_jsonp`): a script we cannot read is a script we cannot mask."""
 
@@ -17,7 +18,7 @@ _JSONP = re.compile(r"\A\s*(?:/\*\*/\s*)?([A-Za-z_$][\w$]{0,63}(?:\.[A-Za-z_$][\
 
 def mask(text: str, sink: Sink) -> str:
     m = _JSONP.match(text)
-    if m is None or len(m.group(1)) > 128:
+    if m is None or len(m.group(1)) > 128 or sum(c.isdigit() for c in m.group(1)) >= 5:  # no number in a name
         raise MaskingRefused("invalid_jsonp")
     callback, inner = m.group(1), m.group(2)
     try:

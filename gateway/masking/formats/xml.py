@@ -4,7 +4,8 @@ from its parse.
 
 Parsed with the standard library's expat and nothing else: a DOCTYPE, an entity declaration or an external
 entity reference refuses the body (`xml_dtd`) — no DTD is read, no entity is expanded, nothing is fetched
-(billion laughs and XXE need one of them). Malformed XML refuses it too (`invalid_xml`). Comments and
+(billion laughs and XXE need one of them). Malformed XML refuses it too (`invalid_xml`), and so does an
+element or attribute name that may hold an identifier (`identifier_in_markup`, see _check_names). Comments and
 processing instructions are dropped; CDATA sections come back as escaped text; the XML declaration is
 rewritten to name the encoding we send.
 """
@@ -30,6 +31,7 @@ class _Document:
         self.text: list[str] = []
         self.declared = False
         self.attrs: set[int] = set()  # indices of the values that are attribute values
+        self.names: set[str] = set()  # element and attribute names, checked before they are written back
 
     def value(self, key: str | None, text: str) -> int:
         self.values.append((key, text))
@@ -48,6 +50,8 @@ class _Document:
 
     def start(self, name, attrs):
         self.flush()
+        self.names.add(name)
+        self.names.update(attrs[0::2])
         self.pieces.append(f"<{name}")
         for i in range(0, len(attrs), 2):
             attr, val = attrs[i], attrs[i + 1]
@@ -99,6 +103,7 @@ def mask(text: str, sink: Sink, charset: str | None = None) -> str:
     except expat.ExpatError:
         raise MaskingRefused("invalid_xml") from None
     doc.flush()
+    _check_names(doc.names, sink)
     masked = mask_values(sink, doc.values)
     out = [f'<?xml version="1.0" encoding="{charset or "utf-8"}"?>'] if doc.declared else []
     for piece in doc.pieces:
@@ -109,6 +114,17 @@ def mask(text: str, sink: Sink, charset: str | None = None) -> str:
         else:
             out.append(escape(masked[piece]))
     return "".join(out)
+
+
+def _check_names(names: set[str], sink: Sink) -> None:
+    """Element and attribute names are written back as they are (a name cannot hold `*`), so a name with 5 or
+    more digits, or one in which detection finds anything (a person's name as an element), refuses the body
+    (`identifier_in_markup`)."""
+    if any(sum(c.isdigit() for c in name) >= 5 for name in names):
+        raise MaskingRefused("identifier_in_markup")
+    suspects = sorted(name for name in names if not name.isascii())
+    if suspects and mask_values(sink, [(None, name) for name in suspects]) != suspects:
+        raise MaskingRefused("identifier_in_markup")
 
 
 def _no_default(data):
