@@ -42,6 +42,9 @@ MAX_HEADER_BYTES = 64 * 1024
 # Provider headers kept (lower case); each value is still scanned by the masker.
 KEPT = frozenset({"content-language", "date", "expires", "vary"})
 CACHE_CONTROL = "no-store"
+# Every header name a released response may carry (the mask stage's head; the audit stage adds X-Request-Id).
+OUTGOING = KEPT | {b.decode() for b in (b"content-type", b"content-length", b"content-encoding", b"cache-control",
+                                        b"location")}
 _TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}"
 SHAPES = {
     "date": re.compile(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
