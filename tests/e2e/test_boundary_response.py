@@ -23,6 +23,7 @@ from tests.support.grants import add_grant
 
 PURPOSE = "人口信息核验"
 CALLER = "GA"
+REVEALER = "SCJG"  # holds a grant revealing `xm`
 ALLOWED_HEADERS = {"content-type", "content-length", "content-encoding", "cache-control", "date", "vary",
                    "location", "x-request-id", "connection", "content-language"}
 
@@ -41,6 +42,7 @@ def adv(tmp_path_factory, demo_upstreams):
     gateway = Gateway(config, services).start()
     client = GatewayClient(gateway, services, config, demo_upstreams)
     add_grant(client, dept=CALLER, resource="ADV-RK-0001", purpose=PURPOSE)
+    add_grant(client, dept=REVEALER, resource="ADV-RK-0001", purpose=PURPOSE, fields=("xm",))
     services.reload()
     yield client, provider
     gateway.stop()
@@ -57,9 +59,9 @@ def serve(adv, case: str, reply: Reply) -> None:
     provider.replies[case] = reply
 
 
-def get(adv, path: str, method: str = "GET") -> Answer:
+def get(adv, path: str, method: str = "GET", dept: str = CALLER) -> Answer:
     gw, _ = adv
-    return call(gw.gateway.address, path, gw.token(CALLER, purpose=PURPOSE), method)
+    return call(gw.gateway.address, path, gw.token(dept, purpose=PURPOSE), method)
 
 
 def audit_row(adv, answer: Answer) -> dict:
@@ -170,3 +172,22 @@ def test_the_final_answer_after_early_hints_is_delivered_and_the_connection_reus
         check(adv, answer, Expect(200), names=(CANARY.name,))
         assert json.loads(answer.body)["data"]["items"][0]["sfzh"] != CANARY.id_number
 
+
+
+NESTED = f"{CANARY.name}（身份证号{CANARY.id_number}，手机{CANARY.mobile}）"
+
+
+@pytest.mark.parametrize("content_type, body", [
+    ("application/json", json.dumps({"items": [{"xm": NESTED, "sfzh": CANARY.id_number2}]}, ensure_ascii=False)),
+    ("application/xml", f"<r><xm>{NESTED}</xm></r>"),
+    ("text/csv", f"xm,sfzh\n{NESTED},{CANARY.id_number2}\n"),
+])
+def test_a_revealed_field_shows_its_own_entity_and_masks_identifiers_nested_inside(adv, content_type, body):
+    serve(adv, "reveal", Reply(200, [("Content-Type", content_type)], body.encode()))
+    answer = get(adv, "/adv/persons/reveal", dept=REVEALER)
+    record = check(adv, answer, Expect(200))
+    assert CANARY.name.encode() in answer.body  # the grant reveals the name ...
+    assert any(f["operator"] == "reveal" for f in record["masking"])  # ... and the audit says so
+    # ... and nothing else: check() found no ID number or mobile, the nested ones included
+    other = get(adv, "/adv/persons/reveal")  # a caller whose grant reveals nothing
+    check(adv, other, Expect(200), names=(CANARY.name,))

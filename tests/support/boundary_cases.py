@@ -130,6 +130,8 @@ FRAMING_CASES = {
     "chunked_gzip": (Reply(200, [JSON_T, ("Content-Encoding", "gzip"), ("Transfer-Encoding", "chunked")],
                            _chunked(gzip.compress(DOC)), length=False), ok(200)),
     "read_until_close": (Reply(200, [JSON_T], DOC, length=False), ok(200)),
+    "te_gzip_until_close": (Reply(200, [JSON_T, ("Transfer-Encoding", "gzip")], gzip.compress(DOC), length=False),
+                            refused("invalid_utf8")),
 }
 
 # -- content types (labelled resource, unknown resource, public-declared resource) --------------------------------
@@ -170,6 +172,11 @@ BODY_CASES = {
     "no_type_json": (Reply(200, [], DOC), ok()),
     "no_type_text": (Reply(200, [], SENTENCE.encode()), ok()),
     "unknown_type": (typed("application/x-weird", SENTENCE), refused("unsupported_content_type")),
+    "two_content_types": (Reply(200, [("Content-Type", "text/plain"), ("Content-Type", "application/pdf")],
+                                SENTENCE.encode()), refused("unsupported_content_type")),
+    "utf7_charset": (typed("text/html; charset=utf-7", "+ADw-p+AD4-" + C.id_number), refused("unsupported_charset")),
+    "gzip_html": (Reply(200, [("Content-Type", "text/html"), ("Content-Encoding", "gzip")],
+                        gzip.compress(f"<p>{SENTENCE}</p>".encode())), ok()),
     "json_numbers": (typed("application/json", json.dumps({"a": int(C.mobile), "b": [int(C.card)]})), ok()),
     "json_odd_keys": (typed("application/json", json.dumps({"zzz": C.id_number, "list": [C.mobile, C.card],
                                                             C.id_number2: "key"}, ensure_ascii=False)), ok()),
