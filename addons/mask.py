@@ -91,7 +91,8 @@ class Mask:
         media = bodyio.parse_content_type(resp.headers.get("Content-Type"))
         if flow.request.method == "HEAD" or resp.status_code in _NO_BODY:
             # No body to mask; no Content-Length, which would describe the provider's unmasked body.
-            masked_head(resp, kept, location, bodyio.content_type_of(media), None, None)
+            shown = media.kind != "other" or bodyio.is_public_type(st.route.resource, media)
+            masked_head(resp, kept, location, bodyio.content_type_of(media) if shown else None, None, None)
             resp.raw_content = b""
             st.release(findings)
             return

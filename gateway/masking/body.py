@@ -154,9 +154,10 @@ def mask_text_body(kind: str, text: str, sink, charset: str | None = None) -> st
 def content_type_of(media: MediaType) -> str | None:
     """The Content-Type we send for a masked body: the media type and charset we parsed, nothing else
     of the provider's value (its parameters are not ours to relay)."""
-    if not media.mime:
-        return None
-    return f"{media.mime}; charset={media.charset}" if media.charset else media.mime
+    if not media.mime or not MEDIA_TYPE_RE.match(media.mime) or sum(c.isdigit() for c in media.mime) >= 5:
+        return None  # not a media type we can vouch for (a head with no body to refuse it by): none at all
+    known = media.charset in UTF8_CHARSETS or media.charset in GB_CHARSETS
+    return f"{media.mime}; charset={media.charset}" if known else media.mime
 
 
 # --- content encoding ---------------------------------------------------------------------------

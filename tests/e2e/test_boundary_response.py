@@ -98,11 +98,14 @@ def check(adv, answer: Answer, expect: Expect, *, names: tuple[str, ...] = ()) -
 @pytest.mark.parametrize("method", ["GET", "HEAD"])
 def test_headers_are_an_allowlist_on_every_status_and_on_head(adv, case, method):
     reply, expect = HEADER_CASES[case]
+    if method == "HEAD" and expect.reason is not None:
+        expect = Expect(reply.status)  # no body to refuse: the head alone is judged
     serve(adv, case, reply)
     answer = get(adv, f"/adv/persons/{case}", method)
     check(adv, answer, expect, names=(CANARY.name,))
     assert not answer.names & DROPPED
-    assert answer.header("Date") == ["Fri, 04 Dec 2026 06:00:00 GMT"]
+    if expect.reason is None:
+        assert answer.header("Date") == ["Fri, 04 Dec 2026 06:00:00 GMT"]
     assert answer.header("Vary") == []  # its value held an ID number: dropped, not relayed
     if method == "HEAD":
         assert answer.body == b"" and answer.header("Content-Length") == []

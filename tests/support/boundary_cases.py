@@ -55,6 +55,8 @@ HEADER_CASES = {
     "hdr200": (Reply(200, [JSON_T, *LEAKY_HEADERS], DOC), ok(200)),
     "hdr404": (Reply(404, [JSON_T, *LEAKY_HEADERS], DOC), ok(404)),
     "hdr302": (Reply(302, [JSON_T, ("Location", "/api/v1/persons/elsewhere"), *LEAKY_HEADERS], DOC), ok(302)),
+    "hdr_odd_type": (Reply(200, [("Content-Type", f"text/html; charset={C.id_number}"), *LEAKY_HEADERS], DOC),
+                     refused("unsupported_charset")),
     "hdr500html": (Reply(500, [("Content-Type", "text/html"), *LEAKY_HEADERS], f"<h1>{SENTENCE}</h1>".encode()),
                    ok(500)),
 }
