@@ -35,7 +35,7 @@ _original_make_body_reader = _http1.make_body_reader
 def _read_headers(self: _http1.Http1Client, event: events.ConnectionEvent):
     if isinstance(event, events.DataReceived) and self.request is not None:
         while True:
-            m = _INTERIM.match(bytes(self.buf)[:32])
+            m = _INTERIM.match(_peek(self.buf))
             if m is None or m.group(1) == b"01":
                 break
             if self.buf.maybe_extract_lines() is None:
@@ -49,6 +49,12 @@ def _read_headers(self: _http1.Http1Client, event: events.ConnectionEvent):
         self.state = self.done
         yield ReceiveHttp(ResponseProtocolError(self.stream_id, "response head too large",
                                                 ErrorCode.GENERIC_SERVER_ERROR))
+
+
+def _peek(buf) -> bytes:
+    """The first bytes of h11's receive buffer, without copying all of it (a head may trickle in byte by byte)."""
+    data = getattr(buf, "_data", None)
+    return bytes(data[:32]) if isinstance(data, bytearray) else bytes(buf)[:32]
 
 
 class _NoTrailers:
