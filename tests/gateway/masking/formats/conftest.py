@@ -8,7 +8,7 @@ from gateway.masking.engine import MaskingView
 from tests.support.masking import POPULATION, UNLABELLED, masker
 
 ID = "11010519491231002X"
-ID2 = "440103199003074514"
+ID2 = "440103199003074513"
 MOBILE = "13912345678"
 CARD = "6222021234567890128"  # Luhn-valid UnionPay number
 LABELLED = MaskingView(resource=POPULATION)

@@ -158,3 +158,33 @@ def test_damaged_bodies_are_refused_or_masked_never_leaked(case, cut, splice, tr
 
 def _bounded(canary_value: str) -> bytes:
     return rb"(?<![0-9A-Za-z])" + canary_value.encode() + rb"(?![0-9A-Za-z])"
+
+
+MARKUP_TOKENS = ["<p>", "</p>", "<a href=\"", "\">", "\"", "'", "<!--", "-->", "<![CDATA[", "]]>", "&#49;", "&amp;",
+                 "&lt;", "<script>", "</script>", "<style>", "<", ">", "=", " ", "\n", "<br/>", "<?pi x?>",
+                 "<!DOCTYPE html>", "<textarea>", "</textarea>", "<x:y a=\"1\">", "</x:y>", "<r>", "</r>", "文本"]
+
+
+@st.composite
+def markup_soup(draw) -> tuple[bytes, list[str]]:
+    tokens, canaries = [], []
+    for _ in range(draw(st.integers(1, 25))):
+        if draw(st.integers(0, 4)) == 0:
+            c = draw(canary())
+            canaries.append(c)
+            tokens.append(f" {c} ")
+        else:
+            tokens.append(draw(st.sampled_from(MARKUP_TOKENS)))
+    return "".join(tokens).encode(), canaries
+
+
+@FUZZ
+@given(markup_soup(), st.sampled_from(["text/html", "application/xml", "application/xhtml+xml", "text/xml"]))
+def test_markup_soup_is_refused_or_masked_never_leaked(soup, content_type):
+    data, canaries = soup
+    try:
+        out = masker().mask_body(data, content_type, None, UNLABELLED).body
+    except MaskingRefused:
+        return
+    whole = [c for c in canaries if re.search(_bounded(c), out)]
+    assert leaked(out, whole) == [], (content_type, data[:300], out[:300])

@@ -54,3 +54,15 @@ def test_jsonp_anything_but_one_plain_call_is_refused(body):
     with pytest.raises(MaskingRefused) as e:
         masker().mask_body(body.encode() or b" ", "text/javascript", None, LABELLED)
     assert e.value.reason == "invalid_jsonp"
+
+
+@pytest.mark.parametrize("text, masked", [
+    (f"手机 {MOBILE} 2号楼", "手机 139****5678 2号楼"),
+    (f"a 9252659 {MOBILE}", "a 9252659 139****5678"),
+    (f"号 123 456 {MOBILE}", "号 123 456 139****5678"),
+    (f" {ID} 1", " 110105********002X 1"),
+    (f"身份证{ID2} 共1人", "身份证440103********4513 共1人"),
+])
+def test_a_short_number_beside_an_identifier_does_not_hide_it(mask, text, masked):
+    """Found by the deep fuzz run: the normalised view squeezed `13912345678 2` into one 12-digit number."""
+    assert mask(text, "text/plain") == masked
