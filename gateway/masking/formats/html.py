@@ -11,11 +11,16 @@ fewer than 5 digits (the text inside such a tag is kept, masked).
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from html.parser import HTMLParser
 
+from ...identifiers import find_personal_identifier
 from . import Sink, mask_values
+
+# A digit run that may be an identifier once the page is rendered and adjacent text nodes run together.
+_RUN = re.compile(r"(?<![0-9A-Za-z])\d(?:[ -]?\d){10,18}[ -]?[0-9Xx]?(?![0-9A-Za-z])")
 
 _RAW_TEXT = frozenset({"script", "style"})
 _NAME_SHAPE = re.compile(r"\A[A-Za-z][A-Za-z0-9:._-]{0,63}\Z")
@@ -100,6 +105,8 @@ def mask(text: str, sink: Sink) -> str:
     page.feed(text)
     page.close()
     masked = mask_values(sink, page.values)
+    indices = [piece if piece >= 0 else -1 - piece for piece in page.pieces if isinstance(piece, int)]
+    _guard_across_nodes(masked, [i for i in indices if page.values[i][0] is None])  # text nodes, in order
     out = []
     for piece in page.pieces:
         if isinstance(piece, str):
@@ -110,3 +117,27 @@ def mask(text: str, sink: Sink) -> str:
         else:
             out.append(masked[-1 - piece].replace("</", "<\\/"))
     return "".join(out)
+
+
+def _guard_across_nodes(masked: list[str], order: list[int]) -> None:
+    """An identifier split over several text nodes (`<span>110105</span><span>19491231002X</span>`) is one
+    identifier on the rendered page: where the text of consecutive nodes, run together, holds a proven
+    identifier (checksum, or a mobile's shape) that crosses a node boundary, its characters are starred."""
+    if len(order) < 2:
+        return
+    starts, joined, pos = [], [], 0
+    for index in order:
+        starts.append(pos)
+        joined.append(masked[index])
+        pos += len(masked[index])
+    text = "".join(joined)
+    for m in _RUN.finditer(text):
+        first = bisect.bisect_right(starts, m.start()) - 1
+        last = bisect.bisect_right(starts, m.end() - 1) - 1
+        if first == last or find_personal_identifier(m.group(0)) is None:
+            continue
+        for k in range(first, last + 1):
+            index, base = order[k], starts[k]
+            lo, hi = max(m.start() - base, 0), min(m.end() - base, len(masked[index]))
+            piece = masked[index]
+            masked[index] = piece[:lo] + re.sub(r"[0-9Xx]", "*", piece[lo:hi]) + piece[hi:]

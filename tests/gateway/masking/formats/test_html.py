@@ -36,3 +36,11 @@ def test_script_text_is_masked_but_not_escaped(mask):
 def test_text_is_escaped_on_the_way_out(mask):
     out = mask("<p>a &lt;b&gt; &amp; c</p>", "application/xhtml+xml")
     assert out == "<p>a &lt;b&gt; &amp; c</p>"
+
+
+def test_an_identifier_split_over_text_nodes_is_masked_as_the_page_renders_it(mask):
+    out = mask(f"<p>身份证<span>{ID[:6]}</span><span>{ID[6:14]}</span><b>{ID[14:]}</b>，电话<i>{MOBILE[:3]}</i>-"
+               f"<i>{MOBILE[3:7]}</i>-<i>{MOBILE[7:]}</i>，共<b>2</b><b>3</b>人</p>", "text/html")
+    rendered = "".join(part.split(">")[-1] for part in out.split("<"))
+    assert not find_identifiers(rendered), rendered
+    assert "共<b>2</b><b>3</b>人" in out  # short numbers beside each other are left alone
