@@ -11,7 +11,8 @@ Everything here either returns usable bytes/text or raises MaskingRefused with a
   `invalid_utf8`; any other declared charset → `unsupported_charset`.
 - JSON: `invalid_json`; nesting too deep for the parser → `too_deep`.
 - Content types: application/json and */*+json → JSON (the engine); NDJSON, JSONP, CSV/TSV, text/plain,
-  HTML, XML (and */*+xml) and SSE → their module in gateway.masking.formats (`mask_text_body`); a missing
+  HTML, XML (and */*+xml) and SSE → their module in gateway.masking.formats (`mask_text_body`), any other
+  text/* as free text; a missing
   type is sniffed (JSON if it parses, else text); anything else → `unsupported_content_type`, unless the
   resource's catalog entry lists it in `public_content_types` (`is_public_type`): then it passes unchanged.
 
@@ -110,6 +111,8 @@ def parse_content_type(value: str | None) -> MediaType:
         kind = KINDS[mime]
     elif mime.endswith("+xml") and "/" in mime:
         kind = "xml"
+    elif mime.startswith("text/") and MEDIA_TYPE_RE.match(mime):
+        kind = "text"  # any other text (markdown, a log, a vCard) is masked as free text, all of it
     else:
         kind = "other"
     return MediaType(kind, mime, charset)
