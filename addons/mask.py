@@ -8,8 +8,6 @@ its own status and is answered as it is); the findings (paths, entity types, ope
 
 from __future__ import annotations
 
-import asyncio
-
 from mitmproxy import http
 
 from gateway.errors import BadGateway
@@ -17,9 +15,6 @@ from gateway.errors import BadGateway
 from .context import Context
 from .failclosed import guarded
 from .state import Verdict, state
-
-# Bodies above this size are masked off the event loop so other calls keep flowing meanwhile.
-OFFLOAD_BYTES = 256 * 1024
 
 # Headers that describe the upstream's bytes, not the masked body we send; and Alt-Svc, which would point
 # callers at another way to the provider, around the gateway.
@@ -68,11 +63,9 @@ class Mask:
         view = services.view_for(st.route.resource, st.decision, principal.dept, principal.app)
         body = resp.raw_content or b""
         args = (body, resp.headers.get("Content-Type"), resp.headers.get("Content-Encoding"), view)
-        # MaskingRefused (a GatewayError: 502, or 504 masking_timeout) goes to the guard as it is.
-        if len(body) > OFFLOAD_BYTES:
-            result = await asyncio.to_thread(services.masker.mask_body, *args)
-        else:
-            result = services.masker.mask_body(*args)
+        # MaskingRefused (a GatewayError: 502, or 504 masking_timeout) goes to the guard as it is. Bodies over
+        # [masking] inline_bytes are masked in a worker process under the masking deadline (gateway.services).
+        result = await services.mask_body(*args)
         replace_headers(resp, result)
         resp.raw_content = result.body
         st.release(result.findings)
