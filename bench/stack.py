@@ -71,15 +71,12 @@ def serve_upstreams() -> int:
 
 class Stack:
     def __init__(self, workdir: Path, gateway: dict | None = None, masking: dict | None = None,
-                 upstream_urls: dict[str, str] | None = None):
+                 overrides: dict[str, str] | None = None, start: bool = True):
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.upstreams: Child | None = None
-        if upstream_urls is None:
-            self.upstreams = Child("upstreams", python_module("bench.stack", "--upstreams"),
-                                   self.workdir / "upstreams.log").wait_ready()
-            upstream_urls = self.upstreams.info["urls"]
-        self.urls = dict(upstream_urls)
+        self.upstreams = Child("upstreams", python_module("bench.stack", "--upstreams"),
+                               self.workdir / "upstreams.log").wait_ready()
+        self.urls = {**self.upstreams.info["urls"], **(overrides or {})}
         self.config_path = self._write_config(gateway or {}, masking or {})
         from gateway.config import load_config
 
@@ -88,7 +85,8 @@ class Stack:
         self.tokens = self._tokens()
         self.gateway: Child | None = None
         self.generation = 0
-        self.start_gateway()
+        if start:
+            self.start_gateway()
 
     @property
     def data_dir(self) -> Path:
@@ -180,6 +178,25 @@ class Stack:
         return {"records": int(n), "chain_ok": result.ok, "chain_detail": result.detail,
                 "checkpoints": result.checkpoints}
 
+    def recorded(self, request_ids: set[str]) -> set[str]:
+        """Those of `request_ids` the trail holds a request record for."""
+        from sqlalchemy import select
+
+        from gateway.audit import store
+        from gateway.store import make_engine
+
+        found: set[str] = set()
+        ids = sorted(request_ids)
+        engine = make_engine(self.config.db_url)
+        try:
+            with engine.connect() as conn:
+                for i in range(0, len(ids), 500):
+                    col = store.records.c.request_id
+                    found |= {r[0] for r in conn.execute(select(col).where(col.in_(ids[i:i + 500])))}
+        finally:
+            engine.dispose()
+        return found
+
     def stored_canaries(self) -> dict[str, int]:
         """Canaries in the audit store's files (database, WAL) and the gateway logs."""
         found = {}
@@ -194,6 +211,7 @@ class Stack:
 class Reply:
     status: int | None  # None: no response (connection failed or closed)
     body: bytes = b""
+    request_id: str | None = None
 
 
 async def fetch(host: str, port: int, request: bytes, reader_writer=None, timeout: float = 60.0):
@@ -206,18 +224,21 @@ async def fetch(host: str, port: int, request: bytes, reader_writer=None, timeou
         head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout)
         lines = head.decode("latin-1").split("\r\n")
         status = int(lines[0].split()[1])
-        length, close = 0, False
+        length, close, rid = 0, False, None
         for line in lines[1:]:
             name, _, value = line.partition(":")
-            if name.strip().lower() == "content-length":
+            name = name.strip().lower()
+            if name == "content-length":
                 length = int(value)
-            elif name.strip().lower() == "connection" and "close" in value.lower():
+            elif name == "connection" and "close" in value.lower():
                 close = True
+            elif name == "x-request-id":
+                rid = value.strip()
         body = await asyncio.wait_for(reader.readexactly(length), timeout) if length else b""
         if close:
             writer.close()
             reader_writer = None
-        return Reply(status, body), reader_writer
+        return Reply(status, body, rid), reader_writer
     except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError, ValueError):
         if reader_writer is not None:
             reader_writer[1].close()
