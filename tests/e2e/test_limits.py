@@ -20,6 +20,7 @@ import pytest
 
 from tests.support.grants import add_grant
 from tests.support.http import read_response
+from tests.support.stalling import STALL
 from tests.support.waiting import wait_for
 
 from gateway.audit import Filters, iter_rows
@@ -35,8 +36,10 @@ def _page(items: list[dict]) -> bytes:
 
 SMALL = _page([{"qymc": "杭州示例科技有限公司", "bz": "年度复核通过。"}])
 MEDIUM = _page([{"qymc": f"杭州示例科技有限公司{i}", "bz": "材料齐全，已核验。" * 4} for i in range(80)])
-# One free-text member of some 400 KB: detection over it takes far longer than the masking deadlines below.
-SLOW = _page([{"bz": "申请人张伟，身份证号码110101199003077777，电话13800138000，住北京市朝阳区建国路88号。" * 6000}])
+# A free-text body of some 400 KB that the workers' masker (tests.support.stalling) never finishes: only the
+# pool's deadline ends it, whatever the machine's speed.
+SLOW = _page([{"bz": "申请人张伟，身份证号码110101199003077777，电话13800138000，住北京市朝阳区建国路88号。" * 6000,
+               "note": STALL.decode()}])
 
 
 class _Quiet(ThreadingHTTPServer):
@@ -97,12 +100,26 @@ def department():
 
 
 @pytest.fixture
-def limited(gateway_factory, demo_upstreams, department):
-    """A gateway with SCJG at the test's department, small limits, two masking workers, a 3 s deadline."""
-    return gateway_factory(upstream_urls=dict(demo_upstreams.urls, SCJG=department.url),
-                           sections={"masking": {"timeout_seconds": 3.0, "workers": 2}},
-                           max_header_bytes=4096, max_headers=20, max_request_body_bytes=1024,
-                           max_concurrent_per_dept=2)
+def limited(tmp_path, demo_upstreams, department):
+    """A gateway with SCJG at the test's department, small limits, two masking workers (which stall on
+    SLOW), an 8 s masking deadline."""
+    from addons.runner import Gateway
+    from gateway.services import Services
+    from tests.support.gateway import GatewayClient, make_config
+
+    config = make_config(tmp_path, dict(demo_upstreams.urls, SCJG=department.url),
+                         {"masking": {"timeout_seconds": 8.0, "workers": 2}}, max_header_bytes=4096,
+                         max_headers=20, max_request_body_bytes=1024, max_concurrent_per_dept=2)
+    services = Services.open(config)
+    services.masking_factory = "tests.support.stalling:build_masker"
+    try:
+        gw = Gateway(config, services).start()
+    except BaseException:
+        services.close()
+        raise
+    yield GatewayClient(gw, services, config, demo_upstreams)
+    gw.stop()
+    services.close()
 
 
 def record_of(gw, request_id: str) -> dict:
