@@ -23,7 +23,7 @@ import logging
 import weakref
 
 from h11._receivebuffer import ReceiveBuffer
-from mitmproxy import http
+from mitmproxy import ctx, http
 from mitmproxy.net.http import http1
 from mitmproxy.proxy import commands, events
 from mitmproxy.proxy.layers.http import _http1
@@ -42,6 +42,7 @@ log = logging.getLogger("govshare.limits")
 # Set on a request the HTTP/1 reader cut short: "headers" (431) or "body" (413).
 REFUSED_ATTR = "govshare_refused"
 _STUB_LINE = b"GET / HTTP/1.1"
+RESPONSE_HEAD_TOO_LARGE = "provider response head over the size limit"
 
 _original_server_read_headers = _http1.Http1Server.read_headers
 _original_client_read_headers = _http1.Http1Client.read_headers
@@ -59,6 +60,13 @@ def _discard(self, event: events.Event):
         self.buf = ReceiveBuffer()
         return
     yield from self.wait(event)
+
+
+def _drop(self, event: events.Event):
+    """Drop a refused provider's bytes until its connection is closed."""
+    if isinstance(event, events.DataReceived):
+        self.buf = ReceiveBuffer()
+    yield from ()
 
 
 def _stub(first_line: bytes | None) -> http.Request:
@@ -129,11 +137,13 @@ def _client_read_headers(self, event: events.ConnectionEvent):
     if (isinstance(event, events.DataReceived) and max_bytes is not None and self.request is not None
             and self.stream_id is not None and len(self.buf) > max_bytes
             and b"\r\n\r\n" not in bytes(self.buf)[:max_bytes + 4]):
+        # Drop what the provider still sends; Limits.error closes the socket. (A CloseConnection cancels the
+        # task reading this provider, and a reader busy with a flood can take that cancellation where
+        # mitmproxy skips closing its socket: the provider would stay connected.)
         self.buf = ReceiveBuffer()
-        yield commands.CloseConnection(self.conn)
-        yield ReceiveHttp(ResponseProtocolError(self.stream_id, "provider response head over the size limit",
+        self.state = self._govshare_drop
+        yield ReceiveHttp(ResponseProtocolError(self.stream_id, RESPONSE_HEAD_TOO_LARGE,
                                                 ErrorCode.GENERIC_SERVER_ERROR))
-        self.state = self.done
         return
     yield from _original_client_read_headers(self, event)
 
@@ -145,6 +155,7 @@ def install() -> None:
         _http1.Http1Server._govshare_discard = _discard
     if _http1.Http1Client.read_headers is not _client_read_headers:
         _http1.Http1Client.read_headers = _client_read_headers
+        _http1.Http1Client._govshare_drop = _drop
 
 
 class Limits:
@@ -185,3 +196,16 @@ class Limits:
 
     def error(self, flow: http.HTTPFlow) -> None:
         self._release_id(flow.id)
+        if flow.error is not None and flow.error.msg == RESPONSE_HEAD_TOO_LARGE:
+            close_provider_socket(flow)
+
+
+def close_provider_socket(flow: http.HTTPFlow) -> None:
+    """Close the socket of the flow's provider connection now (see _client_read_headers)."""
+    try:
+        handler = ctx.master.addons.get("proxyserver").connections.get(flow.client_conn.id)
+        io = handler.transports.get(flow.server_conn) if handler else None
+        if io is not None and io.writer is not None:
+            io.writer.close()
+    except Exception as exc:  # noqa: BLE001 - the hook must not raise; the provider call is refused anyway
+        log.error("govshare could not close a refused provider connection (%s)", type(exc).__name__)

@@ -274,11 +274,44 @@ def test_a_revocation_is_in_force_within_2s_while_every_masking_worker_is_busy(l
     wait_for(lambda: pool.busy_workers, until=lambda n: n == 2)  # every worker is masking a slow body
     from gateway.policy.grants import GrantStore
 
+    in_force = limited.services.policy.current
     GrantStore(limited.services.engine, limited.services.catalog.current).revoke(grant, "test-officer")
-    revoked_at = time.monotonic()
-    r = wait_for(lambda: get(limited, "/scjg/annual-reports", "GA", REPORTS_PURPOSE), until=lambda r: r.status == 403,
-                 timeout=2.0, interval=0.05)
-    assert time.monotonic() - revoked_at < 2.0
-    assert r.json()["status"] == 403
+    # In force within 2 s: the reload thread swaps the policy while both workers are still stuck (a call's own
+    # latency on a loaded machine is not what is measured here; the next call after the swap is).
+    wait_for(lambda: limited.services.policy.current is not in_force, timeout=2.0, interval=0.02)
+    assert pool.busy_workers == 2
+    r = get(limited, "/scjg/annual-reports", "GA", REPORTS_PURPOSE)
+    assert (r.status, r.json()["status"]) == (403, 403)
     for t in stuck:
         t.join(60)
+
+
+def test_a_provider_whose_response_head_never_ends_is_cut_off_with_502(tmp_path, gateway_factory, demo_upstreams):
+    # The provider sends header lines without end; the gateway stops reading past its head limit.
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve():
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            try:
+                conn.sendall(b"HTTP/1.1 200 OK\r\n")
+                while not stop.is_set():
+                    conn.sendall(b"X-Filler: " + b"b" * 1000 + b"\r\n")
+            except OSError:  # the gateway closed the connection: it stopped reading, as it should
+                pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    gw = gateway_factory(upstream_urls=dict(demo_upstreams.urls, RS="http://127.0.0.1:%d" % listener.getsockname()[1]),
+                         max_header_bytes=4096)
+    try:
+        r = gw.get("/rs/hr-agencies", dept="GA")
+        assert (r.status, r.json()["error"]) == (502, "upstream_unavailable")
+        assert record_of(gw, r.headers["x-request-id"])["status"] == 502
+        thread.join(10)
+        assert not thread.is_alive()  # the provider's connection was closed under it
+    finally:
+        stop.set()
+        listener.close()
