@@ -166,8 +166,8 @@ class Limits:
         self._slots: DepartmentSlots | None = None
         self._held: dict[str, str] = {}  # flow id -> department holding a slot
 
-    @property
-    def slots(self) -> DepartmentSlots:
+    def _cap(self) -> DepartmentSlots:
+        # A method, not a property: mitmproxy reads every attribute of an addon when it registers it.
         if self._slots is None:
             self._slots = DepartmentSlots(self.context.services.config.gateway.max_concurrent_per_dept)
         return self._slots
@@ -181,7 +181,7 @@ class Limits:
         if st.verdict is not Verdict.ALLOWED or flow.response is not None or st.principal is None:
             return
         dept = st.principal.dept
-        if not self.slots.acquire(dept):
+        if not self._cap().acquire(dept):
             raise TooManyRequests()
         self._held[flow.id] = dept
         weakref.finalize(flow, self._release_id, flow.id)  # a flow that vanishes unanswered frees its slot
@@ -189,7 +189,7 @@ class Limits:
     def _release_id(self, flow_id: str) -> None:
         dept = self._held.pop(flow_id, None)
         if dept is not None:
-            self.slots.release(dept)
+            self._cap().release(dept)
 
     def response(self, flow: http.HTTPFlow) -> None:
         self._release_id(flow.id)  # after the mask stage: the slot covers the provider call and masking
