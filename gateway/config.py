@@ -8,6 +8,7 @@ root lists every setting below with its default (tests/gateway/cli/test_example_
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -71,11 +72,13 @@ class MaskingSettings:
 class AuditSettings:
     hash_algorithm: str = "sha256"  # sha256 | sm3
     signature_algorithm: str = "ed25519"  # ed25519 | sm2
-    checkpoint_every: int = 1000  # records
-    checkpoint_seconds: float = 60.0
+    checkpoint_every: int = 100  # records; with checkpoint_seconds the tail window (docs/AUDIT.md)
+    checkpoint_seconds: float = 5.0
     retention_days: int = 180
     write_timeout_seconds: float = 5.0
     batch_max: int = 256
+    signing_key: str = ""  # checkpoint key, outside data_dir; default $GOVSHARE_AUDIT_KEY or ~/.config/govshare/…
+    checkpoint_sinks: tuple[str, ...] = ()  # "file:/abs/path", "syslog", "syslog:/socket", "syslog:HOST:PORT"
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,7 @@ class Config:
 _SECTIONS = {"gateway": GatewaySettings, "identity": IdentitySettings, "masking": MaskingSettings,
              "audit": AuditSettings}
 _PATH_KEYS = {"catalog", "model", "policy", "masking_rules"}
+_SINK_RE = re.compile(r"^(?:file:(?:/|~/).+|syslog|syslog:/.+|syslog:(?:[^:/\s\[\]]+|\[[0-9A-Fa-f:]+\]):(\d{1,5}))$")
 
 
 def default_data_dir() -> Path:
@@ -133,9 +137,9 @@ def _read(path: Path, cfg: Config) -> Config:
             if not isinstance(value, dict):
                 raise ConfigError(path, None, f"[{key}]", "must be a table")
             section = _section(path, key, _SECTIONS[key], getattr(cfg, key), value)
-            files = {f.name: str(base / getattr(section, f.name)) for f in fields(section)
+            files = {f.name: str(base / Path(getattr(section, f.name)).expanduser()) for f in fields(section)
                      if f.name.endswith(("_file", "_cert", "_key")) and getattr(section, f.name)
-                     and not Path(getattr(section, f.name)).is_absolute()}
+                     and not Path(getattr(section, f.name)).expanduser().is_absolute()}
             top[key] = replace(section, **files)
         elif key == "data_dir":
             top[key] = Path(value) if Path(value).is_absolute() else base / value
@@ -214,3 +218,10 @@ def _validate(cfg: Config) -> None:
         raise ConfigError(src, None, "[audit] hash_algorithm", "must be sha256 or sm3")
     if cfg.audit.signature_algorithm not in ("ed25519", "sm2"):
         raise ConfigError(src, None, "[audit] signature_algorithm", "must be ed25519 or sm2")
+    if cfg.audit.checkpoint_every < 1 or cfg.audit.checkpoint_seconds <= 0:
+        raise ConfigError(src, None, "[audit] checkpoint_every/checkpoint_seconds", "must be positive")
+    for sink in cfg.audit.checkpoint_sinks:  # the forms gateway/audit/sinks.py parses
+        m = _SINK_RE.match(sink)
+        if not m or (m.group(1) and not 0 < int(m.group(1)) < 65536):
+            raise ConfigError(src, None, "[audit] checkpoint_sinks",
+                              f"{sink[:80]!r}: expected file:/abs/path, syslog, syslog:/socket or syslog:HOST:PORT")

@@ -59,7 +59,7 @@ class Services:
         from .policy import PolicyReloader
         from .store import make_engine
 
-        config.data_dir.mkdir(parents=True, exist_ok=True)
+        config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         engine = make_engine(config.db_url)
         catalog = CatalogSource(config.catalog)
         services = cls(config=config, catalog=catalog, engine=engine)

@@ -1,11 +1,12 @@
 """The gateway's database: one SQLAlchemy engine per URL (embedded SQLite by default, PostgreSQL later).
 
-SQLite is opened in WAL mode with synchronous=FULL and a busy timeout, so the gateway, the CLI and the
+SQLite files are owner-only (0600). SQLite is opened in WAL mode with synchronous=FULL and a busy timeout, so the gateway, the CLI and the
 audit writer can share one file safely. Tables are created by the modules that own them.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sqlalchemy import event
@@ -15,13 +16,25 @@ from sqlalchemy import create_engine
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
+def _owner_only(db: Path) -> None:
+    """Create the database file 0600 (its directory 0700 when created here) before SQLite opens it: SQLite
+    gives its WAL and shared-memory files the database file's mode, so none of them is readable by others."""
+    db.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(db, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        if os.fstat(fd).st_mode & 0o077:
+            os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+
+
 def make_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> Engine:
     """An engine for `url`; for SQLite creates the parent directory and sets the pragmas on connect."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, future=True)
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        _owner_only(Path(parsed.database))
     engine = create_engine(url, future=True, connect_args={"timeout": busy_timeout_ms / 1000,
                                                            "check_same_thread": False})
 

@@ -12,6 +12,22 @@ from tests.support.gateway import GatewayClient, Response, make_config, upstream
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="session", autouse=True)
+def audit_signing_key(tmp_path_factory):
+    """The audit checkpoint key lives outside every data directory (docs/AUDIT.md): one per test session,
+    never the developer's ~/.config/govshare key. Child processes (gateways under test) inherit it."""
+    import os
+
+    path = tmp_path_factory.mktemp("audit-key") / "audit-signing.key"
+    old = os.environ.get("GOVSHARE_AUDIT_KEY")
+    os.environ["GOVSHARE_AUDIT_KEY"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("GOVSHARE_AUDIT_KEY", None)
+    else:
+        os.environ["GOVSHARE_AUDIT_KEY"] = old
+
+
 @pytest.fixture(scope="session")
 def demo_upstreams():
     from gateway.demo.upstreams import start_demo_upstreams

@@ -6,7 +6,7 @@ tail leaves a checkpoint pointing past the end.
 
 Line: {"algorithm", "hash", "hash_algorithm", "key_id", "seq", "signature", "ts"}. The signature covers
 `DOMAIN` followed by the canonical JSON of every other field. Lines are appended with O_APPEND under an
-exclusive flock and fsynced, so the gateway and the CLI can both write checkpoints.
+exclusive flock and fsynced (file 0600), so the gateway and the CLI can both write checkpoints.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .perms import FILE_MODE, private_dir
 from .record import utc_ms
 from .signing import Signer, Verifier
 
@@ -59,9 +60,9 @@ def make_checkpoint(signer: Signer, seq: int, chain_hash: str, hash_algorithm: s
 
 
 def append_checkpoint(path: Path, checkpoint: Checkpoint) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     created = not path.exists()
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         os.write(fd, checkpoint.to_line())

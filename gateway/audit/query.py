@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 from . import store
 from .record import utc_ms
-from .retention import SegmentError, list_segments, read_segment
+from .segments import SegmentError, list_segments, read_segment
 
 
 @dataclass(frozen=True)

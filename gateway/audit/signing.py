@@ -36,6 +36,7 @@ ALGORITHMS = ("ed25519", "sm2")
 class Signer(Protocol):
     algorithm: str
     key_id: str
+    fingerprint: str
 
     def sign(self, data: bytes) -> str: ...
 
@@ -43,6 +44,7 @@ class Signer(Protocol):
 class Verifier(Protocol):
     algorithm: str
     key_id: str
+    fingerprint: str
 
     def verify(self, data: bytes, signature: str) -> bool: ...
 
@@ -55,12 +57,19 @@ def _key_id(algorithm: str, public_raw: bytes) -> str:
     return f"{algorithm}:{hashlib.sha256(public_raw).hexdigest()[:16]}"
 
 
+def _fingerprint(public_raw: bytes) -> str:
+    """The full fingerprint an operator pins: sha256 over the raw public key (Ed25519: 32 bytes; SM2: 04‖x‖y)."""
+    return "sha256:" + hashlib.sha256(public_raw).hexdigest()
+
+
 # ------------------------------------------------------------------------------------------------ Ed25519
 @dataclass
 class Ed25519Signer:
     private: Ed25519PrivateKey
     algorithm: str = "ed25519"
     key_id: str = ""
+    fingerprint: str = ""
+    created: bool = False  # made by this process (custody.load_signer)
 
     def sign(self, data: bytes) -> str:
         return self.private.sign(data).hex()
@@ -71,6 +80,7 @@ class Ed25519Verifier:
     public: Ed25519PublicKey
     algorithm: str = "ed25519"
     key_id: str = ""
+    fingerprint: str = ""
 
     def verify(self, data: bytes, signature: str) -> bool:
         try:
@@ -100,14 +110,17 @@ def _ed_signer(pem: bytes) -> tuple[Ed25519Signer, bytes]:
     if not isinstance(private, Ed25519PrivateKey):
         raise AuditError("audit-ed25519.pem does not hold an Ed25519 private key")
     public = private.public_key()
-    return Ed25519Signer(private, key_id=_key_id("ed25519", _ed_raw(public))), _ed_public_pem(public)
+    raw = _ed_raw(public)
+    signer = Ed25519Signer(private, key_id=_key_id("ed25519", raw), fingerprint=_fingerprint(raw))
+    return signer, _ed_public_pem(public)
 
 
 def _ed_verifier(pem: bytes) -> Ed25519Verifier:
     public = serialization.load_pem_public_key(pem)
     if not isinstance(public, Ed25519PublicKey):
         raise AuditError("audit-ed25519.pub does not hold an Ed25519 public key")
-    return Ed25519Verifier(public, key_id=_key_id("ed25519", _ed_raw(public)))
+    raw = _ed_raw(public)
+    return Ed25519Verifier(public, key_id=_key_id("ed25519", raw), fingerprint=_fingerprint(raw))
 
 
 # ---------------------------------------------------------------------------------------------------- SM2
@@ -199,6 +212,8 @@ class SM2Signer:
     xy: str
     algorithm: str = "sm2"
     key_id: str = ""
+    fingerprint: str = ""
+    created: bool = False  # made by this process (custody.load_signer)
 
     def sign(self, data: bytes) -> str:
         engine = _sm2_engine(f"{self.d:064x}", self.xy)
@@ -215,6 +230,7 @@ class SM2Verifier:
     xy: str
     algorithm: str = "sm2"
     key_id: str = ""
+    fingerprint: str = ""
 
     def verify(self, data: bytes, signature: str) -> bool:
         if not isinstance(signature, str) or len(signature) != 128:
@@ -241,12 +257,14 @@ def _sm2_generate() -> tuple[bytes, bytes]:
 def _sm2_signer(pem: bytes) -> tuple[SM2Signer, bytes]:
     d, xy = _sm2_parse_private(pem)
     public_pem = PEM.encode(_sm2_public_der(xy), "PUBLIC KEY").encode() + b"\n"
-    return SM2Signer(d, xy, key_id=_key_id("sm2", bytes.fromhex("04" + xy))), public_pem
+    raw = bytes.fromhex("04" + xy)
+    return SM2Signer(d, xy, key_id=_key_id("sm2", raw), fingerprint=_fingerprint(raw)), public_pem
 
 
 def _sm2_verifier(pem: bytes) -> SM2Verifier:
     xy = _sm2_parse_public(pem)
-    return SM2Verifier(xy, key_id=_key_id("sm2", bytes.fromhex("04" + xy)))
+    raw = bytes.fromhex("04" + xy)
+    return SM2Verifier(xy, key_id=_key_id("sm2", raw), fingerprint=_fingerprint(raw))
 
 
 _GENERATE = {"ed25519": _ed_generate, "sm2": _sm2_generate}
@@ -281,6 +299,33 @@ def create_exclusive(path: Path, data: bytes, mode: int) -> bool:
         tmp.unlink()
     _fsync_dir(path.parent)
     return True
+
+
+def generate_key(algorithm: str) -> tuple[bytes, bytes]:
+    """A new (private PEM, public PEM) pair for `algorithm`."""
+    if algorithm not in ALGORITHMS:
+        raise AuditError(f"unknown audit signature algorithm {algorithm!r} (known: {', '.join(ALGORITHMS)})")
+    return _GENERATE[algorithm]()
+
+
+def signer_from_pem(algorithm: str, pem: bytes, where: str) -> tuple[Signer, bytes]:
+    """(signer, public PEM) from a private key PEM; AuditError naming `where` when it is not such a key."""
+    try:
+        return _SIGNER[algorithm](pem)
+    except AuditError as e:
+        raise AuditError(f"{where}: {e}") from None
+    except Exception as e:  # noqa: BLE001 - any parse failure is one clear error
+        raise AuditError(f"{where} is not a readable {algorithm} private key ({type(e).__name__})") from None
+
+
+def verifier_from_pem(algorithm: str, pem: bytes, where: str) -> Verifier:
+    """A verifier from a public key PEM; AuditError naming `where` when it is not such a key."""
+    try:
+        return _VERIFIER[algorithm](pem)
+    except AuditError as e:
+        raise AuditError(f"{where}: {e}") from None
+    except Exception as e:  # noqa: BLE001
+        raise AuditError(f"{where} is not a valid {algorithm} public key ({type(e).__name__})") from None
 
 
 def load_or_create_signer(keys_dir: Path, algorithm: str) -> Signer:

@@ -11,14 +11,25 @@ The first problem found is reported with its seq and one of these kinds:
   truncated      a signed checkpoint points past the end of the chain (the tail was removed)
   forked         one seq has two different hashes (two checkpoints, or archive vs live), or the chain was
                  rewritten consistently but disagrees with a signed checkpoint
-  bad_signature  a checkpoint line is malformed, signed by another key, or its signature does not verify
+  bad_signature  a checkpoint line is malformed, signed by an unknown key, or its signature does not verify
+  untrusted_key  a checkpoint is validly signed, but by a key whose fingerprint is not among the pinned ones
+  checkpoint_missing  a checkpoint of the expected-head file (exported or sent to a sink earlier) is not in
+                 the data directory's checkpoint file: the file was deleted, truncated or rewritten
+  unanchored     more records after the last checkpoint than the tail window allows (checkpoint_every plus
+                 one write batch), or the oldest of them is older than checkpoint_seconds (plus the write
+                 timeout and one second): checkpoints are missing or stale
+
+Trust: without pins, checkpoint keys come from the data directory's keyring, which whoever holds the data
+directory can replace; `pins` (full key fingerprints) and `expected` (a file of checkpoint lines kept
+elsewhere: an exported head or a sink file) make the result independent of the data directory.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import inspect, select
@@ -31,10 +42,20 @@ from .checkpoint import Checkpoint, CheckpointFileError, checkpoint_path, read_c
 from .errors import AuditError
 from .hashing import GENESIS, ChainHash, chain_hash
 from .record import COLUMN_FIELDS
-from .retention import Segment, SegmentError, file_sha256, list_segments, read_segment
-from .signing import Verifier, load_verifier
+from .segments import Segment, SegmentError, file_sha256, list_segments, read_segment
+from .custody import keyring, parse_fingerprint
+from .signing import Verifier
 
-KINDS = ("modified", "deleted", "reordered", "truncated", "forked", "bad_signature")
+KINDS = ("modified", "deleted", "reordered", "truncated", "forked", "bad_signature", "untrusted_key",
+         "checkpoint_missing", "unanchored")
+GRACE_SECONDS = 1.0  # clock skew between the writer that stamps a record and the one that signs it
+
+
+def tail_window(config: Config) -> tuple[int, float]:
+    """(records, seconds): how far the newest records may run ahead of the last signed checkpoint."""
+    settings = config.audit
+    return (int(settings.checkpoint_every) + int(settings.batch_max),
+            float(settings.checkpoint_seconds) + float(settings.write_timeout_seconds) + GRACE_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -49,6 +70,8 @@ class VerifyResult:
     checkpoints: int = 0
     bad_record: str | None = None  # the stored form of the first bad record, as text
     unanchored: int = 0  # newest records not yet covered by a signed checkpoint (only the database vouches)
+    signers: tuple[str, ...] = ()  # fingerprints of the keys whose checkpoints verified
+    pinned: bool = False  # the signing keys were checked against pinned fingerprints
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,23 +88,50 @@ class _Failure(Exception):
         self.seq, self.kind, self.detail, self.item = seq, kind, detail, item
 
 
-def verify(config: Config, *, engine: Engine | None = None) -> VerifyResult:
-    """Check the whole trail (archive + live) of `config`. Never raises for tampering; reports it."""
+def verify(config: Config, *, engine: Engine | None = None, pins: Iterable[str] = (),
+           expected: Path | None = None, now: datetime | None = None) -> VerifyResult:
+    """Check the whole trail (archive + live) of `config`. Never raises for tampering; reports it.
+
+    `pins`: fingerprints (sha256:<hex>) every checkpoint's key must have. `expected`: a file of checkpoint
+    lines kept elsewhere, each of which must verify, be present in the local checkpoint file and agree with
+    the chain. `now`: the clock for the tail-window check. ValueError for a malformed pin or expected file.
+    """
+    pinned = frozenset(parse_fingerprint(p) for p in pins)
+    wanted = _read_expected(Path(expected)) if expected is not None else []
     owns = engine is None
     if engine is None:
         engine = make_engine(config.db_url)
     try:
-        return _Verification(config, engine).run()
+        return _Verification(config, engine, pinned, wanted, now or datetime.now(timezone.utc)).run()
     finally:
         if owns:
             engine.dispose()
 
 
+def _read_expected(path: Path) -> list[Checkpoint]:
+    try:
+        found = read_checkpoints(path)
+    except CheckpointFileError as e:
+        raise ValueError(f"{path}: {e}") from None
+    if not path.exists():
+        raise ValueError(f"{path}: no such expected-head file")
+    if not found:
+        raise ValueError(f"{path}: holds no checkpoint")
+    return found
+
+
 class _Verification:
-    def __init__(self, config: Config, engine: Engine):
+    def __init__(self, config: Config, engine: Engine, pins: frozenset[str] = frozenset(),
+                 expected: list[Checkpoint] | None = None, now: datetime | None = None):
         self.config = config
         self.engine = engine
+        self.pins = pins
+        self.expected = expected or []
+        self.now = now or datetime.now(timezone.utc)
         self.data_dir = Path(config.data_dir)
+        self.verifiers, self.key_problems = keyring(self.data_dir)
+        self.signers: set[str] = set()
+        self.first_unanchored_ts: str | None = None
         self.records = 0
         self.head_seq, self.head_hash = 0, GENESIS
         self.checkpoints: list[Checkpoint] = []
@@ -91,22 +141,29 @@ class _Verification:
     def run(self) -> VerifyResult:
         try:
             self.check_checkpoints()
+            self.check_expected()
             hasher = self.hasher()
             self.walk(hasher)
             self.check_tail()
+            unanchored = self.check_window()
         except _Failure as f:
             bad = None
             if f.item is not None:
                 bad = f"[{f.item.where}] seq {f.item.seq}: " + f.item.canonical.decode("utf-8", "replace")
             return VerifyResult(False, self.records, f.seq, f.kind, f.detail, self.head_seq,
-                                self.head_hash if self.head_seq else None, len(self.checkpoints), bad)
-        unanchored = self.head_seq - max(self.anchors, default=0)
+                                self.head_hash if self.head_seq else None, len(self.checkpoints), bad,
+                                signers=tuple(sorted(self.signers)), pinned=bool(self.pins))
         detail = (f"{self.records} record(s) intact, head seq {self.head_seq}; "
                   f"{len(self.checkpoints)} signed checkpoint(s) verified")
+        if self.expected:
+            detail += f"; expected head seq {max(c.seq for c in self.expected)} confirmed"
         if unanchored:
-            detail += f"; {unanchored} newest record(s) not yet covered by a signed checkpoint"
+            detail += (f"; {unanchored} newest record(s) not yet covered by a signed checkpoint "
+                       "(within the tail window)")
+        signers = tuple(sorted(self.signers))
         return VerifyResult(True, self.records, None, None, detail, self.head_seq,
-                            self.head_hash if self.head_seq else None, len(self.checkpoints), None, unanchored)
+                            self.head_hash if self.head_seq else None, len(self.checkpoints), None, unanchored,
+                            signers, bool(self.pins))
 
     # ------------------------------------------------------------------------------------- checkpoints
     def check_checkpoints(self) -> None:
@@ -114,26 +171,36 @@ class _Verification:
             self.checkpoints = read_checkpoints(checkpoint_path(self.data_dir))
         except CheckpointFileError as e:
             raise _Failure(None, "bad_signature", f"checkpoint file: {e}") from None
-        verifiers: dict[str, Verifier | AuditError] = {}
         for cp in sorted(self.checkpoints, key=lambda c: (c.seq, c.line)):
-            if cp.algorithm not in verifiers:
-                try:
-                    verifiers[cp.algorithm] = load_verifier(self.data_dir / "keys", cp.algorithm)
-                except AuditError as e:
-                    verifiers[cp.algorithm] = e
-            verifier = verifiers[cp.algorithm]
-            if isinstance(verifier, AuditError):
-                raise _Failure(cp.seq, "bad_signature", f"checkpoint line {cp.line} (seq {cp.seq}): {verifier}")
-            if cp.key_id != verifier.key_id:
-                raise _Failure(cp.seq, "bad_signature", f"checkpoint line {cp.line} (seq {cp.seq}) names key "
-                                                        f"{cp.key_id}, not the audit key {verifier.key_id}")
-            if not cp.signed_by(verifier):
-                raise _Failure(cp.seq, "bad_signature",
-                               f"checkpoint line {cp.line} (seq {cp.seq}): signature does not verify")
-            known = self.anchors.get(cp.seq)
-            if known is not None and known != cp.hash:
-                raise _Failure(cp.seq, "forked", f"two signed checkpoints claim different hashes for seq {cp.seq}")
-            self.anchors[cp.seq] = cp.hash
+            self.check_signed(cp, f"checkpoint line {cp.line} (seq {cp.seq})")
+
+    def check_signed(self, cp: Checkpoint, where: str) -> None:
+        """cp's signature verifies with a known (and, when pinned, trusted) key; record it as an anchor."""
+        verifier: Verifier | None = self.verifiers.get(cp.key_id)
+        if verifier is None or verifier.algorithm != cp.algorithm:
+            problems = f" ({'; '.join(self.key_problems)})" if self.key_problems else ""
+            raise _Failure(cp.seq, "bad_signature", f"{where} names key {cp.key_id}, which is not in the audit "
+                                                    f"keyring{problems}")
+        if not cp.signed_by(verifier):
+            raise _Failure(cp.seq, "bad_signature", f"{where}: signature does not verify")
+        if self.pins and verifier.fingerprint not in self.pins:
+            raise _Failure(cp.seq, "untrusted_key", f"{where} is signed by key {verifier.fingerprint}, which is "
+                                                    "not a pinned key fingerprint")
+        self.signers.add(verifier.fingerprint)
+        known = self.anchors.get(cp.seq)
+        if known is not None and known != cp.hash:
+            raise _Failure(cp.seq, "forked", f"two signed checkpoints claim different hashes for seq {cp.seq}")
+        self.anchors[cp.seq] = cp.hash
+
+    def check_expected(self) -> None:
+        """Every checkpoint kept elsewhere verifies and is still in the local checkpoint file."""
+        local = {(c.seq, c.hash, c.key_id, c.signature) for c in self.checkpoints}
+        for cp in sorted(self.expected, key=lambda c: c.seq):
+            self.check_signed(cp, f"expected checkpoint (seq {cp.seq})")
+            if (cp.seq, cp.hash, cp.key_id, cp.signature) not in local:
+                raise _Failure(cp.seq, "checkpoint_missing",
+                               f"the expected checkpoint for seq {cp.seq} is not in {checkpoint_path(self.data_dir)}"
+                               ": the checkpoint file was deleted, truncated or rewritten")
 
     def hasher(self) -> ChainHash:
         name = store.stored_hash_algorithm(self.engine)
@@ -172,6 +239,7 @@ class _Verification:
                            f"archive segment {segment.path.name} does not match its manifest's sha256")
 
     def walk(self, hasher: ChainHash) -> None:
+        self.first_unanchored_seq = max(self.anchors, default=0) + 1
         prev_seq, prev_hash = 0, GENESIS
         last_anchor_ok = 0
         seen: dict[int, tuple[str, bytes]] = {}  # archived records, to compare with live duplicates
@@ -197,6 +265,8 @@ class _Verification:
                                    f"chain rewritten after seq {last_anchor_ok}: the checkpoint signed for seq "
                                    f"{item.seq} holds {signed[:16]}…, the chain holds {item.hash[:16]}…", item)
                 last_anchor_ok = item.seq
+            if item.seq == self.first_unanchored_seq:
+                self.first_unanchored_ts = _ts_of(item.canonical)
             if item.columns is None and self.live_first is not None and item.seq >= self.live_first:
                 seen[item.seq] = (item.hash, item.canonical)
             prev_seq, prev_hash = item.seq, item.hash
@@ -220,6 +290,27 @@ class _Verification:
                 raise _Failure(self.head_seq + 1, "truncated",
                                f"a signed checkpoint covers seq {top} but the chain ends at seq {self.head_seq}: "
                                f"{top - self.head_seq} or more record(s) removed from the tail")
+
+    def check_window(self) -> int:
+        """The number of records after the last checkpoint; a failure when they exceed the tail window."""
+        unanchored = self.head_seq - max(self.anchors, default=0)
+        if unanchored <= 0:
+            return 0
+        records, seconds = tail_window(self.config)
+        since = (f"the last signed checkpoint (seq {max(self.anchors)})" if self.anchors
+                 else "the start: there is no signed checkpoint at all")
+        if unanchored > records:
+            raise _Failure(self.first_unanchored_seq, "unanchored",
+                           f"{unanchored} record(s) after {since}; the tail window allows {records}: "
+                           "checkpoints are missing")
+        stamp = _parse_ts(self.first_unanchored_ts)
+        age = (self.now - stamp).total_seconds() if stamp else None
+        if age is None or age > seconds:
+            shown = f"{age:.0f} s old" if age is not None else "without a readable time"
+            raise _Failure(self.first_unanchored_seq, "unanchored",
+                           f"record {self.first_unanchored_seq} is {shown} and not covered by a signed checkpoint "
+                           f"(after {since}); the tail window allows {seconds:g} s: checkpoints are missing or stale")
+        return unanchored
 
     # ------------------------------------------------------------------------------------ classification
     def classify(self, hasher: ChainHash, item: _Item, prev_hash: str) -> _Failure:
@@ -256,6 +347,23 @@ class _Verification:
             return _Failure(item.seq, "reordered", f"the record at seq {item.seq} was signed as seq {at}", item)
         return _Failure(item.seq, "modified", f"seq {item.seq}: hash does not match the record and its "
                                               f"predecessor", item)
+
+
+def _ts_of(canonical: bytes) -> str | None:
+    try:
+        ts = json.loads(canonical).get("ts")
+    except (ValueError, AttributeError):
+        return None
+    return ts if isinstance(ts, str) else None
+
+
+def _parse_ts(ts: str | None) -> datetime | None:
+    if ts is None:
+        return None
+    try:
+        return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
 
 
 def _as_bytes(value) -> bytes:

@@ -8,7 +8,8 @@ raises AuditUnavailable: the gateway answers 503 and releases nothing.
 
 `append_sync` (CLI, administrator actions) writes through the same locked transaction, so a gateway and a
 CLI appending at the same moment still build one chain. A signed checkpoint is written every
-`checkpoint_every` records or `checkpoint_seconds`, and at `close()`.
+`checkpoint_every` records or `checkpoint_seconds`, and at `close()`, then copied to every configured
+checkpoint sink (sinks.py). The signing key comes from custody.py (outside the data directory).
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ from .checkpoint import Checkpoint, append_checkpoint, checkpoint_path, last_che
 from .errors import AuditUnavailable
 from .hashing import chain_hash
 from .record import Prepared, admin_record, prepare
-from .signing import load_or_create_signer
+from .custody import load_signer
+from .perms import private_dir
+from .sinks import Sinks
 
 log = logging.getLogger("govshare.audit")
 
@@ -81,7 +84,8 @@ class AuditTrail:
         self._owns_engine = owns_engine
         self.data_dir = Path(config.data_dir)
         self.hasher = chain_hash(settings.hash_algorithm)
-        self.signer = load_or_create_signer(self.data_dir / "keys", settings.signature_algorithm)
+        self.signer = load_signer(config)
+        self.sinks = Sinks.parse(settings.checkpoint_sinks)
         self.checkpoint_file = checkpoint_path(self.data_dir)
         self._timeout = float(settings.write_timeout_seconds)
         self._batch_max = max(1, int(settings.batch_max))
@@ -109,12 +113,16 @@ class AuditTrail:
         try:
             store.create_tables(engine)
             store.fix_hash_algorithm(engine, config.audit.hash_algorithm)
-            (Path(config.data_dir) / "audit").mkdir(parents=True, exist_ok=True)
-            return cls(config, engine, owns_engine=owns)
+            private_dir(Path(config.data_dir) / "audit")
+            trail = cls(config, engine, owns_engine=owns)
         except BaseException:
             if owns:
                 engine.dispose()
             raise
+        if trail.signer.created:  # a new checkpoint key is an administrative event of its own
+            trail.append_admin("govshare-gateway", "system_admin", "key.create", target="audit-signing-key",
+                               detail={"fingerprint": trail.signer.fingerprint})
+        return trail
 
     def __enter__(self) -> "AuditTrail":
         return self
@@ -273,6 +281,7 @@ class AuditTrail:
             log.error("govshare audit checkpoint at seq %d not written (%s)", seq, _describe(exc))
             return None
         self._cp_seq = max(self._cp_seq, seq)
+        self.sinks.send(cp.to_line())  # off the machine as it is made; failures are logged, never raised
         return cp
 
     def checkpoint(self) -> Checkpoint | None:

@@ -1,10 +1,13 @@
 """`govshare audit …`: the audit administrator's commands (tail, query, verify, export, report, archive).
 
 `register(subparsers)` adds the commands to the main CLI; each handler takes the parsed args (with
-`config` and `data_dir`) and returns the process exit code. verify/export/report/archive are themselves
+`config` and `data_dir`) and returns the process exit code. verify/head/export/report/archive are themselves
 recorded in the trail as administrator actions (actor = --by, else $GOVSHARE_ADMIN, else the OS user; role
 audit_admin). Exit codes: 0 success (verify: chain intact), 1 failure (verify: tampering found; no data
 directory), 2 bad arguments or configuration. None of them creates a data directory.
+
+`verify --key-fingerprint FP --expected-head FILE` pins the checkpoint key and a head kept off the machine
+(docs/AUDIT.md); `head --out FILE` exports the newest signed checkpoint; `key` shows what to pin.
 """
 
 from __future__ import annotations
@@ -13,8 +16,12 @@ import argparse
 import csv
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
+from ..audit.checkpoint import checkpoint_path, last_checkpoint
+from ..audit.clean import Cleaner
+from ..audit.custody import keyring, signing_key_path
 from ..audit.errors import AuditError, AuditRejected, AuditUnavailable
 from ..audit.export import CSV_FIELDS, FORMATS, _csv_cell, export
 from ..audit.query import Filters, iter_rows, parse_time, table_header, table_line, tail
@@ -55,8 +62,20 @@ def register(subparsers) -> None:
 
     p = sub.add_parser("verify", help="check the hash chain and every signed checkpoint")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    p.add_argument("--key-fingerprint", action="append", default=[], metavar="sha256:HEX",
+                   help="pin the checkpoint signing key (repeat for keys of a rotation); see `audit key`")
+    p.add_argument("--expected-head", type=Path, metavar="FILE",
+                   help="checkpoint lines kept elsewhere (`audit head --out`, or a file sink)")
     add_by(p, "this verify")
     p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("head", help="export the newest signed checkpoint, to pin with verify --expected-head")
+    p.add_argument("--out", required=True, type=Path)
+    add_by(p, "this export of the head")
+    p.set_defaults(func=cmd_head)
+
+    p = sub.add_parser("key", help="show the checkpoint signing key's path and fingerprint (to pin)")
+    p.set_defaults(func=cmd_key)
 
     p = sub.add_parser("export", help="export records with a manifest")
     p.add_argument("--format", choices=FORMATS, default="jsonl")
@@ -147,8 +166,10 @@ def cmd_tail(args) -> int:
 def cmd_query(args) -> int:
     config = _config(args)
     from_ts, to_ts = _times(args)
-    filters = Filters(from_ts=from_ts, to_ts=to_ts, dept=args.dept, app=args.app, resource=args.resource,
-                      decision=args.decision, status=args.status, request_id=args.request_id, event=args.event)
+    base = Filters(from_ts=from_ts, to_ts=to_ts, dept=args.dept, app=args.app, resource=args.resource,
+                   decision=args.decision, status=args.status, request_id=args.request_id, event=args.event)
+    # A request id the caller chose is recorded as a keyed hash (gateway.audit.clean): look for both forms.
+    searches = [base] if not args.request_id else [base, replace(base, request_id=_caller_id(config, args.request_id))]
     engine = make_engine(config.db_url)
     try:
         writer = csv.writer(sys.stdout, lineterminator="\n") if args.csv else None
@@ -156,7 +177,7 @@ def cmd_query(args) -> int:
             writer.writerow(CSV_FIELDS)
         elif not args.json:
             print(table_header())
-        for row in iter_rows(engine, Path(config.data_dir), filters):
+        for row in (row for filters in searches for row in iter_rows(engine, Path(config.data_dir), filters)):
             if writer:
                 values = {"seq": row.seq, "hash": row.hash, **row.record}
                 writer.writerow([_csv_cell(values.get(name)) for name in CSV_FIELDS])
@@ -169,16 +190,37 @@ def cmd_query(args) -> int:
     return 0
 
 
+def _caller_id(config, request_id: str) -> str:
+    from ..masking.pseudonym import PseudonymKeys
+
+    return Cleaner(PseudonymKeys(config.data_dir).key_for("audit-record")).request_id(request_id, True)
+
+
 @_guard
 def cmd_verify(args) -> int:
     config = _config(args)
-    result = verify(config)
+    result = verify(config, pins=args.key_fingerprint, expected=args.expected_head)
     if args.json:
         import dataclasses
         import json
 
         print(json.dumps(dataclasses.asdict(result), ensure_ascii=False))
-    elif result.ok:
+    else:
+        _print_verify(result)
+    recorded = _record_action(config, args, "audit.verify", target="audit_trail",
+                              outcome="success" if result.ok else "failure", digest_after=result.head_hash,
+                              detail={"records": result.records, "kind": result.kind,
+                                      "first_bad_seq": result.first_bad_seq, "checkpoints": result.checkpoints})
+    return 0 if result.ok and recorded else 1
+
+
+def _print_verify(result) -> None:
+    for fingerprint in result.signers:
+        print(f"checkpoint key: {fingerprint}" + (" (pinned)" if result.pinned else ""))
+    if not result.pinned:
+        print("note: the signing key is not pinned; pass --key-fingerprint (and --expected-head) so a key or "
+              "checkpoint file replaced in the data directory cannot pass")
+    if result.ok:
         print(f"INTACT: {result.detail}")
         if result.head_hash:
             print(f"head: seq {result.head_seq} hash {result.head_hash}")
@@ -190,11 +232,40 @@ def cmd_verify(args) -> int:
         print(f"  {result.detail}")
         if result.bad_record:
             print(f"  first bad record: {result.bad_record}")
-    recorded = _record_action(config, args, "audit.verify", target="audit_trail",
-                              outcome="success" if result.ok else "failure", digest_after=result.head_hash,
-                              detail={"records": result.records, "kind": result.kind,
-                                      "first_bad_seq": result.first_bad_seq, "checkpoints": result.checkpoints})
-    return 0 if result.ok and recorded else 1
+
+
+@_guard
+def cmd_head(args) -> int:
+    config = _config(args)
+    result = verify(config)
+    if not result.ok:
+        _err(f"the audit chain does not verify ({result.kind} at seq {result.first_bad_seq}); no head exported")
+        return 1
+    newest = last_checkpoint(checkpoint_path(config.data_dir))
+    if newest is None:
+        _err("there is no signed checkpoint yet")
+        return 1
+    tmp = args.out.with_name(f".{args.out.name}.tmp")
+    tmp.write_bytes(newest.to_line())
+    tmp.replace(args.out)
+    if not _record_action(config, args, "audit.head", target=args.out.name, digest_after=newest.hash,
+                          detail={"seq": newest.seq}):
+        return 1
+    print(f"checkpoint seq {newest.seq} hash {newest.hash} written to {args.out}; keep it off this machine")
+    return 0
+
+
+@_guard
+def cmd_key(args) -> int:
+    config = _config(args)
+    path = signing_key_path(config)
+    print(f"signing key: {path} ({'present' if path.exists() else 'not on this machine'})")
+    known, problems = keyring(config.data_dir)
+    for key_id, verifier in sorted(known.items()):
+        print(f"keyring: {key_id} fingerprint {verifier.fingerprint}")
+    for problem in problems:
+        print(f"keyring problem: {problem}")
+    return 0
 
 
 @_guard

@@ -185,7 +185,10 @@ def test_the_query_string_is_recorded_masked(gw):
     assert person["sfzh"][-4:] in rec["query"]  # masked, not dropped: first 6 / last 4 kept
 
 
-def test_keys_created_at_start_are_admin_records(gw):
+def test_keys_created_at_start_are_admin_records(gateway_factory, tmp_path):
+    custody = tmp_path / "custody" / "audit-signing.key"  # a key of its own: the session's one already exists
+    gw = gateway_factory(sections={"audit": {"signing_key": str(custody)}})
     created = {r["target"] for r in records(gw, event="admin") if r["action"] == "key.create"}
     assert "keys/pilot-es256.pem" in created
-    assert any("audit" in t for t in created) and any("pseudonym" in t for t in created)
+    assert "audit-signing-key" in created and any("pseudonym" in t for t in created)
+    assert custody.exists() and not custody.is_relative_to(gw.config.data_dir)

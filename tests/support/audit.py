@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
+from gateway.audit.signing import create_exclusive, generate_key
 from gateway.config import AuditSettings, Config
 
 TRIGGERS = ("audit_records_no_update", "audit_records_delete_archived_only", "audit_meta_no_update",
@@ -13,7 +15,26 @@ TRIGGERS = ("audit_records_no_update", "audit_records_delete_archived_only", "au
 
 
 def make_config(data_dir: Path, **audit) -> Config:
+    """A config on `data_dir` whose checkpoint key lives outside it: $GOVSHARE_AUDIT_KEY when set (the test
+    session's key, which a CLI or child process without a config file uses too; `.sm2` beside it for SM2),
+    else beside the data directory. The key is made here when missing, so a trail's records are only the ones
+    a test writes (no key.create record)."""
+    algorithm = audit.get("signature_algorithm", "ed25519")
+    if "signing_key" not in audit:
+        session = os.environ.get("GOVSHARE_AUDIT_KEY")
+        if session:
+            key = Path(session + ("" if algorithm == "ed25519" else f".{algorithm}"))
+        else:
+            key = Path(data_dir).parent / f"audit-signing-{algorithm}.key"
+        if not key.exists():
+            key.parent.mkdir(parents=True, exist_ok=True)
+            create_exclusive(key, generate_key(algorithm)[0], 0o600)
+        audit["signing_key"] = str(key)
     return Config(data_dir=Path(data_dir), audit=replace(AuditSettings(), **audit))
+
+
+def keyring_files(data_dir: Path) -> list[Path]:
+    return sorted((Path(data_dir) / "audit" / "keys").glob("*.pub"))
 
 
 def request_record(i: int = 0, *, shape: str = "allow", **overrides) -> dict:

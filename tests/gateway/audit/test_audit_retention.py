@@ -12,7 +12,7 @@ from tests.support.audit import db_path, make_config, open_raw, request_record
 
 from gateway.audit import AuditError, AuditTrail, archive, verify
 from gateway.audit.query import Filters, iter_rows
-from gateway.audit.retention import archive_dir, file_sha256, list_segments
+from gateway.audit.segments import archive_dir, file_sha256, list_segments
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)  # cutoff (180 days) = 2026-05-29T12:00
 
@@ -152,7 +152,7 @@ def test_a_record_removed_from_a_segment_is_detected(archived):
 
 def test_a_segment_conflicting_with_a_live_copy_is_a_fork(tmp_path):
     """If a segment was written but the live rows not yet removed, both copies must agree."""
-    from gateway.audit.retention import write_segments
+    from gateway.audit.segments import write_segments
 
     config = make_config(tmp_path / "var")
     fill(config, olds=6, youngs=1)

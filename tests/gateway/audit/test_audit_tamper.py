@@ -11,11 +11,13 @@ import asyncio
 import json
 import random
 import shutil
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from tests.support.audit import db_path, make_config, open_raw, request_record
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from tests.support.audit import db_path, keyring_files, make_config, open_raw, request_record
 
 from gateway.audit import AuditTrail, verify
 from gateway.audit.checkpoint import Checkpoint, checkpoint_path, make_checkpoint, read_checkpoints
@@ -224,15 +226,16 @@ def test_a_replaced_public_key_fails_every_checkpoint(pristine, tmp_path):
 
     other = Ed25519PrivateKey.generate().public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    (data_dir / "keys" / "audit-ed25519.pub").write_bytes(other)
+    [published] = keyring_files(data_dir)
+    published.write_bytes(other)
     result = verify(make_config(data_dir))
     assert (result.ok, result.kind, result.first_bad_seq) == (False, "bad_signature", CHECKPOINT_EVERY)
 
 
 def test_verification_needs_only_the_public_key(pristine, tmp_path):
     data_dir = clone(pristine[0], tmp_path / "pubonly")
-    (data_dir / "keys" / "audit-ed25519.pem").unlink()
-    result = verify(make_config(data_dir))
+    result = verify(make_config(data_dir, signing_key=str(tmp_path / "nowhere" / "absent.key")))
+    assert not (tmp_path / "nowhere").exists()
     assert result.ok and result.records == N_RECORDS and result.checkpoints == len(pristine[1])
 
 
@@ -240,7 +243,7 @@ def test_sm3_and_sm2_trail_verifies_and_detects_tampering(tmp_path):
     data_dir = tmp_path / "gm"
     checkpoints = build_trail(data_dir, hash_algorithm="sm3", signature_algorithm="sm2")
     assert {(c.algorithm, c.hash_algorithm) for c in checkpoints} == {("sm2", "sm3")}
-    assert (data_dir / "keys" / "audit-sm2.pub").exists()
+    assert [p.name.split("-")[0] for p in keyring_files(data_dir)] == ["sm2"]
     config = make_config(data_dir, hash_algorithm="sm3", signature_algorithm="sm2")
     rng = random.Random(SEED)
     for case, tamper in enumerate(TAMPERINGS[:7]):
@@ -260,10 +263,10 @@ def test_sm3_and_sm2_trail_verifies_and_detects_tampering(tmp_path):
 def test_two_signed_checkpoints_claiming_different_hashes_for_one_seq_are_a_fork(pristine, tmp_path):
     """What a second, diverging writer holding the audit key would leave behind."""
     from gateway.audit.checkpoint import append_checkpoint
-    from gateway.audit.signing import load_or_create_signer
+    from gateway.audit.custody import load_signer
 
     data_dir = clone(pristine[0], tmp_path / "fork")
-    signer = load_or_create_signer(data_dir / "keys", "ed25519")
+    signer = load_signer(make_config(data_dir, signing_key=make_config(pristine[0]).audit.signing_key))
     append_checkpoint(checkpoint_path(data_dir), make_checkpoint(signer, 21, "cd" * 32, "sha256"))
     result = verify(make_config(data_dir))
     assert (result.ok, result.kind, result.first_bad_seq) == (False, "forked", 21)
@@ -278,7 +281,8 @@ def test_records_after_the_last_checkpoint_are_reported_as_not_yet_anchored(tmp_
             await trail.append(request_record(i))
 
     asyncio.run(go())
-    result = verify(config)  # the writer has not closed: seq 6 and 7 are not covered by a signature yet
+    # The writer has not closed: seq 6 and 7 are not covered by a signature yet (checked on the records' clock).
+    result = verify(config, now=datetime(2026, 11, 25, 10, 0, 6, tzinfo=timezone.utc))
     trail.close()
     assert result.ok and result.records == 7 and result.unanchored == 2
     assert "2 newest record(s) not yet covered" in result.detail

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import datetime, timezone
 import os
 import sqlite3
 import subprocess
@@ -82,10 +83,12 @@ def test_checkpoint_after_checkpoint_seconds_when_idle(tmp_path):
     assert [c.seq for c in found] == [1]
 
 
-def test_signing_key_is_created_once_private_and_reused(config):
+def test_signing_key_is_created_once_private_and_reused(tmp_path):
+    config = make_config(tmp_path / "var", signing_key=str(tmp_path / "custody" / "audit.key"))
     AuditTrail.open(config).close()
-    keys = Path(config.data_dir) / "keys"
-    private, public = keys / "audit-ed25519.pem", keys / "audit-ed25519.pub"
+    private = Path(config.audit.signing_key)
+    public = private.with_name(private.name + ".pub")
+    assert not private.is_relative_to(Path(config.data_dir))
     assert private.stat().st_mode & 0o777 == 0o600
     first = private.read_bytes()
     AuditTrail.open(config).close()
@@ -234,9 +237,13 @@ def test_a_full_disk_makes_append_unavailable_and_leaves_the_chain_intact(tmp_pa
     outcome = json.loads(out.strip().splitlines()[-1])
     assert outcome["cause"] is not None and outcome["ok"] > 0
     config = make_config(data_dir)
-    result = verify(config)
+    # The child died without a checkpoint: judged on the records' own clock the tail is within its window...
+    result = verify(config, now=datetime(2026, 11, 25, 10, 0, 5, tzinfo=timezone.utc))
     assert result.ok, result
     assert result.records == outcome["ok"]  # exactly the acknowledged records, nothing half-written
+    # ...and a day later it is an unanchored tail that verify refuses until a checkpoint covers it.
+    stale = verify(config, now=datetime(2026, 11, 26, tzinfo=timezone.utc))
+    assert (stale.ok, stale.kind, stale.first_bad_seq) == (False, "unanchored", 1)
     with AuditTrail.open(config) as trail:  # space is back: the chain simply continues
         assert asyncio.run(trail.append(request_record(0))) == outcome["ok"] + 1
     assert verify(config).ok
