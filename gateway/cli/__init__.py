@@ -30,10 +30,11 @@ def _walk(parser: argparse.ArgumentParser):
 
 
 def core_commands() -> list[Register]:
+    from ..admin import cli as console
     from . import admin, audit, bench, catalog, identity, mask, policy
 
     return [catalog.register, policy.register, identity.register, mask.register, audit.register,
-            admin.register, bench.register]
+            admin.register, console.register, bench.register]
 
 
 def build_parser(extra: Iterable[Register] = ()) -> argparse.ArgumentParser:
