@@ -24,10 +24,12 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not slow" $(PYTEST_ARGS)
 
-# The boundary fuzzers (tests named test_fuzz_*) with the deep hypothesis profile: thousands of examples per
-# property through a real gateway, where `make test` runs a few dozen (tests/support/boundary.py).
+# The boundary fuzzers (tests and modules named *fuzz*) run deep: thousands of examples per property where
+# `make test` runs a few dozen. Request side: the `govshare-deep` hypothesis profile (GOVSHARE_FUZZ=deep,
+# tests/support/boundary.py); body pipeline: GOVSHARE_FUZZ_EXAMPLES (tests/gateway/masking/formats).
+FUZZ_EXAMPLES ?= 3000
 fuzz: $(STAMP)
-	GOVSHARE_FUZZ=deep $(PY) -m pytest -q -p no:cacheprovider -k fuzz tests/ $(PYTEST_ARGS)
+	GOVSHARE_FUZZ=deep GOVSHARE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q -p no:cacheprovider -k fuzz tests/ $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(VENV)/bin/govshare bench

@@ -218,8 +218,10 @@ def test_connect_and_h2_prior_knowledge_are_refused_and_audited(bgw, hostile):
     connect = send_raw(bgw, b"CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n\r\n")
     assert connect.status == 400 and b"GA-" not in connect.body
     pri = send_raw(bgw, b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
-    assert (pri.status, pri.error()) == (403, "protocol_not_allowed")
-    assert_audited(bgw, pri)
+    # 403; since the merge of addons/http1patch.py the PRI answer may come without its JSON body (a PRI
+    # preface is not HTTP/1): the reason is asserted from the audit record.
+    assert pri.status == 403 and pri.error() in (None, "protocol_not_allowed")
+    assert_audited(bgw, pri, reason="protocol_not_allowed")
     records = wait_for(request_records, until=lambda rows: len(rows) >= before + 2)
     assert [r["method"] for r in records[before:]] == ["CONNECT", "PRI"]
     assert all(r["decision"] == "deny" for r in records[before:])

@@ -36,7 +36,8 @@ FORBIDDEN_MARKERS = (b"GA-FUGITIVES", b"GA-SENSITIVE", b"GA-ARCHIVE")
 _COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                                        HealthCheck.data_too_large]}
 settings.register_profile("govshare-fast", max_examples=25, derandomize=True, **_COMMON)
-settings.register_profile("govshare-deep", max_examples=3000, **_COMMON)
+settings.register_profile("govshare-deep", max_examples=int(os.environ.get("GOVSHARE_FUZZ_EXAMPLES", "3000")),
+                          **_COMMON)
 FUZZ = settings.get_profile("govshare-" + os.environ.get("GOVSHARE_FUZZ", "fast"))
 
 
