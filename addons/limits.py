@@ -9,9 +9,8 @@ addons.errorpatch):
   off at the limit: the flow goes on as a bodiless request made of the request line alone (so it is
   answered and audited like any other) and what the caller still sends is dropped, never buffered;
 - a request announcing a body over `govshare_max_request_body` (or a chunked one) goes on without it; the
-  body is dropped as it arrives.
-(A provider's response head is limited by addons.http1patch; `Limits.error` closes that provider's socket,
-see close_provider_socket.)
+  body is dropped as it arrives;
+- a provider's response head over the same byte limit ends the provider call (502, through the error hook).
 
 `Limits` (the last stage of the chain entry, so its `request` hook runs after authorize) answers such a
 flow 431 / 413 (gateway.limits), and holds the calling department's slot (`[gateway]
@@ -29,7 +28,8 @@ from mitmproxy.net.http import http1
 from mitmproxy.proxy import commands, events
 from mitmproxy.proxy.layers.http import _http1
 from mitmproxy.proxy.layers.http._base import ReceiveHttp
-from mitmproxy.proxy.layers.http._events import ErrorCode, RequestEndOfMessage, RequestHeaders
+from mitmproxy.proxy.layers.http._events import (ErrorCode, RequestEndOfMessage, RequestHeaders,
+                                                 ResponseProtocolError)
 
 from gateway.limits import DepartmentSlots, HeadersTooLarge, RequestTooLarge, TooManyRequests
 
@@ -42,10 +42,10 @@ log = logging.getLogger("govshare.limits")
 # Set on a request the HTTP/1 reader cut short: "headers" (431) or "body" (413).
 REFUSED_ATTR = "govshare_refused"
 _STUB_LINE = b"GET / HTTP/1.1"
-# addons.http1patch's protocol error for a provider head over its limit (its reader closes the connection).
-RESPONSE_HEAD_TOO_LARGE = "response head too large"
+RESPONSE_HEAD_TOO_LARGE = "provider response head over the size limit"
 
 _original_server_read_headers = _http1.Http1Server.read_headers
+_original_client_read_headers = _http1.Http1Client.read_headers
 
 
 def _limits(layer) -> tuple[int | None, int | None, int | None]:
@@ -60,6 +60,13 @@ def _discard(self, event: events.Event):
         self.buf = ReceiveBuffer()
         return
     yield from self.wait(event)
+
+
+def _drop(self, event: events.Event):
+    """Drop a refused provider's bytes until its connection is closed."""
+    if isinstance(event, events.DataReceived):
+        self.buf = ReceiveBuffer()
+    yield from ()
 
 
 def _stub(first_line: bytes | None) -> http.Request:
@@ -125,11 +132,37 @@ def _server_read_headers(self, event: events.ConnectionEvent):
     yield from self.state(event)
 
 
+def _client_read_headers(self, event: events.ConnectionEvent):
+    max_bytes, _, _ = _limits(self)
+    if (isinstance(event, events.DataReceived) and max_bytes is not None and self.request is not None
+            and self.stream_id is not None and len(self.buf) > max_bytes
+            and b"\r\n\r\n" not in bytes(self.buf)[:max_bytes + 4]):
+        # Drop what the provider still sends; Limits.error closes the socket. (A CloseConnection cancels the
+        # task reading this provider, and a reader busy with a flood can take that cancellation where
+        # mitmproxy skips closing its socket: the provider would stay connected.)
+        self.buf = ReceiveBuffer()
+        self.state = self._govshare_drop
+        yield ReceiveHttp(ResponseProtocolError(self.stream_id, RESPONSE_HEAD_TOO_LARGE,
+                                                ErrorCode.GENERIC_SERVER_ERROR))
+        return
+    yield from _inner_client_read_headers(self, event)
+
+
+# What the limits wrap on the provider side: the reader installed before them (addons.http1patch, which drops
+# interim 1xx heads), so the two patches compose instead of the later one silently replacing the earlier.
+_inner_client_read_headers = _original_client_read_headers
+
+
 def install() -> None:
     """Idempotently wrap mitmproxy's HTTP/1 head readers with the limits."""
     if _http1.Http1Server.read_headers is not _server_read_headers:
         _http1.Http1Server.read_headers = _server_read_headers
         _http1.Http1Server._govshare_discard = _discard
+    global _inner_client_read_headers
+    if _http1.Http1Client.read_headers is not _client_read_headers:
+        _inner_client_read_headers = _http1.Http1Client.read_headers
+        _http1.Http1Client.read_headers = _client_read_headers
+        _http1.Http1Client._govshare_drop = _drop
 
 
 class Limits:
@@ -175,10 +208,7 @@ class Limits:
 
 
 def close_provider_socket(flow: http.HTTPFlow) -> None:
-    """Close the socket of a refused provider's connection now. The reader's own CloseConnection cancels
-    the task reading that provider; a reader busy with a flood can take the cancellation inside mitmproxy's
-    event lock, where its clean-up is skipped, and the provider would stay connected (measured: a 5 MB
-    backlog on an ESTABLISHED socket, with mitmproxy 12.2)."""
+    """Close the socket of the flow's provider connection now (see _client_read_headers)."""
     try:
         handler = ctx.master.addons.get("proxyserver").connections.get(flow.client_conn.id)
         io = handler.transports.get(flow.server_conn) if handler else None

@@ -94,8 +94,8 @@ class Mask:
             return
         body = resp.raw_content or b""
         args = (body, resp.headers.get("Content-Type"), resp.headers.get("Content-Encoding"), view)
-        # Bodies over [masking] inline_bytes are masked in a worker process under the masking deadline
-        # (gateway.services.Services.mask_body).
+        # MaskingRefused (a GatewayError: 502, or 504 masking_timeout) goes to the guard as it is. Bodies over
+        # [masking] inline_bytes are masked in a worker process under the masking deadline (gateway.services).
         result = await services.mask_body(*args)
         content_type = bodyio.content_type_of(bodyio.parse_content_type(result.content_type))
         masked_head(resp, kept, location, content_type, result.content_encoding, len(result.body))
