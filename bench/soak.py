@@ -3,6 +3,7 @@
 `python -m bench.soak [--requests 200000] [--concurrency 32] [--size 10]` (`make soak`) drives `--requests`
 GETs, round-robin over bench.stack.CALLS (pages 1-5 of `--size` records each) from `--concurrency` keep-alive
 connections, and checks:
+- the answers are the policy's: the never-shared resource refused (403) every time, the others served (200);
 - records == responses: one audit record per response received, and no request left without a response;
 - the hash chain verifies;
 - 0 canaries (bench.stack.canaries) in any response (no soak caller is entitled to one), in the audit
@@ -25,7 +26,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .run import RESULTS_DIR
-from .stack import Stack, fetch, leaked
+from .stack import CALLS, Stack, fetch, leaked
+
+REFUSED_PATH = "/ga/fugitives"  # share: none — refused to every caller
 
 WARMUP_SHARE = 0.1
 MAX_MEMORY_GROWTH = 0.10
@@ -147,7 +150,12 @@ def run_soak(requests: int = 200_000, concurrency: int = 32, size: int = 10, wor
         stack.close()
     warm, end = marks["warm"], marks["end"]
     growth = (end["rss_total_kib"] - warm["rss_total_kib"]) / max(warm["rss_total_kib"], 1)
+    refused = sum(1 for i in range(requests) if CALLS[i % len(CALLS)][0] == REFUSED_PATH)
     checks = {
+        # the policy's answers: the never-shared resource refused every time, the others served (a provider
+        # connection failing now and then under load is allowed for, one in a thousand)
+        "answers_as_the_policy_says": (tally.statuses.get(403, 0) == refused
+                                       and tally.statuses.get(200, 0) >= 0.999 * (requests - refused)),
         "records_equal_responses": audit["records"] == tally.responses and tally.no_response == 0,
         "chain_verifies": audit["chain_ok"],
         "no_canary_to_callers": not tally.leaks,

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from .run import Child, python_module
 
-SOAK_APP = "soak"
+# The callers' applications, as the catalog registers them (an unregistered application is refused 403).
+APPS = {"MZ": "dibao-review", "GA": "population-check"}
 # (gateway path, calling department, purpose): one reader per demo resource that is not its provider, with
 # a grant revealing no field where the share is conditional; the fugitives list is never shared (403).
 CALLS: tuple[tuple[str, str, str | None], ...] = (
@@ -129,7 +130,7 @@ class Stack:
         from gateway.identity import PilotKeys
 
         keys = PilotKeys(self.data_dir)
-        return {(dept, purpose): keys.issue(dept, app=SOAK_APP, purpose=purpose, ttl=12 * 3600)
+        return {(dept, purpose): keys.issue(dept, app=APPS[dept], purpose=purpose, ttl=12 * 3600)
                 for _, dept, purpose in CALLS}
 
     def start_gateway(self) -> None:

@@ -20,12 +20,18 @@ def _owner_only(db: Path) -> None:
     """Create the database file 0600 (its directory 0700 when created here) before SQLite opens it: SQLite
     gives its WAL and shared-memory files the database file's mode, so none of them is readable by others."""
     db.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(db, os.O_WRONLY | os.O_CREAT, 0o600)
+    # Never open (and close) an existing database file: closing any descriptor of a file drops every POSIX
+    # lock this process holds on it, so a second engine in a process whose first engine has the database
+    # open would silently drop that engine's SQLite locks. Another process then takes itself for the last
+    # user, checkpoints and deletes the WAL under us, and this process's later commits go to a deleted WAL
+    # nobody else sees (lost at a crash).
     try:
-        if os.fstat(fd).st_mode & 0o077:
-            os.fchmod(fd, 0o600)
-    finally:
-        os.close(fd)
+        os.close(os.open(db, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # new: not open anywhere yet
+        return
+    except FileExistsError:
+        mode = os.stat(db).st_mode
+    if mode & 0o077:
+        os.chmod(db, 0o600)
 
 
 def make_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> Engine:

@@ -287,7 +287,8 @@ def test_a_revocation_is_in_force_within_2s_while_every_masking_worker_is_busy(l
 
 
 def test_a_provider_whose_response_head_never_ends_is_cut_off_with_502(tmp_path, gateway_factory, demo_upstreams):
-    # The provider sends header lines without end; the gateway stops reading past its head limit.
+    # The provider sends header lines without end; the gateway stops reading past its head limit
+    # (addons.http1patch) and closes the provider's socket (addons.limits.close_provider_socket).
     listener = socket.create_server(("127.0.0.1", 0))
     stop = threading.Event()
 
