@@ -28,13 +28,20 @@ VARIANTS = ("bare", "lean", "policy", "full")
 
 
 class Release:
-    """Policy-only variant: stands where the mask stage would and releases allowed responses unchanged."""
+    """Policy-only variant: stands where the mask stage would and releases allowed responses with their body
+    unchanged and only the header names the gate lets out (gateway.response_policy.OUTGOING)."""
 
     def response(self, flow) -> None:
         from addons.state import Verdict, state
+        from gateway.response_policy import OUTGOING
 
         st = state(flow)
         if st.verdict is Verdict.ALLOWED:
+            resp = flow.response
+            fields = [(n, v) for n, v in resp.headers.fields
+                      if n.decode("latin-1").lower() in OUTGOING and n.lower() != b"content-length"]
+            fields.append((b"Content-Length", str(len(resp.raw_content or b"")).encode()))
+            resp.headers.fields = tuple(fields)
             st.release([])
 
 
