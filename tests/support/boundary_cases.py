@@ -9,6 +9,7 @@ a redirect target. `call()` speaks raw HTTP/1.1 to the gateway and returns every
 from __future__ import annotations
 
 import gzip
+import html
 import json
 import socket
 from dataclasses import dataclass
@@ -173,6 +174,8 @@ BODY_CASES = {
     "png": (typed("image/png", b"\x89PNG\r\n\x1a\n" + SENTENCE.encode()), refused("unsupported_content_type")),
     "no_type_json": (Reply(200, [], DOC), ok()),
     "no_type_text": (Reply(200, [], SENTENCE.encode()), ok()),
+    "no_type_html_entities": (Reply(200, [], ("<p>" + "".join(f"&#{ord(ch)};" for ch in C.id_number) + "</p>").encode()),
+                              ok()),
     "text_markdown": (typed("text/markdown", f"# 申请人\n\n* {SENTENCE}"), ok()),
     "form_urlencoded": (typed("application/x-www-form-urlencoded", f"sfzh={C.id_number}"),
                         refused("unsupported_content_type")),
@@ -224,8 +227,10 @@ def call(address, path: str, token: str, method: str = "GET", timeout: float = 2
 
 
 def leaks(answer: Answer, extra: tuple[str, ...] = ()) -> list[str]:
-    """Every canary identifier in the bytes the caller got (head, body, anything after), plus `extra` strings."""
-    found = [str(leak) for leak in find_identifiers(answer.raw)]
+    """Every canary identifier in the bytes the caller got (head, body, anything after), also once character
+    references are decoded, plus `extra` strings."""
     text = answer.raw.decode("utf-8", "replace")
+    # as bytes, and as a browser or an XML reader would show them (character references decoded)
+    found = [str(leak) for leak in find_identifiers(answer.raw) + find_identifiers(html.unescape(text))]
     found += [f"text:{s[:2]}…" for s in extra if s in text]
     return found
