@@ -25,7 +25,7 @@ PURPOSE = "人口信息核验"
 CALLER = "GA"
 REVEALER = "SCJG"  # holds a grant revealing `xm`
 ALLOWED_HEADERS = {"content-type", "content-length", "content-encoding", "cache-control", "date", "vary",
-                   "location", "x-request-id", "connection", "content-language"}
+                   "location", "x-request-id", "connection", "content-language", "x-content-type-options"}
 
 
 @pytest.fixture(scope="module")
