@@ -116,11 +116,12 @@ def test_redirects_stay_inside_the_resource_or_are_refused(adv, case):
     reply, expect = LOCATION_CASES[case]
     serve(adv, case, reply)
     answer = get(adv, f"/adv/persons/{case}")
-    check(adv, answer, expect)
+    record = check(adv, answer, expect)
     if expect.reason is None:
         (location,) = answer.header("Location")
         assert location.startswith("/adv/persons/"), location
         assert "*" in location  # the identifier in the target was masked, not dropped silently
+        assert any(f["path"] == "header.location" for f in record["masking"])  # and the audit record says so
 
 
 @pytest.mark.parametrize("case", sorted(STATUS_CASES))
