@@ -28,13 +28,17 @@ VARIANTS = ("bare", "lean", "policy", "full")
 
 
 class Release:
-    """Policy-only variant: stands where the mask stage would and releases allowed responses unchanged."""
+    """Policy-only variant: stands where the mask stage would and releases allowed responses with their body
+    unchanged, keeping only the header names the gate lets out (gateway.response_policy.OUTGOING)."""
 
     def response(self, flow) -> None:
         from addons.state import Verdict, state
+        from gateway.response_policy import OUTGOING
 
         st = state(flow)
         if st.verdict is Verdict.ALLOWED:
+            fields = flow.response.headers.fields
+            flow.response.headers.fields = tuple(f for f in fields if f[0].decode("latin-1").lower() in OUTGOING)
             st.release([])
 
 
