@@ -4,7 +4,8 @@ The first row is a header only when it looks like one: unique, non-empty cells i
 nothing (a first row of data holds names, ID numbers or mobiles, and a header row is written back as it
 came). With a header, the rows are masked as records keyed by their column labels, exactly like a
 table-shaped JSON array (labelled columns get their operators, a removed column is dropped with its
-label). Without one, every cell — the first row's too — is masked as free text. Cells beyond the header's
+label). Without one, every cell — the first row's too — is masked as free text, a column of short Chinese
+values with a name key as context (see _column_keys). Cells beyond the header's
 width are free text. Malformed quoting refuses the body (`invalid_csv`).
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 
 from ..refusal import MaskingRefused
@@ -69,12 +71,30 @@ def _usable_header(header: list[str]) -> bool:
 
 
 def _mask_cells(rows: list[list[str]], sink: Sink) -> list[list[str]]:
-    flat = mask_values(sink, [(None, cell) for row in rows for cell in row])
+    keys = _column_keys(rows)
+    flat = mask_values(sink, [(keys.get(j), cell) for row in rows for j, cell in enumerate(row)])
     out, pos = [], 0
     for row in rows:
         out.append(flat[pos:pos + len(row)])
         pos += len(row)
     return out
+
+
+_SHORT_CJK = re.compile(r"[\u4e00-\u9fff·]{2,4}")
+NAME_KEY = "姓名"
+
+
+def _column_keys(rows: list[list[str]]) -> dict[int, str]:
+    """Without a header, a column whose every value is a short run of Chinese characters reads like a column
+    of names: its cells are masked with a name key as context, and detection decides value by value (it
+    leaves `汉族` or `北京市` alone and masks `欧阳秀英`)."""
+    width = max((len(row) for row in rows), default=0)
+    keys: dict[int, str] = {}
+    for j in range(width):
+        cells = [row[j].strip() for row in rows if j < len(row) and row[j].strip()]
+        if cells and all(_SHORT_CJK.fullmatch(cell) for cell in cells):
+            keys[j] = NAME_KEY
+    return keys
 
 
 def _mask_records(header: list[str], rows: list[list[str]], sink: Sink) -> list[list[str]]:
