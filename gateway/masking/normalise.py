@@ -11,7 +11,8 @@ each string where:
 
 A run with more digits (two mobiles side by side) or fewer (a date) keeps its separators, so numbers never
 merge. In a run starting with one 0 (a landline: `0571-8581 8451`) only the separators inside the 7–8
-digit local number go; the one after the area code stays for the landline recognizer. `Normalised.span()` maps a span of the view back to the original string, so the operator masks the
+digit local number go; the one after the area code stays for the landline recognizer. So do those inside a
+7–8 digit local number after a bracketed area code (`(0571) 8765 4321`). `Normalised.span()` maps a span of the view back to the original string, so the operator masks the
 caller's own characters and keeps their formatting around the masked part.
 """
 
@@ -75,8 +76,10 @@ def normalise(text: str) -> Normalised:
             start, run = start + cut, run[cut:]
         elif sum(ch.isdigit() for ch in run) not in SQUEEZE_DIGITS or _WHOLE_GROUP.search(run):
             # a date, two numbers side by side, or a group already as long as an identifier with a short number
-            # beside it (`13812345678 2号楼`): squeezed, the identifier would disappear into a longer number
-            continue
+            # beside it (`13812345678 2号楼`): squeezed, the identifier would disappear into a longer number;
+            # but a local number after "(0571) " is squeezed
+            if not (sum(ch.isdigit() for ch in run) in (7, 8) and text[max(0, start - 2):start].rstrip()[-1:] in (")", "）")):
+                continue
         pieces.append(text[last:start])
         position = start
         pending = False
