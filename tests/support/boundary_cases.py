@@ -209,21 +209,32 @@ class Answer:
 
 
 def call(address, path: str, token: str, method: str = "GET", timeout: float = 20) -> Answer:
-    """One request with `Connection: close`; every byte until the gateway closes the connection."""
+    """One request; the whole response: its head, then Content-Length bytes of body (none for HEAD, 204, 304),
+    or everything until the gateway closes the connection when it sends no length."""
     with socket.create_connection(address, timeout=timeout) as sock:
         sock.sendall(f"{method} {path} HTTP/1.1\r\nHost: gateway\r\nAuthorization: Bearer {token}\r\n"
                      f"Connection: close\r\n\r\n".encode())
         raw = b""
-        while True:
+        while b"\r\n\r\n" not in raw:
             chunk = sock.recv(65536)
             if not chunk:
                 break
             raw += chunk
-    head, _, body = raw.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split(" ")[1])
-    headers = [(n.strip(), v.strip()) for n, _, v in (line.partition(":") for line in lines[1:])]
-    return Answer(status, headers, body, raw)
+        head, _, body = raw.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ")[1])
+        headers = [(n.strip(), v.strip()) for n, _, v in (line.partition(":") for line in lines[1:])]
+        lengths = [int(v) for n, v in headers if n.lower() == "content-length"]
+        if method == "HEAD" or status in (204, 304):
+            want = 0
+        else:
+            want = lengths[0] if lengths else None
+        while want is None or len(body) < want:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            body += chunk
+    return Answer(status, headers, body, head + b"\r\n\r\n" + body)
 
 
 def leaks(answer: Answer, extra: tuple[str, ...] = ()) -> list[str]:
