@@ -39,6 +39,7 @@ def masked_head(resp: http.Response, kept: list[tuple[str, str]], location: str 
     if length is not None:
         fields.append((b"Content-Length", str(length).encode()))
     fields.append((b"Cache-Control", response_policy.CACHE_CONTROL.encode()))
+    fields.append((b"X-Content-Type-Options", b"nosniff"))  # the type we declare is the one we masked as
     resp.headers.fields = tuple(fields)
     resp.trailers = None
 

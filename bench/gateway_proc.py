@@ -29,7 +29,7 @@ VARIANTS = ("bare", "lean", "policy", "full")
 
 class Release:
     """Policy-only variant: stands where the mask stage would and releases allowed responses with their body
-    unchanged and only the header names the gate lets out (gateway.response_policy.OUTGOING)."""
+    unchanged, keeping only the header names the gate lets out (gateway.response_policy.OUTGOING)."""
 
     def response(self, flow) -> None:
         from addons.state import Verdict, state
@@ -37,11 +37,8 @@ class Release:
 
         st = state(flow)
         if st.verdict is Verdict.ALLOWED:
-            resp = flow.response
-            fields = [(n, v) for n, v in resp.headers.fields
-                      if n.decode("latin-1").lower() in OUTGOING and n.lower() != b"content-length"]
-            fields.append((b"Content-Length", str(len(resp.raw_content or b"")).encode()))
-            resp.headers.fields = tuple(fields)
+            fields = flow.response.headers.fields
+            flow.response.headers.fields = tuple(f for f in fields if f[0].decode("latin-1").lower() in OUTGOING)
             st.release([])
 
 

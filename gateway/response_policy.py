@@ -15,6 +15,7 @@ guess:
   from the parsed media type), Content-Language, Date, Expires, Vary. Set by us: Content-Length (of the
   masked body; none on HEAD, where it would describe the unmasked body), Content-Encoding (only the coding
   we re-encoded with), Cache-Control `no-store` (a masked view is per caller; no shared cache may keep it),
+  X-Content-Type-Options `nosniff` (a client reads the body as the type we masked it as, never as HTML),
   X-Request-Id (the audit stage). Rewritten: Location (see below). Dropped, with everything else:
   ETag, Content-MD5, Digest, Last-Modified (they confirm or fingerprint the unmasked body), Set-Cookie,
   Link (Early Hints and preload lists name provider URLs), Content-Disposition (file names carry names
@@ -44,7 +45,7 @@ KEPT = frozenset({"content-language", "date", "expires", "vary"})
 CACHE_CONTROL = "no-store"
 # Every header name a released response may carry (the mask stage's head; the audit stage adds X-Request-Id).
 OUTGOING = KEPT | {b.decode() for b in (b"content-type", b"content-length", b"content-encoding", b"cache-control",
-                                        b"location")}
+                                        b"location", b"x-content-type-options")}
 _TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}"
 SHAPES = {
     "date": re.compile(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "

@@ -400,3 +400,12 @@ def dump_json(doc: Any) -> str:
 def looks_like_json(text: str) -> bool:
     head = text.lstrip()[:1]
     return head in ("{", "[")
+
+
+def sniff_kind(text: str) -> str:
+    """The kind of a body that came without a Content-Type: JSON if it looks like it, markup (parsed as HTML,
+    so character references are decoded before detection, as a browser sniffing it would decode them) if it
+    starts with `<`, else free text."""
+    if looks_like_json(text):
+        return "json"
+    return "html" if text.lstrip()[:1] == "<" else "text"

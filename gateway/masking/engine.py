@@ -136,7 +136,7 @@ class Masker:
         text, bom = bodyio.decode_text(raw, media.charset)
         kind = media.kind
         if kind == "unknown":
-            kind = "json" if bodyio.looks_like_json(text) else "text"
+            kind = bodyio.sniff_kind(text)
         session = Session(self, view, deadline)
         if kind == "json":
             root = session.collect(bodyio.parse_json(text), raw=text)

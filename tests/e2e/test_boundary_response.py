@@ -25,7 +25,7 @@ PURPOSE = "人口信息核验"
 CALLER = "GA"
 REVEALER = "SCJG"  # holds a grant revealing `xm`
 ALLOWED_HEADERS = {"content-type", "content-length", "content-encoding", "cache-control", "date", "vary",
-                   "location", "x-request-id", "connection", "content-language"}
+                   "location", "x-request-id", "connection", "content-language", "x-content-type-options"}
 
 
 @pytest.fixture(scope="module")
@@ -116,11 +116,12 @@ def test_redirects_stay_inside_the_resource_or_are_refused(adv, case):
     reply, expect = LOCATION_CASES[case]
     serve(adv, case, reply)
     answer = get(adv, f"/adv/persons/{case}")
-    check(adv, answer, expect)
+    record = check(adv, answer, expect)
     if expect.reason is None:
         (location,) = answer.header("Location")
         assert location.startswith("/adv/persons/"), location
         assert "*" in location  # the identifier in the target was masked, not dropped silently
+        assert any(f["path"] == "header.location" for f in record["masking"])  # and the audit record says so
 
 
 @pytest.mark.parametrize("case", sorted(STATUS_CASES))
@@ -150,7 +151,7 @@ def test_every_content_type_is_masked_or_refused(adv, case, resource):
     reply, expect = BODY_CASES[case]
     serve(adv, case, reply)
     answer = get(adv, f"/adv/{resource}/{case}")
-    check(adv, answer, expect)
+    check(adv, answer, expect, names=(CANARY.name,))
     if expect.reason is None:
         assert answer.body
 

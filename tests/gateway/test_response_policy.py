@@ -84,15 +84,15 @@ def test_location_anywhere_else_is_refused(value):
 
 def test_location_into_a_nested_entry_is_refused(tmp_path):
     text = DEMO_CATALOG.read_text(encoding="utf-8") + (
-        "  - code: GA-RK-0002\n    name: 敏感\n    provider: GA\n    path: /ga/sensitive\n"
-        "    upstream_path: /api/v1/persons/sensitive\n    share: none\n    legal_basis: 法\n")
+        "  - code: GA-TEST-0099\n    name: 敏感\n    provider: GA\n    path: /ga/test-nested\n"
+        "    upstream_path: /api/v1/persons/zz-nested\n    share: none\n    legal_basis: 法\n")
     path = tmp_path / "catalog.yaml"
     path.write_text(text, encoding="utf-8")
     catalog = load_catalog(path)
     route = catalog.resolve("/ga/population")
     with pytest.raises(rp.ResponseRefused):
-        rp.rewrite_location("/api/v1/persons/sensitive/1", route, catalog, fake_mask)
-    assert rp.rewrite_location("/api/v1/persons/sensitivity", route, catalog, fake_mask)[0] == "/ga/population/sensitivity"
+        rp.rewrite_location("/api/v1/persons/zz-nested/1", route, catalog, fake_mask)
+    assert rp.rewrite_location("/api/v1/persons/zz-nestedx", route, catalog, fake_mask)[0] == "/ga/population/zz-nestedx"
 
 
 # -- property: whatever the provider sends, what is kept is allowlisted and carries no identifier -------------

@@ -1,17 +1,19 @@
 """CSV and TSV, with or without a header row.
 
 The first row is a header only when it looks like one: unique, non-empty cells in which detection finds
-nothing (a first row of data holds names, ID numbers or mobiles, and a header row is written back as it
-came). With a header, the rows are masked as records keyed by their column labels, exactly like a
-table-shaped JSON array (labelled columns get their operators, a removed column is dropped with its
-label). Without one, every cell — the first row's too — is masked as free text. Cells beyond the header's
-width are free text. Malformed quoting refuses the body (`invalid_csv`).
+nothing, short Chinese cells checked with a name key as context (a first row of data holds names, ID
+numbers or mobiles, and a header row is written back as it came). With a header, the rows are masked as
+records keyed by their column labels, exactly like a table-shaped JSON array (labelled columns get their
+operators, a removed column is dropped with its label); cells beyond the header's width are free text.
+Without one, every cell — the first row's too — is masked as free text, a short Chinese value with a name
+key as context (see _cell_key). Malformed quoting refuses the body (`invalid_csv`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 
 from ..refusal import MaskingRefused
@@ -56,7 +58,8 @@ def mask(text: str, sink: Sink) -> str:
     if not table.rows:
         return text
     header = table.rows[0]
-    if _usable_header(header) and mask_values(sink, [(None, h) for h in header]) == header:
+    probe = [(NAME_KEY if _SHORT_CJK.fullmatch(h.strip()) else None, h) for h in header]
+    if _usable_header(header) and mask_values(sink, probe) == header:
         table.rows = [header] + _mask_records(header, table.rows[1:], sink)
         table.rows[0] = [h for h in header if not sink.is_removed(h)]
     else:
@@ -69,12 +72,22 @@ def _usable_header(header: list[str]) -> bool:
 
 
 def _mask_cells(rows: list[list[str]], sink: Sink) -> list[list[str]]:
-    flat = mask_values(sink, [(None, cell) for row in rows for cell in row])
+    flat = mask_values(sink, [(_cell_key(cell), cell) for row in rows for cell in row])
     out, pos = [], 0
     for row in rows:
         out.append(flat[pos:pos + len(row)])
         pos += len(row)
     return out
+
+
+_SHORT_CJK = re.compile(r"[\u4e00-\u9fff·]{2,4}")
+NAME_KEY = "姓名"
+
+
+def _cell_key(cell: str) -> str | None:
+    """Without a header, a cell that is a short run of Chinese characters may be a name: it is masked with a
+    name key as context, and detection decides (it leaves `汉族` or `北京市` alone and masks `欧阳秀英`)."""
+    return NAME_KEY if _SHORT_CJK.fullmatch(cell.strip()) else None
 
 
 def _mask_records(header: list[str], rows: list[list[str]], sink: Sink) -> list[list[str]]:

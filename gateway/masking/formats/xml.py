@@ -122,8 +122,9 @@ def _check_names(names: set[str], sink: Sink) -> None:
     (`identifier_in_markup`)."""
     if any(sum(c.isdigit() for c in name) >= 5 for name in names):
         raise MaskingRefused("identifier_in_markup")
-    suspects = sorted(name for name in names if not name.isascii())
-    if suspects and mask_values(sink, [(None, name) for name in suspects]) != suspects:
+    suspects = sorted(name.rpartition(":")[2] for name in names if not name.isascii())
+    # a name key as context: detection tells a person's name (`<欧阳秀英>`) from a field name (`<姓名>`)
+    if suspects and mask_values(sink, [("姓名", name) for name in suspects]) != suspects:
         raise MaskingRefused("identifier_in_markup")
 
 

@@ -45,3 +45,14 @@ def test_quoting_survives_and_bad_quoting_is_refused(mask):
     with pytest.raises(MaskingRefused) as e:
         masker().mask_body(b'a,b\n"unterminated,1\n', "text/csv", None, LABELLED)
     assert e.value.reason == "invalid_csv"
+
+
+def test_without_a_header_a_column_of_short_chinese_values_is_read_as_names(mask):
+    out = mask(f"欧阳秀英,汉族,{ID}\n张伟,汉族,{ID2}\n", "text/csv")
+    assert out == "欧阳**,汉族,110105********002X\n张*,汉族,440103********4513\n"
+
+
+def test_a_first_row_of_names_is_data_not_a_header(mask):
+    out = mask(f"欧阳秀英,王芳\n{ID},{MOBILE}\n", "text/csv")
+    assert out == f"欧阳**,王*\n110105********002X,139****5678\n"
+    assert mask("姓名,身份证号\n张伟,x\n", "text/csv") == "姓名,身份证号\n张*,x\n"

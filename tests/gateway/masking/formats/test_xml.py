@@ -39,3 +39,11 @@ def test_what_cannot_be_read_safely_is_refused(doc, reason):
 def test_soap_and_atom_are_xml(mask):
     assert not find_identifiers(mask(f"<e><sjhm>{MOBILE}</sjhm></e>", "application/soap+xml"))
     assert not find_identifiers(mask(f"<feed><title>{ID}</title></feed>", "application/atom+xml"))
+
+
+def test_chinese_element_names_are_fine_unless_they_are_a_persons_name(mask):
+    out = mask(f"<记录><姓名>张三</姓名><身份证号>{ID}</身份证号></记录>", "application/xml")
+    assert out == "<记录><姓名>张*</姓名><身份证号>110105********002X</身份证号></记录>"
+    with pytest.raises(MaskingRefused) as e:
+        masker().mask_body("<r><欧阳秀英>1</欧阳秀英></r>".encode(), "application/xml", None, LABELLED)
+    assert e.value.reason == "identifier_in_markup"
