@@ -46,7 +46,8 @@ class BenchResult:
 
 def run(records: int = 20_000, tasks: int = 200, **audit) -> BenchResult:
     with tempfile.TemporaryDirectory(prefix="govshare-audit-bench-") as tmp:
-        config = Config(data_dir=Path(tmp), audit=replace(AuditSettings(), **audit))
+        audit.setdefault("signing_key", str(Path(tmp) / "audit-signing.key"))  # a throwaway key, outside data_dir
+        config = Config(data_dir=Path(tmp) / "var", audit=replace(AuditSettings(), **audit))
         trail = AuditTrail.open(config)
         per_task = max(1, records // tasks)
 
