@@ -44,7 +44,7 @@ class FieldClass(enum.StrEnum):
 KNOWN_ENTITIES = frozenset({
     "CN_ID_CARD", "CN_MOBILE", "CN_LANDLINE", "CN_BANK_CARD", "CN_USCC", "CN_PASSPORT",
     "CN_LICENSE_PLATE", "EMAIL_ADDRESS", "IP_ADDRESS", "PERSON", "CN_ADDRESS", "TRADE_SECRET",
-    "DATE_OF_BIRTH", "FREE_TEXT",
+    "DATE_OF_BIRTH", "FREE_TEXT", "CN_VIN", "MAC_ADDRESS", "ORGANIZATION",
 })
 
 CODE_RE = re.compile(r"^[A-Z]{2,8}(-[A-Z0-9]{1,8}){1,3}$")

@@ -1,8 +1,8 @@
 """Chinese identifiers for the demo data: generators that only produce valid values, and validators.
 
-Owns the checksum rules (GB 11643 resident ID, GB 32100 unified social credit code with its embedded
-GB 11714 organisation code, Luhn for UnionPay cards), the shapes of mobiles, landlines, plates and
-passports, and a small table of real county-level area codes (with street names) that the demo data
+The checksum and structure rules themselves (GB 11643, GB 32100, Luhn, mobiles, landlines, plates) live in
+gateway.identifiers and are called from here; this module adds the embedded GB 11714 organisation code,
+the generators, and a small table of real county-level area codes (with street names) that the demo data
 draws addresses from. Every generator takes a `random.Random`, so output is deterministic per seed.
 """
 
@@ -12,6 +12,8 @@ import random
 import re
 from dataclasses import dataclass
 from datetime import date
+
+from .. import identifiers as _ids
 
 # ---------------------------------------------------------------------------------------------------
 # Real area codes (GB/T 2260) with the cities' phone codes, plate prefixes and real street names.
@@ -128,16 +130,11 @@ def areas_in(city: City) -> list[Area]:
 
 
 # Province-level prefixes of GB/T 2260 (81/82/83: Hong Kong, Macao, Taiwan residence permits).
-PROVINCE_PREFIXES = frozenset({
-    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43",
-    "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82", "83",
-})
+PROVINCE_PREFIXES = _ids.PROVINCE_PREFIXES
 
 # ---------------------------------------------------------------------------------------------------
 # Resident ID number, GB 11643-1999.
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
 _ID18_RE = re.compile(r"^\d{17}[\dX]$")
 _ID15_RE = re.compile(r"^\d{15}$")
 EARLIEST_BIRTH = date(1900, 1, 1)
@@ -151,9 +148,7 @@ class ResidentId:
 
 
 def resident_id_check_char(first17: str) -> str:
-    if len(first17) != 17 or not first17.isdigit():
-        raise ValueError("need the first 17 digits of a resident ID number")
-    return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS)) % 11]
+    return _ids.gb11643_check_char(first17)
 
 
 def make_resident_id(area_code: str, birth: date, sequence: int) -> str:
@@ -179,7 +174,7 @@ def parse_resident_id(value: str, *, allow_legacy: bool = False, today: date | N
         return None
     value = value.strip().upper()
     if _ID18_RE.match(value):
-        if resident_id_check_char(value[:17]) != value[17]:
+        if not _ids.is_resident_id(value):
             return None
         birth = _date_or_none(int(value[6:10]), int(value[10:12]), int(value[12:14]))
         seq = int(value[14:17])
@@ -218,7 +213,6 @@ MOBILE_PREFIXES = (
     "155", "156", "157", "158", "159", "166", "173", "175", "176", "177", "178", "180", "181", "182", "183",
     "184", "185", "186", "187", "188", "189", "191", "193", "195", "198", "199",
 )
-_MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 _MOBILE_LOOSE_RE = re.compile(r"^(?:\+?86[\s-]?)?(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})$")
 
 
@@ -228,7 +222,7 @@ def random_mobile(rng: random.Random) -> str:
 
 def is_valid_mobile(value: str) -> bool:
     """Exactly 11 digits starting 13..19 (use `normalize_mobile` for written forms)."""
-    return isinstance(value, str) and bool(_MOBILE_RE.match(value))
+    return isinstance(value, str) and len(value) == 11 and _ids.is_mobile(value)
 
 
 def normalize_mobile(text: str) -> str | None:
@@ -246,15 +240,7 @@ def random_landline(rng: random.Random, city: City) -> str:
 
 
 def is_valid_landline(value: str) -> bool:
-    m = _LANDLINE_RE.match(value) if isinstance(value, str) else None
-    if not m:
-        return False
-    area, local = m.groups()
-    if local[0] == "0":
-        return False
-    if area[1] in "12":  # 010 and 020-029 are the three-digit area codes, all with 8-digit numbers
-        return len(area) == 3 and len(local) == 8
-    return len(area) == 4
+    return isinstance(value, str) and bool(_LANDLINE_RE.match(value)) and _ids.is_landline(value.replace("-", ""))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -281,24 +267,17 @@ BANKS: tuple[Bank, ...] = (
 
 def luhn_check_digit(payload: str) -> str:
     """The digit that makes `payload + digit` pass the Luhn check."""
-    total = 0
-    for i, c in enumerate(reversed(payload)):
-        d = int(c)
-        if i % 2 == 0:  # doubled: these sit at odd positions from the right once the check digit is added
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return str((10 - total % 10) % 10)
+    return _ids.luhn_check_digit(payload)
 
 
 def is_luhn_valid(number: str) -> bool:
-    return isinstance(number, str) and number.isdigit() and len(number) >= 2 and \
+    return isinstance(number, str) and number.isascii() and number.isdigit() and len(number) >= 2 and \
         luhn_check_digit(number[:-1]) == number[-1]
 
 
 def is_valid_bank_card(value: str) -> bool:
     """16 to 19 digits with a valid Luhn check digit."""
-    return isinstance(value, str) and value.isascii() and value.isdigit() and 16 <= len(value) <= 19 \
-        and is_luhn_valid(value)
+    return isinstance(value, str) and _ids.is_bank_card(value)
 
 
 def is_unionpay_card(value: str) -> bool:
@@ -319,22 +298,17 @@ def random_bank_card(rng: random.Random) -> tuple[Bank, str]:
 # Unified social credit code, GB 32100-2015 (with its GB 11714 organisation code in positions 9-17).
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_VALUE = {c: i for i, c in enumerate(USCC_ALPHABET)}
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _USCC_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 
 
 def uscc_check_char(first17: str) -> str:
-    if len(first17) != 17 or any(c not in _USCC_VALUE for c in first17):
-        raise ValueError("need the first 17 characters of a USCC from its alphabet")
-    c = 31 - sum(_USCC_VALUE[ch] * w for ch, w in zip(first17, _USCC_WEIGHTS)) % 31
-    return USCC_ALPHABET[0 if c == 31 else c]
+    return _ids.uscc_check_char(first17)
 
 
 def is_valid_uscc(value: str) -> bool:
     """18 characters from the GB 32100 alphabet whose last is the right check character."""
-    return isinstance(value, str) and bool(_USCC_RE.match(value)) and uscc_check_char(value[:17]) == value[17]
+    return isinstance(value, str) and bool(_USCC_RE.match(value)) and _ids.is_uscc(value)
 
 
 def org_code_check_char(body8: str) -> str:
@@ -390,7 +364,7 @@ def random_plate(rng: random.Random, city: City, *, new_energy: bool = False) ->
 
 
 def is_valid_plate(value: str) -> bool:
-    return isinstance(value, str) and bool(_PLATE_RE.match(value))
+    return isinstance(value, str) and bool(_PLATE_RE.match(value)) and _ids.is_plate(value)
 
 
 _PASSPORT_RE = re.compile(r"^(?:[EG]\d{8}|E[A-HJ-NP-Z]\d{7})$")

@@ -50,7 +50,7 @@ try:  # pragma: no branch
         _brotli.Decompressor().process(b"", output_buffer_limit=1)
     except TypeError:  # an old brotli that cannot bound its output: refuse br rather than risk a bomb
         _brotli = None
-except ImportError:  # pragma: no cover - brotli ships with mitmproxy
+except ImportError:  # pragma: no cover - brotli is a dependency
     _brotli = None
 
 _zstd_std: Any = None

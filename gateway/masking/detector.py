@@ -36,6 +36,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from .keynames import FREE_TEXT, context_words
 from .keynames import key_hint as _key_hint
 from .nlp_engine import ChineseNlpEngine
+from .normalise import Normalised, normalise
 from .recognizers import SUPPORTED_ENTITIES, build_recognizers
 from .recognizers.cn_address import PROVINCES
 from .recognizers.cn_license_plate import PROVINCE_ABBREVIATIONS
@@ -52,11 +53,18 @@ WEAKEST_PATTERN_SCORE = 0.2
 ENTITY_PRIORITY: dict[str, int] = {
     entity: rank for rank, entity in enumerate((
         "CN_ID_CARD", "CN_BANK_CARD", "CN_PASSPORT", "CN_MOBILE", "CN_LANDLINE", "EMAIL_ADDRESS", "PERSON",
-        "CN_ADDRESS", "CN_LICENSE_PLATE", "IP_ADDRESS", "TRADE_SECRET", "CN_USCC",
+        "CN_ADDRESS", "CN_LICENSE_PLATE", "CN_VIN", "IP_ADDRESS", "MAC_ADDRESS", "TRADE_SECRET", "CN_USCC",
+        "ORGANIZATION",
     ))
 }
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+ORGANIZATION = "ORGANIZATION"
+ORG_YIELDS = frozenset({"PERSON", "CN_ADDRESS"})  # entities an organisation's name takes precedence over
+# Proven identifiers: what a field labelled public/internal gives up (numbers a checksum proves, mobiles).
+IDENTIFIER_ENTITIES = frozenset({"CN_ID_CARD", "CN_BANK_CARD", "CN_MOBILE"})
+SHADOWING_ENTITIES = frozenset({"CN_USCC", "CN_VIN"})
+_IDENTIFIER_PREFILTER = re.compile(r"[0-9０-９][0-9０-９ \-]{9}")
 _ADDRESS_TRIGGERS = "省市州盟区县旗镇乡街道路巷弄同园寓厦场村木"
 
 
@@ -154,6 +162,8 @@ def build_prefilter(score_threshold: float) -> re.Pattern[str]:
         r"\d\.\d{1,3}\.\d",
         r"::",
         r"(?:[0-9A-Fa-f]{1,4}:){7}",
+        r"(?<![0-9A-Za-z])[A-HJ-NPR-Za-hj-npr-z0-9]{17}(?![0-9A-Za-z])",  # a VIN
+        r"[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}",  # a MAC
         "[" + "".join(sorted(cjk)) + "]",
         rf"(?i:{english})",
     ]
@@ -163,17 +173,37 @@ def build_prefilter(score_threshold: float) -> re.Pattern[str]:
 
 
 def resolve_overlaps(results: Iterable[RecognizerResult]) -> list[Span]:
-    """Non-overlapping spans sorted by start: higher score, then longer, then more sensitive wins."""
+    """Non-overlapping spans sorted by start: higher score, then longer, then more sensitive wins.
+
+    ORGANIZATION spans are placed first and not returned: a name or an address overlapping one is dropped, or trimmed to
+    the part before it when it starts earlier (住在杭州市西湖区人民法院旁 keeps the court whole)."""
+    results = list(results)
+    orgs = [r for r in results if r.entity_type == ORGANIZATION]
+    if orgs:
+        results = [r for r in results if r.entity_type != ORGANIZATION]
+        trimmed = []
+        for r in results:
+            for org in orgs:
+                if r.start < org.end and org.start < r.end:
+                    if r.entity_type in ORG_YIELDS and r.start < org.start and org.start - r.start >= 2:
+                        r = RecognizerResult(r.entity_type, r.start, org.start, r.score, r.analysis_explanation,
+                                             r.recognition_metadata)
+                    elif r.entity_type in ORG_YIELDS:
+                        r = None
+                        break
+            if r is not None:
+                trimmed.append(r)
+        results = trimmed
     ordered = sorted(
         results,
         key=lambda r: (-r.score, -(r.end - r.start), ENTITY_PRIORITY.get(r.entity_type, 99), r.start),
     )
-    kept: list[RecognizerResult] = []
+    kept: list[RecognizerResult] = list(orgs)
     for result in ordered:
         if all(result.end <= other.start or result.start >= other.end for other in kept):
             kept.append(result)
-    return sorted(
-        (Span(r.start, r.end, r.entity_type, r.score) for r in kept),
+    return sorted(  # organisations only hold their place: their names are public, nothing to mask
+        (Span(r.start, r.end, r.entity_type, r.score) for r in kept if r.entity_type != ORGANIZATION),
         key=lambda span: span.start,
     )
 
@@ -186,6 +216,10 @@ class Detector:
         self.score_threshold = float(score_threshold)
         self._recognizers: list[EntityRecognizer] = build_recognizers(entities)
         self.entities: tuple[str, ...] = tuple(r.supported_entities[0] for r in self._recognizers)
+        # the proven identifiers, and the longer codes that may contain a run of their digits (a credit code
+        # holding 16 digits is not a card): overlaps resolve as on the full path
+        self._identifier_recognizers = [r for r in self._recognizers
+                                        if r.supported_entities[0] in IDENTIFIER_ENTITIES | SHADOWING_ENTITIES]
         self._person = next((r for r in self._recognizers if isinstance(r, CnPersonRecognizer)), None)
         self._nlp = ChineseNlpEngine([LANGUAGE])
         self._nlp.load()
@@ -209,16 +243,31 @@ class Detector:
         if not text:
             return []
         hint = self.key_hint(key)
-        artifacts = self._nlp.process_text(text, LANGUAGE, with_entities=_is_free_text(hint, text))
+        view = normalise(text)
+        artifacts = self._nlp.process_text(view.text, LANGUAGE, with_entities=_is_free_text(hint, view.text))
         results = self._engine.analyze(
-            text=text,
+            text=view.text,
             language=LANGUAGE,
             entities=list(self.entities),
             score_threshold=self.score_threshold,
             context=context_words(hint),
             nlp_artifacts=artifacts,
         )
-        return resolve_overlaps(results)
+        return _mapped(view, resolve_overlaps(results))
+
+    def detect_identifiers(self, texts: Sequence[str]) -> list[list[Span]]:
+        """Spans of the proven identifiers only (IDENTIFIER_ENTITIES) in each text: what a field its provider
+        labelled public/internal gives up. No name tagging, no key context: nothing else is kept there."""
+        items = [(None, text) for text in texts]
+        answers: list[list[Span]] = [[] for _ in items]
+        joined = [i for i, text in enumerate(texts) if text and "\u2029" not in text
+                  and _IDENTIFIER_PREFILTER.search(text)]
+        for i, text in enumerate(texts):
+            if text and "\u2029" in text:
+                answers[i] = [s for s in self.detect(text) if s.entity in IDENTIFIER_ENTITIES]
+        if joined:
+            self._detect_joined(items, joined, answers, identifiers_only=True)
+        return answers
 
     def detect_many(self, items: Sequence[tuple[str | None, str]]) -> list[list[Span]]:
         """Spans for each (key, text) item: the same answer as detect() on each, in one pass."""
@@ -254,8 +303,9 @@ class Detector:
     # -- batch path ---------------------------------------------------------------------------------
 
     def _detect_joined(self, items: Sequence[tuple[str | None, str]], indices: list[int],
-                       answers: list[list[Span]]) -> None:
-        texts = [items[i][1] for i in indices]
+                       answers: list[list[Span]], identifiers_only: bool = False) -> None:
+        views = [normalise(items[i][1]) for i in indices]
+        texts = [view.text for view in views]
         starts: list[int] = []
         position = 0
         for text in texts:
@@ -265,7 +315,8 @@ class Detector:
 
         per_item: list[list[RecognizerResult]] = [[] for _ in indices]
         crossed: set[int] = set()
-        for recognizer in self._recognizers:
+        recognizers = self._identifier_recognizers if identifiers_only else self._recognizers
+        for recognizer in recognizers:
             for result in recognizer.analyze(joined, recognizer.supported_entities, None):
                 slot = bisect.bisect_right(starts, result.start) - 1
                 offset = starts[slot]
@@ -281,12 +332,16 @@ class Detector:
             key, text = items[index]
             if slot in crossed:
                 answers[index] = self.detect(text, key)
+            elif identifiers_only:
+                answers[index] = _mapped(views[slot], self._finish_item(texts[slot], None, per_item[slot], False))
             else:
-                answers[index] = self._finish_item(text, self.key_hint(key), per_item[slot])
+                answers[index] = _mapped(views[slot], self._finish_item(texts[slot], self.key_hint(key),
+                                                                        per_item[slot]))
 
-    def _finish_item(self, text: str, hint: str | None, results: list[RecognizerResult]) -> list[Span]:
+    def _finish_item(self, text: str, hint: str | None, results: list[RecognizerResult],
+                     names: bool = True) -> list[Span]:
         """The steps AnalyzerEngine.analyze runs after the recognizers, for one string of the batch."""
-        free_text = _is_free_text(hint, text)
+        free_text = names and _is_free_text(hint, text)
         computed: list[NlpArtifacts] = []
 
         def artifacts() -> NlpArtifacts:  # exactly what detect() hands to the AnalyzerEngine, made once
@@ -348,6 +403,17 @@ def _shifted(result: RecognizerResult, offset: int) -> RecognizerResult:
         analysis_explanation=result.analysis_explanation,
         recognition_metadata=dict(result.recognition_metadata or {}),
     )
+
+
+def _mapped(view: Normalised, spans: list[Span]) -> list[Span]:
+    """Spans of a normalised view as spans of its original string."""
+    if not view.marks:
+        return spans
+    out = []
+    for span in spans:
+        start, end = view.span(span.start, span.end)
+        out.append(Span(start, end, span.entity, span.score))
+    return out
 
 
 def _check_text(text: object) -> None:

@@ -35,6 +35,7 @@ _IP = "IP_ADDRESS"
 _ADDRESS = "CN_ADDRESS"
 _SECRET = "TRADE_SECRET"
 _BIRTH = "DATE_OF_BIRTH"
+_VIN = "CN_VIN"
 
 
 def _keys(entity: str, *names: str) -> dict[str, str]:
@@ -45,31 +46,72 @@ KEY_ENTITIES: dict[str, str] = {
     **_keys(_PERSON, "xm", "xingming", "name", "fullname", "realname", "truename", "personname",
             "applicantname", "contactname", "contactsname", "ownername", "holdername", "payeename",
             "cardholdername", "legalperson", "legalrepresentative", "fddbr", "fddbrxm", "sqr", "jbr",
-            "lxr", "hzxm", "frxm", "applicant", "applicantxm"),
+            "lxr", "hzxm", "frxm", "applicant", "applicantxm",
+            # 权利人/义务人/负责人/法人/户主/持卡人/驾驶人/当事人/监护人… in pinyin initials and full pinyin
+            "qlr", "qlrmc", "qlrxm", "ywr", "ywrmc", "fzr", "fzrxm", "fr", "frdb", "fddbrmc", "hz", "hzmc", "ckr",
+            "ckrxm", "jsr", "jsrxm", "jsy", "dsr", "dsrxm", "jhr", "jhrxm", "dlr", "dlrxm", "bsqr", "bsqrxm",
+            "sqrmc", "cyxm", "jtcyxm", "lxrxm", "jbrxm", "xingmingpinyin", "lianxiren", "fuzeren", "farendaibiao",
+            "shenqingren", "huzhu",
+            # English
+            "legalrep", "legalrepname", "legalrepresentativename", "legalpersonname", "firstname", "lastname",
+            "surname", "givenname", "familyname", "middlename", "englishname", "pinyinname", "namepinyin",
+            "nameen", "nameinpinyin", "contactperson", "linkman", "linkperson", "contact", "holder", "owner",
+            "driver", "drivername", "patientname", "studentname", "employeename", "staffname", "membername",
+            "residentname", "householder", "householdername", "guardianname", "agentname", "handlername",
+            "operatorname", "recipientname", "beneficiaryname", "personincharge", "principal", "spousename",
+            "fathername", "mothername", "customername", "clientname", "insuredname", "debtorname",
+            "creditorname", "witnessname", "victimname", "suspectname", "partyname", "obligee", "obligor"),
     **_keys(_ID, "sfzh", "sfzhm", "sfzjhm", "zjhm", "gmsfhm", "shenfenzheng", "sfz", "idcard", "idcardno",
             "idcardnumber", "idno", "idnumber", "identitycard", "identitycardno", "identityno",
-            "citizenid", "residentid", "certno", "certificateno"),
+            "citizenid", "residentid", "certno", "certificateno",
+            "zjh", "sfzjh", "gmsfzh", "qlrzjh", "qlrzjhm", "fzrsfzh", "frsfzh", "hzsfzh", "sbkh",
+            "shbzh", "shbzhm", "ybkh", "yibaokahao", "shebaokahao", "ssn", "socialsecurityno",
+            "socialsecuritynumber", "medicalinsuranceno", "idcode", "identificationnumber", "credentialno",
+            "credentialnumber", "papersno", "paperno", "documentno", "idcardnum", "permanentresidenceno",
+            "residencepermitno", "yjjlzh"),
     **_keys(_MOBILE, "sjhm", "sjh", "shouji", "shoujihao", "lxdh", "lxfs", "lxrdh", "dh", "dhhm",
             "mobile", "mobileno", "mobilephone", "mobilenumber", "cellphone", "phone", "phoneno",
-            "phonenumber", "tel", "telephone", "contactphone", "contacttel"),
-    **_keys(_LANDLINE, "gddh", "bgdh", "landline", "fax", "czhm", "officephone", "hometel"),
+            "phonenumber", "tel", "telephone", "contactphone", "contacttel",
+            "sjh", "yddh", "lxsj", "lxrsj", "lxrdh", "fzrdh", "frdh", "hzdh", "sqrdh", "jbrdh", "qlrdh",
+            "cellphoneno", "mobiletel", "phonenum", "mobilenum", "telno", "linktel", "linkphone", "smsphone",
+            "contactnumber", "contactmobile", "emergencyphone", "emergencycontactphone"),
+    **_keys(_LANDLINE, "gddh", "bgdh", "landline", "fax", "czhm", "officephone", "hometel", "zzdh", "jtdh",
+            "officetel", "faxno", "faxnumber", "worktel", "workphone", "homephone", "zuoji"),
     **_keys(_BANK, "yhkh", "yhzh", "khzh", "yhkzh", "bankcard", "bankcardno", "bankcardnumber",
-            "bankaccount", "bankaccountno", "cardno", "cardnumber", "accountno"),
+            "bankaccount", "bankaccountno", "cardno", "cardnumber", "accountno",
+            "yhzhh", "khhzh", "ffzh", "skzh", "fkzh", "dfzh", "jszh", "yinhangka", "yinhangkahao", "acctno",
+            "accountnumber", "bankno", "debitcard", "creditcard", "payeeaccount", "payeracount", "payeraccount"),
     **_keys(_USCC, "tyshxydm", "shxydm", "xydm", "uscc", "creditcode", "socialcreditcode",
             "unifiedsocialcreditcode"),
-    **_keys(_PASSPORT, "hzhm", "huzhao", "passport", "passportno", "passportnumber"),
+    **_keys(_PASSPORT, "hzhm", "huzhao", "passport", "passportno", "passportnumber", "hzh", "txzh", "txzhm",
+            "gatxz", "twtxz", "hxz", "hxzh", "tbz", "tbzh", "permitno", "travelpermitno", "homereturnpermit",
+            "entrypermitno", "visano"),
     **_keys(_PLATE, "cphm", "hphm", "chepai", "plateno", "platenumber", "licenseplate", "vehicleplate",
-            "carplate"),
-    **_keys(_EMAIL, "email", "mail", "emailaddress", "dzyx", "dzyj", "youxiang"),
+            "carplate", "cph", "clhp", "jdchphm", "chepaihao", "vehicleno", "vehicleplateno", "carno",
+            "licenseplateno", "platenum"),
+    **_keys(_EMAIL, "email", "mail", "emailaddress", "dzyx", "dzyj", "youxiang", "yx", "lxyx", "emailaddr",
+            "contactemail", "mailbox"),
     **_keys(_IP, "ip", "ipaddr", "ipaddress", "clientip", "remoteip", "sourceip", "userip", "loginip", "hostip"),
     **_keys(_ADDRESS, "zz", "dz", "jtzz", "hjdz", "jzdz", "xzz", "hjszd", "jtdz", "txdz", "zhuzhi", "dizhi",
             "address", "addr", "homeaddress", "residentialaddress", "residenceaddress", "mailingaddress",
-            "contactaddress"),
+            "contactaddress",
+            "jtdz", "jzd", "hjd", "hkszd", "csd", "sjjzd", "xjzd", "txdz", "sddz", "zcdz", "lxdz", "jjdz",
+            "xxdz", "hjxxdz", "xzdz", "fwzl", "bdcdz", "jzdzxxdz", "domicile", "residence",
+            "homeaddr", "liveaddress", "detailaddress", "detailedaddress", "fulladdress", "postaladdress",
+            "currentaddress", "permanentaddress", "householdaddress", "registeredresidence"),
     **_keys(_SECRET, "yysr", "zyywsr", "xssr", "xse", "yye", "nsje", "nse", "ynse", "jnse", "sje", "lr",
             "lrze", "jlr", "cb", "yycb", "zcb", "tbjg", "tbbj", "tbje", "zbjg", "zbje",
             "revenue", "turnover", "income", "salesrevenue", "operatingrevenue", "tax", "taxamount",
             "taxpaid", "taxes", "profit", "netprofit", "grossprofit", "cost", "costs", "totalcost",
-            "bidprice", "bidamount", "tenderprice", "tenderamount"),
+            "bidprice", "bidamount", "tenderprice", "tenderamount",
+            # 纳税总额/应纳税额/实缴税额/营业收入/主营收入/利润总额/成本/投标价/中标价/标底/报价 in pinyin initials
+            "nsze", "ynsze", "sjnse", "sjse", "yjse", "zsr", "srze", "zyysr", "yyzsr", "zyyw", "xssre",
+            "yylr", "lrzs", "jlrze", "yycbze", "zycb", "cbze", "tbj", "tbbjze", "zbj",
+            "bjje", "zcze", "fzze", "syzqy", "jzc", "zczb",
+            "totalrevenue", "annualrevenue", "operatingincome", "mainbusinessincome", "totalprofit",
+            "operatingprofit", "totaltax", "taxpayable", "taxtotal", "operatingcost", "bidquote", "quoteprice",
+            "winningbid", "winningbidamount", "totalassets", "totalliabilities", "netassets"),
+    **_keys(_VIN, "vin", "vinno", "vincode", "clsbdh", "cjh", "chejiahao", "framenumber", "frameno", "chassisno"),
     **_keys(_BIRTH, "csrq", "chusheng", "birthday", "birthdate", "dateofbirth", "dob"),
     **_keys(FREE_TEXT, "bz", "beizhu", "remark", "remarks", "note", "notes", "comment", "comments", "memo",
             "description", "desc", "content", "summary", "detail", "details", "message", "msg", "text",
@@ -79,7 +121,7 @@ KEY_ENTITIES: dict[str, str] = {
 # Suffixes this short are too ambiguous in general; these ones are safe at the end of a compound key.
 SUFFIX_MIN = 4
 SHORT_SUFFIXES: dict[str, str] = {
-    "xm": _PERSON, "sfzh": _ID, "zjhm": _ID, "sjhm": _MOBILE, "lxdh": _MOBILE, "dz": _ADDRESS,
+    "xm": _PERSON, "xmpy": _PERSON, "sfzh": _ID, "dh": _MOBILE, "sjh": _MOBILE, "yx": _EMAIL, "zjhm": _ID, "sjhm": _MOBILE, "lxdh": _MOBILE, "dz": _ADDRESS,
     "zz": _ADDRESS, "yhkh": _BANK, "hzhm": _PASSPORT, "cphm": _PLATE, "hphm": _PLATE, "bz": FREE_TEXT,
 }
 # Suffix matching skips these: they end in a known key but mean something else.
@@ -90,6 +132,9 @@ NOT_SUFFIX_KEYS = frozenset({
     "provincename", "regionname", "areaname", "streetname", "roadname", "shortname", "displayname",
     "ipaddress", "zip",
 })
+
+# Words that make a Chinese key name an organisation's (单位名称, 企业法人名称): checked before CHINESE_KEY_WORDS.
+CHINESE_ORG_KEY_WORDS = ("单位", "企业", "公司", "机构", "部门", "组织", "法人单位", "主体名称")
 
 # Chinese words inside a key, longest first where one contains another.
 CHINESE_KEY_WORDS: tuple[tuple[str, str], ...] = (
@@ -108,7 +153,11 @@ CHINESE_KEY_WORDS: tuple[tuple[str, str], ...] = (
     ("中标金额", _SECRET), ("标底", _SECRET),
     ("备注", FREE_TEXT), ("说明", FREE_TEXT), ("描述", FREE_TEXT), ("内容", FREE_TEXT), ("意见", FREE_TEXT),
     ("摘要", FREE_TEXT), ("事由", FREE_TEXT),
-    ("姓名", _PERSON), ("申请人", _PERSON), ("经办人", _PERSON), ("联系人", _PERSON),
+    ("纳税总额", _SECRET), ("资产总额", _SECRET), ("负债总额", _SECRET), ("净资产", _SECRET),
+    ("姓名", _PERSON), ("申请人", _PERSON), ("权利人", _PERSON), ("负责人", _PERSON), ("持卡人", _PERSON),
+    ("驾驶人", _PERSON), ("当事人", _PERSON), ("监护人", _PERSON), ("代理人", _PERSON), ("法人代表", _PERSON),
+    ("车架号", _VIN), ("车辆识别", _VIN), ("社保卡", _ID), ("医保卡", _ID), ("社会保障号", _ID),
+    ("通行证", _PASSPORT), ("回乡证", _PASSPORT), ("台胞证", _PASSPORT), ("居留证", _ID), ("居住证", _ID), ("经办人", _PERSON), ("联系人", _PERSON),
     ("法定代表人", _PERSON), ("户主", _PERSON), ("收款人", _PERSON),
 )
 
@@ -125,6 +174,7 @@ ENTITY_CONTEXT_WORD: dict[str, str] = {
     _EMAIL: "邮箱",
     _IP: "ip",
     _ADDRESS: "住址",
+    _VIN: "车架号",
     _SECRET: "营业收入",
 }
 
@@ -153,6 +203,8 @@ def key_hint(key: str | None) -> str | None:
     if name in KEY_ENTITIES:
         return KEY_ENTITIES[name]
     if _HAS_CJK.search(name):
+        if any(word in name for word in CHINESE_ORG_KEY_WORDS):
+            return None
         for word, entity in CHINESE_KEY_WORDS:
             if word.lower() in name:
                 return entity

@@ -19,6 +19,7 @@ from typing import Any
 
 import jieba
 import jieba.posseg
+import rjieba
 from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
@@ -112,12 +113,12 @@ class ChineseNlpEngine(NlpEngine):
             self.load()
         if not text:
             return self._artifacts(Doc(self._vocab, words=[]), [], [], language)
-        if with_entities:
-            pairs = [(pair.word, pair.flag) for pair in jieba.posseg.cut(text)]
+        if with_entities:  # rjieba (jieba-rs): jieba's dictionary, HMM and tags, ~100x faster than jieba.posseg
+            pairs = rjieba.tag(text, True)
             words = [word for word, _ in pairs]
             tags = [flag for _, flag in pairs]
         else:
-            words = [word for word, _, _ in jieba.tokenize(text, HMM=False)]
+            words = rjieba.cut(text, False)
             tags = None
         if "".join(words) != text:  # jieba must cover every character; never misplace an offset
             words, tags = list(text), None

@@ -43,6 +43,9 @@ DEFAULT_ENTITY_RULES: dict[str, dict[str, Any]] = {
     "CN_USCC": {"operator": "keep", "first": 8, "last": 2},
     "CN_PASSPORT": {"operator": "keep", "first": 1, "last": 2},
     "CN_LICENSE_PLATE": {"operator": "keep", "first": 2, "last": 1},
+    "CN_VIN": {"operator": "keep", "first": 3, "last": 0},
+    "MAC_ADDRESS": {"operator": "redact"},
+    "ORGANIZATION": {"operator": "plain"},
     "EMAIL_ADDRESS": {"operator": "email"},
     "IP_ADDRESS": {"operator": "redact"},
     "PERSON": {"operator": "name"},
@@ -58,7 +61,7 @@ DEFAULT_CLASS_RULES: dict[FieldClass, dict[str, Any]] = {
     FieldClass.SENSITIVE: {"operator": "redact"},
     FieldClass.TRADE_SECRET: {"operator": "remove"},
 }
-DEFAULT_PUBLIC_ENTITIES = frozenset({"CN_USCC"})
+DEFAULT_PUBLIC_ENTITIES = frozenset({"CN_USCC", "ORGANIZATION"})
 
 
 class RulesError(SourceError):

@@ -47,5 +47,5 @@ def view_for_decision(config: Config, resource: Resource | None, decision: Any, 
     if resource is not None and decision is not None and getattr(decision, "reason", None) == "own_department":
         keys = keys if keys is not None else PseudonymKeys(config.data_dir)
         return MaskingView(resource=resource, reveal=frozenset(f.name for f in resource.fields),
-                           pseudonym_key=keys.key_for(grant_scope(None, dept)))
+                           pseudonym_key=keys.key_for(grant_scope(None, dept)), own=True)
     return view_for(config, resource, dept, app, grant=getattr(decision, "grant", None), keys=keys)

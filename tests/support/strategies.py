@@ -7,7 +7,8 @@ import datetime
 from hypothesis import strategies as st
 
 from gateway.masking.recognizers.cn_bank_card import luhn_valid
-from gateway.masking.recognizers.cn_id_card import gb11643_check_character
+from gateway.identifiers import PROVINCE_PREFIXES
+from gateway.identifiers import gb11643_check_char as gb11643_check_character
 from gateway.masking.recognizers.cn_uscc import CHARSET, uscc_check_character
 
 TODAY = datetime.date.today()
@@ -19,7 +20,7 @@ def digit_string(length: int) -> st.SearchStrategy[str]:
     return st.text(alphabet="0123456789", min_size=length, max_size=length)
 
 
-area_codes = st.builds(lambda first, rest: first + rest, st.sampled_from("12345678"), digit_string(5))
+area_codes = st.builds(lambda first, rest: first + rest, st.sampled_from(sorted(PROVINCE_PREFIXES)), digit_string(4))
 birth_dates = st.dates(min_value=datetime.date(1900, 1, 1), max_value=TODAY)
 
 

@@ -16,14 +16,18 @@ from .cn_id_card import CnIdCardRecognizer
 from .cn_landline import CnLandlineRecognizer
 from .cn_license_plate import CnLicensePlateRecognizer
 from .cn_mobile import CnMobileRecognizer
+from .cn_organization import CnOrganizationRecognizer
 from .cn_passport import CnPassportRecognizer
 from .cn_person import CnPersonRecognizer
 from .cn_uscc import CnUsccRecognizer
+from .cn_vin import CnVinRecognizer
 from .email import EmailRecognizer
 from .ip_address import IpRecognizer
+from .mac_address import MacAddressRecognizer
 from .trade_secret import TradeSecretRecognizer
 
 RECOGNIZER_CLASSES: dict[str, type[EntityRecognizer]] = {
+    "ORGANIZATION": CnOrganizationRecognizer,
     "CN_ID_CARD": CnIdCardRecognizer,
     "CN_MOBILE": CnMobileRecognizer,
     "CN_LANDLINE": CnLandlineRecognizer,
@@ -33,6 +37,8 @@ RECOGNIZER_CLASSES: dict[str, type[EntityRecognizer]] = {
     "CN_LICENSE_PLATE": CnLicensePlateRecognizer,
     "EMAIL_ADDRESS": EmailRecognizer,
     "IP_ADDRESS": IpRecognizer,
+    "CN_VIN": CnVinRecognizer,
+    "MAC_ADDRESS": MacAddressRecognizer,
     "PERSON": CnPersonRecognizer,
     "CN_ADDRESS": CnAddressRecognizer,
     "TRADE_SECRET": TradeSecretRecognizer,
@@ -53,6 +59,6 @@ def build_recognizers(entities: Iterable[str] | None = None) -> list[EntityRecog
 __all__ = [
     "RECOGNIZER_CLASSES", "SUPPORTED_ENTITIES", "build_recognizers",
     "CnAddressRecognizer", "CnBankCardRecognizer", "CnIdCardRecognizer", "CnLandlineRecognizer",
-    "CnLicensePlateRecognizer", "CnMobileRecognizer", "CnPassportRecognizer", "CnPersonRecognizer",
-    "CnUsccRecognizer", "EmailRecognizer", "IpRecognizer", "TradeSecretRecognizer",
+    "CnLicensePlateRecognizer", "CnMobileRecognizer", "CnOrganizationRecognizer", "CnPassportRecognizer", "CnPersonRecognizer",
+    "CnUsccRecognizer", "CnVinRecognizer", "EmailRecognizer", "IpRecognizer", "MacAddressRecognizer", "TradeSecretRecognizer",
 ]

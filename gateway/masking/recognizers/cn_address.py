@@ -37,7 +37,7 @@ NOT_NAME_CHARS = "在于是和与及或至从往向住址位为由将把被了�
 # Place-name words that hold one of those characters (天津市和平区, 共和新路, 未来广场, 向阳路).
 PLACE_WORDS = (
     "和平", "共和", "林和", "人和", "永和", "太和", "中和", "协和", "祥和", "泰和", "和田", "和顺", "未来",
-    "向阳", "东来", "安居", "新居", "本溪",
+    "向阳", "东来", "安居", "新居", "本溪", "那曲", "那坡", "那大", "来宾", "来凤", "居巢",
 )
 NAME = rf"(?:{'|'.join(PLACE_WORDS)}|{cjk_class_without(NOT_NAME_CHARS)})"
 # Where a town or estate name is rather the start of a road (西乡大道, 芳村大道中, 新村路).
@@ -62,7 +62,7 @@ BARE_ROOM = r"(?<=栋|幢|座|单元|号楼|楼|层)(?:[A-Za-z]?\d{1,5}[A-Za-z]?
 NUMBER = (
     r"(?:\d{1,5}(?:[-－]\d{1,5}){1,3}(?:号|室|房)?"
     r"|(?:[A-Za-z]?\d{1,5}[A-Za-z]?|[A-Za-z]|[一二三四五六七八九十百零〇]{1,4})"
-    r"(?:号院|号楼|号|弄|栋|幢|座|单元|层|楼|室|房|户|区)"
+    r"(?:号院|号楼|号|弄|栋|幢|座|单元|层|楼|室|房|户|区|组|队)"
     rf"|{BARE_ROOM})"
 )
 STREET_PART = rf"(?:{ESTATE}|{ROAD}|{NUMBER})"

@@ -9,19 +9,14 @@ from __future__ import annotations
 from typing import List, Optional, Tuple
 
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer
+from stdnum import luhn
+
+from ... import identifiers
 
 
 def luhn_valid(digits: str) -> bool:
-    """The Luhn (mod 10) check over a string of digits."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
+    """The Luhn (mod 10) check over a string of digits (gateway.identifiers)."""
+    return luhn.is_valid(digits)
 
 
 class CnBankCardRecognizer(PatternRecognizer):
@@ -51,8 +46,13 @@ class CnBankCardRecognizer(PatternRecognizer):
         ),
         Pattern(
             "Bank card (medium)",
-            r"(?<!\d)[1-9]\d{15,18}(?!\d)",
+            r"(?<!\d)(?:[3-9]\d{15,18}|[12](?:\d{15}|\d{18}))(?!\d)",
             0.6,
+        ),
+        Pattern(
+            "Bank card 17-18 digits from a year-like prefix (weak)",
+            r"(?<!\d)[12]\d{16,17}(?!\d)",
+            0.3,
         ),
         Pattern(
             "Bank card grouped (medium)",
@@ -100,4 +100,6 @@ class CnBankCardRecognizer(PatternRecognizer):
         digits = EntityRecognizer.sanitize_value(pattern_text, self.replacement_pairs)
         if not digits.isdigit() or not 16 <= len(digits) <= 19:
             return False
+        if len(digits) == 18 and identifiers.looks_like_resident_id(digits):
+            return False  # an ID number whose check character fails is no card either
         return None if luhn_valid(digits) else False

@@ -1,8 +1,11 @@
 """CN_PASSPORT: ordinary passports of the People's Republic of China.
 
 E or G followed by 8 digits (E12345678, G12345678) and the newer e-passport series E + letter + 7 digits
-(EA1234567; the letter is never I or O). The shape is short and generic, so the score is medium and the
-context 护照 / passport raises it.
+(EA1234567; the letter is never I or O), diplomatic/service passports (D/S/P + 7–8 digits), and the
+travel permits reported as the same entity (a travel document number, masked alike): home-return permits
+(H/M + 8 or 10 digits), mainland residents' permits to HK/Macau (C + letter/digit + 7 digits), Taiwan
+compatriot permits (10 digits + letter). Shapes are short and generic, so the score is medium and the
+context (护照, 通行证, 回乡证, 台胞证, passport) raises it; structure rules live in gateway.identifiers.
 """
 
 from __future__ import annotations
@@ -31,6 +34,16 @@ class CnPassportRecognizer(PatternRecognizer):
             0.5,
         ),
         Pattern(
+            "CN diplomatic/service passport (weak)",
+            r"(?<![0-9A-Za-z])(?:DE|SE|PE|[DSP])\d{7,8}(?![0-9A-Za-z])",
+            0.4,
+        ),
+        Pattern(
+            "HK/Macau/Taiwan travel permit (medium)",
+            r"(?<![0-9A-Za-z])(?:[HM]\d{8}(?:\d{2})?|C[A-HJ-NP-Z0-9]\d{7}|\d{10}[A-Z])(?![0-9A-Za-z])",
+            0.5,
+        ),
+        Pattern(
             "CN e-passport E+letter (medium)",
             r"(?<![0-9A-Za-z])E[A-HJ-NP-Z]\d{7}(?![0-9A-Za-z])",
             0.5,
@@ -39,7 +52,12 @@ class CnPassportRecognizer(PatternRecognizer):
 
     CONTEXT = [
         "护照",
+        "通行证",
+        "回乡证",
+        "台胞证",
+        "往来",
         "passport",
+        "permit",
     ]
 
     def __init__(

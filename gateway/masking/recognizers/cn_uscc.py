@@ -11,16 +11,9 @@ from typing import List, Optional
 
 from presidio_analyzer import Pattern, PatternRecognizer
 
-CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-
-
-def uscc_check_character(first17: str) -> str:
-    """The check character for the first 17 characters of a unified social credit code."""
-    total = sum(CHARSET.index(char) * weight for char, weight in zip(first17, WEIGHTS, strict=True))
-    value = 31 - total % 31
-    return CHARSET[0 if value == 31 else value]
-
+from ... import identifiers
+from ...identifiers import USCC_ALPHABET as CHARSET  # noqa: F401 - the code's alphabet
+from ...identifiers import uscc_check_char as uscc_check_character  # noqa: F401
 
 class CnUsccRecognizer(PatternRecognizer):
     """
@@ -73,7 +66,4 @@ class CnUsccRecognizer(PatternRecognizer):
         :param pattern_text: the text detected by the regex engine
         :return: True when the check character is right
         """
-        code = pattern_text.upper()
-        if len(code) != 18 or any(char not in CHARSET for char in code):
-            return False
-        return uscc_check_character(code[:17]) == code[17]
+        return identifiers.is_uscc(pattern_text.upper())

@@ -28,7 +28,7 @@ class IpRecognizer(PatternRecognizer):
     PATTERNS = [
         Pattern(
             "IPv4",
-            rf"(?<![0-9.]){OCTET}(?:\.{OCTET}){{3}}(?:/(?:3[0-2]|[12]?\d))?(?!\d|\.\d)",
+            rf"(?<![0-9./]){OCTET}(?:\.{OCTET}){{3}}(?:/(?:3[0-2]|[12]?\d))?(?!\d|\.\d)",
             0.6,
         ),
         Pattern(

@@ -18,7 +18,7 @@ from gateway.masking.detector import (
 )
 from gateway.masking.recognizers import RECOGNIZER_CLASSES, SUPPORTED_ENTITIES
 from gateway.masking.recognizers.cn_bank_card import luhn_valid
-from gateway.masking.recognizers.cn_id_card import gb11643_check_character
+from gateway.identifiers import gb11643_check_char as gb11643_check_character
 
 from tests.support.strategies import (  # noqa: E402
     bad_checksum_18,
@@ -133,6 +133,24 @@ def test_resolve_overlaps_rules():
         Span(0, 2, "PERSON", 0.6), Span(5, 7, "PERSON", 0.6)
     ]
     assert set(ENTITY_PRIORITY) == set(SUPPORTED_ENTITIES)
+
+
+def test_an_organisation_keeps_its_place_and_is_not_returned():
+    def result(entity, start, end, score):
+        return RecognizerResult(entity, start, end, score)
+
+    # 住杭州市西湖区人民法院 : the address part before the court is trimmed, the name inside it dropped
+    spans = resolve_overlaps([result("ORGANIZATION", 7, 16, 0.95), result("CN_ADDRESS", 1, 13, 0.99),
+                              result("PERSON", 8, 10, 1.0), result("CN_MOBILE", 20, 31, 1.0)])
+    assert spans == [Span(1, 7, "CN_ADDRESS", 0.99), Span(20, 31, "CN_MOBILE", 1.0)]
+
+
+def test_organisations_are_left_whole_names_beside_them_are_not(detector):
+    det = detector
+    text = "申请人王小明到上海市浦东新区人民法院起诉，经办单位不动产登记中心。"
+    spans = [(text[s.start:s.end], s.entity) for s in det.detect(text)]
+    assert ("王小明", "PERSON") in spans
+    assert not any("法院" in t or "登记中心" in t for t, _ in spans)
 
 
 def test_entities_and_threshold_are_honoured():

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from gateway.config import MaskingSettings
 from gateway.errors import GatewayError
 from gateway.masking.engine import Finding, MaskingRefused, MaskingView
-from gateway.masking.recognizers.cn_id_card import gb11643_check_character
+from gateway.identifiers import gb11643_check_char as gb11643_check_character
 from gateway.masking.pseudonym import PseudonymKeys
 from gateway.masking.rules import load_rules
 
@@ -91,6 +91,10 @@ def test_short_scanned_values_skip_detection_and_the_shortest_identifier_is_stil
         def detect_many(self, items):
             self.texts += [text for _, text in items]
             return self.inner.detect_many(items)
+
+        def detect_identifiers(self, texts):  # labelled public/internal fields take the identifiers-only path
+            self.texts += list(texts)
+            return self.inner.detect_identifiers(texts)
 
         def __getattr__(self, name):
             return getattr(self.inner, name)
@@ -363,7 +367,7 @@ def test_dates_order_numbers_and_checksum_failures_survive(doc):
 
 
 def test_field_rules_are_remembered_per_view_but_never_value_like_keys():
-    from gateway.masking.engine import VIEW_RULES_KEYS
+    from gateway.masking.session import VIEW_RULES_KEYS
 
     m = masker()
     doc = {"xm": "张三", "13812345678": {"v": 1}, "张三丰": "x", "sjhm": "13912345678"}
@@ -375,3 +379,15 @@ def test_field_rules_are_remembered_per_view_but_never_value_like_keys():
     assert "13812345678" not in remembered and "张三丰" not in remembered
     m.mask_document({f"k{i}": "v" for i in range(VIEW_RULES_KEYS + 50)}, UNLABELLED)
     assert len(m.rules_for(UNLABELLED)) == VIEW_RULES_KEYS  # bounded
+
+
+def test_a_revealed_field_still_masks_identifiers_of_another_kind_inside_it():
+    res = resource(("xm", "personal", "PERSON"), ("lxdh", "personal", "CN_MOBILE"), code="GA-RK-0009")
+    doc = {"xm": "张三 身份证11010519491231002X 手机13812345678", "lxdh": "13812345678 或 010-12345678",
+           "contact": {"xm": "李四", "sjhm": "13912345678"}}
+    masked, findings = masker().mask_document(doc, view(res, reveal=frozenset({"xm", "lxdh", "contact"})))
+    assert masked["xm"] == "张三 身份证110105********002X 手机138****5678"  # the name is revealed, nothing else
+    assert masked["lxdh"] == "13812345678 或 010-12345678"  # a landline is the revealed phone field's own kind
+    assert masked["contact"] == {"xm": "李四", "sjhm": "139****5678"}  # its key names a person: the mobile is masked
+    assert ("$.xm", "PERSON", "reveal", 1) in summary(findings)
+    assert ("$.xm", "CN_ID_CARD", "keep", 1) in summary(findings)

@@ -239,7 +239,7 @@ def _address_cut_by_scanning(value: str) -> int:
     district and a 道 after 街/大, and keep the end of the last one before the first house number."""
     import re
 
-    from gateway.masking.operators import _ADDRESS_UNITS, _DETAIL_START, _NOT_DISTRICT
+    from gateway.masking.text_operators import _ADDRESS_UNITS, _DETAIL_START, _NOT_DISTRICT
 
     units = re.compile("|".join(sorted(_ADDRESS_UNITS, key=len, reverse=True)))
     m = _DETAIL_START.search(value)
@@ -262,7 +262,7 @@ def test_address_cut_agrees_with_the_plain_scan(value):
 
 
 def test_address_cuts_are_remembered_only_by_the_part_before_a_house_number():
-    from gateway.masking import operators
+    from gateway.masking import text_operators as operators
 
     operators._CUT_MEMO.clear()
     assert operators.address_cut("北京市大兴区黄村东大街942号院20号楼") == len("北京市大兴区黄村东大街")

@@ -25,7 +25,7 @@ def test_shipped_rules_load_and_match_the_built_in_defaults():
     assert set(shipped.entities) == KNOWN_ENTITIES
     for entity in KNOWN_ENTITIES:
         assert shipped.entities[entity] == builtin.entities[entity], entity
-    assert shipped.public_entities == frozenset({"CN_USCC"})
+    assert shipped.public_entities == frozenset({"CN_USCC", "ORGANIZATION"}) == builtin.public_entities
     assert isinstance(shipped.classes[FieldClass.TRADE_SECRET].operator, Remove)
     assert shipped.classes[FieldClass.PUBLIC] == builtin.classes[FieldClass.PUBLIC]
     assert shipped.classes[FieldClass.PUBLIC].scan and shipped.classes[FieldClass.INTERNAL].scan

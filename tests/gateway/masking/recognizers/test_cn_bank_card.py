@@ -84,4 +84,8 @@ def test_any_card_embedded_in_text_is_found_with_its_span(number, group, before,
     start = len(before) + 1
     results = RECOGNIZER.analyze(text, ["CN_BANK_CARD"])
     assert [(r.start, r.end) for r in results] == [(start, start + len(written))]
-    assert results[0].score == (0.9 if number.startswith("62") else 0.6)
+    if number.startswith("62"):
+        assert results[0].score == 0.9
+    else:  # 17 and 18 digits written plainly are weak (order numbers have that length): context lifts them
+        weak = len(number) in (17, 18) and not group and number[0] in "12"
+        assert results[0].score == (0.3 if weak else 0.6)

@@ -47,7 +47,7 @@ def test_valid_18_character_numbers_score_full(number):
         (with_check("11010519000229123"), "1900 was not a leap year"),
         (with_check("11010518991231123"), "born before 1900"),
         (with_check("01010519491231002"), "area code starts with 0"),
-        (with_check("91010519491231002"), "area code starts with 9"),
+        (with_check("90010519491231002"), "9 (a permanent-residence ID) with no province after it"),
         (with_check("11010519491300002"), "month 13"),
         (with_check("11010519491200002"), "day 00"),
     ],
@@ -146,3 +146,12 @@ def test_eighteen_digits_failing_gb11643_are_never_id_cards(number):
 def test_a_valid_id_inside_a_longer_digit_run_is_not_found(number, outer):
     assert found(outer + number) == []
     assert found(number + outer) == []
+
+
+def test_foreigners_permanent_residence_ids_are_id_numbers():
+    new = with_check("93115619850412001")  # 9 + Shanghai 31 + nationality 156 + birth date + sequence
+    assert found(new) == [(new, 1.0)]
+    text = "证件：USA318504120001 外国人永久居留证"
+    spans = [text[r.start:r.end] for r in RECOGNIZER.analyze(text, ["CN_ID_CARD"])]
+    assert spans == ["USA318504120001"]  # the older form: a medium score, raised by context
+    assert RECOGNIZER.analyze("USA311399120001", ["CN_ID_CARD"]) == []  # month 13

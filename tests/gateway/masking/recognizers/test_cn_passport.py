@@ -25,7 +25,7 @@ def test_passport_numbers(number):
         "EO1234567",  # O is not used
         "XE12345678",  # inside a longer run
         "E12345678X",
-        "P12345678",
+        "Q12345678",  # no passport series Q
         "E00000000",  # placeholder
     ],
 )
@@ -36,3 +36,10 @@ def test_non_passports(text):
 def test_span_in_text():
     text = "护照号码E12345678，"
     assert [(r.start, r.end) for r in RECOGNIZER.analyze(text, ["CN_PASSPORT"])] == [(4, 13)]
+
+
+@pytest.mark.parametrize("text", ["P12345678", "DE1234567", "S1234567", "H12345678", "M1234567890", "C12345678",
+                                  "1234567890B"])
+def test_service_passports_and_travel_permits_are_candidates_for_context(text):
+    results = RECOGNIZER.analyze(text, ["CN_PASSPORT"])
+    assert [(r.start, r.end) for r in results] == [(0, len(text))]

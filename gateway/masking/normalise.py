@@ -1,0 +1,97 @@
+"""The normalised view detection sees, and the map from its offsets back to the caller's characters.
+
+Departments write identifiers in full-width digits (`１３８１２３４５６７８`), with spaces or dashes between
+digit groups (`110101 19900307 7777`, `138-1234-5678`, `+86 138 1234 5678`). Detection runs on a view of
+each string where:
+
+- full-width ASCII (U+FF01–U+FF5E), the ideographic space and Unicode dashes become their ASCII forms
+  (one character for one, so offsets do not move);
+- inside a run of digit groups joined by single spaces or dashes whose digits number as many as an
+  identifier has (11–19, an optional trailing X), the separators are dropped.
+
+A run with more digits (two mobiles side by side) or fewer (a date) keeps its separators, so numbers never
+merge. In a run starting with one 0 (a landline: `0571-8581 8451`) only the separators inside the 7–8
+digit local number go; the one after the area code stays for the landline recognizer. `Normalised.span()` maps a span of the view back to the original string, so the operator masks the
+caller's own characters and keeps their formatting around the masked part.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+_ONE_FOR_ONE = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
+_ONE_FOR_ONE.update({0x3000: 0x20, 0x2010: 0x2D, 0x2011: 0x2D, 0x2012: 0x2D, 0x2013: 0x2D, 0x2014: 0x2D,
+                     0x2212: 0x2D, 0x00A0: 0x20})
+_RUN = re.compile(r"(?:\+|00)?\d+(?:[ \-]{1,2}\d+)+(?:[ \-]?[Xx](?![0-9A-Za-z]))?")
+SQUEEZE_DIGITS = range(11, 20)  # digits of a mobile (11, or 13 with 86) … a bank card (19)
+
+
+@dataclass(slots=True)
+class Normalised:
+    """The view `text` of an original string; `marks`/`shifts` map view offsets back."""
+
+    text: str
+    marks: list[int]  # view offsets at which some removed separators precede (sorted)
+    shifts: list[int]  # total removed characters before the view offset marks[i] (inclusive)
+
+    def original(self, offset: int) -> int:
+        """The original offset of view offset `offset` (a character position)."""
+        if not self.marks:
+            return offset
+        i = bisect.bisect_right(self.marks, offset) - 1
+        return offset + (self.shifts[i] if i >= 0 else 0)
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The original [start, end) of the view's [start, end)."""
+        if not self.marks or end <= start:
+            return start, end
+        return self.original(start), self.original(end - 1) + 1
+
+
+def normalise(text: str) -> Normalised:
+    """The normalised view of `text` (see the module docstring)."""
+    if not text.isascii():
+        text = text.translate(_ONE_FOR_ONE)
+    if "-" not in text and " " not in text:
+        return Normalised(text, [], [])
+    pieces: list[str] = []
+    marks: list[int] = []
+    shifts: list[int] = []
+    removed = 0
+    last = 0
+    for m in _RUN.finditer(text):
+        run = m.group(0)
+        start = m.start()
+        if run[0] == "0" and run[1] != "0":
+            # a landline: the separator after the area code stays, one inside the local number goes
+            cut = next(i for i, ch in enumerate(run) if ch in " -") + 1
+            while cut < len(run) and run[cut] in " -":
+                cut += 1
+            if sum(ch.isdigit() for ch in run[cut:]) not in (7, 8):
+                continue
+            start, run = start + cut, run[cut:]
+        elif sum(ch.isdigit() for ch in run) not in SQUEEZE_DIGITS:
+            continue  # a date, or two numbers side by side
+        pieces.append(text[last:start])
+        position = start
+        pending = False
+        kept: list[str] = []
+        for ch in run:
+            if ch == " " or ch == "-":
+                removed += 1
+                pending = True
+            else:
+                if pending:
+                    marks.append(position - removed)
+                    shifts.append(removed)
+                    pending = False
+                kept.append(ch)
+            position += 1
+        pieces.append("".join(kept))
+        last = m.end()
+    if not marks:
+        return Normalised(text, [], [])
+    pieces.append(text[last:])
+    return Normalised("".join(pieces), marks, shifts)

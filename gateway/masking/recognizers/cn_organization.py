@@ -1,0 +1,57 @@
+"""ORGANIZATION: names of organisations — agencies, courts, hospitals, schools, companies, co-operatives.
+
+An organisation's name is public (it names a legal entity) and is recognised FIRST: the detector keeps an
+ORGANIZATION span over any PERSON or CN_ADDRESS span it overlaps (trimming one that starts before it), so
+`上海市浦东新区人民法院`, `不动产登记中心` or `杭州张记餐饮有限公司` are not masked as an address or a
+name. The name is a run of Chinese characters (brackets allowed for branches: `（杭州）`) ending in an
+organisation suffix (…有限公司/集团/合作社/中心/局/委员会/办公室/办事处/学校/医院/法院/银行…); the run
+cannot cross particles and verbs (到/在/于/系/向…), so in `王小明到市场监督管理局` only the agency is an
+organisation. The rules file lists ORGANIZATION as a public entity, so its spans stay plain.
+"""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+from presidio_analyzer import Pattern, PatternRecognizer
+
+from .cjk import cjk_class_without
+
+SUFFIXES = (
+    "股份有限公司", "有限责任公司", "有限公司", "集团公司", "集团", "公司", "分公司", "专业合作社", "合作社",
+    "合作联社", "联合社", "管理委员会", "委员会", "居委会", "村委会", "管理局", "局", "卫健委", "发改委", "委",
+    "办公室", "办事处", "管理中心", "服务中心", "交易中心", "登记中心", "中心", "厅", "学校", "小学", "中学",
+    "大学", "学院", "幼儿园", "医院", "卫生院", "卫生室", "法院", "检察院", "派出所", "公安分局", "银行", "支行",
+    "分行", "研究院", "研究所", "设计院", "协会", "学会", "商会", "基金会", "事务所", "工作站", "服务站",
+    "人民政府", "政府", "营业部", "分理处", "信用社", "联社", "总队", "支队", "大队", "中队", "供电所",
+    "税务所", "管理所", "管理处", "经营部", "商行", "工作室", "门市部", "超市", "药房", "药店", "酒店", "饭店",
+)
+# Characters an organisation's name does not run across: particles, verbs, pronouns, role words' heads.
+NOT_ORG_CHARS = "在于是和与及或至从往向住址为由将把被了的等各该本其此这那我你他她已请到去来系经给对让叫称现原曾即"
+NAME = cjk_class_without(NOT_ORG_CHARS)
+SUFFIX = "|".join(sorted(SUFFIXES, key=len, reverse=True))
+
+
+class CnOrganizationRecognizer(PatternRecognizer):
+    """
+    Recognize Chinese organisation names (机构名称), to keep them out of names and addresses.
+
+    :param patterns: List of patterns to be used by this recognizer
+    :param context: List of context words to increase confidence in detection
+    :param supported_language: Language this recognizer supports
+    :param supported_entity: The entity this recognizer can detect
+    """
+
+    PATTERNS = [
+        Pattern(
+            "CN organisation (strong)",
+            rf"(?:{NAME}|[（(][\u4e00-\u9fff]{{2,6}}[)）]){{2,30}}?(?:{SUFFIX})(?![\u4e00-\u9fff]{{0,1}}(?:路|街|号|楼|区|县|镇|村))",
+            0.95,
+        ),
+    ]
+    CONTEXT = ["单位", "机构", "公司"]
+
+    def __init__(self, patterns: Optional[List[Pattern]] = None, context: Optional[List[str]] = None,
+                 supported_language: str = "zh", supported_entity: str = "ORGANIZATION", name: Optional[str] = None):
+        super().__init__(supported_entity=supported_entity, patterns=patterns or self.PATTERNS,
+                         context=context or self.CONTEXT, supported_language=supported_language, name=name)

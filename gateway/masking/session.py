@@ -1,0 +1,404 @@
+"""One masking call's state (Session): the view, the collected leaves and suspect keys, the rules of each
+key, the findings and the deadline. The Masker (engine.py) makes a Session per call; the Session decides
+per member (types.Rule), sends what needs detection to the detector in one batch, and applies operators.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from .idpolicy import CHECKSUM_ENTITIES, CHECKSUM_MIN_CHARS, HINT_SHAPES, as_text, personal_identifier_shape
+from .operators import REMOVE, Hash, OpContext, Operator, Plain, Redact, Remove, Scan
+from .refusal import Deadline, MaskingRefused
+from .rules import PROTECTED_CLASSES
+from .shapes import Prepared, needs_prepare, prepare
+from .types import DETECT, REVEAL, SCAN, SKIP, Rule, entity_of, Finding, MaskingView
+from .walker import SUSPECT_KEY, KeyRef, Leaf, REMOVE_MEMBER, SKIP_SUBTREE, member_path, walk
+
+if TYPE_CHECKING:
+    from .engine import Masker
+
+DETECT_BATCH = 2000  # strings per detect_many call (the watchdog is checked between calls)
+APPLY_CHUNK = 256  # leaves masked between two reads of the watchdog clock
+VIEW_RULES_KEYS = 512  # keys remembered per view (plain field names only)
+# Identifiers masked even inside a member the grant reveals, unless the member is of their own kind.
+NESTED_IDENTIFIERS = frozenset({"CN_ID_CARD", "CN_BANK_CARD", "CN_MOBILE", "CN_LANDLINE", "CN_PASSPORT",
+                                "EMAIL_ADDRESS", "CN_LICENSE_PLATE", "CN_VIN", "IP_ADDRESS", "MAC_ADDRESS"})
+ENTITY_FAMILY = {"CN_LANDLINE": "CN_MOBILE", "CN_PASSPORT": "CN_ID_CARD"}
+_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]{0,63}\Z")
+
+
+class Session:
+    """The state of one masking call: the view, the collected leaves, the findings, the deadline."""
+
+    def __init__(self, masker: Masker, view: MaskingView, deadline: Deadline | None = None):
+        self.m = masker
+        self.rules = masker.rules
+        self.view = view
+        self.deadline = deadline or Deadline(masker.settings.timeout_seconds)
+        self.counts: Counter[tuple[str, str, str]] = Counter()
+        self.leaves: list[Leaf] = []
+        self.keys: list[KeyRef] = []
+        self._own: dict[str, Rule | None] = {}
+        self._shared = masker.rules_for(view)
+        self._pkey: bytes | None = None
+        self._contexts: dict[tuple[str, bool], OpContext] = {}
+        self._prepared: list[Prepared] = []
+        self._quiet: dict[Rule, Rule] = {}
+        self._forced: dict[str, str] = {}  # normalised path -> entity (or "skip") found by shapes.prepare
+        # a detector without the identifiers-only path (a test double) gets scanned text through detect_many
+        self._identifiers = getattr(masker.detector, "detect_identifiers", None)
+
+    # collecting
+
+    def collect(self, doc: Any, raw: str | None = None) -> list[Any]:
+        """Walk a document; returns a one-element holder whose item is the (masked after run) root.
+
+        Tables, strings holding JSON or queries, and financial rows are first rewritten by shapes.prepare
+        (skipped when `raw`, the document's JSON text, shows none of them) and put back at the end of run()."""
+        if isinstance(doc, (dict, list)) and (raw is None or needs_prepare(raw)):
+            prepared = prepare([doc], self.deadline)
+            if prepared.fixups or prepared.forced:
+                self._prepared.append(prepared)
+                self._forced.update(prepared.forced)
+        result = walk(doc, self.classify, DETECT, max_depth=self.m.settings.max_depth, deadline=self.deadline)
+        self.leaves.extend(result.leaves)
+        self.keys.extend(result.suspect_keys)
+        return result.holder
+
+    def add_value(self, container: list, slot: int, key: str | None, value: Any,
+                  prefix: str = "$") -> Rule | None:
+        """Queue one value held at container[slot]; returns None if its key removes it."""
+        path = member_path(prefix, key) if key is not None else prefix
+        rule = self.classify(key, path, None) if key is not None else DETECT
+        if rule.action == REMOVE_MEMBER:
+            container[slot] = None
+            return None
+        if rule.action != SKIP_SUBTREE:
+            self.leaves.append(Leaf(container, slot, path, key, value, rule))
+        return rule
+
+    # deciding
+
+    def classify(self, key: str, path: str, inherited: Rule | None) -> Rule:
+        if self._forced and path in self._forced:
+            rule = self._forced_rule(key, path)
+            if rule is not None:
+                return rule
+        try:
+            rule = self._own[key]
+        except KeyError:
+            rule = self._own[key] = self._remembered_rule(key)
+        if rule is None:  # unlabelled: a labelled container's decision carries down
+            if inherited is not None and inherited.action in ("apply", "reveal"):
+                rule = inherited if inherited.finding is None else self._inherited_quietly(inherited)
+            else:
+                rule = DETECT
+        if rule.finding is not None:
+            self.counts[(path, rule.entity, rule.finding)] += 1
+        return rule
+
+    def _inherited_quietly(self, rule: Rule) -> Rule:
+        """`rule` as its container's members inherit it: its finding is recorded once, on the container."""
+        quiet = self._quiet.get(rule)
+        if quiet is None:
+            quiet = self._quiet[rule] = Rule(rule.action, rule.operator, rule.entity)
+        return quiet
+
+    def _forced_rule(self, key: str, path: str) -> Rule | None:
+        """The rule shapes.prepare found for a member by its place (a financial row's amount), unless the
+        catalog labels the key: labels win."""
+        resource = self.view.resource
+        if resource is not None and resource.field(key) is not None or key in self.view.reveal \
+                or key in self.view.pseudonymise:
+            return None
+        entity = self._forced[path]
+        if entity == "skip":
+            return SKIP
+        op = self.rules.entity_operator(entity)
+        if isinstance(op, Remove):
+            rule = Rule(REMOVE_MEMBER, op, entity, finding="remove")
+            self.counts[(path, entity, "remove")] += 1
+            return rule
+        return Rule("apply", op, entity)
+
+    def _remembered_rule(self, key: str) -> Rule | None:
+        """The rule of a key from the view's shared memory, worked out once. Only field names are remembered
+        (the resource's labelled fields and ASCII identifiers; never a key that may itself be a value, such as
+        an ID number or a name used as a key), and only so many, so the memory neither grows with traffic nor
+        holds personal data."""
+        shared = self._shared
+        try:
+            return shared[key]
+        except KeyError:
+            rule = self._own_rule(key)
+            resource = self.view.resource
+            if len(shared) < VIEW_RULES_KEYS and (_FIELD_NAME.match(key) and not SUSPECT_KEY.search(key)
+                                                  or resource is not None and resource.field(key) is not None):
+                shared[key] = rule
+            return rule
+
+    def is_removed(self, key: str) -> bool:
+        rule = self._own.get(key) if key in self._own else self._own_rule(key)
+        return rule is not None and rule.action == REMOVE_MEMBER
+
+    def _own_rule(self, key: str) -> Rule | None:
+        view, rules = self.view, self.rules
+        resource = view.resource
+        field = resource.field(key) if resource is not None else None
+        if key in view.pseudonymise:
+            return Rule("apply", self.m._hash, entity_of(field) or self.m.key_hint(key) or "PSEUDONYM")
+        if key in view.reveal:  # shown plain, except identifiers of another kind nested inside (see _revealed)
+            if field is not None and (view.own or field.entity == "FREE_TEXT"):
+                return Rule(SKIP_SUBTREE, None, entity_of(field), finding="reveal")  # exactly as held
+            if field is not None:
+                return Rule("reveal", None, entity_of(field) or "FIELD", finding="reveal")
+            hint = self.m.key_hint(key)
+            return Rule("reveal", None, hint) if hint and hint != "FREE_TEXT" else REVEAL
+        op = rules.override(resource.code if resource is not None else None, key)
+        if op is None and field is not None:
+            if field.entity == "FREE_TEXT":
+                return DETECT  # remarks hide personal data in sentences, whatever the field's class
+            if field.klass in PROTECTED_CLASSES:
+                op = rules.field_operator(resource.code, key, field.klass, field.entity)
+            else:
+                class_rule = rules.class_rule(field.klass)
+                if isinstance(class_rule.operator, Plain):
+                    return SCAN if class_rule.scan else SKIP
+                op = class_rule.operator
+        if op is None:
+            return None
+        entity = entity_of(field) or self.m.key_hint(key) or "FIELD"
+        if isinstance(op, Remove):
+            return Rule(REMOVE_MEMBER, op, entity, finding="remove")
+        if isinstance(op, Plain):
+            return SKIP
+        if isinstance(op, Scan):
+            return DETECT
+        return Rule("apply", op, entity)
+
+    # applying
+
+    def pseudonym_key(self) -> bytes:
+        if self._pkey is None:
+            self._pkey = self.view.pseudonym_key or self.m.default_pseudonym_key()
+        return self._pkey
+
+    def run(self) -> None:
+        """Apply whole-field operators now; send everything else to detection in one batch, then apply
+        its spans. Whole-field leaves are the bulk of a labelled body, so their loop is kept tight: one
+        operator context per rule, and paths counted per rule at the end instead of per value."""
+        check_now = self.deadline.check_now
+        pending: list[tuple[Leaf, str]] = []
+        items: list[tuple[str | None, str]] = []
+        scanned: list[tuple[Leaf, str]] = []  # labelled public/internal: only proven identifiers are kept
+        applied: dict[Rule, tuple[Operator, OpContext, list[str], Rule]] = {}
+        leaves = self.leaves
+        for start in range(0, len(leaves), APPLY_CHUNK):
+            check_now()
+            for leaf in leaves[start:start + APPLY_CHUNK]:
+                container, slot, path, key, value, rule = leaf
+                if rule.action == "apply":
+                    text = value if type(value) is str else as_text(value, whole=True)
+                    if not text:
+                        continue
+                    plan = applied.get(rule)
+                    if plan is None:
+                        plan = applied[rule] = (rule.operator, self._ctx(rule.entity, rule.operator), [], rule)
+                    result = plan[0](text, plan[1])
+                    container[slot] = None if result is None or result is REMOVE else result
+                    plan[2].append(path)
+                    continue
+                text = as_text(value, whole=False)
+                if text is None and rule.action == "detect" and self._hinted(key):
+                    text = as_text(value, whole=True)  # a short number under `yysr` is still a figure
+                if not text or (rule.action == "scan" and len(text) < CHECKSUM_MIN_CHARS):
+                    continue  # too short to hold the only identifiers a scanned field gives up
+                if rule.action == "scan" and self._identifiers is not None:
+                    scanned.append((leaf, text))
+                    continue
+                pending.append((leaf, text))
+                items.append((key if rule.action != "scan" else None, text))
+        for op, _ctx, paths, rule in applied.values():
+            if paths and paths.count(paths[0]) == len(paths):  # the usual case: one path per rule
+                self.counts[(paths[0], rule.entity, op.name)] += len(paths)
+                continue
+            for path, n in Counter(paths).items():
+                self.counts[(path, rule.entity, op.name)] += n
+        key_refs = [ref for ref in self.keys if ref.key in ref.container]
+        items.extend((None, ref.key) for ref in key_refs)
+        spans_per_item = self._detect(items)
+        check = self.deadline.check
+        for (leaf, text), spans in zip(pending, spans_per_item):
+            check()
+            self._apply_spans(leaf, text, spans)
+        self._rename_keys(key_refs, spans_per_item[len(pending):])
+        if scanned:
+            found = self._detect_identifiers([text for _, text in scanned])
+            for (leaf, text), spans in zip(scanned, found):
+                check()
+                self._apply_spans(leaf, text, spans)
+        for prepared in self._prepared:
+            prepared.restore()
+        self._prepared = []
+        self.leaves, self.keys = [], []
+
+    def _hinted(self, key: str | None) -> bool:
+        hint = self.m.key_hint(key)
+        return hint is not None and hint != "FREE_TEXT"
+
+    def _detect_identifiers(self, texts: list[str]) -> list[list]:
+        out: list[list] = []
+        for start in range(0, len(texts), DETECT_BATCH):
+            self.deadline.check_now()
+            out.extend(self._identifiers(texts[start:start + DETECT_BATCH]))
+        self.deadline.check_now()
+        if len(out) != len(texts):
+            raise MaskingRefused("masking_error", cause="DetectorResultMismatch")
+        return out
+
+    def _detect(self, items: list[tuple[str | None, str]]) -> list[list]:
+        """Spans per item; a value repeated in the body under keys with the same hint is detected once."""
+        if not items:
+            return []
+        first: dict[tuple[str | None, str], int] = {}
+        unique: list[tuple[str | None, str]] = []
+        index: list[int] = []
+        hint = self.m.key_hint
+        for key, text in items:
+            memo = (hint(key), text)
+            slot = first.get(memo)
+            if slot is None:
+                slot = first[memo] = len(unique)
+                unique.append((key, text))
+            index.append(slot)
+        found: list[list] = []
+        for start in range(0, len(unique), DETECT_BATCH):
+            self.deadline.check_now()
+            found.extend(self.m.detector.detect_many(unique[start:start + DETECT_BATCH]))
+        self.deadline.check_now()
+        if len(found) != len(unique):
+            raise MaskingRefused("masking_error", cause="DetectorResultMismatch")
+        return [found[i] for i in index]
+
+    def _ctx(self, entity: str, op: Operator) -> OpContext:
+        hashing = isinstance(op, Hash)
+        try:
+            return self._contexts[(entity, hashing)]
+        except KeyError:
+            ctx = OpContext(entity, self.pseudonym_key()) if hashing else self.m.plain_context(entity)
+            self._contexts[(entity, hashing)] = ctx
+            return ctx
+
+    def _apply_whole(self, leaf: Leaf, text: str, op: Operator, entity: str) -> None:
+        result = op(text, self._ctx(entity, op))
+        leaf.container[leaf.slot] = None if result is None or result is REMOVE else result
+        self.counts[(leaf.path, entity, op.name)] += 1
+
+    def _apply_spans(self, leaf: Leaf, text: str, spans: list) -> None:
+        reveal = leaf.rule.action == "reveal"
+        if not spans:
+            if leaf.rule.action == "detect" and leaf.key is not None:
+                hint = self.m.key_hint(leaf.key)
+                shape = HINT_SHAPES.get(hint) if hint else None
+                if shape is not None and shape(text):
+                    if reveal:  # pragma: no cover - reveal leaves never take this branch
+                        return
+                    self._apply_whole(leaf, text, self.rules.entity_operator(hint), hint)
+            return
+        pieces: list[str] = []
+        pos = 0
+        changed = False
+        n = len(text)
+        for span in sorted(spans, key=lambda s: (s.start, s.end)):
+            start, end, entity = max(span.start, pos), min(span.end, n), span.entity
+            if start >= end:
+                continue
+            if reveal and self._revealed(leaf.rule, entity):
+                if leaf.rule.finding is None:  # a labelled field's reveal is counted once, by classify
+                    self.counts[(leaf.path, entity, "reveal")] += 1
+                continue
+            if leaf.rule.action == "scan" and entity not in CHECKSUM_ENTITIES:
+                continue  # a field its provider labelled public/internal: only proven identifiers are masked
+            entity = self._effective_entity(entity, text[start:end])
+            if entity is None:
+                continue
+            op = self.rules.entity_operator(entity)
+            if isinstance(op, Scan):
+                op = Redact()
+            result = op(text[start:end], self._ctx(entity, op))
+            self.counts[(leaf.path, entity, op.name)] += 1
+            if (result is None or result is REMOVE) and start == 0 and end == n:
+                leaf.container[leaf.slot] = None
+                return
+            pieces.append(text[pos:start])
+            pieces.append(result if isinstance(result, str) else "")
+            pos = end
+            changed = True
+        if changed:
+            pieces.append(text[pos:])
+            leaf.container[leaf.slot] = "".join(pieces)
+
+    @staticmethod
+    def _revealed(rule: Rule, entity: str) -> bool:
+        """Whether a span of `entity` inside a revealed member stays plain: yes for the member's own kind
+        (its label's entity or its key's hint, phones and ID documents each counted as one kind) and for
+        anything that is not an identifier; an ID number or a mobile inside a revealed name is masked."""
+        if not rule.entity or entity not in NESTED_IDENTIFIERS:
+            return True
+        return ENTITY_FAMILY.get(entity, entity) == ENTITY_FAMILY.get(rule.entity, rule.entity)
+
+    def _effective_entity(self, entity: str, text: str) -> str | None:
+        """The entity a span is masked as, or None to leave it plain.
+
+        A public entity (or one whose operator is `plain`) stays plain only when the same characters
+        are not also a valid personal identifier: an 18-digit run can pass both the social credit
+        code check and the Luhn check, and then it is masked as the bank card it may be."""
+        if self.rules.is_public_entity(entity) or isinstance(self.rules.entity_operator(entity), Plain):
+            shadow = personal_identifier_shape(text)
+            if shadow is None or shadow == entity:
+                return None
+            return shadow
+        return entity
+
+    def _rename_keys(self, refs: list[KeyRef], spans_per_key: list[list]) -> None:
+        renames: dict[int, tuple[dict, dict[str, str]]] = {}
+        for ref, spans in zip(refs, spans_per_key):
+            masked = self._mask_key(ref, spans)
+            if masked is not None and masked != ref.key:
+                renames.setdefault(id(ref.container), (ref.container, {}))[1][ref.key] = masked
+        for container, mapping in renames.values():
+            items = list(container.items())
+            container.clear()
+            taken = {k for k, _ in items if k not in mapping}
+            for k, v in items:
+                new = mapping.get(k, k)
+                if k in mapping:
+                    base, i = new, 2
+                    while new in taken:
+                        new, i = f"{base}~{i}", i + 1
+                    taken.add(new)
+                container[new] = v
+
+    def _mask_key(self, ref: KeyRef, spans: list) -> str | None:
+        text, pieces, pos = ref.key, [], 0
+        for span in sorted(spans, key=lambda s: (s.start, s.end)):
+            start, end = max(span.start, pos), min(span.end, len(text))
+            entity = self._effective_entity(span.entity, text[start:end]) if start < end else None
+            if entity is None:
+                continue
+            op = self.rules.entity_operator(entity)
+            result = op(text[start:end], self._ctx(entity, op)) if not isinstance(op, Scan) else None
+            pieces += [text[pos:start], result if isinstance(result, str) and result else "***"]
+            pos = end
+            self.counts[(ref.path, entity, op.name)] += 1
+        if not pieces:
+            return None
+        return "".join(pieces) + text[pos:]
+
+    def findings(self) -> list[Finding]:
+        return [Finding(p, e, o, c) for (p, e, o), c in sorted(self.counts.items())]
+
+

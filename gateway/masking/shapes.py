@@ -1,0 +1,286 @@
+"""Where values hide in a JSON document beyond plain members, made visible to the walker and put back after.
+
+Before the walker runs, `prepare` rewrites a parsed document in place so that every value sits under a key
+that says what it is, and records how to undo each rewrite once masking is done:
+
+- table-shaped arrays: an array whose first element is a header row (`["姓名","身份证号",…]`, at least one
+  header a known key name) and whose other elements are rows, and `{"columns": […], "rows": [[…]]}`
+  (also headers/fields + data/values/records): each row becomes an object keyed by its headers, and back;
+- strings holding JSON documents (`"{\"xm\": …}"`): parsed, masked inside, re-serialized in the style
+  they came in (compact or spaced, ASCII-escaped or not);
+- URL query strings and `key=value` text inside strings (`https://…?xm=王凯&sjhm=…`, `xm=王凯;sjhm=…`):
+  the values, decoded, sit under their keys; only values that masking changed are written back;
+- financial rows: an object whose label member names a business figure (`{"xm": "营业收入", "je": …}`):
+  its amount members are TRADE_SECRET (the `forced` map, by normalised path), its label stays plain.
+
+`needs_prepare(text)` is the cheap check on the raw JSON text that lets ordinary bodies skip the pass.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+from urllib.parse import quote, unquote_plus
+
+from .keynames import key_hint
+from .operators import parse_amount
+from .refusal import Deadline
+from .walker import member_path
+
+FINANCE_LABELS = frozenset("""
+营业收入 营业总收入 主营业务收入 其他业务收入 营业成本 营业总成本 主营业务成本 利润总额 净利润 营业利润 毛利润 纳税总额
+应纳税额 实缴税额 增值税 企业所得税 销售收入 销售额 营业额 研发投入 研发费用 销售费用 管理费用 财务费用 资产总额
+负债总额 所有者权益 净资产 投标报价 中标金额 标底 成本 收入 利润 税额
+""".split())
+TABLE_HEADER_WORDS = frozenset("项目 科目 指标 金额 数值 本期金额 上期金额 本年累计 本期 上期 年度 item amount value".split())
+HEADER_KEYS = ("columns", "headers", "header", "fields", "cols", "titles")
+ROW_KEYS = ("rows", "data", "values", "records", "items", "list")
+MAX_EMBEDDED = 1 << 20  # strings above this size are not parsed as embedded JSON
+CHECK_EVERY = 512
+
+_TRIGGER = re.compile(
+    r"\[\s*\["  # an array of arrays
+    r'|"(?:' + "|".join(HEADER_KEYS) + r')"\s*:'  # a columns/rows object
+    r'|"\s*[\[{]\s*(?:\\"|[\[{\]}])'  # a string holding a JSON document
+    r"|[?&;][A-Za-z_\u4e00-\u9fff][\w.\-\u4e00-\u9fff]*="  # a query string / key=value text
+    r'|"[A-Za-z_\u4e00-\u9fff][\w\u4e00-\u9fff]*='
+    r"|" + "|".join(sorted(FINANCE_LABELS, key=len, reverse=True))
+)
+_URL = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^\s?#]*\?|\?|)(?P<query>[^\s#]*)(?P<tail>#\S*)?")
+_PAIR_KEY = re.compile(r"[A-Za-z_\u4e00-\u9fff][\w.\-\[\]\u4e00-\u9fff]{0,63}")
+_KV = re.compile(r"\s*([A-Za-z_\u4e00-\u9fff][\w\u4e00-\u9fff]{0,31})\s*=\s*([^;&,，；|=\n]*)")
+_KV_SEP = re.compile(r"\s*[;&,，；|]\s*")
+
+
+@dataclass
+class Prepared:
+    """Undo steps (run in reverse order after masking) and path → entity for financial figures."""
+
+    fixups: list[Callable[[], None]] = field(default_factory=list)
+    forced: dict[str, str] = field(default_factory=dict)
+
+    def restore(self) -> None:
+        for fix in reversed(self.fixups):
+            fix()
+        self.fixups.clear()
+
+
+def needs_prepare(text: str) -> bool:
+    """False when the raw JSON text holds none of the shapes `prepare` rewrites."""
+    return _TRIGGER.search(text) is not None
+
+
+def prepare(holder: list, deadline: Deadline | None = None) -> Prepared:
+    """Rewrite the document in holder[0] in place (see the module docstring)."""
+    out = Prepared()
+    stack: list[tuple[Any, Any, str]] = [(holder, 0, "$")]
+    budget = CHECK_EVERY
+    while stack:
+        parent, slot, path = stack.pop()
+        value = parent[slot]
+        budget -= 1
+        if budget <= 0 and deadline is not None:
+            budget = CHECK_EVERY
+            deadline.check_now()
+        t = type(value)
+        if t is str:
+            replaced = _embedded(parent, slot, value, out) or _pairs(parent, slot, value, out)
+            if replaced is not None:
+                stack.append((parent, slot, path))
+            continue
+        if t is dict:
+            _columns_rows(value, out)
+            _finance_row(value, path, out)
+            for k in value:
+                child = value[k]
+                if type(child) in (dict, list, str):
+                    stack.append((value, k, member_path(path, k)))
+        elif t is list:
+            _header_table(value, out)
+            child_path = path + "[*]"
+            for i, child in enumerate(value):
+                if type(child) in (dict, list, str):
+                    stack.append((value, i, child_path))
+    return out
+
+
+# --- tables -------------------------------------------------------------------------------------
+
+
+def _usable_header(header: Any) -> list[str] | None:
+    if type(header) is not list or len(header) < 2:
+        return None
+    if not all(type(h) is str and 0 < len(h) <= 32 for h in header) or len(set(header)) != len(header):
+        return None
+    if not any(key_hint(h) is not None or h in TABLE_HEADER_WORDS for h in header):
+        return None
+    return header
+
+
+def _rows_to_records(rows: list, start: int, header: list[str], out: Prepared) -> None:
+    lengths: dict[int, int] = {}
+    for i in range(start, len(rows)):
+        row = rows[i]
+        if type(row) is not list or len(row) > len(header):
+            return  # not a table after all: leave every row as it is
+    for i in range(start, len(rows)):
+        lengths[i] = len(rows[i])
+        rows[i] = dict(zip(header, rows[i]))
+
+    def restore() -> None:
+        for i, n in lengths.items():
+            record = rows[i]
+            rows[i] = [record.get(h) for h in header[:n]]
+
+    out.fixups.append(restore)
+
+
+def _header_table(array: list, out: Prepared) -> None:
+    if len(array) >= 2 and type(array[0]) is list:
+        header = _usable_header(array[0])
+        if header is not None:
+            _rows_to_records(array, 1, header, out)
+
+
+def _columns_rows(obj: dict, out: Prepared) -> None:
+    for hk in HEADER_KEYS:
+        if hk in obj:
+            break
+    else:
+        return
+    header = obj[hk]
+    if type(header) is list and header and all(type(h) is dict for h in header):
+        names = [next((h[n] for n in ("name", "key", "field", "title", "label") if type(h.get(n)) is str), None)
+                 for h in header]
+        header = names if all(names) else None
+    header = _usable_header(header)
+    if header is None:
+        return
+    for rk in ROW_KEYS:
+        rows = obj.get(rk)
+        if type(rows) is list and rows and type(rows[0]) is list:
+            _rows_to_records(rows, 0, header, out)
+            return
+
+
+# --- financial rows -----------------------------------------------------------------------------
+
+
+def _finance_row(obj: dict, path: str, out: Prepared) -> None:
+    if not 2 <= len(obj) <= 8:
+        return
+    label = None
+    for k, v in obj.items():
+        if type(v) is str and v.strip().lstrip("一二三四五六七八九十、.（）() 0123456789") in FINANCE_LABELS:
+            label = k
+            break
+    if label is None:
+        return
+    for k, v in obj.items():
+        if k == label:
+            out.forced.setdefault(member_path(path, k), "skip")
+        elif (type(v) in (int, float) or type(v) is str and parse_amount(v) is not None) and type(v) is not bool:
+            out.forced[member_path(path, k)] = "TRADE_SECRET"
+
+
+# --- strings holding documents, queries and key=value text ----------------------------------------
+
+
+def _embedded(parent: Any, slot: Any, text: str, out: Prepared) -> bool | None:
+    stripped = text.strip()
+    if len(stripped) < 2 or len(stripped) > MAX_EMBEDDED or (stripped[0], stripped[-1]) not in (("{", "}"), ("[", "]")):
+        return None
+    try:
+        doc = json.loads(stripped)
+    except ValueError:
+        return None
+    if type(doc) not in (dict, list):
+        return None
+    compact = '": ' not in stripped and '", "' not in stripped and ", " not in stripped
+    ascii_only = "\\u" in stripped
+    parent[slot] = doc
+
+    def restore() -> None:
+        dumped = json.dumps(parent[slot], ensure_ascii=ascii_only,
+                            separators=(",", ":") if compact else None)
+        parent[slot] = dumped
+
+    out.fixups.append(restore)
+    return True
+
+
+def _pairs(parent: Any, slot: Any, text: str, out: Prepared) -> bool | None:
+    if "=" not in text or len(text) > 8192:
+        return None
+    m = _URL.fullmatch(text.strip())
+    if m is not None and "=" in m.group("query") and (m.group("head") or "&" in m.group("query")):
+        return _query(parent, slot, text, m, out)
+    return _kv_text(parent, slot, text, out)
+
+
+def _query(parent: Any, slot: Any, text: str, m: re.Match, out: Prepared) -> bool | None:
+    raw_pairs = m.group("query").split("&")
+    keys, values = [], []
+    for raw in raw_pairs:
+        k, eq, v = raw.partition("=")
+        if not eq or not _PAIR_KEY.fullmatch(k):
+            return None
+        keys.append(k)
+        values.append(unquote_plus(v))
+    if len(set(keys)) != len(keys):
+        return None
+    record = dict(zip(keys, values))
+    parent[slot] = record
+    lead = text[: len(text) - len(text.lstrip())]
+    trail = text[len(text.rstrip()):]
+
+    def restore() -> None:
+        masked = parent[slot]
+        parts = []
+        for k, raw, original in zip(keys, raw_pairs, values):
+            new = masked.get(k)
+            if new == original:
+                parts.append(raw)
+            else:
+                parts.append(f"{k}={quote('' if new is None else str(new), safe='*')}")
+        parent[slot] = lead + m.group("head") + "&".join(parts) + (m.group("tail") or "") + trail
+
+    out.fixups.append(restore)
+    return True
+
+
+def _kv_text(parent: Any, slot: Any, text: str, out: Prepared) -> bool | None:
+    pos, spans, keys = 0, [], []
+    while pos < len(text):
+        m = _KV.match(text, pos)
+        if m is None:
+            return None
+        spans.append(m.span(2))
+        keys.append(m.group(1))
+        pos = m.end()
+        sep = _KV_SEP.match(text, pos)
+        if sep is None or sep.end() == pos:
+            if text[pos:].strip():
+                return None
+            break
+        pos = sep.end()
+    if len(keys) < 2 or len(set(keys)) != len(keys):
+        return None
+    values = [text[a:b] for a, b in spans]
+    parent[slot] = dict(zip(keys, values))
+
+    def restore() -> None:
+        masked = parent[slot]
+        pieces, last = [], 0
+        for k, (a, b), original in zip(keys, spans, values):
+            new = masked.get(k)
+            pieces.append(text[last:a])
+            pieces.append(original if new == original else ("" if new is None else str(new)))
+            last = b
+        pieces.append(text[last:])
+        parent[slot] = "".join(pieces)
+
+    out.fixups.append(restore)
+    return True

@@ -1,0 +1,67 @@
+"""Values hidden in tables, strings holding JSON or queries, and financial rows are masked in place."""
+
+from __future__ import annotations
+
+import json
+
+from gateway.masking.shapes import needs_prepare, prepare
+
+from gateway.masking.engine import MaskingView
+from tests.support.masking import UNLABELLED, masker, resource
+
+
+def view(res):
+    return MaskingView(resource=res)
+
+ID = "11010519491231002X"
+
+
+def mask(doc, v=UNLABELLED):
+    return masker().mask_document(doc, v)[0]
+
+
+def test_header_row_tables_are_masked_by_column_and_keep_their_shape():
+    doc = {"data": [["姓名", "身份证号", "状态"], ["张三", ID, "正常"], ["李四", "13812345678", "注销"]]}
+    assert mask(doc) == {"data": [["姓名", "身份证号", "状态"], ["张*", "110105********002X", "正常"],
+                                  ["李*", "138****5678", "注销"]]}
+
+
+def test_columns_and_rows_objects():
+    doc = {"columns": [{"name": "xm"}, {"name": "sjhm"}], "rows": [["王凯", "13812345678"]]}
+    assert mask(doc)["rows"] == [["王*", "138****5678"]]
+
+
+def test_arrays_of_plain_lists_are_not_tables():
+    doc = {"tags": [["a", "b"], ["王凯", "x"]]}
+    assert prepare([doc]).fixups == []
+
+
+def test_json_inside_a_string_is_masked_and_reserialized_in_its_style():
+    inner = {"xm": "张淑珍", "sjhm": "13812345678", "n": 1}
+    spaced = mask({"payload": json.dumps(inner, ensure_ascii=False)})["payload"]
+    compact = mask({"payload": json.dumps(inner, ensure_ascii=False, separators=(",", ":"))})["payload"]
+    assert json.loads(spaced) == json.loads(compact) == {"xm": "张**", "sjhm": "138****5678", "n": 1}
+    assert '": "' in spaced and '":"' in compact
+
+
+def test_query_strings_and_key_value_text():
+    url = "https://a.gov.cn/notify?xm=%E7%8E%8B%E5%87%AF&sjhm=13047334185&t=1#top"
+    assert mask({"cb": url})["cb"] == "https://a.gov.cn/notify?xm=%E7%8E%8B*&sjhm=130****4185&t=1#top"
+    assert mask({"ext": "xm=王凯;sjhm=13047334185;zt=1"})["ext"] == "xm=王*;sjhm=130****4185;zt=1"
+    assert mask({"note": "a=b is an equation"})["note"] == "a=b is an equation"
+
+
+def test_financial_rows_lose_their_amounts_and_labels_still_win():
+    doc = {"cwbb": [{"xm": "营业收入", "je": "12345.6"}, {"xm": "净利润", "je": 88}]}
+    assert mask(doc) == {"cwbb": [{"xm": "营业收入"}, {"xm": "净利润"}]}
+    table = {"data": [["项目", "金额"], ["营业收入", "100万"]]}
+    assert mask(table) == {"data": [["项目", "金额"], ["营业收入", None]]}
+    labelled = resource(("je", "public", None), code="SC-CW-0001")
+    assert mask(doc, view(labelled)) == doc  # the catalog says the amounts are public
+
+
+def test_the_cheap_check_lets_ordinary_bodies_skip_the_pass():
+    assert not needs_prepare('{"data": {"items": [{"xm": "张三", "sfzh": "11010519491231002X"}]}}')
+    assert needs_prepare('{"data": [["姓名"], ["张三"]]}')
+    assert needs_prepare('{"p": "{\\"xm\\": 1}"}')
+    assert needs_prepare('{"u": "https://x/?a=1&b=2"}')

@@ -1,0 +1,96 @@
+"""gateway.identifiers: one rule per identifier, with its checksum or structure."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway import identifiers as ids
+
+
+def with_check(first17: str) -> str:
+    return first17 + ids.gb11643_check_char(first17)
+
+
+def test_gb11643_the_domain_example_and_its_neighbours():
+    assert ids.gb11643_check_char("11010519491231002") == "X"
+    assert ids.is_resident_id("11010519491231002X")
+    assert not ids.is_resident_id("110105194912310021")  # wrong check
+    assert not ids.is_resident_id(with_check("11010519490231002"))  # 31 February
+    assert not ids.is_resident_id(with_check("10010519491231002"))  # no province 10
+    assert ids.is_residence_permit(with_check("81000019900101001"))
+    assert ids.is_resident_id(with_check("83000019900101001"))
+    assert ids.is_resident_id_15("110105491231002") and not ids.is_resident_id_15("110105491331002")
+
+
+def test_foreigners_permanent_residence_ids_new_and_old():
+    assert ids.is_foreign_permanent_id(with_check("93115619850412001"))
+    assert not ids.is_foreign_permanent_id(with_check("90015619850412001"))  # 00 is no province
+    assert ids.is_foreign_permanent_id("USA318504120001")
+    assert not ids.is_foreign_permanent_id("USA319913120001")
+
+
+def test_uscc_bank_card_vin():
+    first17 = "91350100M000100Y4"
+    assert ids.is_uscc(first17 + ids.uscc_check_char(first17))
+    assert ids.is_uscc("91350100M000100Y43") and not ids.is_uscc("91350100M000100Y44")
+    assert ids.is_bank_card("6222021234567890128") is ids.is_bank_card("6222021234567890128")
+    assert ids.is_bank_card("4111111111111111") and not ids.is_bank_card("4111111111111112")
+    assert ids.is_vin("1M8GDM9AXKP042788") and not ids.is_vin("1M8GDM9A1KP042788")
+    assert not ids.is_vin("1M8GDM9AXKP04278O")  # O is never used
+
+
+@pytest.mark.parametrize("value,ok", [
+    ("13812345678", True), ("+8613812345678", True), ("008613812345678", True), ("12812345678", False),
+])
+def test_mobiles(value, ok):
+    assert ids.is_mobile(value) is ok
+
+
+@pytest.mark.parametrize("value,ok", [
+    ("01012345678", True), ("057187654321", True), ("02174381004", True), ("0101234567", False),
+    ("057101234567", False),
+])
+def test_landlines(value, ok):
+    assert ids.is_landline(value) is ok
+
+
+@pytest.mark.parametrize("value,ok", [
+    ("E12345678", True), ("EA1234567", True), ("G12345678", True), ("DE1234567", True), ("EI1234567", False),
+    ("Q12345678", False),
+])
+def test_passports(value, ok):
+    assert ids.is_passport(value) is ok
+
+
+@pytest.mark.parametrize("value,ok", [
+    ("H12345678", True), ("M1234567890", True), ("C12345678", True), ("1234567890B", True), ("H1234567", False),
+])
+def test_travel_permits(value, ok):
+    assert ids.is_travel_permit(value) is ok
+
+
+@pytest.mark.parametrize("value,ok", [
+    ("京A12345", True), ("沪AD12345", True), ("粤B12345F", True), ("京I12345", False), ("A12345", False),
+])
+def test_plates(value, ok):
+    assert ids.is_plate(value) is ok
+
+
+def test_network_addresses():
+    assert ids.is_ipv4("192.168.0.1") and not ids.is_ipv4("256.1.1.1")
+    assert ids.is_ipv6("2001:db8::1") and not ids.is_ipv6("2001:db8:::1")
+    assert ids.is_mac("00:1A:2B:3C:4D:5E") and ids.is_mac("00-1a-2b-3c-4d-5e")
+    assert not ids.is_mac("00:00:00:00:00:00") and not ids.is_mac("00:1A-2B:3C:4D:5E")
+
+
+@pytest.mark.parametrize("text,entity", [
+    ("证件 11010519491231002X", "CN_ID_CARD"),
+    ("证件 110105 19491231 002X", "CN_ID_CARD"),
+    ("证件 １１０１０５１９４９１２３１００２Ｘ", "CN_ID_CARD"),
+    ("电话 +86 138-1234-5678", "CN_MOBILE"),
+    ("卡 6222 0212 3456 7890 128", None if not ids.is_bank_card("6222021234567890128") else "CN_BANK_CARD"),
+    ("订单 110105194912310021", None),
+    ("2026-12-04T05:35:22.123Z latency 12", None),
+])
+def test_the_guard_finds_identifiers_however_written(text, entity):
+    assert ids.find_personal_identifier(text) == entity
