@@ -46,8 +46,11 @@ class BenchResult:
 
 def run(records: int = 20_000, tasks: int = 200, **audit) -> BenchResult:
     with tempfile.TemporaryDirectory(prefix="govshare-audit-bench-") as tmp:
-        audit.setdefault("signing_key", str(Path(tmp) / "audit-signing.key"))  # a throwaway key, outside data_dir
-        config = Config(data_dir=Path(tmp) / "var", audit=replace(AuditSettings(), **audit))
+        # The checkpoint key stays in the benchmark's own custody, beside (not inside) its data directory and
+        # apart from any key the environment names: each algorithm run signs with a key of its own kind.
+        settings = replace(AuditSettings(), **audit)
+        key = Path(tmp) / "custody" / f"audit-{settings.signature_algorithm}.key"
+        config = Config(data_dir=Path(tmp) / "data", audit=replace(settings, signing_key=str(key)))
         trail = AuditTrail.open(config)
         per_task = max(1, records // tasks)
 

@@ -8,17 +8,23 @@ Two paths give the same answer:
 - `detect_many(items)` is the batch form for the JSON walker. A cheap pre-filter (one compiled regex)
   drops strings that cannot hold an entity; the rest are joined with SEPARATOR, which no pattern can
   cross, and each recognizer's own `analyze` (its patterns and validate_result) runs once over the
-  joined text. Spans are mapped back to their string by offset; then, per string, the same steps as
-  AnalyzerEngine.analyze: name tags for free text, presidio's context enhancement (with the key's
-  context word), the score threshold and presidio's de-duplication.
+  joined strings that hold what its matches must hold (RECOGNIZER_GATES). Spans are mapped back to their
+  string by offset; then, per string, the same steps as AnalyzerEngine.analyze: name tags for free text,
+  presidio's context enhancement (with the key's context word), the score threshold and de-duplication.
+- `detect_identifiers(texts)`: only the proven identifiers (IDENTIFIER_ENTITIES), no name tagging — what a
+  field its provider labelled public/internal gives up.
+
+Every string is first seen through its normalised view (normalise.py: full-width to ASCII, separators
+inside identifier-length digit runs dropped) and spans are mapped back to the caller's characters.
 
 The key of a value is context: its hint (keynames.key_hint) hands the hinted entity's context word to
 presidio's context enhancer, so `xm: 张三` is a PERSON and `sfzh` lifts a legacy 15-digit ID. Free text
 (a remark key, or no hint and at least FREE_TEXT_MIN_CJK Chinese characters) is also POS-tagged so
 jieba's name tags find names in sentences.
 
-Results are non-overlapping Spans sorted by start; on overlap the higher score wins, then the longer
-span, then the more sensitive entity (ENTITY_PRIORITY). Nothing here logs text or values.
+Results are non-overlapping Spans sorted by start (spans.resolve_overlaps: organisation names hold their
+place first; then the higher score, the longer span, the more sensitive entity). Nothing here logs text or
+values.
 """
 
 from __future__ import annotations
@@ -26,11 +32,9 @@ from __future__ import annotations
 import bisect
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry, RecognizerResult
-from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer, LemmaContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from .keynames import FREE_TEXT, context_words
@@ -42,107 +46,32 @@ from .recognizers.cn_address import PROVINCES
 from .recognizers.cn_license_plate import PROVINCE_ABBREVIATIONS
 from .recognizers.cn_person import COMPOUND_SURNAMES, CnPersonRecognizer, SINGLE_SURNAMES
 from .recognizers.trade_secret import KEYWORDS_EN, KEYWORDS_ZH
+from .spans import (  # noqa: F401 - re-exported: the detector's result types live in spans.py
+    ENTITY_PRIORITY, DetectionError, KeyContextEnhancer, Span, _recognizer_id, resolve_overlaps)
 
 LANGUAGE = "zh"
 SEPARATOR = "\n\u2029\n"
-FREE_TEXT_MIN_CJK = 8
+FREE_TEXT_MIN_CJK = 4
 # Below this threshold a bare amount (the weak whole-value TRADE_SECRET pattern) counts on its own.
 WEAKEST_PATTERN_SCORE = 0.2
 
-# On a tie of score and length, the more sensitive entity keeps the span.
-ENTITY_PRIORITY: dict[str, int] = {
-    entity: rank for rank, entity in enumerate((
-        "CN_ID_CARD", "CN_BANK_CARD", "CN_PASSPORT", "CN_MOBILE", "CN_LANDLINE", "EMAIL_ADDRESS", "PERSON",
-        "CN_ADDRESS", "CN_LICENSE_PLATE", "CN_VIN", "IP_ADDRESS", "MAC_ADDRESS", "TRADE_SECRET", "CN_USCC",
-        "ORGANIZATION",
-    ))
-}
-
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-ORGANIZATION = "ORGANIZATION"
-ORG_YIELDS = frozenset({"PERSON", "CN_ADDRESS"})  # entities an organisation's name takes precedence over
+_SHORT_NAME = re.compile(rf"(?:{'|'.join(COMPOUND_SURNAMES)}|[{''.join(SINGLE_SURNAMES)}])[\u4e00-\u9fff]{{1,2}}")
 # Proven identifiers: what a field labelled public/internal gives up (numbers a checksum proves, mobiles).
 IDENTIFIER_ENTITIES = frozenset({"CN_ID_CARD", "CN_BANK_CARD", "CN_MOBILE"})
+# What every match of a recognizer holds (in the normalised view): strings without it are not read by it.
+_DIGIT, _CJK_CHAR = re.compile(r"\d"), re.compile(r"[\u4e00-\u9fff]")
+RECOGNIZER_GATES: dict[str, re.Pattern[str]] = {
+    **dict.fromkeys(("CN_ID_CARD", "CN_BANK_CARD", "CN_MOBILE", "CN_LANDLINE", "CN_USCC", "CN_PASSPORT", "CN_VIN",
+                     "TRADE_SECRET"), _DIGIT),
+    **dict.fromkeys(("CN_ADDRESS", "ORGANIZATION", "CN_LICENSE_PLATE"), _CJK_CHAR),
+    "EMAIL_ADDRESS": re.compile("@"),
+    "IP_ADDRESS": re.compile(r"[\d:]"),
+    "MAC_ADDRESS": re.compile(r"[0-9A-Fa-f]{2}[:-]"),
+}  # PERSON reads everything (Latin names after an English role word hold neither digits nor CJK)
 SHADOWING_ENTITIES = frozenset({"CN_USCC", "CN_VIN"})
 _IDENTIFIER_PREFILTER = re.compile(r"[0-9０-９][0-9０-９ \-]{9}")
 _ADDRESS_TRIGGERS = "省市州盟区县旗镇乡街道路巷弄同园寓厦场村木"
-
-
-class DetectionError(RuntimeError):
-    """Detection could not complete; the message never contains text from the input."""
-
-
-@dataclass(frozen=True, slots=True)
-class Span:
-    """One detected entity: text[start:end] is an `entity` with confidence `score`."""
-
-    start: int
-    end: int
-    entity: str
-    score: float
-
-
-class KeyContextEnhancer(LemmaContextAwareEnhancer):
-    """Presidio's lemma context rule, made cheap enough to run per string of a batch.
-
-    The rule is LemmaContextAwareEnhancer's (its defaults, its own helper methods): a result whose
-    recognizer lists a context word found in the supplied context (the key's word) or in the words
-    before the match is raised by context_similarity_factor, to at least
-    min_score_with_context_similarity, at most 1. Differences that do not change any score: results are
-    updated in place (the detector owns them; no deep copy), a result already at 1.0 is left alone, and
-    the words around a match are only extracted, and the text only tokenized, when the supplied
-    context did not already decide.
-    """
-
-    def enhance_using_context(self, text, raw_results, nlp_artifacts, recognizers, context=None):
-        """Presidio's entry point (used by AnalyzerEngine.analyze)."""
-        if nlp_artifacts is None:
-            return raw_results
-        return self.enhance(text, raw_results, recognizers, context, lambda: nlp_artifacts)
-
-    def enhance(
-        self,
-        text: str,
-        results: list[RecognizerResult],
-        recognizers: Sequence[EntityRecognizer],
-        context: list[str] | None,
-        artifacts: Callable[[], NlpArtifacts],
-    ) -> list[RecognizerResult]:
-        """Raise the scores of results with supporting context; `artifacts` is called at most once."""
-        by_id = {recognizer.id: recognizer for recognizer in recognizers}
-        supplied = [word.lower() for word in context or []]
-        lowered = text.lower()
-        nlp_artifacts: NlpArtifacts | None = None
-        for result in results:
-            recognizer = by_id.get(_recognizer_id(result))
-            if recognizer is None or not recognizer.context or result.score >= ContextAwareEnhancer.MAX_SCORE:
-                continue
-            if result.recognition_metadata.get(RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY):
-                continue
-            word = self._find_supportive_word_in_context(supplied, recognizer.context, self.context_matching_mode)
-            if not word and any(context_word.lower() in lowered for context_word in recognizer.context):
-                # Surrounding words are substrings of the text: without a context word in the text,
-                # none of them can contain one, so only then is tokenizing worth it.
-                if nlp_artifacts is None:
-                    nlp_artifacts = artifacts()
-                try:
-                    surrounding = self._extract_surrounding_words(
-                        nlp_artifacts=nlp_artifacts, word=text[result.start : result.end], start=result.start
-                    )
-                except ValueError:  # presidio's message quotes the matched text: never pass it on
-                    raise DetectionError("context tokens do not cover a detected span") from None
-                word = self._find_supportive_word_in_context(
-                    surrounding, recognizer.context, self.context_matching_mode
-                )
-            if word:
-                result.score = min(
-                    max(result.score + self.context_similarity_factor, self.min_score_with_context_similarity),
-                    ContextAwareEnhancer.MAX_SCORE,
-                )
-                if result.analysis_explanation is not None:
-                    result.analysis_explanation.set_supportive_context_word(word)
-                    result.analysis_explanation.set_improved_score(result.score)
-        return results
 
 
 def build_prefilter(score_threshold: float) -> re.Pattern[str]:
@@ -170,42 +99,6 @@ def build_prefilter(score_threshold: float) -> re.Pattern[str]:
     if score_threshold <= WEAKEST_PATTERN_SCORE:
         alternatives.append(r"\d")
     return re.compile("|".join(alternatives))
-
-
-def resolve_overlaps(results: Iterable[RecognizerResult]) -> list[Span]:
-    """Non-overlapping spans sorted by start: higher score, then longer, then more sensitive wins.
-
-    ORGANIZATION spans are placed first and not returned: a name or an address overlapping one is dropped, or trimmed to
-    the part before it when it starts earlier (住在杭州市西湖区人民法院旁 keeps the court whole)."""
-    results = list(results)
-    orgs = [r for r in results if r.entity_type == ORGANIZATION]
-    if orgs:
-        results = [r for r in results if r.entity_type != ORGANIZATION]
-        trimmed = []
-        for r in results:
-            for org in orgs:
-                if r.start < org.end and org.start < r.end:
-                    if r.entity_type in ORG_YIELDS and r.start < org.start and org.start - r.start >= 2:
-                        r = RecognizerResult(r.entity_type, r.start, org.start, r.score, r.analysis_explanation,
-                                             r.recognition_metadata)
-                    elif r.entity_type in ORG_YIELDS:
-                        r = None
-                        break
-            if r is not None:
-                trimmed.append(r)
-        results = trimmed
-    ordered = sorted(
-        results,
-        key=lambda r: (-r.score, -(r.end - r.start), ENTITY_PRIORITY.get(r.entity_type, 99), r.start),
-    )
-    kept: list[RecognizerResult] = list(orgs)
-    for result in ordered:
-        if all(result.end <= other.start or result.start >= other.end for other in kept):
-            kept.append(result)
-    return sorted(  # organisations only hold their place: their names are public, nothing to mask
-        (Span(r.start, r.end, r.entity_type, r.score) for r in kept if r.entity_type != ORGANIZATION),
-        key=lambda span: span.start,
-    )
 
 
 class Detector:
@@ -316,17 +209,30 @@ class Detector:
         per_item: list[list[RecognizerResult]] = [[] for _ in indices]
         crossed: set[int] = set()
         recognizers = self._identifier_recognizers if identifiers_only else self._recognizers
+        gated: dict[re.Pattern[str], tuple[str, list[int], list[int]]] = {}
+        everything = (joined, starts, list(range(len(texts))))
         for recognizer in recognizers:
-            for result in recognizer.analyze(joined, recognizer.supported_entities, None):
-                slot = bisect.bisect_right(starts, result.start) - 1
-                offset = starts[slot]
+            gate = RECOGNIZER_GATES.get(recognizer.supported_entities[0])
+            if gate is None:
+                text, at, slots = everything
+            else:  # only the strings that hold what every match of this recognizer must hold
+                if gate not in gated:
+                    gated[gate] = _subset(texts, [i for i, t in enumerate(texts) if gate.search(t)])
+                text, at, slots = gated[gate]
+                if not slots:
+                    continue
+            for result in recognizer.analyze(text, recognizer.supported_entities, None):
+                k = bisect.bisect_right(at, result.start) - 1
+                slot, offset = slots[k], at[k]
                 if result.end - offset > len(texts[slot]):
                     # Cannot happen with SEPARATOR; if it did, every string it touched (and whose own
                     # matches it may have swallowed) goes through the single-string path instead.
-                    last = bisect.bisect_right(starts, result.end - 1) - 1
-                    crossed.update(range(slot, last + 1))
+                    last = bisect.bisect_right(at, result.end - 1) - 1
+                    crossed.update(slots[k:last + 1])
                     continue
-                per_item[slot].append(_shifted(result, offset))
+                result.start -= offset  # the recognizer made this result for this call: shift it in place
+                result.end -= offset
+                per_item[slot].append(result)
 
         for slot, index in enumerate(indices):
             key, text = items[index]
@@ -344,9 +250,9 @@ class Detector:
         free_text = names and _is_free_text(hint, text)
         computed: list[NlpArtifacts] = []
 
-        def artifacts() -> NlpArtifacts:  # exactly what detect() hands to the AnalyzerEngine, made once
-            if not computed:
-                computed.append(self._nlp.process_text(text, LANGUAGE, with_entities=free_text))
+        def artifacts() -> NlpArtifacts:  # what detect() hands to the AnalyzerEngine (tokens, lemmas, keywords,
+            if not computed:              # name entities) without the spaCy Doc nobody here reads; made once
+                computed.append(self._nlp.light_artifacts(text, LANGUAGE, with_entities=free_text))
             return computed[0]
 
         if self._person is not None and free_text:
@@ -384,25 +290,23 @@ def _quiet_presidio_logs() -> None:
 
 
 def _is_free_text(hint: str | None, text: str) -> bool:
-    """Sentences worth POS tagging: a remark key, or an unhinted string with enough Chinese in it."""
+    """Text worth POS tagging: a remark key, an unhinted string with enough Chinese in it, or an unhinted
+    short value that may be a name on its own (a list of family members, a table cell under an unknown
+    key): jieba's name tag and the dictionary frequency then decide."""
     if hint == FREE_TEXT:
         return True
-    return hint is None and len(_CJK.findall(text)) >= FREE_TEXT_MIN_CJK
+    if hint is not None:
+        return False
+    return len(_CJK.findall(text)) >= FREE_TEXT_MIN_CJK or _SHORT_NAME.fullmatch(text) is not None
 
 
-def _recognizer_id(result: RecognizerResult) -> str | None:
-    return (result.recognition_metadata or {}).get(RecognizerResult.RECOGNIZER_IDENTIFIER_KEY)
-
-
-def _shifted(result: RecognizerResult, offset: int) -> RecognizerResult:
-    return RecognizerResult(
-        entity_type=result.entity_type,
-        start=result.start - offset,
-        end=result.end - offset,
-        score=result.score,
-        analysis_explanation=result.analysis_explanation,
-        recognition_metadata=dict(result.recognition_metadata or {}),
-    )
+def _subset(texts: list[str], slots: list[int]) -> tuple[str, list[int], list[int]]:
+    """The texts at `slots` joined by SEPARATOR, with their start offsets and their slots."""
+    starts, position = [], 0
+    for i in slots:
+        starts.append(position)
+        position += len(texts[i]) + len(SEPARATOR)
+    return SEPARATOR.join(texts[i] for i in slots), starts, slots
 
 
 def _mapped(view: Normalised, spans: list[Span]) -> list[Span]:

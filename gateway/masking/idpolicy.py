@@ -7,6 +7,7 @@ Checksums come from gateway.identifiers (one place for every identifier rule).
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any, Callable
 
 from .operators import parse_amount, year_of
@@ -37,10 +38,24 @@ def looks_like_name(text: str) -> bool:
     return text[0] in _SURNAMES or text[:2] in COMPOUND_SURNAMES
 
 
+_IDENTIFIER_SHAPE = re.compile(r"[0-9A-Za-z()（）+\- ]{6,40}")
+
+
+def looks_like_identifier(text: str) -> bool:
+    """A whole value shaped like a number of some scheme: 6–40 letters/digits/separators, at least 4 digits
+    (a social-security card number, a mistyped ID number, a passport of an unknown series)."""
+    text = unicodedata.normalize("NFKC", text).strip() if not text.isascii() else text.strip()
+    return _IDENTIFIER_SHAPE.fullmatch(text) is not None and sum(c.isdigit() for c in text) >= 4
+
+
 HINT_SHAPES: dict[str, Callable[[str], bool]] = {
     "DATE_OF_BIRTH": lambda text: year_of(text) is not None,
     "TRADE_SECRET": lambda text: parse_amount(text) is not None,
     "PERSON": looks_like_name,
+    # a key that names an identifier (sfzh, sbkh, hzhm, yhkh, lxdh, cphm, vin): a value of that shape is one,
+    # whatever its checksum says
+    **dict.fromkeys(("CN_ID_CARD", "CN_PASSPORT", "CN_BANK_CARD", "CN_MOBILE", "CN_LANDLINE", "CN_LICENSE_PLATE",
+                     "CN_VIN"), looks_like_identifier),
 }
 
 

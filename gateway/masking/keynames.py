@@ -121,7 +121,7 @@ KEY_ENTITIES: dict[str, str] = {
 # Suffixes this short are too ambiguous in general; these ones are safe at the end of a compound key.
 SUFFIX_MIN = 4
 SHORT_SUFFIXES: dict[str, str] = {
-    "xm": _PERSON, "xmpy": _PERSON, "sfzh": _ID, "dh": _MOBILE, "sjh": _MOBILE, "yx": _EMAIL, "zjhm": _ID, "sjhm": _MOBILE, "lxdh": _MOBILE, "dz": _ADDRESS,
+    "xm": _PERSON, "xmpy": _PERSON, "sfzh": _ID, "sjh": _MOBILE, "yx": _EMAIL, "zjhm": _ID, "sjhm": _MOBILE, "lxdh": _MOBILE, "dz": _ADDRESS,
     "zz": _ADDRESS, "yhkh": _BANK, "hzhm": _PASSPORT, "cphm": _PLATE, "hphm": _PLATE, "bz": FREE_TEXT,
 }
 # Suffix matching skips these: they end in a known key but mean something else.

@@ -39,6 +39,7 @@ STOPWORDS_ZH = frozenset(
 )
 PUNCTUATION = frozenset("，。、；：？！…—·（）《》〈〉「」『』【】〔〕“”‘’,.;:?!()[]{}<>\"'`~@#$%^&*-_=+|\\/")
 
+_PUNCTUATION_CHARS = "".join(sorted(PUNCTUATION))
 _jieba_lock = threading.Lock()
 _jieba_ready = False
 
@@ -61,9 +62,9 @@ def is_probable_name(word: str) -> bool:
     return frequency == 0 or frequency < MAX_DICTIONARY_FREQUENCY[min(len(word), 3)]
 
 
-def name_spans(doc: Doc, words: list[str], tags: list[str]) -> list:
+def name_spans(doc: Doc | None, words: list[str], tags: list[str], raw: bool = False) -> list:
     """Spans of name-tagged tokens that are probable names; a compound surname jieba split off
-    (欧阳 | 娜娜) is joined to the given name after it."""
+    (欧阳 | 娜娜) is joined to the given name after it. With `raw`, (start, end) token indices."""
     spans = []
     for i, tag in enumerate(tags):
         if not tag.startswith(NAME_TAG_PREFIX):
@@ -72,8 +73,59 @@ def name_spans(doc: Doc, words: list[str], tags: list[str]) -> list:
         if i > 0 and words[i - 1] in COMPOUND_SURNAMES and len(word) <= 2:
             start, word = i - 1, words[i - 1] + word
         if is_probable_name(word):
-            spans.append(doc[start : i + 1])
+            spans.append((start, i + 1) if raw else doc[start : i + 1])
     return spans
+
+
+class _LiteToken:
+    __slots__ = ("text", "idx")
+
+    def __init__(self, text: str, idx: int):
+        self.text, self.idx = text, idx
+
+
+class _LiteDoc:
+    """The little of a spaCy Doc that name spans are read through: text, tokens by index, length."""
+
+    __slots__ = ("text", "_tokens")
+
+    def __init__(self, text: str, words: list[str]):
+        self.text = text
+        self._tokens, position = [], 0
+        for word in words:
+            self._tokens.append(_LiteToken(word, position))
+            position += len(word)
+
+    def __getitem__(self, i: int) -> _LiteToken:
+        return self._tokens[i]
+
+    def __len__(self) -> int:
+        return len(self._tokens)
+
+
+class _LiteSpan:
+    """A name-tagged run of tokens [start, end) of a _LiteDoc, read like a spaCy Span."""
+
+    __slots__ = ("doc", "start", "end", "start_char", "end_char", "text", "label_")
+
+    def __init__(self, doc: _LiteDoc, start: int, end: int):
+        self.doc, self.start, self.end = doc, start, end
+        self.start_char = doc[start].idx
+        self.end_char = doc[end - 1].idx + len(doc[end - 1].text)
+        self.text = doc.text[self.start_char:self.end_char]
+        self.label_ = PERSON_LABEL
+
+
+class LightArtifacts:
+    """NlpArtifacts without its spaCy Doc: `tokens` are the token strings (presidio's context enhancer reads
+    only their text and length), `lemmas` the same strings, `keywords` as NlpArtifacts.set_keywords makes."""
+
+    __slots__ = ("entities", "tokens", "tokens_indices", "lemmas", "keywords", "scores")
+
+    def __init__(self, entities: list, words: list[str], indices: list[int], keywords: list[str]):
+        self.entities, self.tokens, self.tokens_indices = entities, words, indices
+        self.lemmas, self.keywords = words, keywords
+        self.scores = [0.85] * len(entities)
 
 
 class ChineseNlpEngine(NlpEngine):
@@ -131,6 +183,24 @@ class ChineseNlpEngine(NlpEngine):
                 span.label_ = PERSON_LABEL
         return self._artifacts(doc, indices, entities, language)
 
+    def light_artifacts(self, text: str, language: str, with_entities: bool = True) -> "LightArtifacts":
+        """What process_text returns, as read by the person recognizer and presidio's context enhancer —
+        the same tokens, offsets, lemmas, keywords and PERSON entities — without building a spaCy Doc."""
+        self._check(text, language)
+        if not self._loaded:
+            self.load()
+        if with_entities:
+            pairs = rjieba.tag(text, True) if text else []
+            words, tags = [word for word, _ in pairs], [flag for _, flag in pairs]
+        else:
+            words, tags = (rjieba.cut(text, False) if text else []), None
+        if "".join(words) != text:
+            words, tags = list(text), None
+        doc = _LiteDoc(text, words)
+        entities = [_LiteSpan(doc, a, b) for a, b in name_spans(None, words, tags, raw=True)] if tags else []
+        indices = [token.idx for token in doc._tokens]
+        return LightArtifacts(entities, words, indices, NlpArtifacts.set_keywords(self, words, language))
+
     def process_batch(
         self,
         texts: Iterable[str],
@@ -151,7 +221,7 @@ class ChineseNlpEngine(NlpEngine):
 
     def is_punct(self, word: str, language: str) -> bool:
         """Return True for punctuation and whitespace tokens."""
-        return not word.strip() or all(char in PUNCTUATION for char in word)
+        return not word.strip() or not word.strip(_PUNCTUATION_CHARS)  # strip in C: all punctuation
 
     def get_supported_entities(self) -> list[str]:
         """The entity label this engine produces."""

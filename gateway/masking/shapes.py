@@ -40,14 +40,16 @@ ROW_KEYS = ("rows", "data", "values", "records", "items", "list")
 MAX_EMBEDDED = 1 << 20  # strings above this size are not parsed as embedded JSON
 CHECK_EVERY = 512
 
-_TRIGGER = re.compile(
-    r"\[\s*\["  # an array of arrays
-    r'|"(?:' + "|".join(HEADER_KEYS) + r')"\s*:'  # a columns/rows object
-    r'|"\s*[\[{]\s*(?:\\"|[\[{\]}])'  # a string holding a JSON document
-    r"|[?&;][A-Za-z_\u4e00-\u9fff][\w.\-\u4e00-\u9fff]*="  # a query string / key=value text
-    r'|"[A-Za-z_\u4e00-\u9fff][\w\u4e00-\u9fff]*='
-    r"|" + "|".join(sorted(FINANCE_LABELS, key=len, reverse=True))
+# The cheap checks on the raw JSON text, one literal-led regex each (so the regex engine can skip ahead).
+_TRIGGERS = (
+    re.compile(r"\[\s*\["),  # an array of arrays
+    re.compile(r'"(?:' + "|".join(HEADER_KEYS) + r')"\s*:'),  # a columns/rows object
+    re.compile(r'"\s*[\[{]\s*(?:\\"|[\[{\]}])'),  # a string holding a JSON document
+    re.compile(r"=(?!\s*[\"\\])"),  # a query string or key=value text (pairs are checked when parsed)
 )
+_FINANCE_LABEL = re.compile(r'"[一二三四五六七八九十、.（）() 0-9]*(?:' + "|".join(sorted(FINANCE_LABELS, key=len, reverse=True))
+                            + ')"')  # a financial label as a whole JSON string, not the word 收入 inside a remark
+_FINANCE_START = re.compile('"[一二三四五六七八九十、.（）() 0-9]*[' + "".join(sorted({w[0] for w in FINANCE_LABELS})) + "]")
 _URL = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^\s?#]*\?|\?|)(?P<query>[^\s#]*)(?P<tail>#\S*)?")
 _PAIR_KEY = re.compile(r"[A-Za-z_\u4e00-\u9fff][\w.\-\[\]\u4e00-\u9fff]{0,63}")
 _KV = re.compile(r"\s*([A-Za-z_\u4e00-\u9fff][\w\u4e00-\u9fff]{0,31})\s*=\s*([^;&,，；|=\n]*)")
@@ -69,7 +71,9 @@ class Prepared:
 
 def needs_prepare(text: str) -> bool:
     """False when the raw JSON text holds none of the shapes `prepare` rewrites."""
-    return _TRIGGER.search(text) is not None
+    if any(trigger.search(text) is not None for trigger in _TRIGGERS):
+        return True
+    return any(_FINANCE_LABEL.match(text, m.start()) for m in _FINANCE_START.finditer(text))
 
 
 def prepare(holder: list, deadline: Deadline | None = None) -> Prepared:

@@ -1,6 +1,6 @@
 """govshare's presidio recognizers for Chinese government data, one module per entity.
 
-Each is a presidio `PatternRecognizer` (class constants PATTERNS and CONTEXT, checksums in
+Each is a presidio `PatternRecognizer` (GovPatternRecognizer: no regex timeout; PATTERNS, CONTEXT, checksums in
 validate_result) for language "zh". `build_recognizers()` makes one fresh instance of each.
 """
 

@@ -18,10 +18,14 @@ which keeps a preceding word from being glued to the address. A road with a hous
 
 from __future__ import annotations
 
+import bisect
+import threading
 from typing import List, Optional
 
 import regex as re
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import EntityRecognizer, Pattern
+
+from .base import GovPatternRecognizer
 
 from .cjk import CJK, cjk_class_without
 
@@ -62,7 +66,7 @@ BARE_ROOM = r"(?<=栋|幢|座|单元|号楼|楼|层)(?:[A-Za-z]?\d{1,5}[A-Za-z]?
 NUMBER = (
     r"(?:\d{1,5}(?:[-－]\d{1,5}){1,3}(?:号|室|房)?"
     r"|(?:[A-Za-z]?\d{1,5}[A-Za-z]?|[A-Za-z]|[一二三四五六七八九十百零〇]{1,4})"
-    r"(?:号院|号楼|号|弄|栋|幢|座|单元|层|楼|室|房|户|区|组|队)"
+    r"(?:号院|号楼|号|弄|栋|幢|座|单元|层|楼|室|房|户|区|组|队|村|社)"
     rf"|{BARE_ROOM})"
 )
 STREET_PART = rf"(?:{ESTATE}|{ROAD}|{NUMBER})"
@@ -84,7 +88,12 @@ _STRUCTURE = re.compile(
 )
 
 
-class CnAddressRecognizer(PatternRecognizer):
+_CLAUSE = re.compile(r"[\u4e00-\u9fff0-9A-Za-z\-－]+")
+_UNIT_CHAR = re.compile(r"[省市州盟区县旗镇乡街道路巷弄胡同条村园寓厦场号楼室栋幢座元层房户组队苑府庄心]")
+_JOIN = "\n\u2029\n"
+
+
+class CnAddressRecognizer(GovPatternRecognizer):
     """
     Recognize Chinese addresses (住址) as one span covering every component.
 
@@ -155,6 +164,64 @@ class CnAddressRecognizer(PatternRecognizer):
             name=name,
         )
 
+    def analyze(self, text: str, entities: List[str], nlp_artifacts=None, regex_flags=None):
+        """The PATTERNS' matches, read only in the clauses that can hold an address.
+
+        Every pattern matches Chinese characters, letters, digits and hyphens only, and looks around a match
+        only for characters outside them; so the text is cut into clauses of those characters, the clauses
+        without any address unit character (省/市/区/县/镇/路/村/号…) are dropped, and the rest are read
+        joined by SEPARATOR, with offsets mapped back: the same matches, without trying every position of
+        every sentence.
+
+        :param text: Text to be analyzed
+        :param entities: Entities this recognizer can detect
+        :param nlp_artifacts: Output values from the NLP engine (not used)
+        :param regex_flags: regex flags to be used in regex matching
+        :return: the recognized addresses
+        """
+        starts: List[int] = []
+        origins: List[int] = []
+        pieces: List[str] = []
+        position = 0
+        for m in _CLAUSE.finditer(text):
+            clause = m.group(0)
+            if len(clause) < 4 or _UNIT_CHAR.search(clause) is None:
+                continue
+            starts.append(position)
+            origins.append(m.start())
+            pieces.append(clause)
+            position += len(clause) + len(_JOIN)
+        if not pieces:
+            return []
+        _call.verdicts = {}
+        try:
+            # The strongest pattern first; a clause it covers whole is an address the weaker patterns could
+            # only find again, inside it and with a lower score (dropped on overlap): they skip it.
+            joined = _JOIN.join(pieces)
+            strong = self._analyze_patterns(joined, regex_flags, self.patterns[:1])
+            slot_of = {start: i for i, start in enumerate(starts)}
+            covered = {slot_of[r.start] for r in strong
+                       if r.start in slot_of and r.end - r.start == len(pieces[slot_of[r.start]])}
+            rest_starts, rest_pieces, rest_origins = [], [], []
+            position = 0
+            for i, piece in enumerate(pieces):
+                if i not in covered:
+                    rest_starts.append(position)
+                    rest_pieces.append(piece)
+                    rest_origins.append(origins[i])
+                    position += len(piece) + len(_JOIN)
+            weak = self._analyze_patterns(_JOIN.join(rest_pieces), regex_flags, self.patterns[1:]) \
+                if rest_pieces else []
+        finally:
+            _call.verdicts = None
+        for found, at, to in ((strong, starts, origins), (weak, rest_starts, rest_origins)):
+            for result in found:
+                i = bisect.bisect_right(at, result.start) - 1
+                shift = to[i] - at[i]
+                result.start += shift
+                result.end += shift
+        return EntityRecognizer.remove_duplicates(strong + weak)
+
     def validate_result(self, pattern_text: str) -> Optional[bool]:
         """
         Count the components: at least two, and a number unless the address starts at province or city.
@@ -162,13 +229,29 @@ class CnAddressRecognizer(PatternRecognizer):
         :param pattern_text: the text detected by the regex engine
         :return: False for too thin a match; None keeps the pattern's score
         """
-        match = _STRUCTURE.fullmatch(pattern_text)
-        if match is None:
-            return False
-        counts = {name: len(match.captures(name)) for name in
-                  ("province", "city", "district", "town", "estate", "road", "number")}
-        if sum(counts.values()) < 2:
-            return False
-        if not (counts["province"] or counts["city"]) and not counts["number"]:
-            return False
-        return None
+        memo = getattr(_call, "verdicts", None)
+        if memo is None:
+            return _structure_verdict(pattern_text)
+        try:
+            return memo[pattern_text]
+        except KeyError:
+            verdict = memo[pattern_text] = _structure_verdict(pattern_text)
+            return verdict
+
+
+# validate_result's answers during one analyze() call on this thread: several patterns match the same
+# address, and a page repeats its streets. Dropped when the call ends, so no address outlives it.
+_call = threading.local()
+
+
+def _structure_verdict(text: str) -> Optional[bool]:
+    match = _STRUCTURE.fullmatch(text)
+    if match is None:
+        return False
+    counts = {name: len(match.captures(name)) for name in
+              ("province", "city", "district", "town", "estate", "road", "number")}
+    if sum(counts.values()) < 2:
+        return False
+    if not (counts["province"] or counts["city"]) and not counts["number"]:
+        return False
+    return None

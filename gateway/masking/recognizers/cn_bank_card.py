@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import List, Optional, Tuple
 
-from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer
+from presidio_analyzer import EntityRecognizer, Pattern
+
+from .base import GovPatternRecognizer
 from stdnum import luhn
 
 from ... import identifiers
@@ -19,7 +21,7 @@ def luhn_valid(digits: str) -> bool:
     return luhn.is_valid(digits)
 
 
-class CnBankCardRecognizer(PatternRecognizer):
+class CnBankCardRecognizer(GovPatternRecognizer):
     """
     Recognize bank card numbers (银行卡号) using regex and the Luhn checksum.
 

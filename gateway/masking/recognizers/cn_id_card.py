@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
+
+from .base import GovPatternRecognizer
 
 from ... import identifiers
 from ...identifiers import gb11643_check_char as gb11643_check_character  # noqa: F401
@@ -26,7 +28,7 @@ def is_valid_resident_id(value: str) -> bool:
     return identifiers.is_resident_id(text) or identifiers.is_foreign_permanent_id(text)
 
 
-class CnIdCardRecognizer(PatternRecognizer):
+class CnIdCardRecognizer(GovPatternRecognizer):
     """
     Recognize the Chinese resident identity number (居民身份证号码).
 

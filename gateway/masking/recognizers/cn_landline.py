@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
+
+from .base import GovPatternRecognizer
 
 AREA_CODE = r"(?:010|02\d|0[3-9]\d{2})"
 LOCAL_NUMBER = r"[1-9]\d{6,7}"
 EXTENSION = r"(?:(?:-|转|分机|ext\.?|#)\d{1,6})?"
 
 
-class CnLandlineRecognizer(PatternRecognizer):
+class CnLandlineRecognizer(GovPatternRecognizer):
     """
     Recognize Chinese fixed-line phone numbers (固定电话).
 

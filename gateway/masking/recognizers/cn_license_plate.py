@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
+
+from .base import GovPatternRecognizer
 
 PROVINCE_ABBREVIATIONS = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 PLATE_CHAR = "[A-HJ-NP-Z0-9]"
 SEPARATOR = "[·•.．\\- ]?"
 
 
-class CnLicensePlateRecognizer(PatternRecognizer):
+class CnLicensePlateRecognizer(GovPatternRecognizer):
     """
     Recognize Chinese vehicle licence plates (机动车号牌).
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 import re
 from typing import List, Optional
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
+
+from .base import GovPatternRecognizer
 
 ISSUED_PREFIX = re.compile(r"^1(?:3\d|4\d|5[0-35-9]|6[2567]|7[0-8]|8\d|9\d)\d{8}$")
 
 
-class CnMobileRecognizer(PatternRecognizer):
+class CnMobileRecognizer(GovPatternRecognizer):
     """
     Recognize Chinese mobile phone numbers (手机号码).
 

@@ -11,9 +11,13 @@ organisation. The rules file lists ORGANIZATION as a public entity, so its spans
 
 from __future__ import annotations
 
+import re
 from typing import List, Optional
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern, RecognizerResult
+
+from .base import GovPatternRecognizer
+from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from .cjk import cjk_class_without
 
@@ -30,9 +34,13 @@ SUFFIXES = (
 NOT_ORG_CHARS = "在于是和与及或至从往向住址为由将把被了的等各该本其此这那我你他她已请到去来系经给对让叫称现原曾即"
 NAME = cjk_class_without(NOT_ORG_CHARS)
 SUFFIX = "|".join(sorted(SUFFIXES, key=len, reverse=True))
+MAX_NAME = 30
+_SUFFIX_RE = re.compile(f"(?:{SUFFIX})")
+_NOT_AFTER = re.compile(r"[\u4e00-\u9fff]?(?:路|街|号|楼|区|县|镇|村)")  # 中心路, 公司楼: a place, not the body
+_NAME_CHAR = re.compile(rf"{NAME}|[（()）]")
 
 
-class CnOrganizationRecognizer(PatternRecognizer):
+class CnOrganizationRecognizer(GovPatternRecognizer):
     """
     Recognize Chinese organisation names (机构名称), to keep them out of names and addresses.
 
@@ -50,6 +58,36 @@ class CnOrganizationRecognizer(PatternRecognizer):
         ),
     ]
     CONTEXT = ["单位", "机构", "公司"]
+
+    def analyze(self, text: str, entities: List[str], nlp_artifacts: Optional[NlpArtifacts] = None,
+                regex_flags: Optional[int] = None) -> List[RecognizerResult]:
+        """The PATTERNS' matches, found suffix first: one C scan for the suffixes, then a walk back over the
+        name's characters from each (what the pattern's lazy leftmost match finds, without trying every
+        position of the text).
+
+        :param text: Text to be analyzed
+        :param entities: Entities this recognizer can detect
+        :param nlp_artifacts: not used
+        :param regex_flags: not used
+        :return: one result per organisation name
+        """
+        results: List[RecognizerResult] = []
+        floor = 0
+        score = self.patterns[0].score if self.patterns else 0.95
+        for m in _SUFFIX_RE.finditer(text):
+            a, b = m.span()
+            if _NOT_AFTER.match(text, b):
+                continue
+            start, limit = a, max(floor, a - MAX_NAME)
+            while start > limit and _NAME_CHAR.match(text, start - 1):
+                start -= 1
+            if a - start < 2:
+                continue
+            results.append(RecognizerResult(self.supported_entities[0], start, b, score,
+                                            recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                                                                  RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}))
+            floor = b
+        return results
 
     def __init__(self, patterns: Optional[List[Pattern]] = None, context: Optional[List[str]] = None,
                  supported_language: str = "zh", supported_entity: str = "ORGANIZATION", name: Optional[str] = None):

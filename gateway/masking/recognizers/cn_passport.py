@@ -4,7 +4,8 @@ E or G followed by 8 digits (E12345678, G12345678) and the newer e-passport seri
 (EA1234567; the letter is never I or O), diplomatic/service passports (D/S/P + 7–8 digits), and the
 travel permits reported as the same entity (a travel document number, masked alike): home-return permits
 (H/M + 8 or 10 digits), mainland residents' permits to HK/Macau (C + letter/digit + 7 digits), Taiwan
-compatriot permits (10 digits + letter). Shapes are short and generic, so the score is medium and the
+compatriot permits (10 digits + letter; the 8-digit form scores low and counts only with context: a key such as
+`tbzh`/`txzhm` or a word such as 台胞证 nearby). Shapes are short and generic, so the score is medium and the
 context (护照, 通行证, 回乡证, 台胞证, passport) raises it; structure rules live in gateway.identifiers.
 """
 
@@ -12,10 +13,12 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
+
+from .base import GovPatternRecognizer
 
 
-class CnPassportRecognizer(PatternRecognizer):
+class CnPassportRecognizer(GovPatternRecognizer):
     """
     Recognize Chinese passport numbers (护照号码).
 
@@ -44,6 +47,11 @@ class CnPassportRecognizer(PatternRecognizer):
             0.5,
         ),
         Pattern(
+            "Taiwan compatriot permit 8 digits (weak: needs context)",
+            r"(?<![0-9A-Za-z])\d{8}(?![0-9A-Za-z])",
+            0.2,
+        ),
+        Pattern(
             "CN e-passport E+letter (medium)",
             r"(?<![0-9A-Za-z])E[A-HJ-NP-Z]\d{7}(?![0-9A-Za-z])",
             0.5,
@@ -55,7 +63,6 @@ class CnPassportRecognizer(PatternRecognizer):
         "通行证",
         "回乡证",
         "台胞证",
-        "往来",
         "passport",
         "permit",
     ]

@@ -31,11 +31,11 @@ from presidio_analyzer import (
     AnalysisExplanation,
     EntityRecognizer,
     Pattern,
-    PatternRecognizer,
     RecognizerResult,
 )
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from .base import GovPatternRecognizer
 from .cjk import CJK, cjk_class_without, is_cjk
 
 SINGLE_SURNAMES = (
@@ -47,7 +47,7 @@ SINGLE_SURNAMES = (
     "郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊"
     "仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄"
     "邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束"
-    "檀衣信展阴昝智幸奉植衡富尧闭由杞蓬雒綦逄黑"
+    "檀衣信展阴昝智幸奉植衡富尧闭由杞蓬雒綦逄黑萧赖洪"
 )
 
 COMPOUND_SURNAMES = (
@@ -61,6 +61,8 @@ ROLE_WORDS = (
     "被申请人", "申请人", "经办人", "联系人", "法定代表人", "法人代表", "负责人", "户主", "姓名", "收款人",
     "付款人", "持卡人", "委托人", "受托人", "代理人", "当事人", "监护人", "投保人", "被保险人", "借款人",
     "担保人", "承办人", "审批人", "签收人", "报案人", "举报人", "纳税人姓名", "驾驶人", "购房人", "产权人",
+    "来电人", "来访人", "投诉人", "反映人", "求助人", "申报人", "权利人", "车主", "房主", "业主", "患者",
+    "审核人", "复核人", "经办", "交款人", "缴款人", "领款人", "转账给", "汇款给", "村民", "居民",
 )
 
 # Words that introduce a name only when a delimiter follows it (代领人丁家峰（儿子）, 家庭成员何文明（父亲）).
@@ -78,7 +80,8 @@ KINSHIP_WORDS = (
 )
 # What may follow a name found after a context or kinship word: any non-CJK character (punctuation,
 # digits, space, the end of the text) or one of these words and characters.
-NAME_END_WORDS = ("电话", "手机", "联系", "身份", "户籍", "住址", "现住", "家住", "本人", "同志", "先生", "女士")
+NAME_END_WORDS = ("电话", "手机", "联系", "身份", "户籍", "住址", "现住", "家住", "本人", "同志", "先生", "女士",
+                  "负责", "患有", "因病", "二人", "等人")
 NAME_END_CHARS = "于因的在已和与及等为是系均经将向到自并也都从之"
 # Characters that are not the last character of a given name in that place (张勇于2024年: 于 ends 张勇).
 NOT_GIVEN_NAME_CHARS = "的了于在是已与及或并将被从到给让都也还就又等"
@@ -112,6 +115,17 @@ _ROLES = "|".join(sorted(ROLE_WORDS, key=len, reverse=True))
 _TRIGGERS = re.compile(
     "(?:" + "|".join(sorted(set(ROLE_WORDS + CONTEXT_WORDS + KINSHIP_WORDS), key=len, reverse=True)) + ")"
     r"(?:[：:是为]|[ \t\u3000]){0,2}"
+)
+# Words right after a name that say it is one (高洁代为领取, 邓想（女）系…, 萧东家庭人均收入…): a name
+# before one of them, at the start of a clause or after 由/经/与/和/向/给/是/被, is a person.
+BEFORE_MARKERS = ("（男）", "（女）", "(男)", "(女)", "代为", "代领", "反映", "签字", "签名", "确认", "同志", "先生",
+                  "女士", "家庭", "一家", "户籍", "本人", "的身份证", "身份证", "手机", "电话", "联系电话", "系",
+                  "，女", "，男", ",女", ",男", "因病", "负责", "患有", "与其", "二人", "等人", "于19", "于20",
+                  "承诺", "交来", "是夫妻", "的母亲", "的父亲", "的妻子", "的丈夫", "的儿子", "的女儿", "的配偶", "、")
+_BEFORE_MARKER = re.compile(
+    r"(?:^|(?<=[，。；：、,;:\s由经与和向给是被据请到明人]))"
+    rf"((?:{'|'.join(COMPOUND_SURNAMES)})|[{SINGLE_SURNAMES}])([\u4e00-\u9fff]{{1,2}}?)"
+    rf"(?=(?:{'|'.join(re.escape(m) for m in BEFORE_MARKERS)}))"
 )
 _NAME_END = re.compile("(?:" + "|".join(NAME_END_WORDS) + f"|[{NAME_END_CHARS}]" + r"|[^\u4e00-\u9fff]|$)")
 
@@ -152,7 +166,7 @@ def looks_like_name(text: str) -> bool:
     if text[:2] in COMPOUND_SURNAMES:
         if len(text) == 2:
             return False
-    elif text[0] not in SINGLE_SURNAMES:
+    elif text[0] not in SINGLE_SURNAMES or len(text) == 4:  # a single surname takes one or two given characters
         return False
     if text[-1] in NON_PERSON_ENDINGS:
         return False
@@ -200,7 +214,7 @@ def _is_given_name_char(char: str) -> bool:
     return is_cjk(char) and char not in NOT_GIVEN_NAME_CHARS
 
 
-class CnPersonRecognizer(PatternRecognizer):
+class CnPersonRecognizer(GovPatternRecognizer):
     """
     Recognize Chinese personal names (姓名) by surname, role word and NLP name tags.
 
@@ -219,6 +233,13 @@ class CnPersonRecognizer(PatternRecognizer):
             "CN name after role word (strong)",
             rf"(?:{_ROLES})(?:[：:是为]|[ \t\u3000]){{0,2}}\K"
             rf"(?:(?:{_COMPOUND}){NAME_CHAR}{{1,2}}|[{SINGLE_SURNAMES}]{NAME_CHAR}{{1,2}})",
+            0.85,
+        ),
+        Pattern(
+            "Latin or pinyin name after an English role word (strong)",
+            r"(?<![A-Za-z])(?:applicant|contact(?: person)?|name|owner|holder|driver|patient|resident|householder"
+            r"|spouse|guardian|agent|mr|mrs|ms|miss|dr)\.?[ \t]*[:：]?[ \t]*\K"
+            r"(?-i:[A-Z][a-z]+(?:[ \-][A-Z][a-z]+){1,2}|[A-Z]+(?: [A-Z]+){1,2})(?![A-Za-z])",
             0.85,
         ),
         Pattern(
@@ -296,6 +317,14 @@ class CnPersonRecognizer(PatternRecognizer):
         :return: one result per name, scored context_score
         """
         results = []
+        for m in _BEFORE_MARKER.finditer(text):
+            start = m.start()
+            if text[start] in "由经与和向给是被据请到明人" and looks_like_name(text[start + 1:m.end()]):
+                start += 1  # 由高洁代为: 由 is the preposition (and a surname), 高洁 the name
+            candidate = text[start:m.end()]
+            if looks_like_name(candidate) and not is_everyday_word(candidate) \
+                    and all(_is_given_name_char(c) for c in candidate[surname_length(candidate):]):
+                results.append(self._result(start, m.end(), self.context_score, self.CONTEXT_EXPLANATION))
         for trigger in _TRIGGERS.finditer(text):
             end = name_after_context(text, trigger.end())
             if end is not None:
@@ -354,11 +383,14 @@ class CnPersonRecognizer(PatternRecognizer):
 
     def validate_result(self, pattern_text: str) -> Optional[bool]:
         """
-        Reject organisation and place words that happen to start with a surname (公安局, 王府井街).
+        Reject organisation and place words that happen to start with a surname (公安局, 王府井街); a
+        Latin-letter name (after an English role word) is taken as found.
 
         :param pattern_text: the text detected by the regex engine
         :return: False for a non-name; None keeps the pattern's score
         """
+        if pattern_text.isascii():
+            return None
         return None if looks_like_name(pattern_text) else False
 
     def _result(self, start: int, end: int, score: float, explanation_text: str) -> RecognizerResult:

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
+
+from .base import GovPatternRecognizer
 
 from ... import identifiers
 from ...identifiers import USCC_ALPHABET as CHARSET  # noqa: F401 - the code's alphabet
 from ...identifiers import uscc_check_char as uscc_check_character  # noqa: F401
 
-class CnUsccRecognizer(PatternRecognizer):
+class CnUsccRecognizer(GovPatternRecognizer):
     """
     Recognize the unified social credit code (统一社会信用代码).
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
+
+from .base import GovPatternRecognizer
 
 from ... import identifiers
 
 
-class CnVinRecognizer(PatternRecognizer):
+class CnVinRecognizer(GovPatternRecognizer):
     """
     Recognize vehicle identification numbers (车辆识别代号, 车架号).
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 import re
 from typing import List, Optional
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
+
+from .base import GovPatternRecognizer
 
 DOMAIN_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 
 
-class EmailRecognizer(PatternRecognizer):
+class EmailRecognizer(GovPatternRecognizer):
     """
     Recognize email addresses using regex and a structural check.
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 import ipaddress
 from typing import List, Optional
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
+
+from .base import GovPatternRecognizer
 
 OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 HEX = r"[0-9A-Fa-f]{1,4}"
 
 
-class IpRecognizer(PatternRecognizer):
+class IpRecognizer(GovPatternRecognizer):
     """
     Recognize IP addresses using regex and the ipaddress module.
 

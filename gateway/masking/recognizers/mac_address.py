@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
+
+from .base import GovPatternRecognizer
 
 from ... import identifiers
 
 
-class MacAddressRecognizer(PatternRecognizer):
+class MacAddressRecognizer(GovPatternRecognizer):
     """
     Recognize MAC addresses (物理地址).
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
+
+from .base import GovPatternRecognizer
 
 KEYWORDS_ZH = (
     "主营业务收入", "营业收入", "销售收入", "营业额", "营收", "销售额", "收入", "应纳税额", "纳税总额", "纳税额",
@@ -33,7 +35,7 @@ _ZH = "|".join(KEYWORDS_ZH)
 _EN = "|".join(word.replace(" ", "[ \t]") for word in KEYWORDS_EN)
 
 
-class TradeSecretRecognizer(PatternRecognizer):
+class TradeSecretRecognizer(GovPatternRecognizer):
     """
     Recognize revenue, tax, profit, cost and bid amounts (商业秘密金额).
 

@@ -64,7 +64,8 @@ def test_mixed_text(detector):
 
 def test_key_hint_name(detector):
     assert detector.detect("张三", "xm") == [Span(0, 2, "PERSON", pytest.approx(0.55))]
-    assert detector.detect("张三") == []
+    assert detector.detect("张三") == [Span(0, 2, "PERSON", pytest.approx(0.6))]  # the name tag alone
+    assert detector.detect("张三", "sfzh") == []  # a key hinting another entity: no name tagging
 
 
 def test_key_hint_boosts_the_hinted_entity(detector):
@@ -85,7 +86,8 @@ def test_free_text_key_scans_sentences_for_names(detector):
     assert typed(text, detector.detect(text, "bz")) == [("张伟", "PERSON"), ("刘洋", "PERSON")]
     assert typed(text, detector.detect(text, "status")) == typed(text, detector.detect(text, "bz"))  # a sentence
     assert detector.detect(text, "zz") == []  # a key hinting another entity: the value is not free text
-    assert detector.detect("张伟和刘洋", None) == []  # too short to be a sentence without a key
+    short = "张伟和刘洋"  # short phrases are name-tagged too: names hide in them as in sentences
+    assert typed(short, detector.detect(short, None)) == [("张伟", "PERSON"), ("刘洋", "PERSON")]
 
 
 def test_key_hint_api(detector):

@@ -212,8 +212,10 @@ def test_mask_text():
 def test_mask_query():
     m = masker()
     query, findings = m.mask_query("sfzh=110101199003074514&yysr=100&page=2&q=%E5%BC%A0%E4%B8%89", view())
-    assert query == "sfzh=110101%2A%2A%2A%2A%2A%2A%2A%2A4514&page=2&q=%E5%BC%A0%E4%B8%89".replace("%2A", "*")
-    assert summary(findings) == {("query.sfzh", "CN_ID_CARD", "keep", 1), ("query.yysr", "TRADE_SECRET", "remove", 1)}
+    # q=张三: a name on its own under a key that says nothing is still a name (jieba's name tag)
+    assert query == "sfzh=110101%2A%2A%2A%2A%2A%2A%2A%2A4514&page=2&q=%E5%BC%A0*".replace("%2A", "*")
+    assert summary(findings) == {("query.sfzh", "CN_ID_CARD", "keep", 1), ("query.yysr", "TRADE_SECRET", "remove", 1),
+                                 ("query.q", "PERSON", "name", 1)}
     assert m.mask_query("", view()) == ("", [])
     assert m.mask_query("tel=13912345678", UNLABELLED)[0] == "tel=139****5678"
 
@@ -391,3 +393,11 @@ def test_a_revealed_field_still_masks_identifiers_of_another_kind_inside_it():
     assert masked["contact"] == {"xm": "李四", "sjhm": "139****5678"}  # its key names a person: the mobile is masked
     assert ("$.xm", "PERSON", "reveal", 1) in summary(findings)
     assert ("$.xm", "CN_ID_CARD", "keep", 1) in summary(findings)
+
+
+def test_a_key_naming_an_identifier_masks_a_value_of_that_shape_whatever_its_checksum():
+    doc = {"sbkh": "A12345678", "sfzh": "110101199003071234", "gddh": "(0571) 8765-4321", "lxdh": "无",
+           "ddh": "202090646518762813"}
+    masked, _ = masker().mask_document(doc, UNLABELLED)
+    assert masked == {"sbkh": "*********", "sfzh": "110101********1234", "gddh": "(0571) ****-4321", "lxdh": "无",
+                      "ddh": "202090646518762813"}  # an order number (订单号) is not a phone number
