@@ -5,8 +5,11 @@ same pipeline as `govshare run` (addons.pipeline); the upstream error patch is i
 as addons.runner.gateway_master does for `govshare run`.
 """
 
-from addons import errorpatch
+from addons import auditpatch, errorpatch
 from addons.pipeline import pipeline
+from gateway.audit import logfilter
 
 errorpatch.install()
+auditpatch.install()
+logfilter.install()
 addons = pipeline()
