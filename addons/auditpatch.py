@@ -7,7 +7,8 @@ record; the same for a client that sends part of a request head and goes away. T
 `govshare_request_refused(refusal: RefusedRequest)`, which the audit stage answers with one record. Nothing of
 what the client sent is passed on: only its address, the status mitmproxy answered and a reason code.
 
-Installed once, explicitly, by the wiring (beside addons.errorpatch), never from an addon hook; idempotent.
+Installed once, explicitly, by the wiring (after addons.errorpatch and addons.limits, whose head reader it
+wraps), never from an addon hook; idempotent.
 """
 
 from __future__ import annotations
@@ -36,13 +37,15 @@ class GovshareRequestRefusedHook(commands.StartHook):
     blocking = False  # nothing waits for it: the connection is already answered and closing
 
 
-_original = Http1Server.read_headers
+# The reader this patch wraps: whatever is installed when `install()` runs (addons.limits' reader, which
+# replaces mitmproxy's, is installed first by the wiring), so the limits stay in force underneath.
+_inner = Http1Server.read_headers
 
 
 def _read_headers(self: Http1Server, event: events.ConnectionEvent):
     partial = isinstance(event, events.ConnectionClosed) and bool(bytes(self.buf).strip())
     refused = False
-    gen = _original(self, event)
+    gen = _inner(self, event)
     try:
         command = next(gen)
         while True:
@@ -61,6 +64,8 @@ def _read_headers(self: Http1Server, event: events.ConnectionEvent):
 
 
 def install() -> None:
-    """Idempotently install the patch."""
+    """Idempotently wrap the HTTP/1 server's current head reader (install after addons.limits)."""
+    global _inner
     if Http1Server.read_headers is not _read_headers:
+        _inner = Http1Server.read_headers
         Http1Server.read_headers = _read_headers
