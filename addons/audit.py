@@ -1,9 +1,19 @@
-"""Stage 6, audit: one chained record per request, durable before the response is released.
+"""Stage 6, audit: exactly one chained record per request, durable before the response is released.
 
 The record names who called (department, app, keyed hash of the subject), what (resource, path template,
 method, purpose), the decision and the rule that made it, the masking summary and the outcome — never a
-token, a body, a raw query value or any personal data. If the record cannot be written, the caller gets 503
-and nothing is released unaudited.
+token, a body, a raw query value or any personal data: caller-supplied values pass through
+gateway.audit.clean first (tokens dropped, query values masked or keyed-hashed, the caller's own request id
+— the correlation id — and raw paths hashed, value-keys in findings paths hashed). If the record cannot
+be written, the caller gets 503 and nothing is released unaudited.
+
+One record per request, whatever happens to it:
+- `response`: every answered flow (provider answers and the gateway's own denies);
+- `error`: every flow that ends in an error — client gone, provider framing error, a request mitmproxy
+  refused after parsing its head — recorded here at once, with the outcome the caller saw (the upstream
+  stage's replacement deny, which errorpatch then sends through `response`, finds the flow audited);
+- `govshare_request_refused` (addons.auditpatch): a request head mitmproxy could not read, answered 400
+  before any flow existed, or one the client never finished.
 """
 
 from __future__ import annotations
@@ -11,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import os
 import time
 from datetime import datetime, timezone
 
@@ -19,12 +30,15 @@ from mitmproxy import http
 from gateway.audit import AuditRejected, scrub
 from gateway.audit.clean import Cleaner
 from gateway.errors import Unavailable
+from gateway.masking.keynames import key_hint
 
 from .context import Context
 from .failclosed import deny
 from .state import state
 
 log = logging.getLogger("govshare.audit")
+
+CLIENT_DISCONNECTED = "Client disconnected."  # mitmproxy's flow.error message when the caller went away
 
 
 def utc_ms() -> str:
@@ -34,28 +48,52 @@ def utc_ms() -> str:
 class Audit:
     def __init__(self, context: Context):
         self.context = context
+        self._cleaner: tuple[object, Cleaner] | None = None
 
     async def response(self, flow: http.HTTPFlow) -> None:
         await self._record(flow)
 
     async def error(self, flow: http.HTTPFlow) -> None:
-        # Flows that end without any response (client went away, protocol error) are audited here;
-        # upstream failures answered by the upstream stage come back through `response`.
-        if flow.response is None and state(flow).error_response is None:
-            await self._record(flow)
+        await self._record(flow, self.error_outcome(flow))
 
-    async def _record(self, flow: http.HTTPFlow) -> None:
+    async def govshare_request_refused(self, refusal) -> None:
+        """A request mitmproxy refused before a flow existed (addons.auditpatch): one record of its own."""
+        record = {"ts": utc_ms(), "event": "request", "request_id": os.urandom(16).hex(),
+                  "client": refusal.peer[0] if refusal.peer else None, "decision": "deny",
+                  "reason": refusal.reason, "status": refusal.status, "bytes_in": 0, "bytes_out": 0,
+                  "error": "request_protocol_error" if refusal.status else "client_disconnected"}
+        try:
+            await self.context.services.audit.append(record)
+        except Exception as exc:  # noqa: BLE001 - the connection is already answered and closed
+            log.error("govshare audit record of a refused request not written (%s)", type(exc).__name__)
+
+    def error_outcome(self, flow: http.HTTPFlow) -> dict:
+        """What the caller of a failed flow saw: status, reason and error overrides for its record."""
+        message = flow.error.msg if flow.error else ""
+        if message == CLIENT_DISCONNECTED:
+            return {"status": None, "reason": "client_disconnected", "error": "client_disconnected"}
+        if flow.request.timestamp_end is None:  # mitmproxy could not read the request and answered 400
+            return {"status": 400, "reason": "bad_request", "error": "request_protocol_error"}
+        replacement = state(flow).error_response  # the deny errorpatch is about to send instead
+        if replacement is not None:
+            return {"status": replacement.status_code}
+        return {"status": flow.response.status_code if flow.response is not None else None}
+
+    async def _record(self, flow: http.HTTPFlow, outcome: dict | None = None) -> None:
         st = state(flow)
         if st.audited:
             return
+        st.audited = True  # before the first await: a later hook of the same flow never records twice
         try:
             record = self.build(flow)
+            if outcome:
+                record.update(outcome)
             trail = self.context.services.audit
             try:
                 seq = await trail.append(record)
             except AuditRejected:
-                # Caller-controlled text that looks like personal data (say, a mobile number sent as the
-                # request id) is replaced, and the call is still recorded.
+                # Defence in depth: whatever still looks like personal data is replaced, and the call is
+                # still recorded.
                 clean, _changed = scrub(record)
                 seq = await trail.append(clean)
             st.audit_seq = seq
@@ -67,31 +105,41 @@ class Audit:
                                                "retry later")
             else:
                 err = Unavailable("audit_unavailable", "the audit trail could not record this request; retry later")
+            pending = st.error_response is not None
             deny(flow, err, "audit", exc)
-        st.audited = True
+            if pending:  # errorpatch sends the error response: it must be this 503, not the earlier deny
+                st.error_response = flow.response
         if flow.response is not None:
             flow.response.headers["X-Request-Id"] = st.request_id
+
+    def cleaner(self) -> Cleaner:
+        services = self.context.services
+        if self._cleaner is None or self._cleaner[0] is not services:
+            key = services.pseudonyms.key_for("audit-record")
+            self._cleaner = (services, Cleaner(key, known_key=lambda k: key_hint(k) is not None))
+        return self._cleaner[1]
 
     def build(self, flow: http.HTTPFlow) -> dict:
         st = state(flow)
         route, principal, decision, refusal = st.route, st.principal, st.decision, st.refusal
         resp = flow.response
-        allowed = st.allowed
-        findings = st.findings
+        cleaner = self.cleaner()
+        fields = {f.name for f in route.resource.fields} if route else ()
         return {
             "ts": utc_ms(),
             "event": "request",
-            "request_id": st.request_id,
+            "request_id": st.request_id,  # always the gateway's own (addons.state)
             "dept": getattr(principal, "dept", None),
             "app": getattr(principal, "app", None),
             "subject": self.subject_hash(principal),
             "client": flow.client_conn.peername[0] if flow.client_conn.peername else None,
             "method": flow.request.data.method.decode("latin-1"),  # as sent: mitmproxy upper-cases .method
             "resource": route.resource.code if route else None,
-            "path": (route.resource.path + ("/…" if route.rest not in ("", "/") else "")) if route else None,
-            "query": self.masked_query(flow, route),
-            "purpose": getattr(principal, "purpose", None),
-            "decision": "allow" if allowed else "deny",
+            "path": (route.resource.path + ("/…" if route.rest not in ("", "/") else "")) if route
+            else cleaner.raw_path(flow.request.path),
+            "query": cleaner.query(flow.request.path.partition("?")[2], self.query_masker(route)),
+            "purpose": cleaner.text(getattr(principal, "purpose", None), self.text_masker(route)),
+            "decision": "allow" if st.allowed else "deny",
             "reason": refusal.reason if refusal else getattr(decision, "reason", None),
             "rule": getattr(decision, "rule", None),
             "policy_version": getattr(decision, "policy_version", None),
@@ -100,28 +148,25 @@ class Audit:
             "bytes_in": st.bytes_in,
             "bytes_out": len(resp.raw_content or b"") if resp is not None else 0,
             "latency_ms": round((time.monotonic() - st.started) * 1000, 3),
-            "masking": [{"path": f.path, "entity": f.entity, "operator": f.operator, "count": f.count}
-                        for f in findings],
+            "masking": [{"path": cleaner.finding_path(f.path, fields), "entity": f.entity,
+                         "operator": f.operator, "count": f.count} for f in st.findings],
             "error": st.error,
-            "correlation_id": self.correlation(st.correlation_id),
+            "correlation_id": cleaner.request_id(st.correlation_id, True) if st.correlation_id else None,
         }
 
-    def masked_query(self, flow: http.HTTPFlow, route) -> str | None:
-        """The query string with every value masked by the masking engine, as if for a caller with no grant
-        (the trail never holds what a grant revealed). Only for routed requests; None when there is none."""
-        query = flow.request.path.partition("?")[2]
-        if not query or route is None:
+    def query_masker(self, route):
+        """The masking engine over a query string, as for a caller with no grant (the trail never holds what
+        a grant revealed); None for unrouted requests, whose values are then all keyed hashes."""
+        if route is None:
             return None
         services = self.context.services
-        masked, _ = services.masker.mask_query(query, services.view_for(route.resource))
-        return masked[:512]
+        view = services.view_for(route.resource)
+        return lambda query: services.masker.mask_query(query, view)[0]
 
-    def correlation(self, supplied: str | None) -> str | None:
-        """The caller's own request id as a keyed hash (`rid_…`, gateway.audit.clean): caller-chosen text is
-        never stored raw; `govshare audit` computes the same hash to find it."""
-        if supplied is None:
-            return None
-        return Cleaner(self.context.services.pseudonyms.key_for("audit-record")).request_id(supplied, True)
+    def text_masker(self, route):
+        services = self.context.services
+        view = services.view_for(route.resource if route else None)
+        return lambda text: services.masker.mask_text(text, view)[0]
 
     def subject_hash(self, principal) -> str | None:
         if principal is None:

@@ -5,9 +5,12 @@ same pipeline as `govshare run` (addons.pipeline); the upstream error patch is i
 as addons.runner.gateway_master does for `govshare run`.
 """
 
-from addons import errorpatch, limits
+from addons import auditpatch, errorpatch, limits
 from addons.pipeline import pipeline
+from gateway.audit import logfilter
 
 errorpatch.install()
 limits.install()
+auditpatch.install()
+logfilter.install()
 addons = pipeline()

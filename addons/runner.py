@@ -16,10 +16,11 @@ import ssl
 import threading
 from pathlib import Path
 
+from gateway.audit import logfilter
 from gateway.config import Config
 from gateway.services import Services
 
-from . import errorpatch, limits
+from . import auditpatch, errorpatch, limits
 from .bootstrap import enforce, limit_options
 
 log = logging.getLogger("govshare.runner")
@@ -50,7 +51,8 @@ def proxy_options(opts, config: Config, reverse_target: str = PLACEHOLDER_TARGET
     `reverse_target`."""
     gw = config.gateway
     confdir = config.data_dir / "mitmproxy"
-    confdir.mkdir(parents=True, exist_ok=True)
+    confdir.mkdir(mode=0o700, parents=True, exist_ok=True)  # mitmproxy's CA key lives here: owner-only
+    confdir.chmod(0o700)
     opts.update(
         mode=[f"reverse:{reverse_target}"],
         listen_host=gw.listen_host,
@@ -104,6 +106,8 @@ def gateway_master(opts, stages: list):
 
     errorpatch.install()
     limits.install()
+    auditpatch.install()  # requests mitmproxy refuses before a flow exists still get their audit record
+    logfilter.install()  # mitmproxy's log lines never carry the raw bytes they quote
     master = Master(opts, with_termlog=True)
     master.addons.add(*proxy_addons())
     master.addons.add(*stages)

@@ -31,6 +31,7 @@ class Filters:
     status: int | None = None
     request_id: str | None = None
     event: str | None = None
+    correlation_id: str | None = None  # the keyed hash of a caller's own request id; not an indexed column
 
     def column_filters(self) -> dict:
         return {k: getattr(self, k) for k in ("dept", "app", "resource", "decision", "status", "request_id",
@@ -41,6 +42,8 @@ class Filters:
         if self.from_ts and ts < self.from_ts:
             return False
         if self.to_ts and ts >= self.to_ts:
+            return False
+        if self.correlation_id is not None and record.get("correlation_id") != self.correlation_id:
             return False
         return all(record.get(k) == v for k, v in self.column_filters().items())
 
@@ -129,7 +132,9 @@ def iter_rows(engine: Engine, data_dir: Path, filters: Filters = Filters(), *,
     if has_table:
         with engine.connect() as conn:
             for r in conn.execute(_live_select(filters).order_by(store.records.c.seq)):
-                yield Row(r.seq, r.hash, bytes(r.canonical))
+                row = Row(r.seq, r.hash, bytes(r.canonical))
+                if filters.correlation_id is None or filters.matches(row.record):
+                    yield row
 
 
 def tail(engine: Engine, n: int = 20, after_seq: int = 0) -> list[Row]:

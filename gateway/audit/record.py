@@ -1,9 +1,10 @@
 """The audit record: its two shapes (request, admin), validation on append, and the canonical byte form.
 
 Every record carries every key of its shape (null where not applicable). Validation refuses unknown keys,
-wrong types, strings over 512 characters and — as defence in depth — any string value that contains an
-18-character GB 11643 resident ID number or an 11-digit mainland mobile number. Error messages name the
-field, never the value.
+wrong types, strings over 512 characters and — as defence in depth — any string value that contains a
+resident ID number, a mainland mobile number or a bank card number, as gateway.identifiers proves them
+(checksums, real birth dates, separators and full-width digits allowed). Error messages name the field,
+never the value.
 
 Canonical form: JSON with sorted keys, no spaces, non-ASCII kept (UTF-8), no NaN/Infinity. Those exact
 bytes are what the hash chain covers.
@@ -15,9 +16,10 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from typing import Any, Callable
 
+from ..identifiers import find_personal_identifier, is_resident_id
 from .errors import AuditRejected
 
 MAX_STRING = 512
@@ -44,38 +46,22 @@ def utc_ms(moment: datetime | None = None) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- PII guard
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
-_ID_RE = re.compile(r"(?<!\d)(\d{17}[\dXx])(?![\dXx])")
-_MOBILE_RE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)")
 # Digest-shaped strings (hex with at least one letter, e.g. a uuid4 hex or a keyed hash) are not scanned:
 # random hex digits would otherwise look like a phone number once in a few thousand records.
 _DIGEST_RE = re.compile(r"^(?:[a-z][a-z0-9]{0,7}[_:-])?(?=[0-9a-fA-F-]*[a-fA-F])[0-9a-fA-F-]{16,128}$")
 
 
 def is_valid_id_number(text: str) -> bool:
-    """GB 11643-1999 18-character resident ID: a real birth date and the mod-11 check character."""
-    if len(text) != 18 or not text[:17].isdigit():
-        return False
-    try:
-        born = date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
-    except ValueError:
-        return False
-    if not 1850 <= born.year <= 2100:
-        return False
-    total = sum(int(c) * w for c, w in zip(text[:17], _ID_WEIGHTS))
-    return _ID_CHECK[total % 11] == text[17].upper()
+    """GB 11643-1999 18-character resident ID (gateway.identifiers: real province, birth date, check)."""
+    return is_resident_id(text)
 
 
 def looks_like_pii(text: str) -> str | None:
-    """The entity type found in `text` ("CN_ID_CARD" / "CN_MOBILE"), or None."""
+    """The identifier type found in `text` ("CN_ID_CARD" / "CN_MOBILE" / "CN_BANK_CARD"), or None — the one
+    rule of gateway.identifiers, spelled plainly, with separators, full-width digits or a +86 prefix."""
     if len(text) < 11 or _DIGEST_RE.match(text):
         return None
-    if any(is_valid_id_number(m.group(1)) for m in _ID_RE.finditer(text)):
-        return "CN_ID_CARD"
-    if _MOBILE_RE.search(text):
-        return "CN_MOBILE"
-    return None
+    return find_personal_identifier(text)
 
 
 # ------------------------------------------------------------------------------------------------ checks

@@ -1,8 +1,10 @@
-"""The audit administrator's checkpoint key: Ed25519 (cryptography) or SM2 (gmssl), created on first use.
+"""The audit administrator's checkpoint key: Ed25519 (cryptography) or SM2 (gmssl) — the algorithms.
 
-Files under `<data_dir>/keys/`:
-  audit-ed25519.pem / audit-ed25519.pub   PKCS#8 private key (0600) / SubjectPublicKeyInfo public key
-  audit-sm2.pem     / audit-sm2.pub       the same containers on the SM2 curve (OID 1.2.156.10197.1.301)
+Keys are PEM: a PKCS#8 private key (0600) and a SubjectPublicKeyInfo public key, on the SM2 curve (OID
+1.2.156.10197.1.301) for SM2. Where the key lives is custody.py's business (outside the data directory);
+`load_or_create_signer(dir, algorithm)` keeps the older `<dir>/audit-<algorithm>.pem/.pub` layout. Each key
+has a `key_id` (algorithm + 16 hex, named in every checkpoint) and a full `fingerprint` (sha256 over the raw
+public key) that an operator pins.
 
 Keys are created atomically (written to a private temporary file, then hard-linked into place, so two
 processes starting at once end up with the same key). Verification needs only the `.pub` file.

@@ -168,8 +168,11 @@ def cmd_query(args) -> int:
     from_ts, to_ts = _times(args)
     base = Filters(from_ts=from_ts, to_ts=to_ts, dept=args.dept, app=args.app, resource=args.resource,
                    decision=args.decision, status=args.status, request_id=args.request_id, event=args.event)
-    # A request id the caller chose is recorded as a keyed hash (gateway.audit.clean): look for both forms.
-    searches = [base] if not args.request_id else [base, replace(base, request_id=_caller_id(config, args.request_id))]
+    # The caller's own request id is recorded as a keyed hash in correlation_id (gateway.audit.clean): an id
+    # given here is looked for as the gateway's request id, then as a caller's.
+    searches = [base]
+    if args.request_id:
+        searches.append(replace(base, request_id=None, correlation_id=_caller_id(config, args.request_id)))
     engine = make_engine(config.db_url)
     try:
         writer = csv.writer(sys.stdout, lineterminator="\n") if args.csv else None

@@ -10,9 +10,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
-
+import pytest
 
 from gateway.audit import REQUEST_FIELDS, Filters, iter_rows, verify
+from gateway.audit.clean import Cleaner
 from gateway.demo.data import demo_data
 from gateway.demo.identifiers import is_valid_bank_card, is_valid_mobile, is_valid_resident_id
 
@@ -72,7 +73,7 @@ def test_masking_summary_is_recorded_without_values(gw):
         assert item["qymc"] not in raw
 
 
-def test_n_concurrent_requests_make_exactly_n_records_and_the_chain_verifies(gw):
+def test_n_concurrent_requests_make_exactly_n_records_and_the_chain_verifies(gw, capsys):
     n = 60
 
     def call(i):
@@ -81,7 +82,6 @@ def test_n_concurrent_requests_make_exactly_n_records_and_the_chain_verifies(gw)
     with ThreadPoolExecutor(max_workers=12) as pool:
         statuses = [r.status for r in pool.map(call, range(n))]
     assert statuses == [200] * n
-    from gateway.audit.clean import Cleaner  # the caller's ids are recorded as keyed hashes
 
     cleaner = Cleaner(gw.services.pseudonyms.key_for("audit-record"))
     sent = {cleaner.request_id(f"concurrent-{i:05d}", True) for i in range(n)}
@@ -89,6 +89,10 @@ def test_n_concurrent_requests_make_exactly_n_records_and_the_chain_verifies(gw)
     assert len({rec["correlation_id"] for rec in mine}) == len({rec["request_id"] for rec in mine}) == len(mine) == n
     result = verify(gw.config)
     assert result.ok, result.detail
+    capsys.readouterr()
+    assert gw.cli("audit", "query", "--request-id", "concurrent-00007", "--json") == 0  # found by the caller's id
+    [line] = capsys.readouterr().out.splitlines()
+    assert json.loads(line)["record"]["correlation_id"] == cleaner.request_id("concurrent-00007", True)
 
 
 def test_grant_changes_by_the_cli_are_admin_records(gw):
@@ -196,3 +200,245 @@ def test_keys_created_at_start_are_admin_records(gateway_factory, tmp_path):
     assert "keys/pilot-es256.pem" in created
     assert "audit-signing-key" in created and any("pseudonym" in t for t in created)
     assert custody.exists() and not custody.is_relative_to(gw.config.data_dir)
+
+
+# ------------------------------------------------------------------ exactly one record per request, whatever happens
+class RawProvider:
+    """A provider that misbehaves on purpose, on a free loopback port: each connection reads one request head,
+    tells the test it arrived (`arrived`), then does what `behaviour(conn, release)` says."""
+
+    def __init__(self, behaviour):
+        import socket
+
+        self.behaviour = behaviour
+        self.arrived = threading.Event()
+        self.release = threading.Event()
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                self.arrived.set()
+                try:
+                    self.behaviour(conn, self.release)
+                except OSError:
+                    pass
+
+    def close(self):
+        self.release.set()
+        self.sock.close()
+
+
+def request_records(gw) -> list[dict]:
+    return records(gw, event="request")
+
+
+def raw_call(gw, head: bytes):
+    import socket
+
+    sock = socket.create_connection(gw.gateway.address, timeout=20)
+    sock.sendall(head)
+    return sock
+
+
+def get_head(gw, path: str, purpose: str, dept: str = "MZ") -> bytes:
+    token = gw.token(dept, purpose=purpose)
+    return (f"GET {path} HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer {token}\r\n\r\n").encode()
+
+
+def one_record_for(gw, purpose: str) -> dict:
+    """Wait until the call with this purpose has its record; then a sentinel call proves no second one came."""
+    from tests.support.waiting import wait_for
+
+    found = wait_for(lambda: [r for r in request_records(gw) if r["purpose"] == purpose], until=bool, timeout=20)
+    assert gw.get("/scjg/enterprises?size=1", dept="MZ", purpose="sentinel").status == 200
+    assert [r for r in request_records(gw) if r["purpose"] == purpose] == found
+    (rec,) = found
+    return rec
+
+
+def _slow_then_answer(conn, release):
+    release.wait(20)
+    body = b'{"data": {"items": [], "total": 0}}'
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                 % (len(body), body))
+
+
+def test_a_client_that_disconnects_while_the_provider_works_leaves_one_record(gateway_factory, demo_upstreams):
+    provider = RawProvider(_slow_then_answer)
+    try:
+        gw = gateway_factory(upstream_urls=dict(demo_upstreams.urls, RS=provider.url))
+        sock = raw_call(gw, get_head(gw, "/rs/hr-agencies", "断开-等待中"))
+        assert provider.arrived.wait(10)
+        sock.close()  # the caller gives up before the provider answers
+        provider.release.set()
+        rec = one_record_for(gw, "断开-等待中")
+        assert rec["decision"] == "deny" and rec["resource"] is not None
+    finally:
+        provider.close()
+
+
+def _large_answer(conn, release):
+    item = '{"jgmc": "人力资源服务机构%06d", "dz": "北京市朝阳区建国路%d号"}'
+    items = ",".join(item % (i, i) for i in range(40000))
+    body = ('{"data": {"items": [%s], "total": 40000}}' % items).encode()
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body))
+    conn.sendall(body)
+
+
+def test_a_client_that_disconnects_mid_response_leaves_one_record(gateway_factory, demo_upstreams):
+    provider = RawProvider(_large_answer)
+    try:
+        gw = gateway_factory(upstream_urls=dict(demo_upstreams.urls, RS=provider.url))
+        sock = raw_call(gw, get_head(gw, "/rs/hr-agencies", "断开-传输中"))
+        first = sock.recv(1024)  # the head and the start of the body, then the caller goes away
+        assert first.startswith(b"HTTP/1.1 ")
+        sock.close()
+        one_record_for(gw, "断开-传输中")
+    finally:
+        provider.close()
+
+
+@pytest.mark.parametrize("answer", [
+    b"NOT HTTP AT ALL\r\n\r\n",                                                          # framing: no status line
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"a\": 1",  # truncated
+    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",    # contradicting framing
+])
+def test_provider_framing_errors_leave_one_record_and_answer_502(gateway_factory, demo_upstreams, answer):
+    provider = RawProvider(lambda conn, release: conn.sendall(answer))
+    purpose = f"帧错误-{hash(answer) & 0xffff}"
+    try:
+        gw = gateway_factory(upstream_urls=dict(demo_upstreams.urls, RS=provider.url))
+        sock = raw_call(gw, get_head(gw, "/rs/hr-agencies", purpose))
+        from tests.support.http import read_response
+
+        reply = read_response(sock)
+        sock.close()
+        assert reply.startswith(b"HTTP/1.1 502 ")
+        rec = one_record_for(gw, purpose)
+        assert (rec["decision"], rec["status"]) == ("deny", 502)
+    finally:
+        provider.close()
+
+
+def test_unexpected_provider_bytes_are_logged_without_their_content(gateway_factory, demo_upstreams, caplog):
+    person = demo_data().persons.records[0]
+    body = b'{"data": {"items": [], "total": 0}}'
+    extra = f'{{"sfzh": "{person["sfzh"]}"}}'.encode()
+    provider = RawProvider(lambda conn, release: conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s%s"
+        % (len(body), body, extra)))
+    caplog.set_level(logging.DEBUG)
+    try:
+        gw = gateway_factory(upstream_urls=dict(demo_upstreams.urls, RS=provider.url))
+        sock = raw_call(gw, get_head(gw, "/rs/hr-agencies", "多余字节"))
+        from tests.support.http import read_response
+
+        assert read_response(sock).startswith(b"HTTP/1.1 200 ")
+        sock.close()
+        one_record_for(gw, "多余字节")
+        from tests.support.waiting import wait_for
+
+        wait_for(lambda: [r for r in caplog.records if "Unexpected data from server" in r.getMessage()])
+    finally:
+        provider.close()
+    logs = "\n".join(r.getMessage() for r in caplog.records)
+    assert person["sfzh"] not in logs and "bytes>" in logs
+
+
+@pytest.mark.parametrize("head", [
+    b"GARBAGE\r\n\r\n",                                                  # no request line mitmproxy can read
+    b"GET /scjg/enterprises HTTP/1.1\r\nHost: gw\r\nBad Header Line\r\n\r\n",  # an unreadable header
+    b"GET /scjg/enterprises HTTP/1.1\r\nHost: gw\r\nContent-Length: abc\r\n\r\n",  # an unreadable body size
+])
+def test_requests_mitmproxy_refuses_itself_leave_one_record(gw, head):
+    from tests.support.http import read_response
+    from tests.support.waiting import wait_for
+
+    before = len(request_records(gw))
+    sock = raw_call(gw, head)
+    reply = read_response(sock)
+    sock.close()
+    assert reply.startswith(b"HTTP/1.1 400 ")
+    after = wait_for(lambda: request_records(gw), until=lambda rs: len(rs) == before + 1, timeout=10)
+    rec = after[-1]
+    assert (rec["decision"], rec["status"], rec["dept"]) == ("deny", 400, None)
+    assert b"GARBAGE" not in json.dumps(rec).encode() and "Bad Header" not in json.dumps(rec)
+    assert gw.get("/scjg/enterprises?size=1", dept="MZ").status == 200
+    assert len(request_records(gw)) == before + 2
+
+
+def test_a_running_gateways_data_directory_is_owner_only(gw):
+    """Every directory 0700, every file 0600 — except the public CA certificates mitmproxy writes beside its
+    key (0644, inside the 0700 confdir, so still out of other accounts' reach)."""
+    import stat
+
+    assert gw.get("/scjg/enterprises?size=1", dept="MZ").status == 200
+    gw.services.audit.checkpoint()
+    root = gw.config.data_dir
+    public = {"mitmproxy-ca-cert.cer", "mitmproxy-ca-cert.p12", "mitmproxy-ca-cert.pem", "mitmproxy-dhparam.pem"}
+    loose = {}
+    for path in [root, *root.rglob("*")]:
+        mode = stat.S_IMODE(path.lstat().st_mode)
+        wanted = 0o700 if path.is_dir() else 0o600
+        if mode != wanted and not (path.name in public and path.parent.name == "mitmproxy"):
+            loose[str(path.relative_to(root))] = oct(mode)
+    names = {p.name for p in root.rglob("*")}
+    assert {"govshare.db", "govshare.db-wal", "checkpoints.jsonl", "mitmproxy-ca.pem"} <= names
+    assert loose == {}
+
+
+def test_tokens_in_the_query_and_names_used_as_keys_never_reach_the_record(gateway_factory, demo_upstreams):
+    person = demo_data().persons.records[2]
+    doc = {"records": {person["xm"]: {"sfzh": person["sfzh"], "sjhm": person["sjhm"]}}}
+    body = json.dumps(doc, ensure_ascii=False).encode()
+    provider = RawProvider(lambda conn, release: conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)))
+    try:
+        gw = gateway_factory(upstream_urls=dict(demo_upstreams.urls, RS=provider.url))
+        token = gw.token("MZ", purpose="键即是值")
+        r = gw.request("GET", f"/rs/hr-agencies?access_token={token}&jwt={token}&page=1", token=token)
+        assert r.status == 200 and person["sfzh"] not in r.body.decode()
+        rec = one_record_for(gw, "键即是值")
+    finally:
+        provider.close()
+    text = json.dumps(rec, ensure_ascii=False)
+    assert token not in text and token[:20] not in text
+    assert rec["query"] == "access_token=[token]&jwt=[token]&page=1"
+    paths = [m["path"] for m in rec["masking"]]
+    assert paths and all(person["xm"] not in p for p in paths)
+    assert any(re.fullmatch(r"\$\.records\.#h_[0-9a-f]{16}\.(sfzh|sjhm)", p) for p in paths), paths
+
+
+@pytest.mark.parametrize("sent, reason, status", [
+    (b"GET /scjg/enterpr", "incomplete_request", None),              # part of a head, then the caller leaves
+    # mid-body: mitmproxy refuses the unfinished body with a 400 (which the departed caller never reads)
+    (b"GET /scjg/enterprises HTTP/1.1\r\nHost: gw\r\nContent-Length: 100\r\n\r\n0123456789", "bad_request", 400),
+])
+def test_a_request_the_client_never_finished_leaves_one_record(gw, sent, reason, status):
+    from tests.support.waiting import wait_for
+
+    before = len(request_records(gw))
+    sock = raw_call(gw, sent)
+    sock.shutdown(1)  # nothing more will come
+    sock.close()
+    after = wait_for(lambda: request_records(gw), until=lambda rs: len(rs) == before + 1, timeout=10)
+    rec = after[-1]
+    assert (rec["decision"], rec["reason"], rec["status"]) == ("deny", reason, status)
+    assert gw.get("/scjg/enterprises?size=1", dept="MZ").status == 200
+    assert len(request_records(gw)) == before + 2

@@ -66,3 +66,10 @@ def test_our_own_lines_keep_their_numbers_and_install_is_undone(captured):
     logging.getLogger("govshare").info("audit batch of %d record(s) at seq %d", 3, 12345678)
     assert captured == ["audit batch of 3 record(s) at seq 12345678"]
     assert logfilter.install() is logfilter.install()  # idempotent
+
+
+def test_our_lines_lose_proven_identifiers_a_caller_put_in_a_request_id(captured):
+    logging.getLogger("govshare").error("govshare audit record not written (X) request_id=%s", "r-13812345678")
+    logging.getLogger("govshare").error("ids %s %s", "110105 19491231 002X", "12345678901")
+    assert captured == ["govshare audit record not written (X) request_id=r-<identifier>",
+                        "ids <identifier> 12345678901"]

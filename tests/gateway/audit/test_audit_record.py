@@ -172,3 +172,10 @@ def test_scrub_keeps_a_refused_request_auditable_without_the_offending_values():
         ("[removed]", "[removed]", None, None)
     assert clean["method"] == "M-SEARCH" and clean["dept"] == raw["dept"]
     assert MOBILE not in canonical(clean).decode() and ID_NUMBER not in canonical(clean).decode()
+
+
+def test_the_guard_is_the_identifiers_module_rule_in_every_spelling():
+    for spelled in ("138-1234-5678", "+86 138 1234 5678", "１３８１２３４５６７８", "6222021234567890128",
+                    "110105 19491231 002X"):
+        found = looks_like_pii(f"caller text {spelled}")
+        assert found in ("CN_MOBILE", "CN_ID_CARD", "CN_BANK_CARD"), spelled
