@@ -99,6 +99,8 @@ class Cleaner:
 
     def finding_path(self, path: str, fields: Collection[str] = ()) -> str:
         """A findings JSON path whose object keys that are not field names are replaced by keyed hashes."""
+        if path.startswith("header.") and _HEADER_NAME.fullmatch(path[7:]):
+            return path  # a response header the masker read (gateway.response_policy): a name, never a value
         if not path.startswith("$"):
             return self.hash(path)
         out, pos = ["$"], 1
@@ -123,6 +125,9 @@ class Cleaner:
         if _SUSPECT_KEY.search(name) or looks_like_pii(name):
             return False
         return bool(_ASCII_KEY.match(name)) or self._known_key(name)
+
+
+_HEADER_NAME = re.compile(r"[A-Za-z0-9-]{1,64}")
 
 
 def _is_token(name: str, value: str) -> bool:
