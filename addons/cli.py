@@ -50,6 +50,10 @@ def cmd_run(args) -> int:
     config = replace(config, gateway=gw)
     ensure_port_free(gw.listen_host, gw.listen_port, "--port (or --listen HOST:PORT, or [gateway] listen_port)")
     host, port = admin_address(args.admin_listen or config.admin.listen)
+    if port != 0 and port == gw.listen_port:
+        raise Refused(f"the console must not share the data port {port}; choose another with --admin-listen "
+                      f"HOST:PORT (or [admin] listen)")
+    ensure_port_free(host, port, "--admin-listen HOST:PORT (or [admin] listen)")  # before the slow build
     services = build_services(config)
     try:
         console = start_console_or_refuse(config, services, host, port, gw.listen_port, demo=False)
@@ -90,6 +94,11 @@ def cmd_demo(args) -> int:
     config = load(args, create=True)
     ensure_port_free(config.gateway.listen_host, args.port, "--port (make run PORT=8081)")
     admin = admin_address(args.admin_listen) if args.admin_listen else None
+    if admin is not None:
+        if admin[1] != 0 and admin[1] == args.port:
+            raise Refused(f"the console must not share the data port {args.port}; choose another with "
+                          f"--admin-listen HOST:PORT")
+        ensure_port_free(admin[0], admin[1], "--admin-listen HOST:PORT")
     try:
         return run_demo(config, args.port, start_gateway=lambda c, s: _runner().Gateway(c, s).start(),
                         admin=admin)
