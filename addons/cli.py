@@ -102,6 +102,8 @@ def cmd_demo(args) -> int:
     try:
         return run_demo(config, args.port, start_gateway=lambda c, s: _runner().Gateway(c, s).start(),
                         admin=admin)
+    except ValueError as e:  # gateway.admin.serve.ConsoleAddressError: the console's address was taken meanwhile
+        raise Refused(str(e)) from None
     except RuntimeError as e:  # the port was taken between the check and the bind, or the proxy would not start
         raise Refused(f"the gateway did not start on port {args.port}: {e}; choose another port with --port") from None
 
