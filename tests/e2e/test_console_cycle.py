@@ -215,3 +215,27 @@ def test_the_applications_endpoint_on_the_data_port_has_its_own_limits_and_one_a
     for reply in (listed, unsigned, put, other, big):
         rid = reply.headers["x-request-id"]
         assert len(audit_records(gw, rid)) == 1, (reply.status, audit_records(gw, rid))
+
+
+def test_a_shadow_run_sees_live_traffic_and_the_gateway_reports_what_is_in_force(gw):
+    """The wiring of issue 14's live shadow and heartbeat: the authorize stage hands every decision to the
+    observer, the reload loop loads the run and flushes its counts, and the process is listed."""
+    from gateway.admin.live_shadow import runs, start_run
+    from gateway.admin.processes import processes
+    from gateway.admin.versions import VersionStore
+    from tests.support.waiting import wait_for
+
+    engine = gw.services.engine
+    text = gw.config.catalog.read_text(encoding="utf-8")
+    assert "\n  share: unconditional\n" in text
+    candidate = text.replace("\n  share: unconditional\n", "\n  share: none\n  legal_basis: 《测试用法规》第一条\n")
+    run_id = start_run(engine, VersionStore(engine, gw.config), "catalog", candidate, 1, "sec", time.time())
+    wait_for(lambda: gw.services.shadow._run, until=lambda run: run is not None and run[0] == run_id, timeout=10)
+    reply = gw.get("/scjg/enterprises?size=2", dept="MZ")
+    assert reply.status == 200  # the caller keeps its answer while the candidate would refuse it
+    [run] = wait_for(lambda: runs(engine), until=lambda rs: rs[0]["calls"] >= 1, timeout=10)
+    assert run["changes"] == {"allow->deny": run["different"]} and run["different"] >= 1
+    assert {e["dept"] for e in run["examples"]} == {"MZ"}
+    listed = wait_for(lambda: processes(engine), until=bool, timeout=10)
+    assert listed[0].policy_version == gw.services.policy.current.version
+    assert listed[0].catalog_digest == gw.services.catalog.current.digest
