@@ -136,6 +136,8 @@ MZ (civil affairs), RS (human resources). Data directory {config.data_dir}. Ctrl
 .venv/bin/govshare grant add --dept MZ --app dibao-review --resource GA-RK-0001 --fields xm \\
     --purpose {shlex.quote(PURPOSE)} --until {until} --data-dir {data_dir}{cfg}
 {curl(mz, "/ga/population?page=1&size=2")}
+   Or the console way: the department POSTs its application (JSON: resource, fields, purpose, basis, until)
+   to {url}/_govshare/applications with its token, and GA's security officer (security-ga) approves it.
 
 Preview what a caller would receive:  .venv/bin/govshare mask --resource GA-RK-0001 --dept RS FILE.json
 Audit trail:                          .venv/bin/govshare audit tail --data-dir {data_dir}
