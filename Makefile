@@ -17,7 +17,9 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/govshare demo --port $(PORT)
 
+# The console's browser tests drive Debian's Chromium (with a CJK font): installed here only when missing.
 test: $(STAMP)
+	sh .ci/install-browser
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 # Everything but the tests marked slow (end-to-end runs, the benchmark smoke test, long property runs).

@@ -48,7 +48,11 @@ class Authorize:
         st = state(flow)
         route = st.route
         # The admitted method (route stage), not the request line's spelling: what is judged is what is sent.
-        decision = self.context.services.policy.current.decide(st.principal, st.method, route.resource)
+        services = self.context.services
+        decision = services.policy.current.decide(st.principal, st.method, route.resource)
+        shadow = services.shadow
+        if shadow is not None:  # a candidate policy in shadow decides again; never changes this call
+            shadow.observe(st.principal, st.method, route.resource, decision, route.resource.path)
         if not decision.allowed:
             st.decision = decision
             extra = {"resource": route.resource.code}

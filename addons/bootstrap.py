@@ -98,6 +98,7 @@ class Bootstrap:
             if services.pool is not None and not services.pool.wait_ready(WORKERS_START_TIMEOUT):
                 log.error("govshare masking workers not ready after %ss; larger bodies wait for them",
                           WORKERS_START_TIMEOUT)
+            self.context.admin  # noqa: B018 - built now, once, not on the first application
             freeze_startup_heap()
 
     def done(self) -> None:

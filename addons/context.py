@@ -23,6 +23,20 @@ class Context:
 
     def set(self, services: Services) -> None:
         self._services = services
+        self._admin = None
+
+    _admin = None
+
+    @property
+    def admin(self):
+        """The console's context on the gateway's own database and trail (for /_govshare/applications),
+        built once (Bootstrap.running builds it before traffic; first use otherwise)."""
+        if self._admin is None:
+            from gateway.admin.context import AdminContext
+
+            services = self.services
+            self._admin = AdminContext(services.config, engine=services.engine, audit=services.audit)
+        return self._admin
 
     @property
     def ready(self) -> bool:

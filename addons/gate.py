@@ -23,7 +23,7 @@ class RequestGate:
     @guarded("gate")
     def request(self, flow: http.HTTPFlow) -> None:
         st = state(flow)
-        if st.denied:
+        if st.denied or (st.answered_own and flow.response is not None):
             return
         if not (st.verdict is Verdict.ALLOWED and st.route is not None and st.principal is not None
                 and st.decision is not None and flow.response is None):
@@ -34,7 +34,7 @@ class ResponseGate:
     @guarded("gate")
     def response(self, flow: http.HTTPFlow) -> None:
         st = state(flow)
-        if st.denied:
+        if st.denied or st.answered_own:  # the gateway's own answer: nothing from a provider in it
             return
         if st.verdict is not Verdict.RELEASED:
             deny(flow, BadGateway("not_masked", "the response was not released by the masking stage"), "gate")

@@ -56,7 +56,7 @@ class Mask:
     @guarded("mask")
     async def response(self, flow: http.HTTPFlow) -> None:
         st = state(flow)
-        if st.denied:
+        if st.denied or st.answered_own:
             return
         if st.verdict is not Verdict.ALLOWED:
             raise BadGateway("not_authorized", "response to a request that was not authorised")

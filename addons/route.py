@@ -5,7 +5,8 @@ GET/HEAD (405 with Allow), a body on a read (400), a target a provider could rea
 `ambiguous_path`), no resource or a provider URL owned by a more specific entry (404). What it admits — the
 exact method and the Route built from the canonical target — is what the policy judges and what the
 provider receives. Creates the flow state (the gateway's own request id; a caller's X-Request-Id is kept
-only as its correlation id).
+only as its correlation id). `/_govshare/applications` is the gateway's own endpoint (addons.applications),
+judged before admission.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from mitmproxy import http
 from gateway.admission import admit
 from gateway.request_policy import correlation_id
 
+from . import applications
 from .context import Context
 from .failclosed import guarded
 from .state import state
@@ -72,9 +74,15 @@ class Route:
         request = flow.request
         st.correlation_id = correlation_id(request.headers.fields)  # audited with refusals too
         # The method as sent: mitmproxy's `request.method` is upper-cased, but `get` goes upstream as `get`.
+        if applications.is_own(request.data.path):  # the gateway's own endpoint, with limits of its own
+            return self._own(flow)  # a coroutine: mitmproxy awaits what a hook returns
         method = request.data.method.decode("latin-1")
         admitted = admit(method, request.data.path, request.headers.fields, len(request.raw_content or b""),
                          self.context.services.catalog.current)
         st.method = admitted.method
         st.route = admitted.route
         point_at_provider(flow, admitted.route, admitted.method)
+
+    @guarded("route")
+    async def _own(self, flow: http.HTTPFlow) -> None:
+        await applications.answer(flow, self.context.admin)

@@ -6,6 +6,8 @@ its methods, so fail-closed is a property of one small class rather than a conve
     pending ──allow()──▶ allowed ──release()──▶ released
        │                    │                       │
        └──────deny()────────┴───────deny()──────────┴──▶ denied   (deny() again only re-states the refusal)
+       └──answer_own()──▶ answered   (the gateway's own endpoint /_govshare/applications answered it, and
+                                      audited it; nothing goes upstream, deny() still legal)
 
 `allow()` is legal only from pending, `release()` only from allowed; anything else raises IllegalTransition
 (a programming error, which the stage's guard turns into a deny). `deny()` is legal from every state: fail
@@ -41,6 +43,7 @@ class Verdict(Enum):
     ALLOWED = "allowed"
     RELEASED = "released"
     DENIED = "denied"
+    ANSWERED = "answered"  # the gateway's own endpoint answered (and audited) the call; never upstream
 
 
 class IllegalTransition(RuntimeError):
@@ -122,6 +125,17 @@ class FlowState:
             elif err.status >= 500:
                 self.error = getattr(err, "cause", None) or err.reason
         self.verdict = Verdict.DENIED
+
+    def answer_own(self) -> None:
+        """The route stage answered the gateway's own endpoint itself (already audited): only from pending."""
+        if self.verdict is not Verdict.PENDING:
+            raise IllegalTransition(f"answer_own() from {self.verdict.value}")
+        self.verdict = Verdict.ANSWERED
+        self.audited = True
+
+    @property
+    def answered_own(self) -> bool:
+        return self.verdict is Verdict.ANSWERED
 
     def take_error_response(self) -> http.Response | None:
         response, self.error_response = self.error_response, None

@@ -82,6 +82,11 @@ class AuditSettings:
 
 
 @dataclass(frozen=True)
+class AdminSettings:
+    listen: str = "127.0.0.1:8081"  # the officers' console (gateway.admin), never the data port
+
+
+@dataclass(frozen=True)
 class Config:
     data_dir: Path = Path("var")
     database_url: str | None = None  # default: sqlite in data_dir
@@ -93,6 +98,7 @@ class Config:
     identity: IdentitySettings = field(default_factory=IdentitySettings)
     masking: MaskingSettings = field(default_factory=MaskingSettings)
     audit: AuditSettings = field(default_factory=AuditSettings)
+    admin: AdminSettings = field(default_factory=AdminSettings)
     source: str | None = None
 
     @property
@@ -101,7 +107,7 @@ class Config:
 
 
 _SECTIONS = {"gateway": GatewaySettings, "identity": IdentitySettings, "masking": MaskingSettings,
-             "audit": AuditSettings}
+             "audit": AuditSettings, "admin": AdminSettings}
 _PATH_KEYS = {"catalog", "model", "policy", "masking_rules"}
 _SINK_RE = re.compile(r"^(?:file:(?:/|~/).+|syslog|syslog:/.+|syslog:(?:[^:/\s\[\]]+|\[[0-9A-Fa-f:]+\]):(\d{1,5}))$")
 
@@ -207,6 +213,9 @@ def _validate(cfg: Config) -> None:
     for name in ("max_request_body_bytes", "max_concurrent_per_dept"):
         if getattr(gw, name) < 0:
             raise ConfigError(src, None, f"[gateway] {name}", "must not be negative")
+    host, _, port = cfg.admin.listen.rpartition(":")
+    if not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ConfigError(src, None, "[admin] listen", "expected HOST:PORT with a port 0..65535")
     if cfg.masking.workers < 0 or cfg.masking.inline_bytes < 0:
         raise ConfigError(src, None, "[masking] workers/inline_bytes", "must not be negative")
     if cfg.masking.timeout_seconds <= 0:

@@ -45,6 +45,7 @@ class Services:
     pseudonyms: PseudonymKeys | None = None
     engine: Engine | None = None
     pool: MaskingPool | None = None  # masking workers, while a gateway runs (start_workers)
+    shadow: object | None = None  # gateway.admin.live_shadow.ShadowObserver, while a gateway runs
     masking_factory: str = "gateway.masking.engine:build_masker"  # what a worker builds its masker with
     _closed: bool = field(default=False, repr=False)
     _stop_reload: threading.Event | None = field(default=None, repr=False)
@@ -133,6 +134,10 @@ class Services:
     def start_workers(self) -> None:
         """Start the reload thread and the masking pool (idempotent); `stop_workers` ends both."""
         if self._reload_thread is None:
+            if self.shadow is None and self.engine is not None:
+                from .admin import processes  # noqa: F401 - its table is created with the observer's
+                from .admin.live_shadow import ShadowObserver
+                self.shadow = ShadowObserver(self.config, self.engine, lambda: self.catalog.current)
             self._stop_reload = threading.Event()
             self._reload_thread = threading.Thread(target=self._reload_loop, args=(self._stop_reload,),
                                                    name="govshare-reload", daemon=True)
@@ -143,12 +148,30 @@ class Services:
 
     def _reload_loop(self, stop: threading.Event) -> None:
         interval = self.config.gateway.reload_interval
+        self.console_tick()  # the process is listed (and a running shadow picked up) before the first interval
         while not stop.wait(interval):
             try:
                 self.reload()
             except Exception as exc:  # noqa: BLE001 - the loop must survive; the old state stays in force
                 log.error("govshare reload failed (%s); the previous configuration stays in force",
                           type(exc).__name__)
+            self.console_tick()
+
+    def console_tick(self) -> None:
+        """For the officers' console: the live shadow run's candidate and counts, and this process's
+        heartbeat (policy version and catalog digest in force). Failures are logged; traffic is untouched."""
+        from .admin import processes
+
+        try:
+            if self.shadow is not None:
+                self.shadow.flush()
+                self.shadow.refresh()
+            if self.engine is not None:
+                processes.heartbeat(self.engine, processes.process_id(),
+                                    policy_version=self.policy.current.version if self.policy else None,
+                                    catalog_digest=self.catalog.current.digest)
+        except Exception as exc:  # noqa: BLE001 - the console's view lags; the gateway goes on
+            log.error("govshare console heartbeat/shadow update failed (%s)", type(exc).__name__)
 
     def stop_workers(self) -> None:
         if self._stop_reload is not None:

@@ -26,9 +26,10 @@ from ..config import Config
 PURPOSE = "最低生活保障资格核查"
 
 
-def run_demo(config: Config, port: int, start_gateway: Callable) -> int:
+def run_demo(config: Config, port: int, start_gateway: Callable, admin: tuple[str, int] | None = None) -> int:
     """Run the demo until SIGTERM or Ctrl-C; `start_gateway(config, services)` returns a started gateway
-    (with `.url` and `.stop()`)."""
+    (with `.url` and `.stop()`). The officers' console listens on `admin` (HOST, PORT), by default on the
+    gateway's port + 1, or on a free port when that one is taken (two `make run`s on one machine)."""
     from ..catalog import load_catalog
     from ..identity import PilotKeys
     from ..services import Services
@@ -59,23 +60,47 @@ def run_demo(config: Config, port: int, start_gateway: Callable) -> int:
         services.close()
         upstreams.close()
         raise
+    try:
+        console, console_text = start_demo_console(config, services, gateway.url, admin)
+    except BaseException:
+        gateway.stop()
+        services.close()
+        upstreams.close()
+        raise
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())  # stop cleanly: the audit trail gets its checkpoint
     try:
         keys = PilotKeys(config.data_dir)
         print(departments(upstreams.urls))
         print(walkthrough(gateway.url, keys, config))
+        print(console_text)
         sys.stdout.flush()
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:
         pass
     finally:
+        console.stop()
         gateway.stop()
         services.close()
         upstreams.close()
         demo_catalog.unlink(missing_ok=True)
     return 0
+
+
+def start_demo_console(config: Config, services, gateway_url: str, admin: tuple[str, int] | None):
+    """The console beside the demo gateway, with one fresh account per role; (server, lines to print)."""
+    from ..admin.serve import ConsoleAddressError, console_beside_gateway
+
+    data_port = int(gateway_url.rsplit(":", 1)[1].split("/", 1)[0])
+    if admin is not None:
+        return console_beside_gateway(config, services, admin[0], admin[1], data_port=data_port, demo=True)
+    try:
+        if data_port >= 65535:
+            raise ConsoleAddressError("no port above the gateway's")
+        return console_beside_gateway(config, services, "127.0.0.1", data_port + 1, data_port=data_port, demo=True)
+    except ConsoleAddressError:  # taken (another demo's gateway or console): any free port
+        return console_beside_gateway(config, services, "127.0.0.1", 0, data_port=data_port, demo=True)
 
 
 def departments(urls: dict[str, str]) -> str:
@@ -111,6 +136,8 @@ MZ (civil affairs), RS (human resources). Data directory {config.data_dir}. Ctrl
 .venv/bin/govshare grant add --dept MZ --app dibao-review --resource GA-RK-0001 --fields xm \\
     --purpose {shlex.quote(PURPOSE)} --until {until} --data-dir {data_dir}{cfg}
 {curl(mz, "/ga/population?page=1&size=2")}
+   Or the console way: the department POSTs its application (JSON: resource, fields, purpose, basis, until)
+   to {url}/_govshare/applications with its token, and GA's security officer (security-ga) approves it.
 
 Preview what a caller would receive:  .venv/bin/govshare mask --resource GA-RK-0001 --dept RS FILE.json
 Audit trail:                          .venv/bin/govshare audit tail --data-dir {data_dir}

@@ -81,3 +81,27 @@ def test_a_policy_refusal_has_no_error_a_failure_has_its_reason():
     st2, _ = fresh()
     st2.deny(BadGateway("upstream_unavailable"), "upstream")
     assert st2.error == "upstream_unavailable"
+
+
+def test_the_gateways_own_endpoint_answers_only_from_pending_and_counts_as_audited():
+    st, _ = fresh()
+    st.answer_own()
+    assert st.verdict is Verdict.ANSWERED and st.answered_own and st.audited and not st.allowed
+    with pytest.raises(IllegalTransition):
+        st.allow(_Decision())
+    st.deny(Unavailable("audit_unavailable"), "audit")  # fail closed stays legal
+    assert st.denied
+    allowed, _ = fresh()
+    allowed.allow(_Decision())
+    with pytest.raises(IllegalTransition):
+        allowed.answer_own()
+
+
+def test_the_request_gate_refuses_an_own_answer_without_a_response():
+    from addons.gate import RequestGate
+
+    st, f = fresh()
+    st.answer_own()
+    f.response = None
+    RequestGate().request(f)
+    assert st.denied and f.response.status_code == 403

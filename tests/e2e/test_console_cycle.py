@@ -89,12 +89,15 @@ def test_apply_approve_access_revoke_and_audit(gw, console):
     assert gw.request("GET", "/ga/population?size=2", token=token).status == 403
     web = Browserless(console.url)
     until = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    status, headers, body = web.call("POST", "/_govshare/applications", headers={
-        "Authorization": f"Bearer {token}", "Content-Type": "application/json"}, body=json.dumps({
+    # The department's system applies on the gateway's DATA port, with its own JWT.
+    reply = gw.request("POST", "/_govshare/applications", token=token, headers={
+        "Content-Type": "application/json"}, body=json.dumps({
             "resource": "GA-RK-0001", "fields": ["xm"], "purpose": PURPOSE, "basis": "《社会救助暂行办法》第十一条",
             "until": until}).encode())
-    assert status == 201, body
-    app_id = json.loads(body)["id"]
+    assert reply.status == 201, reply.body
+    app_id = json.loads(reply.body)["id"]
+    assert reply.headers["location"] == f"/_govshare/applications/{app_id}"
+    assert json.loads(gw.request("GET", f"/_govshare/applications/{app_id}", token=token).body)["status"] == "pending"
 
     csrf = web.login("sec-ga")
     assert app_id in web.call("GET", "/security/applications")[2]
@@ -102,6 +105,7 @@ def test_apply_approve_access_revoke_and_audit(gw, console):
     assert status == 303
     took = wait_for_status(gw, token, 200)
     assert took < 2.0
+    assert json.loads(gw.request("GET", f"/_govshare/applications/{app_id}", token=token).body)["status"] == "approved"
     web.call("POST", f"/security/applications/{app_id}/revoke", form={"csrf": csrf})
     wait_for_status(gw, token, 403)
 
@@ -181,3 +185,57 @@ def test_the_console_beside_a_running_gateway_prints_its_address_and_demo_accoun
         assert status == 303 and headers["location"] == "/security/applications"
     finally:
         server.stop()
+
+
+def audit_records(gw, request_id: str) -> list[tuple]:
+    from sqlalchemy import text
+
+    with gw.services.engine.connect() as conn:
+        return conn.execute(text("SELECT event, status FROM audit_records WHERE request_id = :r"),
+                            {"r": request_id}).all()
+
+
+def test_the_applications_endpoint_on_the_data_port_has_its_own_limits_and_one_audit_record_each(gw):
+    token = gw.token("MZ", app="dibao-review", purpose=PURPOSE)
+    listed = gw.request("GET", "/_govshare/applications", token=token)
+    assert listed.status == 200 and json.loads(listed.body)["applications"] == []
+    unsigned = gw.request("GET", "/_govshare/applications")
+    assert unsigned.status == 401 and "bearer" in unsigned.headers["www-authenticate"].lower()
+    put = gw.request("PUT", "/_govshare/applications", token=token, body=b"{}")
+    assert put.status == 405 and put.headers["allow"] == "GET, POST"
+    assert gw.request("GET", "/_govshare/applications", token=token, body=b"{}").status == 400
+    assert gw.request("POST", "/_govshare/applications", token=token, body=b"{}",
+                      headers={"Content-Type": "text/plain"}).status == 415
+    assert gw.request("GET", "/_govshare/applications/../../ga/population", token=token).status == 400
+    big = gw.request("POST", "/_govshare/applications", token=token, body=b" " * (64 * 1024 + 1),
+                     headers={"Content-Type": "application/json"})
+    assert big.status == 413
+    other = gw.request("GET", "/_govshare/applications/a-0000", token=gw.token("RS", app="employment-check"))
+    assert other.status == 404
+    for reply in (listed, unsigned, put, other, big):
+        rid = reply.headers["x-request-id"]
+        assert len(audit_records(gw, rid)) == 1, (reply.status, audit_records(gw, rid))
+
+
+def test_a_shadow_run_sees_live_traffic_and_the_gateway_reports_what_is_in_force(gw):
+    """The wiring of issue 14's live shadow and heartbeat: the authorize stage hands every decision to the
+    observer, the reload loop loads the run and flushes its counts, and the process is listed."""
+    from gateway.admin.live_shadow import runs, start_run
+    from gateway.admin.processes import processes
+    from gateway.admin.versions import VersionStore
+    from tests.support.waiting import wait_for
+
+    engine = gw.services.engine
+    text = gw.config.catalog.read_text(encoding="utf-8")
+    assert "\n  share: unconditional\n" in text
+    candidate = text.replace("\n  share: unconditional\n", "\n  share: none\n  legal_basis: 《测试用法规》第一条\n")
+    run_id = start_run(engine, VersionStore(engine, gw.config), "catalog", candidate, 1, "sec", time.time())
+    wait_for(lambda: gw.services.shadow._run, until=lambda run: run is not None and run[0] == run_id, timeout=10)
+    reply = gw.get("/scjg/enterprises?size=2", dept="MZ")
+    assert reply.status == 200  # the caller keeps its answer while the candidate would refuse it
+    [run] = wait_for(lambda: runs(engine), until=lambda rs: rs[0]["calls"] >= 1, timeout=10)
+    assert run["changes"] == {"allow->deny": run["different"]} and run["different"] >= 1
+    assert {e["dept"] for e in run["examples"]} == {"MZ"}
+    listed = wait_for(lambda: processes(engine), until=bool, timeout=10)
+    assert listed[0].policy_version == gw.services.policy.current.version
+    assert listed[0].catalog_digest == gw.services.catalog.current.digest

@@ -81,20 +81,25 @@ def test_two_demos_share_one_machine_and_one_data_directory(tmp_path):
     import os
     import re
     import signal
+    from urllib.request import urlopen
 
     env = {k: v for k, v in os.environ.items() if k not in ("GOVSHARE_DATA_DIR", "GOVSHARE_ADMIN")}
     demos = []
     try:
-        urls, ports = [], []
+        urls, ports, consoles = [], [], []
         for _ in range(2):  # one after the other, as two `make run`s are
             demos.append(start_demo(tmp_path / "var", env))
             proc, lines = demos[-1]
-            text = wait_for(lambda: "".join(lines), until=lambda t: "Ctrl-C stops it" in t or proc.poll() is not None,
-                            timeout=90)
+            text = wait_for(lambda: "".join(lines), until=lambda t: "officers' console" in t and "system " in t
+                            or proc.poll() is not None, timeout=90)
             assert proc.poll() is None, text
             urls.append(re.search(r"gateway (http://127\.0\.0\.1:\d+)", text).group(1))
             ports.append(re.search(r"^demo departments: (.*)$", text, flags=re.M).group(1))
+            consoles.append(re.search(r"officers' console: (http://127\.0\.0\.1:\d+)/", text).group(1))
         assert urls[0] != urls[1] and ports[0] != ports[1]  # each its own gateway and department ports
+        assert len({*consoles, *urls}) == 4  # and its own console, never on a data port
+        for console in consoles:
+            assert urlopen(console + "/healthz", timeout=10).read() == b"ok\n"
         for url in urls:
             host, port = urlsplit(url).hostname, urlsplit(url).port
             conn = http.client.HTTPConnection(host, port, timeout=10)
@@ -109,3 +114,55 @@ def test_two_demos_share_one_machine_and_one_data_directory(tmp_path):
         for proc, _ in demos:
             assert proc.wait(timeout=30) == 0
     assert not list((tmp_path / "var").glob("demo-catalog-*.yaml"))  # each demo removed its catalog copy
+
+
+def test_the_demo_serves_the_console_and_a_refused_call_succeeds_once_the_officer_approves(tmp_path):
+    """`govshare demo` as a process: the printed no-grant call (403), the department applies on the data
+    port with that token, the provider's security officer (a printed demo account) approves in the console,
+    and the same call succeeds; the department reads its application's status on the data port."""
+    import json
+    import os
+    import re
+    import signal
+    from datetime import UTC, datetime, timedelta
+
+    from tests.e2e.test_console_cycle import Browserless
+
+    env = {k: v for k, v in os.environ.items() if k not in ("GOVSHARE_DATA_DIR", "GOVSHARE_ADMIN")}
+    proc, lines = start_demo(tmp_path / "var", env)
+    try:
+        text = wait_for(lambda: "".join(lines), until=lambda t: "officers' console" in t and "system " in t
+                        or proc.poll() is not None, timeout=90)
+        assert proc.poll() is None, text
+        gateway = Browserless(re.search(r"gateway (http://127\.0\.0\.1:\d+)", text).group(1))
+        web = Browserless(re.search(r"officers' console: (http://127\.0\.0\.1:\d+)/", text).group(1))
+        password = re.search(r"security\s+security-ga\s+password (\S+)", text).group(1)
+        for role in ("security", "audit", "system"):
+            assert re.search(rf"^  {role}\s+\S+\s+password \S+", text, flags=re.M), role
+        assert web.call("GET", "/healthz")[2] == "ok\n"
+        calls, _ = parse_calls(text)
+        token, path = calls[1]  # 2) conditional resource without an approved application -> 403 no_grant
+        auth = {"Authorization": f"Bearer {token}"}
+        status, _, body = gateway.call("GET", path, headers=auth)
+        assert status == 403 and json.loads(body)["error"] == "no_grant"
+        until = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        status, _, body = gateway.call("POST", "/_govshare/applications", headers={
+            **auth, "Content-Type": "application/json"}, body=json.dumps({
+                "resource": "GA-RK-0001", "fields": ["xm"], "purpose": "就业补贴审核",
+                "basis": "《就业促进法》第五十二条", "until": until}).encode())
+        assert status == 201, body
+        app_id = json.loads(body)["id"]
+
+        web.cookies.clear()
+        status, headers, _ = web.call("POST", "/login", form={"name": "security-ga", "password": password,
+                                                               "csrf": web.csrf("/login")})
+        assert status == 303
+        csrf = web.csrf(headers["location"])
+        assert web.call("POST", f"/security/applications/{app_id}/approve", form={"csrf": csrf})[0] == 303
+        status = wait_for(lambda: gateway.call("GET", path, headers=auth)[0], until=lambda s: s == 200, timeout=10)
+        assert status == 200
+        status, _, body = gateway.call("GET", f"/_govshare/applications/{app_id}", headers=auth)
+        assert status == 200 and json.loads(body)["status"] == "approved"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0

@@ -73,8 +73,9 @@ def test_the_gateway_runs_under_both_launchers(tmp_path, demo_upstreams, launche
     port = free_port()
     cfg = write_config(tmp_path, demo_upstreams, port)
     token = pilot_token(tmp_path, "MZ")
+    admin_port = free_port()
     if launcher == "govshare-run":
-        cmd = [str(VENV_BIN / "govshare"), "run", "--config", str(cfg)]
+        cmd = [str(VENV_BIN / "govshare"), "run", "--config", str(cfg), "--admin-listen", f"127.0.0.1:{admin_port}"]
     else:
         cmd = [str(VENV_BIN / "mitmdump"), "-q", "-s", str(ROOT / "addons" / "govshare.py"),
                "--mode", "reverse:http://127.0.0.1:9", "--listen-host", "127.0.0.1", "--listen-port", str(port),
@@ -90,12 +91,33 @@ def test_the_gateway_runs_under_both_launchers(tmp_path, demo_upstreams, launche
         assert len(body["data"]["items"]) == 2
         status, body = get(port, "/ga/population", token)
         assert (status, body["error"]) == (403, "no_grant")
+        if launcher == "govshare-run":  # the officers' console beside it, on its own address
+            conn = http.client.HTTPConnection("127.0.0.1", admin_port, timeout=20)
+            conn.request("GET", "/healthz")
+            assert conn.getresponse().read() == b"ok\n"
+            conn.close()
     finally:
         proc.terminate()
         try:
             proc.wait(15)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def test_govshare_run_names_the_option_when_the_console_port_is_busy(tmp_path, demo_upstreams):
+    port = free_port()
+    cfg = write_config(tmp_path, demo_upstreams, port)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = busy.getsockname()[1]
+        done = subprocess.run([str(VENV_BIN / "govshare"), "run", "--config", str(cfg), "--admin-listen",
+                               f"127.0.0.1:{taken}"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "--admin-listen" in done.stderr, done.stderr
+    same = subprocess.run([str(VENV_BIN / "govshare"), "run", "--config", str(cfg), "--admin-listen",
+                           f"127.0.0.1:{port}"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert same.returncode == 1 and "data port" in same.stderr and "--admin-listen" in same.stderr, same.stderr
 
 
 def listening_sockets(port: int) -> set[str]:
