@@ -52,10 +52,13 @@ def test_query_strings_and_key_value_text():
 
 
 def test_financial_rows_lose_their_amounts_and_labels_still_win():
-    doc = {"cwbb": [{"xm": "营业收入", "je": "12345.6"}, {"xm": "净利润", "je": 88}]}
-    assert mask(doc) == {"cwbb": [{"xm": "营业收入"}, {"xm": "净利润"}]}
+    doc = {"cwbb": [{"xm": "营业收入", "je": "12345.6"}, {"xm": "净利润", "je": 88}, {"xm": "备注", "je": "无"}]}
+    # as any unlabelled trade-secret key (yysr: null): the amounts go, each row keeps its own keys and order
+    assert mask(doc) == {"cwbb": [{"xm": "营业收入", "je": None}, {"xm": "净利润", "je": None}, {"xm": "备注", "je": "无"}]}
     table = {"data": [["项目", "金额"], ["营业收入", "100万"]]}
     assert mask(table) == {"data": [["项目", "金额"], ["营业收入", None]]}
+    rows = {"items": [{"label": "姓名", "value": "周杰"}, {"label": "状态", "value": "正常"}]}
+    assert mask(rows) == {"items": [{"label": "姓名", "value": "周*"}, {"label": "状态", "value": "正常"}]}
     labelled = resource(("je", "public", None), code="SC-CW-0001")
     assert mask(doc, view(labelled)) == doc  # the catalog says the amounts are public
 
