@@ -9,7 +9,8 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from .idpolicy import CHECKSUM_ENTITIES, CHECKSUM_MIN_CHARS, HINT_SHAPES, as_text, personal_identifier_shape
+from .idpolicy import (CHECKSUM_ENTITIES, CHECKSUM_MIN_CHARS, HINT_SHAPES, as_text, is_plain_credit_code,
+                       personal_identifier_shape)
 from .operators import REMOVE, Hash, OpContext, Operator, Plain, Redact, Remove, Scan
 from .refusal import Deadline, MaskingRefused
 from .rules import PROTECTED_CLASSES
@@ -196,7 +197,8 @@ class Session:
                 if not text or (rule.action == "scan" and len(text) < CHECKSUM_MIN_CHARS):
                     continue  # too short to hold the only identifiers a scanned field gives up
                 if rule.action == "scan" and self._identifiers is not None:
-                    scanned.append((leaf, text))
+                    if not is_plain_credit_code(text):  # a whole credit code gives up nothing
+                        scanned.append((leaf, text))
                     continue
                 pending.append((leaf, text))
                 items.append((key if rule.action != "scan" else None, text))
