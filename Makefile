@@ -4,7 +4,7 @@ PY        := $(VENV)/bin/python
 STAMP     := $(VENV)/.installed
 PORT      ?= 8080
 
-.PHONY: run test test-fast bench setup clean
+.PHONY: run test test-fast fuzz bench setup clean
 
 setup: $(STAMP)
 
@@ -23,6 +23,11 @@ test: $(STAMP)
 # Everything but the tests marked slow (end-to-end runs, the benchmark smoke test, long property runs).
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not slow" $(PYTEST_ARGS)
+
+# The boundary fuzzers (tests named test_fuzz_*) with the deep hypothesis profile: thousands of examples per
+# property through a real gateway, where `make test` runs a few dozen (tests/support/boundary.py).
+fuzz: $(STAMP)
+	GOVSHARE_FUZZ=deep $(PY) -m pytest -q -p no:cacheprovider -k fuzz tests/ $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(VENV)/bin/govshare bench

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from mitmproxy import http
 
 from gateway.audit import AuditRejected, scrub
+from gateway.audit.clean import Cleaner
 from gateway.errors import Unavailable
 
 from .context import Context
@@ -85,7 +86,7 @@ class Audit:
             "app": getattr(principal, "app", None),
             "subject": self.subject_hash(principal),
             "client": flow.client_conn.peername[0] if flow.client_conn.peername else None,
-            "method": flow.request.method,
+            "method": flow.request.data.method.decode("latin-1"),  # as sent: mitmproxy upper-cases .method
             "resource": route.resource.code if route else None,
             "path": (route.resource.path + ("/…" if route.rest not in ("", "/") else "")) if route else None,
             "query": self.masked_query(flow, route),
@@ -102,6 +103,7 @@ class Audit:
             "masking": [{"path": f.path, "entity": f.entity, "operator": f.operator, "count": f.count}
                         for f in findings],
             "error": st.error,
+            "correlation_id": self.correlation(st.correlation_id),
         }
 
     def masked_query(self, flow: http.HTTPFlow, route) -> str | None:
@@ -113,6 +115,13 @@ class Audit:
         services = self.context.services
         masked, _ = services.masker.mask_query(query, services.view_for(route.resource))
         return masked[:512]
+
+    def correlation(self, supplied: str | None) -> str | None:
+        """The caller's own request id as a keyed hash (`rid_…`, gateway.audit.clean): caller-chosen text is
+        never stored raw; `govshare audit` computes the same hash to find it."""
+        if supplied is None:
+            return None
+        return Cleaner(self.context.services.pseudonyms.key_for("audit-record")).request_id(supplied, True)
 
     def subject_hash(self, principal) -> str | None:
         if principal is None:

@@ -1,26 +1,37 @@
-"""Stage 2, authenticate: verify the caller's JWT and name the principal (department, app, purpose).
+"""Stage 2, authenticate: verify the caller's JWT, check the caller is registered, set the provider's headers.
 
-The token is removed before the request goes upstream; the provider instead receives X-Govshare-Dept,
-X-Govshare-App, X-Govshare-Purpose and X-Request-Id, set here and overwriting anything the caller sent.
-The purpose is percent-encoded (UTF-8) because HTTP header values are Latin-1.
+The token must name a catalog department and, when it names an application, one that department registers
+(403 `unknown_caller` otherwise). The provider then receives exactly `gateway.request_policy.forward_headers`:
+the allowlisted caller headers, and X-Govshare-Dept/-App/-Purpose, X-Request-Id, X-Forwarded-For/-Proto/-Host
+set by the gateway. Everything else the caller sent (credentials, cookies, overrides, rewrites, forwarding
+and identity headers in any spelling, Range) goes.
 """
 
 from __future__ import annotations
 
 import asyncio
-from urllib.parse import quote
 
 from mitmproxy import http
 
 from gateway.identity import bearer_token
+from gateway.request_policy import forward_headers
 
 from .context import Context
 from .failclosed import answered, guarded
 from .state import state
 
-STRIPPED = ("Authorization", "Proxy-Authorization", "Cookie")
-# Dropped from the caller's request: the credentials, and the request id we set again (X-Govshare-* too).
-_REPLACED = frozenset(name.lower().encode() for name in STRIPPED) | {b"x-request-id"}
+
+def _latin1(pairs: list[tuple[str, str]]) -> tuple[tuple[bytes, bytes], ...]:
+    return tuple((name.encode("latin-1"), value.encode("latin-1")) for name, value in pairs)
+
+
+def _local_address(client) -> str:
+    """The gateway address the caller connected to (X-Forwarded-Host): ours, never the caller's Host header."""
+    local = client.sockname
+    if not local or len(local) < 2:
+        return ""
+    host = str(local[0])
+    return f"[{host}]:{local[1]}" if ":" in host else f"{host}:{local[1]}"
 
 
 class Authenticate:
@@ -31,7 +42,8 @@ class Authenticate:
     async def request(self, flow: http.HTTPFlow) -> None:
         if answered(flow):
             return
-        verifier = self.context.services.verifier
+        services = self.context.services
+        verifier = services.verifier
         # An IdentityError is a GatewayError (401, or 503 for key_unavailable): the guard answers it as is.
         token = bearer_token(flow.request.headers.get("Authorization"))
         if verifier.settings.mode == "jwks_url":
@@ -41,12 +53,11 @@ class Authenticate:
             principal = verifier.verify(token)
         st = state(flow)
         st.principal = principal
-        headers = flow.request.headers
-        # One pass over the header fields: credentials and anything claiming to be ours go, ours are set.
-        fields = [field for field in headers.fields
-                  if (name := field[0].lower()) not in _REPLACED and not name.startswith(b"x-govshare-")]
-        fields += [(b"X-Govshare-Dept", principal.dept.encode()),
-                   (b"X-Govshare-App", (principal.app or "").encode("utf-8", "surrogateescape")),
-                   (b"X-Govshare-Purpose", quote(principal.purpose or "", safe="").encode()),
-                   (b"X-Request-Id", st.request_id.encode())]
-        headers.fields = tuple(fields)
+        services.catalog.current.require_caller(principal.dept, principal.app)
+        client = flow.client_conn
+        headers = forward_headers(
+            flow.request.headers.fields, principal, st.route, st.request_id,
+            client.peername[0] if client.peername else "",
+            proto="https" if client.tls_established else "http", gateway_host=_local_address(client),
+            correlation=st.correlation_id)
+        flow.request.headers.fields = _latin1(headers)

@@ -47,7 +47,8 @@ class Authorize:
             return
         st = state(flow)
         route = st.route
-        decision = self.context.services.policy.current.decide(st.principal, flow.request.method, route.resource)
+        # The admitted method (route stage), not the request line's spelling: what is judged is what is sent.
+        decision = self.context.services.policy.current.decide(st.principal, st.method, route.resource)
         if not decision.allowed:
             st.decision = decision
             extra = {"resource": route.resource.code}

@@ -6,7 +6,9 @@ gateway must answer with its JSON deny and request id, so this patch wraps `Http
 when an addon stored a response in the flow state (`FlowState.error_response`) during the error hook, that
 response is sent (through the normal response hook, so it is audited) instead of mitmproxy's page.
 An over-limit response body, which mitmproxy answers outside that method (`check_body_size`), gets the same
-treatment. Everything else keeps mitmproxy's own behaviour.
+treatment, and so does a provider head mitmproxy refuses as invalid (`check_invalid`: Content-Length with
+Transfer-Encoding, two lengths), answered 502 `invalid_framing`. Everything else keeps mitmproxy's own
+behaviour. `install()` also installs addons.http1patch (interim 1xx, trailers, head size).
 
 Installed once, explicitly, by the wiring (`addons.runner.gateway_master` for `govshare run`, and
 `addons/govshare.py` for `mitmdump -s`) — never from an addon hook. `install()` is idempotent.
@@ -23,11 +25,17 @@ from mitmproxy.proxy.layers.http import HttpStream
 from mitmproxy.net.http.http1 import expected_http_body_size
 from mitmproxy.proxy.layers.http._events import ErrorCode, RequestProtocolError, ResponseProtocolError
 from mitmproxy.proxy.layers.http._hooks import HttpErrorHook, HttpResponseHeadersHook
+from mitmproxy.net.http.validate import validate_headers
 from mitmproxy.utils import human
 
+from gateway.response_policy import ResponseRefused
+
+from . import http1patch
+from .failclosed import deny_response
 from .state import state
 
 _original = HttpStream.handle_protocol_error
+UNPARSABLE = "Cannot parse HTTP response"  # mitmproxy's message for a head it cannot read (two lengths, ...)
 
 
 def _handle_protocol_error(self: HttpStream, event):
@@ -41,6 +49,10 @@ def _handle_protocol_error(self: HttpStream, event):
     self.flow.error = mflow.Error(event.message)
     yield HttpErrorHook(self.flow)
     replacement = state(self.flow).take_error_response()
+    if replacement is not None and event.message.startswith(UNPARSABLE):
+        err = ResponseRefused("invalid_response", "the providing department's answer is not valid HTTP")
+        replacement = deny_response(self.flow, err)
+        state(self.flow).deny(err, "upstream")
     killed = self.flow.error and self.flow.error.msg == mflow.Error.KILLED_MESSAGE
     if replacement is not None and not killed and self.client_state != self.state_errored:
         server = self.flow.server_conn
@@ -105,8 +117,52 @@ def _check_body_size(self: HttpStream, request: bool):
     return True
 
 
+_original_check_invalid = HttpStream.check_invalid
+INVALID_FRAMING = "the provider's response head is invalid (framing)"
+
+
+def _check_invalid(self: HttpStream, request: bool):
+    """mitmproxy refuses a provider head with ambiguous framing (Content-Length and Transfer-Encoding, two
+    lengths, an unknown coding) with its own page, unaudited; answer it with our JSON 502 `invalid_framing`
+    through the response hooks instead, and drop the provider connection."""
+    if request or not self.context.options.validate_inbound_headers:
+        return (yield from _original_check_invalid(self, request))
+    try:
+        validate_headers(self.flow.response)
+    except ValueError:
+        pass
+    else:
+        return False
+    self.flow.error = mflow.Error(INVALID_FRAMING)
+    yield commands.CloseConnection(self.flow.server_conn)
+    yield HttpErrorHook(self.flow)
+    st = state(self.flow)
+    st.take_error_response()  # the upstream stage's generic answer: this one says what went wrong
+    killed = self.flow.error and self.flow.error.msg == mflow.Error.KILLED_MESSAGE
+    if not killed and self.client_state != self.state_errored:
+        err = ResponseRefused("invalid_framing", "the providing department's answer has ambiguous framing")
+        self.flow.response = deny_response(self.flow, err)
+        st.deny(err, "upstream")
+        self.flow.response.timestamp_start = time.time()
+        yield from self.send_response()
+        self.server_state = self.state_errored  # swallow whatever the provider still sends
+        return True
+    yield from _original_send_error(self)
+    return True
+
+
+def _original_send_error(self: HttpStream):
+    yield http_layers.SendHttp(ResponseProtocolError(self.stream_id, INVALID_FRAMING,
+                                                     ErrorCode.RESPONSE_VALIDATION_FAILED), self.context.client)
+    self.flow.live = False
+    self.client_state = self.server_state = self.state_errored
+
+
 def install() -> None:
-    """Idempotently install the patches."""
+    """Idempotently install the patches (and those of addons.http1patch)."""
+    http1patch.install()
+    if HttpStream.check_invalid is not _check_invalid:
+        HttpStream.check_invalid = _check_invalid
     if HttpStream.handle_protocol_error is not _handle_protocol_error:
         HttpStream.handle_protocol_error = _handle_protocol_error
     if HttpStream.check_body_size is not _check_body_size:

@@ -2,7 +2,9 @@
 
 Request side: a flow goes upstream only if route, authenticate and authorize all ran and authorize allowed
 it — so an addon that crashed, was skipped or was removed can never let a request through. Response side:
-an upstream response is released only if the mask stage released it (FlowState verdict `released`). `Gate`
+an upstream response is released only if the mask stage released it (FlowState verdict `released`), and
+only with the head the mask stage builds: allowlisted header names (gateway.response_policy.OUTGOING), a
+Content-Length that is the body's, no trailers, no 1xx or 206 — a second line behind the mask stage. `Gate`
 is both sides as the one addon the pipeline registers after every stage.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 from mitmproxy import http
 
 from gateway.errors import BadGateway, Forbidden
+from gateway.response_policy import OUTGOING
 
 from .failclosed import deny, guarded
 from .state import Verdict, state
@@ -35,6 +38,13 @@ class ResponseGate:
             return
         if st.verdict is not Verdict.RELEASED:
             deny(flow, BadGateway("not_masked", "the response was not released by the masking stage"), "gate")
+            return
+        resp = flow.response
+        names = {name.decode("latin-1").lower() for name, _ in resp.headers.fields}
+        length = resp.headers.get("Content-Length")
+        if (not names <= OUTGOING or resp.trailers or 100 <= resp.status_code <= 199 or resp.status_code == 206
+                or (length is not None and length != str(len(resp.raw_content or b"")))):
+            deny(flow, BadGateway("not_masked", "the response head was not the masking stage's"), "gate")
 
 
 class Gate(RequestGate, ResponseGate):

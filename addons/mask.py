@@ -1,9 +1,12 @@
 """Stage 5, mask: nothing leaves the gateway unmasked.
 
-Bodies are always buffered (streaming would skip masking), then masked by gateway.masking for this caller's
-view (catalog labels, grant reveals, Presidio detection). A body that cannot be parsed or masked is replaced
-by a 502 with the reason code (504 `masking_timeout` when masking ran out of time: MaskingRefused carries
-its own status and is answered as it is); the findings (paths, entity types, operators, counts) go to the audit stage.
+Every status, every header, every content type. The head is judged by gateway.response_policy (1xx and
+206 refused, too many headers refused, an allowlist of headers with their values scanned, Location rewritten
+to the gateway or refused); bodies are always buffered (streaming would skip masking), then masked by
+gateway.masking for this caller's view (catalog labels, grant reveals, detection) whatever the status — a
+404 or 500 page is masked like a 200. A body that cannot be parsed or masked is replaced by a 502 with the
+reason code (504 `masking_timeout` when masking ran out of time: MaskingRefused carries its own status and
+is answered as it is); the findings (paths, entity types, operators, counts) go to the audit stage.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ import asyncio
 
 from mitmproxy import http
 
+from gateway import response_policy
 from gateway.errors import BadGateway
+from gateway.masking import body as bodyio
 
 from .context import Context
 from .failclosed import guarded
@@ -20,25 +25,26 @@ from .state import Verdict, state
 
 # Bodies above this size are masked off the event loop so other calls keep flowing meanwhile.
 OFFLOAD_BYTES = 256 * 1024
-
-# Headers that describe the upstream's bytes, not the masked body we send; and Alt-Svc, which would point
-# callers at another way to the provider, around the gateway.
-STALE_HEADERS = ("ETag", "Content-MD5", "Digest", "Content-Range", "Accept-Ranges", "Alt-Svc")
-_REWRITTEN = frozenset(name.lower().encode() for name in STALE_HEADERS + ("Content-Encoding", "Content-Length"))
-_CONTENT_TYPE = b"content-type"
+# Statuses whose answer carries no body, and so no Content-Length from us.
+_NO_BODY = frozenset({204, 304})
 
 
-def replace_headers(resp: http.Response, result) -> None:
-    """The upstream's headers minus the stale ones, with the masked body's coding, type and length — in one
-    pass over the header fields (one pop per name rescans them all, many times over)."""
-    dropped = _REWRITTEN | {_CONTENT_TYPE} if result.content_type else _REWRITTEN
-    fields = [field for field in resp.headers.fields if field[0].lower() not in dropped]
-    if result.content_encoding:
-        fields.append((b"Content-Encoding", result.content_encoding.encode("utf-8", "surrogateescape")))
-    if result.content_type:
-        fields.append((b"Content-Type", result.content_type.encode("utf-8", "surrogateescape")))
-    fields.append((b"Content-Length", str(len(result.body)).encode()))
+def masked_head(resp: http.Response, kept: list[tuple[str, str]], location: str | None, content_type: str | None,
+                content_encoding: str | None, length: int | None) -> None:
+    """Replace the provider's head with the allowlisted headers (gateway.response_policy) and our own
+    Content-Type, Content-Encoding, Content-Length, Cache-Control and Location. Trailers never go out."""
+    fields = [(name.encode(), value.encode("latin-1")) for name, value in kept]
+    if location is not None:
+        fields.append((b"Location", location.encode("ascii")))
+    if content_type:
+        fields.append((b"Content-Type", content_type.encode("utf-8", "surrogateescape")))
+    if content_encoding:
+        fields.append((b"Content-Encoding", content_encoding.encode("ascii")))
+    if length is not None:
+        fields.append((b"Content-Length", str(length).encode()))
+    fields.append((b"Cache-Control", response_policy.CACHE_CONTROL.encode()))
     resp.headers.fields = tuple(fields)
+    resp.trailers = None
 
 
 class Mask:
@@ -60,19 +66,43 @@ class Mask:
         resp = flow.response
         if resp.stream:
             raise BadGateway("streamed_body", "a streamed body cannot be masked")
-        if flow.request.method == "HEAD":
-            st.release([])  # a HEAD response carries no body to mask
-            return
+        # ResponseRefused / MaskingRefused are GatewayErrors: the guard answers them as they are.
+        response_policy.check_status(resp.status_code)
+        response_policy.check_head(resp.headers.fields)
         services = self.context.services
         principal = st.principal
         view = services.view_for(st.route.resource, st.decision, principal.dept, principal.app)
+
+        def mask_header(text: str):
+            return services.masker.mask_text(text, view)
+
+        findings: list = []
+        location = None
+        locations = resp.headers.get_all("Location")
+        if len(locations) > 1:
+            raise response_policy.ResponseRefused("redirect_outside_resource", "the providing department sent "
+                                                  "more than one redirect target")
+        if locations:
+            location, found = response_policy.rewrite_location(locations[0], st.route, services.catalog.current,
+                                                               mask_header)
+            findings += found
+        kept, found = response_policy.kept_headers(resp.headers.fields, mask_header)
+        findings += found
+        media = bodyio.parse_content_type(resp.headers.get("Content-Type"))
+        if flow.request.method == "HEAD" or resp.status_code in _NO_BODY:
+            # No body to mask; no Content-Length, which would describe the provider's unmasked body.
+            shown = media.kind != "other" or bodyio.is_public_type(st.route.resource, media)
+            masked_head(resp, kept, location, bodyio.content_type_of(media) if shown else None, None, None)
+            resp.raw_content = b""
+            st.release(findings)
+            return
         body = resp.raw_content or b""
         args = (body, resp.headers.get("Content-Type"), resp.headers.get("Content-Encoding"), view)
-        # MaskingRefused (a GatewayError: 502, or 504 masking_timeout) goes to the guard as it is.
         if len(body) > OFFLOAD_BYTES:
             result = await asyncio.to_thread(services.masker.mask_body, *args)
         else:
             result = services.masker.mask_body(*args)
-        replace_headers(resp, result)
+        content_type = bodyio.content_type_of(bodyio.parse_content_type(result.content_type))
+        masked_head(resp, kept, location, content_type, result.content_encoding, len(result.body))
         resp.raw_content = result.body
-        st.release(result.findings)
+        st.release(list(result.findings) + findings)

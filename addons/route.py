@@ -1,8 +1,11 @@
-"""Stage 1, route: match the request path to a catalogued resource and point the flow at its provider.
+"""Stage 1, route: admit the request as one canonical method and target, and point it at its provider.
 
-Unknown paths get 404; paths that try to climb out of a resource prefix (dot segments, encoded slashes,
-backslashes) get 400; WebSocket upgrades and CONNECT are refused. Sets the request id, start time and the
-Route for the stages after it.
+`gateway.admission.admit` judges the request as it came: protocol switches (403), methods other than exactly
+GET/HEAD (405 with Allow), a body on a read (400), a target a provider could read differently (400
+`ambiguous_path`), no resource or a provider URL owned by a more specific entry (404). What it admits — the
+exact method and the Route built from the canonical target — is what the policy judges and what the
+provider receives. Creates the flow state (the gateway's own request id; a caller's X-Request-Id is kept
+only as its correlation id).
 """
 
 from __future__ import annotations
@@ -13,8 +16,8 @@ from urllib.parse import urlsplit
 
 from mitmproxy import http
 
-from gateway.catalog import UNSAFE_PATH_RE
-from gateway.errors import BadRequest, Forbidden, NotFound
+from gateway.admission import admit
+from gateway.request_policy import correlation_id
 
 from .context import Context
 from .failclosed import guarded
@@ -44,6 +47,21 @@ def provider_target(route) -> tuple[str, str, int, str, str]:
     return target.scheme, target.hostname, port, target.path + (f"?{target.query}" if target.query else ""), target.netloc
 
 
+def point_at_provider(flow: http.HTTPFlow, route, method: str | None = None) -> None:
+    """Make the flow's target exactly the route's provider URL, in origin form (an absolute-form request
+    keeps its caller-chosen authority in mitmproxy's reverse mode unless it is cleared here), and its
+    method exactly `method` when given."""
+    if method is not None:
+        flow.request.data.method = method.encode("ascii")
+    scheme, host, port, target_path, netloc = provider_target(route)
+    flow.request.scheme = scheme
+    flow.request.host = host
+    flow.request.port = port
+    flow.request.authority = ""
+    flow.request.path = target_path
+    flow.request.host_header = netloc
+
+
 class Route:
     def __init__(self, context: Context):
         self.context = context
@@ -51,22 +69,12 @@ class Route:
     @guarded("route")
     def request(self, flow: http.HTTPFlow) -> None:
         st = state(flow)  # created here: request id, start time, bytes in
-        if flow.request.method == "CONNECT" or flow.request.headers.get("Upgrade"):
-            raise Forbidden("protocol_not_allowed", "only plain HTTP/1.1 requests are served: send the request "
-                            "without Upgrade (WebSocket, h2c) and not as CONNECT")
-        path = flow.request.path
-        bare = path.partition("?")[0]
-        if not bare.startswith("/") or UNSAFE_PATH_RE.search(bare):
-            raise BadRequest("bad_path", "the request path is not in canonical form: send it without dot segments, "
-                             "encoded slashes, backslashes or empty segments")
-        route = self.context.services.catalog.current.route(path)
-        if route is None:
-            raise NotFound("unknown_resource", "no catalogued resource at this path; see the catalog for the paths "
-                           "shared through this gateway")
-        st.route = route
-        scheme, host, port, target_path, netloc = provider_target(route)
-        flow.request.scheme = scheme
-        flow.request.host = host
-        flow.request.port = port
-        flow.request.path = target_path
-        flow.request.host_header = netloc
+        request = flow.request
+        st.correlation_id = correlation_id(request.headers.fields)  # audited with refusals too
+        # The method as sent: mitmproxy's `request.method` is upper-cased, but `get` goes upstream as `get`.
+        method = request.data.method.decode("latin-1")
+        admitted = admit(method, request.data.path, request.headers.fields, len(request.raw_content or b""),
+                         self.context.services.catalog.current)
+        st.method = admitted.method
+        st.route = admitted.route
+        point_at_provider(flow, admitted.route, admitted.method)

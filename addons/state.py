@@ -15,8 +15,6 @@ record, whatever came before) but keeps the first error class.
 
 from __future__ import annotations
 
-import os
-import re
 import time
 from asyncio import TimerHandle
 from dataclasses import dataclass, field
@@ -27,6 +25,7 @@ from typing import TYPE_CHECKING
 from mitmproxy import http
 
 from gateway.errors import GatewayError
+from gateway.request_policy import new_request_id
 
 if TYPE_CHECKING:  # types only: the state does not depend on how the core modules are laid out
     from gateway.catalog import Route
@@ -35,7 +34,6 @@ if TYPE_CHECKING:  # types only: the state does not depend on how the core modul
     from gateway.policy import Decision
 
 KEY = "govshare"  # the only flow.metadata key govshare uses
-REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 
 
 class Verdict(Enum):
@@ -60,9 +58,12 @@ class Refusal:
 
 @dataclass(slots=True)
 class FlowState:
-    request_id: str
+    request_id: str  # always the gateway's own (gateway.request_policy.new_request_id)
     started: float  # time.monotonic() when the request reached the gateway
     bytes_in: int = 0  # request body size as received
+    # The caller's well-formed X-Request-Id, kept apart: it correlates logs and identifies nothing.
+    correlation_id: str | None = None
+    method: str | None = None  # the admitted method (exactly GET or HEAD), what the policy judges
     route: Route | None = None
     principal: Principal | None = None
     decision: Decision | None = None
@@ -128,12 +129,11 @@ class FlowState:
 
 
 def state(flow: http.HTTPFlow) -> FlowState:
-    """The flow's state, created on first use with its request id (the caller's X-Request-Id when
-    well-formed, a fresh one otherwise), its start time and the request body size."""
+    """The flow's state, created on first use with a fresh request id of the gateway's (never the caller's:
+    two callers choosing the same id would share an audit identity), its start time and the body size."""
     st = flow.metadata.get(KEY)
     if st is None:
-        supplied = flow.request.headers.get("X-Request-Id", "")
-        rid = supplied if REQUEST_ID_RE.fullmatch(supplied) else os.urandom(16).hex()
-        st = FlowState(request_id=rid, started=time.monotonic(), bytes_in=len(flow.request.raw_content or b""))
+        st = FlowState(request_id=new_request_id(), started=time.monotonic(),
+                       bytes_in=len(flow.request.raw_content or b""))
         flow.metadata[KEY] = st
     return st

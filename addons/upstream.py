@@ -2,7 +2,9 @@
 
 Refused or reset connections become 502 `upstream_unavailable`; a provider that has not answered within
 `[gateway] upstream_timeout` seconds (read once, when the services are in place) is cut off and becomes 504
-`upstream_timeout`; a response over the body size limit becomes 502 `upstream_too_large`. The answer goes
+`upstream_timeout`; a response over the body size limit becomes 502 `upstream_too_large`. Before the call it
+points the request once more at exactly the admitted route's provider URL (origin form, canonical path), so
+no hook between the route stage and the provider can change what the policy judged. The answer goes
 through the normal response hooks (see addons.errorpatch, installed by the wiring: addons.runner and
 addons.govshare), so it is audited like any other.
 """
@@ -18,6 +20,7 @@ from gateway.errors import BadGateway, GatewayTimeout
 
 from .context import Context
 from .failclosed import deny_response, guarded
+from .route import point_at_provider
 from .state import Verdict, state
 
 log = logging.getLogger("govshare.upstream")
@@ -42,6 +45,7 @@ class Upstream:
         st = state(flow)
         if flow.response is not None or st.verdict is not Verdict.ALLOWED:
             return
+        point_at_provider(flow, st.route, st.method)  # exactly the method and provider URL the policy judged
         if self.timeout is None:
             self.running()
         loop = asyncio.get_running_loop()
@@ -75,6 +79,10 @@ class Upstream:
             self._disarm(flow)
             st = state(flow)
             if st.denied and flow.response is not None:
+                return
+            if st.verdict is not Verdict.ALLOWED:
+                # Not a provider failure: the flow never went upstream (mitmproxy refused it before the hooks,
+                # e.g. CONNECT in reverse mode, or the client went away). The audit stage records it as it is.
                 return
             message = (flow.error.msg if flow.error else "") or ""
             if st.upstream_timed_out:

@@ -63,7 +63,10 @@ def catalog_document(upstream_url: str) -> dict:
                 entry["fields"] = [dict(f) for f in LABELLED_FIELDS]
             resources.append(entry)
     return {"version": 1,
-            "departments": [{"code": PROVIDER, "name": "基准测试数据提供部门", "upstream": upstream_url.rstrip("/")}],
+            "departments": [{"code": PROVIDER, "name": "基准测试数据提供部门", "upstream": upstream_url.rstrip("/")},
+                            # the caller is a registered department and application (else 403 unknown_caller)
+                            {"code": CALLER_DEPT, "name": "基准测试调用部门", "upstream": upstream_url.rstrip("/"),
+                             "applications": [{"code": CALLER_APP, "name": "性能测试调用方"}]}],
             "resources": resources}
 
 

@@ -1,10 +1,10 @@
 """The request side in one call: which method, target and route a caller's request is admitted as, or why not.
 
 `admit` runs the checks in the order a refusal should be reported — protocol switch (403), method (405),
-body on a read (400), ambiguous target (400), unknown or nested resource (404) — and returns what the
-gateway judges and forwards: the exact method, the canonical target and the Route built from it. Identity
-(`Catalog.require_caller`), the policy decision and `request_policy.forward_headers` follow, in the proxy's
-stages, on this result. Pure: no proxy types, no I/O.
+body on a read (400), ambiguous target or a method-override query parameter (400), unknown or nested
+resource (404) — and returns what the gateway judges and forwards: the exact method, the canonical target
+and the Route built from it. Identity (`Catalog.require_caller`), the policy decision and
+`request_policy.forward_headers` follow, in the proxy's stages, on this result. Pure: no proxy types, no I/O.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .catalog import Catalog, Route
-from .request_policy import READ_METHODS, canonical_method, check_body, check_protocol, correlation_id
+from .request_policy import READ_METHODS, canonical_method, check_body, check_protocol, check_query, correlation_id
 from .target import CanonicalTarget, canonical_target
 
 
@@ -33,5 +33,6 @@ def admit(method: str, raw_target: str | bytes, incoming: Iterable[tuple[str | b
     method = canonical_method(method, READ_METHODS)
     check_body(method, incoming, body_length)
     target = canonical_target(raw_target)
+    check_query(target.query)
     route = catalog.resolve(target.target)
     return Admitted(method, target, route, correlation_id(incoming))

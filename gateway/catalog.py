@@ -101,6 +101,8 @@ class Resource:
     description: str = ""
     fields: tuple[Field, ...] = ()
     by_key: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+    # Unparsed media types the provider declares public: only these pass unmasked (masking.body.is_public_type)
+    public_content_types: frozenset[str] = frozenset()
 
     @property
     def is_public(self) -> bool:
@@ -191,6 +193,7 @@ class Catalog:
         return [
             {"code": r.code, "name": r.name, "provider": r.provider, "path": r.path, "share": str(r.share),
              "upstream": r.upstream, "legal_basis": r.legal_basis, "public": r.is_public,
+             **({"public_content_types": sorted(r.public_content_types)} if r.public_content_types else {}),
              "fields": [{"name": f.name, "label": f.label, "class": str(f.klass), "entity": f.entity}
                         for f in r.fields]}
             for r in self.resources.values()
@@ -346,7 +349,7 @@ class _Parser:
         if not isinstance(node, LineMap):
             self.fail(self.doc, entry, "must be a mapping", "resources")
         self.unknown_keys(node, {"code", "name", "provider", "path", "upstream_path", "share", "legal_basis",
-                                 "description", "fields"}, entry)
+                                 "description", "fields", "public_content_types"}, entry)
         code = self.text(node, "code", entry, pattern=CODE_RE)
         entry = f"resource {code}"
         name = self.text(node, "name", entry)
@@ -377,7 +380,16 @@ class _Parser:
             fields.append(f)
         upstream = departments[provider].upstream + (upstream_path if upstream_path is not None else path)
         by_key = {f.name: f for f in fields}
-        return Resource(code, name, provider, path, share, upstream, legal_basis, description, tuple(fields), by_key)
+        return Resource(code, name, provider, path, share, upstream, legal_basis, description, tuple(fields), by_key,
+                        self.public_types(node, entry))
+
+    def public_types(self, node: LineMap, entry: str) -> frozenset[str]:
+        from .masking.body import declared_public_types
+
+        try:
+            return declared_public_types(node.get("public_content_types", []))
+        except ValueError as e:
+            self.fail(node, entry, f"'public_content_types': {e}", "public_content_types")
 
     def field(self, fnode, entry: str, parent: LineMap) -> Field:
         if not isinstance(fnode, LineMap):

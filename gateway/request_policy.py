@@ -8,6 +8,8 @@ Pure functions, no proxy types: headers come in and go out as (name, value) pair
   refused with 400; a provider could read it as a second request or as parameters.
 - `check_protocol`: `Upgrade` (even empty), `HTTP2-Settings`, `Connection: upgrade`, CONNECT and h2c's
   `PRI` are refused with 403: the gateway speaks plain HTTP requests and responses only.
+- `check_query`: a query naming a method-override parameter (`_method`, `x-http-method-override`, ...) is
+  refused with 400: some frameworks read the method from it.
 - `new_request_id` / `correlation_id`: the gateway always assigns the request id; a caller's
   well-formed `X-Request-Id` is kept only as a separate correlation id.
 - `forward_headers`: an allowlist. Everything not on it goes — hop-by-hop, method overrides, URL rewrites,
@@ -21,9 +23,9 @@ import os
 import re
 from collections.abc import Iterable
 from typing import Protocol
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
-from .errors import BadRequest, Forbidden, GatewayError
+from .errors import BadRequest, Forbidden, MethodNotAllowed
 
 READ_METHODS = ("GET", "HEAD")
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
@@ -41,17 +43,9 @@ OWN = ("X-Govshare-Dept", "X-Govshare-App", "X-Govshare-Purpose", "X-Govshare-Co
 _TOKEN_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _VALUE_RE = re.compile(r"^[\t\x20-\x7e\x80-\xff]*$")
 _PROTOCOL_HEADERS = frozenset({"upgrade", "http2-settings"})
-
-
-class MethodRefused(GatewayError):
-    """The method is not one the catalog serves (405); `allow` lists the ones it does."""
-
-    status, reason = 405, "method_not_allowed"
-
-    def __init__(self, method: str, allow: Iterable[str] = READ_METHODS):
-        self.allow = ", ".join(allow)
-        super().__init__(message=f"this resource is read with {self.allow} only (methods are case-sensitive)",
-                         extra={"allow": self.allow})
+# Query parameter names (folded: lower case, '_' as '-', outer '-' stripped) that frameworks read as a method.
+_OVERRIDE_PARAMS = frozenset({"httpmethod", "http-method", "x-http-method-override", "x-http-method",
+                              "x-method-override", "method-override", "http-method-override"})
 
 
 class RouteLike(Protocol):
@@ -73,10 +67,11 @@ def fold(name: str) -> str:
 
 
 def canonical_method(method: str, allowed: Iterable[str] = READ_METHODS) -> str:
-    """`method` when it is exactly one of `allowed` (upper case); MethodRefused (405) otherwise."""
+    """`method` when it is exactly one of `allowed` (upper case); MethodNotAllowed (405, Allow) otherwise."""
     allowed = tuple(allowed)
     if method not in allowed:
-        raise MethodRefused(method, allowed)
+        raise MethodNotAllowed(allowed, f"this resource is read with {' or '.join(allowed)} only (methods are "
+                                        "case-sensitive: send them in upper case)")
     return method
 
 
@@ -108,6 +103,20 @@ def check_protocol(method: str, incoming: Iterable[tuple[str | bytes, str | byte
         low = fold(name)
         if low in _PROTOCOL_HEADERS or (low == "connection" and "upgrade" in value.lower()):
             raise Forbidden("protocol_not_allowed", "protocol switches (Upgrade, h2c) are not served")
+
+
+def check_query(query: str) -> None:
+    """Refuse (400 `ambiguous_query`) a canonical query naming a method-override parameter: frameworks
+    (Laravel, Symfony, Express's method-override, custom middleware) read `_method` and its kin from the
+    query, which would turn a judged read into a write."""
+    if not query:
+        return
+    for item in query.split("&"):
+        folded = unquote(item.split("=", 1)[0]).replace("_", "-").lower()
+        name = folded.strip("-")
+        if name in _OVERRIDE_PARAMS or (name == "method" and folded != "method"):  # `_method`, not `method`
+            raise BadRequest("ambiguous_query", "the query names a method-override parameter (_method, "
+                                                "X-HTTP-Method-Override, ...); send the method itself")
 
 
 def new_request_id() -> str:

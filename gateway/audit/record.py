@@ -239,6 +239,7 @@ REQUEST = Shape("request", {
     "path": _text, "query": _text, "purpose": _text, "decision": _choice(*DECISIONS), "reason": _text, "rule": _text,
     "policy_version": _str_or_int, "grant_id": _str_or_int, "status": _status, "bytes_in": _int,
     "bytes_out": _int, "latency_ms": _number, "masking": _masking, "error": _text,
+    "correlation_id": _text,  # the caller's own X-Request-Id, if any: never the request id
 }, frozenset({"ts", "event", "request_id", "decision"}))
 
 ADMIN = Shape("admin", {

@@ -11,7 +11,8 @@ import json
 import sys
 from pathlib import Path
 
-from ..identity.signing_keys import MAX_PILOT_TTL, PILOT_ALGORITHM, PilotKeys, compatible_algorithms, load_public_pem, public_jwk
+from ..identity.signing_keys import (MAX_PILOT_TTL, PILOT_ALGORITHM, PilotKeys, compatible_algorithms, is_dept_code,
+                                     load_public_pem, public_jwk)
 
 from .common import EXIT_OK, EXIT_REFUSED, load
 
@@ -43,6 +44,13 @@ def token_issue(args: argparse.Namespace) -> int:
     if settings.mode != "pilot":
         print(f"govshare token issue: identity mode is {settings.mode!r}; only pilot mode issues tokens "
               "(tokens come from the identity service configured in [identity])", file=sys.stderr)
+        return EXIT_REFUSED
+    from ..catalog import load_catalog  # a broken catalog is a usage error (exit 2), reported by main
+
+    if is_dept_code(args.dept) and not load_catalog(config.catalog).is_registered(args.dept, args.app):
+        print(f"govshare token issue: department {args.dept!r} with application {args.app!r} is not registered "
+              f"in the catalog ({config.catalog}); the gateway would refuse the token (403 unknown_caller)",
+              file=sys.stderr)
         return EXIT_REFUSED
     try:
         token = PilotKeys(config.data_dir).issue(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
+from .dataset import Dataset, nested_datasets
 from .identifiers import (
     AREAS, BANKS, CHENGDU, CHONGQING, GUANGZHOU, HANGZHOU, SHANGHAI, SHENZHEN, BEIJING, Area, City,
     make_bank_card, make_resident_id, random_landline, random_mobile, random_uscc,
@@ -31,24 +32,6 @@ from .people import (  # noqa: F401 - COMPOUND_SURNAMES and person_name are part
 
 
 @dataclass(frozen=True)
-class Dataset:
-    """One department collection: the records and the key that addresses one record."""
-
-    name: str
-    id_key: str
-    records: tuple[dict, ...]
-
-    def get(self, record_id: str) -> dict | None:
-        for r in self.records:
-            if r[self.id_key] == record_id:
-                return dict(r)
-        return None
-
-    def __len__(self) -> int:
-        return len(self.records)
-
-
-@dataclass(frozen=True)
 class DemoData:
     seed: int
     persons: Dataset  # GA population register (常住人口)
@@ -59,8 +42,9 @@ class DemoData:
     hr_agencies: Dataset  # RS licensed HR service agencies
 
     def datasets(self) -> dict[str, Dataset]:
+        """Every collection by name, with GA's not-shared collections nested under the register."""
         return {d.name: d for d in (self.persons, self.fugitives, self.enterprises, self.annual_reports,
-                                    self.subsidies, self.hr_agencies)}
+                                    self.subsidies, self.hr_agencies, *nested_datasets(self.persons))}
 
 
 class _Registry:

@@ -36,7 +36,9 @@ class Endpoint:
 
 
 DEPARTMENT_APIS: dict[str, tuple[Endpoint, ...]] = {
-    "GA": (Endpoint("/api/v1/persons", "persons"), Endpoint("/api/v1/fugitives", "fugitives")),
+    "GA": (Endpoint("/api/v1/persons", "persons"), Endpoint("/api/v1/fugitives", "fugitives"),
+           Endpoint("/api/v1/persons/sensitive", "persons_sensitive"),
+           Endpoint("/api/v1/persons/archive", "persons_archive")),
     "SCJG": (Endpoint("/api/v2/enterprises", "enterprises"), Endpoint("/api/v2/annual-reports", "annual_reports")),
     "MZ": (Endpoint("/service/dibao/recipients", "subsidies"),),
     "RS": (Endpoint("/api/hr-agencies", "hr_agencies"),),
@@ -80,7 +82,9 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
 
     def __init__(self, address, dept: str, collections: dict[str, Dataset], log: RequestLog, compress: bool):
-        self.dept, self.collections, self.log, self.compress = dept, collections, log, compress
+        self.dept, self.log, self.compress = dept, log, compress
+        # Longest collection path first: /api/v1/persons/archive is its own collection, not a record id.
+        self.collections = dict(sorted(collections.items(), key=lambda item: -len(item[0])))
         self.open_connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
         super().__init__(address, _Handler)

@@ -10,9 +10,11 @@ Everything here either returns usable bytes/text or raises MaskingRefused with a
 - Text: UTF-8 (a BOM is allowed), or a declared GB charset (gbk, gb2312, gb18030); invalid bytes →
   `invalid_utf8`; any other declared charset → `unsupported_charset`.
 - JSON: `invalid_json`; nesting too deep for the parser → `too_deep`.
-- Content types: application/json and */*+json → JSON; text/plain → text; text/csv → CSV (by column
-  header; malformed quoting → `invalid_csv`); a missing type is sniffed (JSON if it parses, else text); anything else → `unsupported_content_type`
-  (the engine lets it pass unchanged only for a public resource).
+- Content types: application/json and */*+json → JSON (the engine); NDJSON, JSONP, CSV/TSV, text/plain,
+  HTML, XML (and */*+xml) and SSE → their module in gateway.masking.formats (`mask_text_body`), any other
+  text/* as free text; a missing
+  type is sniffed (JSON if it parses, else text); anything else → `unsupported_content_type`, unless the
+  resource's catalog entry lists it in `public_content_types` (`is_public_type`): then it passes unchanged.
 
 The masked body is re-encoded with the same Content-Encoding it arrived with (never a different one):
 MaskResult.content_encoding names the coding of MaskResult.body (None = identity), and the caller sets
@@ -21,10 +23,10 @@ Content-Encoding to it and Content-Length to the new length.
 
 from __future__ import annotations
 
-import csv
 import gzip
 import io
 import json
+import re
 import zlib
 from dataclasses import dataclass
 from typing import Any
@@ -35,8 +37,17 @@ CHUNK = 64 * 1024
 RATIO_FLOOR = 1024 * 1024  # the ratio limit applies once this much has been decompressed
 
 JSON_TYPES = frozenset({"application/json", "text/json"})
-TEXT_TYPES = frozenset({"text/plain"})
-CSV_TYPES = frozenset({"text/csv", "application/csv"})
+# The other media types we parse and mask, by kind (each kind is a module of gateway.masking.formats).
+KINDS = {
+    "text/plain": "text",
+    "text/csv": "csv", "application/csv": "csv", "text/tab-separated-values": "csv",
+    "application/x-ndjson": "ndjson", "application/ndjson": "ndjson", "application/jsonl": "ndjson",
+    "application/x-jsonlines": "ndjson", "application/jsonlines": "ndjson", "application/json-lines": "ndjson",
+    "application/javascript": "jsonp", "text/javascript": "jsonp", "application/x-javascript": "jsonp",
+    "text/html": "html", "application/xhtml+xml": "html",
+    "application/xml": "xml", "text/xml": "xml",
+    "text/event-stream": "sse",
+}
 UTF8_CHARSETS = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
 GB_CHARSETS = {"gbk": "gbk", "gb2312": "gb2312", "gb18030": "gb18030", "cp936": "gbk"}
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -96,13 +107,60 @@ def parse_content_type(value: str | None) -> MediaType:
             charset = val.strip().strip('"').lower() or None
     if mime in JSON_TYPES or (mime.startswith("application/") and mime.endswith("+json")):
         kind = "json"
-    elif mime in TEXT_TYPES:
-        kind = "text"
-    elif mime in CSV_TYPES:
-        kind = "csv"
+    elif mime in KINDS:
+        kind = KINDS[mime]
+    elif mime.endswith("+xml") and "/" in mime:
+        kind = "xml"
+    elif mime.startswith("text/") and MEDIA_TYPE_RE.match(mime):
+        kind = "text"  # any other text (markdown, a log, a vCard) is masked as free text, all of it
     else:
         kind = "other"
     return MediaType(kind, mime, charset)
+
+
+def is_public_type(resource, media: MediaType) -> bool:
+    """True when `resource`'s catalog entry declares this (unparsed) media type public: only then does a body
+    we cannot mask pass as it came. A resource declaring nothing passes nothing."""
+    declared = getattr(resource, "public_content_types", None) if resource is not None else None
+    return bool(declared) and media.kind == "other" and media.mime in declared
+
+
+MEDIA_TYPE_RE = re.compile(r"\A[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\Z")
+
+
+def declared_public_types(raw: Any) -> frozenset[str]:
+    """A catalog entry's `public_content_types`: media types (type/subtype, no parameters) the gateway
+    cannot parse and the provider declares public. A type the gateway masks cannot be declared (it is
+    always masked). Raises ValueError naming the problem."""
+    if not isinstance(raw, list):
+        raise ValueError("must be a list of media types")
+    types = set()
+    for value in raw:
+        mime = value.strip().lower() if isinstance(value, str) else ""
+        if not MEDIA_TYPE_RE.match(mime):
+            raise ValueError(f"{value!r} is not a media type (type/subtype)")
+        if parse_content_type(mime).kind != "other":
+            raise ValueError(f"{mime!r} is a type the gateway parses and masks; it cannot be declared public")
+        types.add(mime)
+    return frozenset(types)
+
+
+def mask_text_body(kind: str, text: str, sink, charset: str | None = None) -> str:
+    """Mask a decoded body of a non-JSON `kind` with its format module (gateway.masking.formats)."""
+    from .formats import FORMATS, xml
+
+    if kind == "xml":
+        return xml.mask(text, sink, charset)
+    return FORMATS[kind](text, sink)
+
+
+def content_type_of(media: MediaType) -> str | None:
+    """The Content-Type we send for a masked body: the media type and charset we parsed, nothing else
+    of the provider's value (its parameters are not ours to relay)."""
+    if not media.mime or not MEDIA_TYPE_RE.match(media.mime) or sum(c.isdigit() for c in media.mime) >= 5:
+        return None  # not a media type we can vouch for (a head with no body to refuse it by): none at all
+    known = media.charset in UTF8_CHARSETS or media.charset in GB_CHARSETS
+    return f"{media.mime}; charset={media.charset}" if known else media.mime
 
 
 # --- content encoding ---------------------------------------------------------------------------
@@ -342,42 +400,3 @@ def dump_json(doc: Any) -> str:
 def looks_like_json(text: str) -> bool:
     head = text.lstrip()[:1]
     return head in ("{", "[")
-
-
-# --- CSV ----------------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class CsvTable:
-    header: list[str]
-    rows: list[list[str]]
-    delimiter: str
-    lineterminator: str
-    trailing_newline: bool
-
-
-def read_csv(text: str) -> CsvTable:
-    """Parse CSV text (delimiter guessed from the header line among , ; tab |)."""
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((",", "\t", ";", "|"), key=first_line.count) if first_line else ","
-    if first_line.count(delimiter) == 0:
-        delimiter = ","
-    lineterminator = "\r\n" if "\r\n" in text else "\n"
-    try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-        rows = [row for row in reader]
-    except csv.Error:
-        raise MaskingRefused("invalid_csv") from None
-    header = rows[0] if rows else []
-    return CsvTable(header, rows[1:], delimiter, lineterminator, text.endswith(("\n", "\r")))
-
-
-def write_csv(table: CsvTable) -> str:
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, delimiter=table.delimiter, lineterminator=table.lineterminator)
-    writer.writerow(table.header)
-    writer.writerows(table.rows)
-    text = out.getvalue()
-    if not table.trailing_newline and text.endswith(table.lineterminator):
-        text = text[: -len(table.lineterminator)]
-    return text

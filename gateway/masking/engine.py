@@ -127,7 +127,7 @@ class Masker:
         deadline = Deadline(self.settings.timeout_seconds)
         media = bodyio.parse_content_type(content_type)
         if media.kind == "other":
-            if view.resource is not None and view.resource.is_public:
+            if bodyio.is_public_type(view.resource, media):
                 return MaskResult(body, [], content_type, content_encoding)
             raise MaskingRefused("unsupported_content_type")
         coding = bodyio.parse_encoding(content_encoding)
@@ -142,43 +142,14 @@ class Masker:
             root = session.collect(bodyio.parse_json(text), raw=text)
             session.run()
             out, bom = bodyio.dump_json(root[0]), False
-        elif kind == "csv":
-            out = self._mask_csv(text, session)
         else:
-            holder: list[Any] = [text]
-            session.add_value(holder, 0, None, text)
-            session.run()
-            out = "" if holder[0] is None else holder[0]
+            out = bodyio.mask_text_body(kind, text, session, media.charset)
         data = bodyio.encode_text(out, media.charset, bom)
         encoded = bodyio.encode_body(data, coding)
         deadline.check_now()
-        return MaskResult(encoded, session.findings(), content_type, coding)
+        return MaskResult(encoded, session.findings(), bodyio.content_type_of(media), coding)
 
     # --- helpers ---------------------------------------------------------------------------------
-
-    def _mask_csv(self, text: str, session: "Session") -> str:
-        table = bodyio.read_csv(text)
-        header = table.header
-        if not header or len(set(header)) != len(header):  # no usable header: mask it all as text
-            holder: list[Any] = [text]
-            session.add_value(holder, 0, None, text)
-            session.run()
-            return "" if holder[0] is None else holder[0]
-        width = len(header)
-        records = [dict(zip(header, row[:width])) for row in table.rows]
-        extras = [row[width:] for row in table.rows]
-        root = session.collect(records)
-        session.collect(extras)
-        session.run()
-        records = root[0]
-        dropped = {i for i, h in enumerate(header) if session.is_removed(h)}
-        table.header = [h for i, h in enumerate(header) if i not in dropped]
-        rows = []
-        for original, record, extra in zip(table.rows, records, extras):
-            cells = [record.get(h) for i, h in enumerate(header) if i not in dropped and i < len(original)]
-            rows.append(["" if c is None else str(c) for c in cells] + ["" if c is None else str(c) for c in extra])
-        table.rows = rows
-        return bodyio.write_csv(table)
 
     def key_hint(self, key: str | None) -> str | None:
         if key is None:

@@ -26,6 +26,7 @@ _ONE_FOR_ONE = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
 _ONE_FOR_ONE.update({0x3000: 0x20, 0x2010: 0x2D, 0x2011: 0x2D, 0x2012: 0x2D, 0x2013: 0x2D, 0x2014: 0x2D,
                      0x2212: 0x2D, 0x00A0: 0x20})
 _RUN = re.compile(r"(?:\+|00)?\d+(?:[ \-]{1,2}\d+)+(?:[ \-]?[Xx](?![0-9A-Za-z]))?")
+_WHOLE_GROUP = re.compile(r"\d{11}")
 SQUEEZE_DIGITS = range(11, 20)  # digits of a mobile (11, or 13 with 86) … a bank card (19)
 
 
@@ -73,9 +74,12 @@ def normalise(text: str) -> Normalised:
             if sum(ch.isdigit() for ch in run[cut:]) not in (7, 8):
                 continue
             start, run = start + cut, run[cut:]
-        elif sum(ch.isdigit() for ch in run) not in SQUEEZE_DIGITS:
+        elif sum(ch.isdigit() for ch in run) not in SQUEEZE_DIGITS or _WHOLE_GROUP.search(run):
+            # a date, two numbers side by side, or a group already as long as an identifier with a short number
+            # beside it (`13812345678 2号楼`): squeezed, the identifier would disappear into a longer number;
+            # but a local number after "(0571) " is squeezed
             if not (sum(ch.isdigit() for ch in run) in (7, 8) and text[max(0, start - 2):start].rstrip()[-1:] in (")", "）")):
-                continue  # a date, or two numbers side by side (but not a local number after "(0571) ")
+                continue
         pieces.append(text[last:start])
         position = start
         pending = False

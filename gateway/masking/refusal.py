@@ -14,6 +14,7 @@ REASONS = frozenset({
     "unsupported_encoding", "chained_encoding", "corrupt_encoding", "decompressed_too_large",
     "compression_ratio", "invalid_utf8", "unsupported_charset", "invalid_json", "invalid_csv",
     "unsupported_content_type", "too_deep", "masking_error", "masking_timeout",
+    "invalid_ndjson", "invalid_jsonp", "invalid_xml", "xml_dtd", "identifier_in_markup",
 })
 
 

@@ -1,8 +1,9 @@
 """Every refusal the gateway gives, driven through the real stage addons and core services.
 
 For each path: the HTTP status, the reason code, a non-empty message, the request id (body and header
-agree, and the caller's well-formed X-Request-Id is kept), the Allow header for 405, and the audit record
-the real audit trail was given (decision deny, the same reason and status, the request id).
+agree; it is the gateway's, the caller's well-formed X-Request-Id is kept only as the correlation id), the
+Allow header for 405, and the audit record the real audit trail was given (decision deny, the same reason
+and status, the request id and the correlation id).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from addons.mask import Mask
 from addons.route import Route
 from addons.state import Verdict, state
 from addons.upstream import Upstream
+from gateway.audit.clean import Cleaner
 from gateway.identity import IdentityError, PilotKeys
 from gateway.masking.refusal import MaskingRefused
 from gateway.services import Services
@@ -74,6 +76,7 @@ def make_flow(path="/scjg/enterprises", token=None, method="GET", headers=None):
     f = tflow.tflow()
     f.request.method = method
     f.request.path = path
+    f.request.content = b""  # a read carries no body
     f.request.headers.clear()
     f.request.headers["X-Request-Id"] = RID
     if token is not None:
@@ -101,14 +104,16 @@ def assert_refusal(services, f, status, reason):
     doc = json.loads(f.response.content)
     assert (doc["status"], doc["error"]) == (status, reason)
     assert isinstance(doc["message"], str) and len(doc["message"]) > 10
-    assert doc["request_id"] == f.response.headers["X-Request-Id"] == RID
-    assert f.response.headers["Cache-Control"] == "no-store"
     st = state(f)
+    assert doc["request_id"] == f.response.headers["X-Request-Id"] == st.request_id != RID
+    assert st.correlation_id == RID
+    assert f.response.headers["Cache-Control"] == "no-store"
     assert st.verdict is Verdict.DENIED and (st.refusal.status, st.refusal.reason) == (status, reason)
     if services is not None:
         record = services.recorded[-1]
-        assert (record["decision"], record["reason"], record["status"], record["request_id"]) == (
-            "deny", reason, status, RID)
+        caller_id = Cleaner(services.pseudonyms.key_for("audit-record")).request_id(RID, True)  # keyed hash
+        assert (record["decision"], record["reason"], record["status"], record["request_id"],
+                record["correlation_id"]) == ("deny", reason, status, st.request_id, caller_id)
         assert isinstance(st.audit_seq, int)
     return doc
 
@@ -121,8 +126,11 @@ def token(services, dept="MZ", **kw):
 
 @pytest.mark.parametrize("path,headers,status,reason", [
     ("/nowhere", {}, 404, "unknown_resource"),
-    ("/ga/population/../fugitives", {}, 400, "bad_path"),
+    ("/ga/population/../fugitives", {}, 400, "ambiguous_path"),
+    ("/ga/population/sensitive", {}, 404, "nested_resource"),
     ("/scjg/enterprises", {"Upgrade": "websocket", "Connection": "Upgrade"}, 403, "protocol_not_allowed"),
+    ("/scjg/enterprises", {"Upgrade": ""}, 403, "protocol_not_allowed"),
+    ("/scjg/enterprises", {"Content-Length": "3"}, 400, "body_not_allowed"),
 ])
 def test_route_refusals(services, path, headers, status, reason):
     f = make_flow(path, token(services), headers=headers)

@@ -52,6 +52,7 @@ def make_flow(path="/scjg/enterprises", auth: str | None = None, method="GET"):
     f = tflow.tflow()
     f.request.method = method
     f.request.path = path
+    f.request.content = b""  # a read carries no body
     f.request.headers.clear()
     if auth:
         f.request.headers["Authorization"] = f"Bearer {auth}"

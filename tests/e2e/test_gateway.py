@@ -73,12 +73,12 @@ def test_unknown_path_is_404_json_with_request_id(gw):
 
 
 @pytest.mark.parametrize("path", ["/ga/population/../fugitives", "/ga/population/%2e%2e/fugitives",
-                                  "/ga/population/..%2Ffugitives", "/ga//population"])
+                                  "/ga/population/..%2Ffugitives", "/ga/population/..;/fugitives"])
 def test_paths_that_climb_out_of_a_prefix_are_refused(gw, path):
     gw.upstreams.clear()
     r = gw.get(path, dept="GA")
     assert r.status == 400
-    assert r.json()["error"] == "bad_path"
+    assert r.json()["error"] == "ambiguous_path"
     assert gw.upstreams.requests("GA") == []
 
 
@@ -96,13 +96,13 @@ def test_protocol_switches_are_refused_before_any_upstream(gw):
     with socket.create_connection((host, port), timeout=10) as sock:
         sock.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
         answer = read_response(sock)  # one recv may return the head without the body
-    assert answer.startswith(b"HTTP/1.1 400 ") and b'"error": "bad_path"' in answer
+    assert answer.startswith(b"HTTP/1.1 403 ") and b'"error": "protocol_not_allowed"' in answer
     assert gw.upstreams.requests("SCJG") == []
 
 
-def test_request_id_kept_when_well_formed_and_generated_otherwise(gw):
+def test_request_id_is_always_the_gateways(gw):
     r = gw.get("/scjg/enterprises", dept="MZ", headers={"X-Request-Id": "caller-req-00042"})
-    assert r.headers["x-request-id"] == "caller-req-00042"
+    assert r.headers["x-request-id"] != "caller-req-00042" and len(r.headers["x-request-id"]) == 32
     r = gw.get("/scjg/enterprises", dept="MZ", headers={"X-Request-Id": "bad id with spaces"})
     assert r.headers["x-request-id"] != "bad id with spaces"
     assert len(r.headers["x-request-id"]) >= 16
@@ -121,7 +121,8 @@ def test_provider_gets_gateway_headers_never_the_token(gw):
     assert headers["x-govshare-app"] == "dibao-review"
     from urllib.parse import unquote
     assert unquote(headers["x-govshare-purpose"]) == PURPOSE
-    assert headers["x-request-id"] == "trace-0000000001"
+    assert headers["x-request-id"] == r.headers["x-request-id"] != "trace-0000000001"
+    assert headers["x-govshare-correlation-id"] == "trace-0000000001"
 
 
 # -- identity --------------------------------------------------------------------------------------------

@@ -53,7 +53,10 @@ def get(port: int, path: str, token: str) -> tuple[int, dict]:
 def write_config(tmp_path: Path, demo_upstreams, port: int) -> Path:
     from gateway.demo.catalog import demo_catalog_for
 
+    from tests.support.gateway import register_test_applications
+
     catalog = demo_catalog_for(demo_upstreams.urls, tmp_path / "catalog.yaml")
+    register_test_applications(catalog)  # the token below names the test application `e2e`
     cfg = tmp_path / "govshare.toml"
     cfg.write_text(f'data_dir = "{tmp_path / "var"}"\ncatalog = "{catalog}"\n[gateway]\nlisten_port = {port}\n')
     return cfg

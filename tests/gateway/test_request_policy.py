@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.errors import BadRequest, Forbidden
-from gateway.request_policy import (ALLOWED, MethodRefused, canonical_method, check_body, check_protocol,
+from gateway.errors import BadRequest, Forbidden, MethodNotAllowed
+from gateway.request_policy import (ALLOWED, canonical_method, check_body, check_protocol, check_query,
                                     correlation_id, fold, forward_headers, new_request_id)
 
 
@@ -123,10 +123,10 @@ def test_no_caller_header_outside_the_allowlist_ever_reaches_the_provider(incomi
 @pytest.mark.parametrize("method", ["get", "Get", "head", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE",
                                     "CONNECT", "", "GET "])
 def test_methods_other_than_exact_get_and_head_are_405_with_allow(method):
-    with pytest.raises(MethodRefused) as caught:
+    with pytest.raises(MethodNotAllowed) as caught:
         canonical_method(method)
     assert caught.value.status == 405 and caught.value.reason == "method_not_allowed"
-    assert caught.value.allow == "GET, HEAD" and caught.value.extra == {"allow": "GET, HEAD"}
+    assert caught.value.headers() == {"Allow": "GET, HEAD"} and caught.value.extra == {"allow": ["GET", "HEAD"]}
 
 
 def test_get_and_head_pass_as_they_are():
@@ -172,3 +172,18 @@ def test_request_ids_are_the_gateways_and_the_callers_is_only_a_correlation():
     for bad in ([("X-Request-Id", "a b")], [("X-Request-Id", "x" * 65)], [("X-Request-Id", "")],
                 [("X-Request-Id", "a"), ("X-Request-Id", "b")], [("X_Request_Id", "a"), ("X-Request-Id", "b")], []):
         assert correlation_id(bad) is None
+
+
+@pytest.mark.parametrize("query", ["_method=DELETE", "a=1&_method=put", "X-HTTP-Method-Override=PATCH",
+                                   "x_http_method=PUT", "_METHOD=DELETE", "%5Fmethod=DELETE",
+                                   "__method__=PUT", "x-method-override"])
+def test_method_override_query_parameters_are_refused(query):
+    with pytest.raises(BadRequest) as caught:
+        check_query(query)
+    assert caught.value.status == 400 and caught.value.reason == "ambiguous_query"
+
+
+@pytest.mark.parametrize("query", ["", "page=1&size=2", "methods=a", "xm=%E5%BC%A0", "method_name=x", "m=1",
+                                   "method=query"])
+def test_ordinary_queries_pass(query):
+    check_query(query)

@@ -19,47 +19,16 @@ from gateway.policy import GrantError, GrantStore
 from gateway.store import make_engine
 from gateway.target import canonical_target
 
-# Not-shared resources whose provider URLs sit under GA-RK-0001's /api/v1/persons (issue 12). Kept here, not
-# in policies/catalog.yaml, until the demo upstream serves catalog entries generically (issue 11 item 5).
-NESTED = """\
-  - code: GA-RK-0002
-    name: 常住人口敏感信息
-    provider: GA
-    path: /ga/population-sensitive
-    upstream_path: /api/v1/persons/sensitive
-    share: none
-    legal_basis: 《中华人民共和国个人信息保护法》第二十八条、第二十九条（敏感个人信息单独同意、严格保护）；《政务信息资源共享管理暂行办法》（国发〔2016〕51号）第九条
-    description: 人口信息中的敏感个人信息（宗教信仰、违法犯罪记录等），提供方接口挂在常住人口接口之下，不予共享。
-    fields:
-      - {name: xm, label: 姓名, class: personal, entity: PERSON}
-      - {name: sfzh, label: 公民身份号码, class: sensitive, entity: CN_ID_CARD}
-      - {name: bz, label: 备注, class: sensitive, entity: FREE_TEXT}
-
-  - code: GA-RK-0003
-    name: 历史户籍档案
-    provider: GA
-    path: /ga/population-archive
-    upstream_path: /api/v1/persons/archive
-    share: none
-    legal_basis: 《中华人民共和国档案法》（2020年修订）第二十七条（档案封闭期）；《政务信息资源共享管理暂行办法》（国发〔2016〕51号）第九条
-    description: 已注销、迁出人员的历史户籍档案，提供方接口挂在常住人口接口之下，处于封闭期，不予共享。
-    fields:
-      - {name: xm, label: 姓名, class: personal, entity: PERSON}
-      - {name: sfzh, label: 公民身份号码, class: sensitive, entity: CN_ID_CARD}
-      - {name: hjdz, label: 户籍地址, class: personal, entity: CN_ADDRESS}
-
-"""
-
 NOW = datetime(2026, 3, 1, 8, 0, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
-def catalog(tmp_path_factory):
-    text = (POLICIES_DIR / "catalog.yaml").read_text(encoding="utf-8")
-    at = text.index("  - code: SCJG-QY-0001\n")
-    path = tmp_path_factory.mktemp("cat") / "catalog.yaml"
-    path.write_text(text[:at] + NESTED + "\n" + text[at:], encoding="utf-8")
-    return load_catalog(path)
+def catalog():
+    """The shipped demo catalog: it holds the not-shared GA-RK-0002/0003 nested under GA-RK-0001's provider URL."""
+    cat = load_catalog(POLICIES_DIR / "catalog.yaml")
+    assert cat.resources["GA-RK-0002"].upstream.endswith("/api/v1/persons/sensitive")
+    assert cat.resources["GA-RK-0003"].upstream.endswith("/api/v1/persons/archive")
+    return cat
 
 
 def route_of(catalog, raw: str):
@@ -146,7 +115,8 @@ def test_same_provider_url_with_different_share_is_refused(tmp_path):
     ("MZ", "dibao-review", True), ("MZ", None, True), ("MZ", "bench-load", True),
     ("MZ", "employment-check", False), ("RS", "employment-check", True), ("MZ", "other", False),
     ("NOPE", None, False), ("NOPE", "dibao-review", False), ("", None, False), (None, None, False),
-    ("mz", "dibao-review", False), ("GA", "anything", True), ("GA", "bad app", False),
+    ("mz", "dibao-review", False), ("GA", "hukou-service", True), ("GA", "anything", False),
+    ("GA", "bad app", False),
 ])
 def test_is_registered(catalog, dept, app, registered):
     assert catalog.is_registered(dept, app) is registered

@@ -11,12 +11,31 @@ from urllib.parse import urlsplit
 from gateway.config import Config, load_config
 
 
+# The calling applications the tests' tokens name, registered for every department of the test catalogs
+# (the shipped catalog registers only real ones; an unregistered application is refused 403 unknown_caller).
+TEST_APPLICATIONS = ("test-app", "unit", "e2e")
+
+
+def register_test_applications(catalog: Path, apps: tuple[str, ...] = TEST_APPLICATIONS) -> None:
+    """Add `apps` to every department's `applications` in the catalog file (parsed YAML, rewritten)."""
+    import yaml
+
+    doc = yaml.safe_load(catalog.read_text(encoding="utf-8"))
+    for dept in doc["departments"]:
+        listed = dept.setdefault("applications", [])
+        known = {a["code"] for a in listed}
+        listed += [{"code": app, "name": f"测试调用方 {app}"} for app in apps if app not in known]
+    catalog.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=4096), encoding="utf-8")
+
+
 def make_config(tmp_path: Path, upstream_urls: dict[str, str], sections: dict | None = None, **gateway) -> Config:
-    """A config file in tmp_path (so the CLI and the gateway read the same one) for the demo catalog.
-    `gateway` keywords go to [gateway]; `sections` maps other section names to their settings."""
+    """A config file in tmp_path (so the CLI and the gateway read the same one) for the demo catalog, with
+    the test applications registered. `gateway` keywords go to [gateway]; `sections` maps other section
+    names to their settings."""
     from gateway.demo.catalog import demo_catalog_for
 
     catalog = demo_catalog_for(upstream_urls, tmp_path / "catalog.yaml")
+    register_test_applications(catalog)
     settings = {"listen_port": 0, "reload_interval": 0.2, "upstream_timeout": 5.0, **gateway}
     lines = [f'data_dir = "{tmp_path / "var"}"', f'catalog = "{catalog}"']
     for name, values in {"gateway": settings, **(sections or {})}.items():

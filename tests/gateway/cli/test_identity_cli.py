@@ -28,18 +28,18 @@ def run(argv: list[str], capsys) -> tuple[int, str, str]:
 
 
 def test_token_issue_prints_a_token_that_verifies(tmp_path, capsys):
-    code, out, err = run(["token", "issue", "--dept", "HEALTH", "--app", "clinic", "--ttl", "120",
+    code, out, err = run(["token", "issue", "--dept", "MZ", "--app", "dibao-review", "--ttl", "120",
                           "--purpose", "case review", "--data-dir", str(tmp_path)], capsys)
     assert code == 0 and err == ""
     token = out.strip()
     assert out == token + "\n"  # just the token
     principal = build_verifier(load_config(None, tmp_path)).verify(token)
-    assert (principal.dept, principal.app, principal.purpose) == ("HEALTH", "clinic", "case review")
+    assert (principal.dept, principal.app, principal.purpose) == ("MZ", "dibao-review", "case review")
     assert (tmp_path / "keys" / "pilot-es256.pem").exists()
 
 
 def test_keys_jwks_verifies_the_issued_token(tmp_path, capsys):
-    _, out, _ = run(["token", "issue", "--dept", "TAX", "--app", "desk", "--data-dir", str(tmp_path)], capsys)
+    _, out, _ = run(["token", "issue", "--dept", "SCJG", "--app", "market-registry", "--data-dir", str(tmp_path)], capsys)
     token = out.strip()
     code, out, _ = run(["keys", "jwks", "--data-dir", str(tmp_path)], capsys)
     assert code == 0
@@ -49,13 +49,13 @@ def test_keys_jwks_verifies_the_issued_token(tmp_path, capsys):
     assert all(set(k) <= {"kty", "crv", "x", "y", "kid", "alg", "use"} for k in document["keys"])  # public only
     key = jwk_set[jwt.get_unverified_header(token)["kid"]]
     claims = jwt.decode(token, key, algorithms=["ES256"], audience="govshare", issuer="govshare-pilot")
-    assert claims["dept"] == "TAX"
+    assert claims["dept"] == "SCJG"
 
 
 def test_keys_jwks_from_other_key_does_not_verify(tmp_path, capsys):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    _, out, _ = run(["token", "issue", "--dept", "TAX", "--app", "desk", "--data-dir", str(tmp_path / "a")], capsys)
+    _, out, _ = run(["token", "issue", "--dept", "SCJG", "--app", "market-registry", "--data-dir", str(tmp_path / "a")], capsys)
     _, jwks_b, _ = run(["keys", "jwks", "--data-dir", str(tmp_path / "b")], capsys)
     key_b = PyJWKSet.from_dict(json.loads(jwks_b)).keys[0]
     with pytest.raises(jwt.InvalidSignatureError):
@@ -65,6 +65,15 @@ def test_keys_jwks_from_other_key_does_not_verify(tmp_path, capsys):
 def test_token_issue_bad_department_exits_1(tmp_path, capsys):
     code, out, err = run(["token", "issue", "--dept", "health", "--app", "x", "--data-dir", str(tmp_path)], capsys)
     assert code == 1 and out == "" and "department code" in err
+
+
+@pytest.mark.parametrize(("dept", "app"), [("NOPE", "x"), ("WJ", "clinic"), ("MZ", "unknown-app"),
+                                           ("MZ", "employment-check")])
+def test_token_issue_refuses_callers_the_catalog_does_not_register(tmp_path, capsys, dept, app):
+    """A token the gateway would refuse (403 unknown_caller) is never issued (issue 12)."""
+    code, out, err = run(["token", "issue", "--dept", dept, "--app", app, "--data-dir", str(tmp_path)], capsys)
+    assert code == 1 and out == "" and "not registered" in err and dept in err
+    assert not (tmp_path / "keys").exists()
 
 
 def test_token_issue_refused_outside_pilot_mode(tmp_path, capsys):
@@ -102,7 +111,8 @@ def test_bad_config_exits_2(tmp_path, capsys):
 
 def test_issued_token_is_refused_by_another_gateways_pilot(tmp_path, capsys):
     (tmp_path / "a").mkdir()
-    _, out, _ = run(["token", "issue", "--dept", "HEALTH", "--app", "x", "--data-dir", str(tmp_path / "a")], capsys)
+    _, out, _ = run(["token", "issue", "--dept", "MZ", "--app", "dibao-review", "--data-dir", str(tmp_path / "a")],
+                    capsys)
     other = build_verifier(load_config(None, Path(tmp_path / "b")))
     with pytest.raises(IdentityError) as info:
         other.verify(out.strip())
@@ -110,7 +120,7 @@ def test_issued_token_is_refused_by_another_gateways_pilot(tmp_path, capsys):
 
 
 def test_a_missing_data_directory_is_refused_not_created(tmp_path, capsys):
-    code, out, err = run(["token", "issue", "--dept", "TAX", "--app", "desk", "--data-dir", str(tmp_path / "nope")],
+    code, out, err = run(["token", "issue", "--dept", "SCJG", "--app", "market-registry", "--data-dir", str(tmp_path / "nope")],
                          capsys)
     assert code == 1 and out == "" and "no data directory" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "nope").exists()

@@ -101,13 +101,22 @@ def test_unsupported_content_type_for_a_non_public_resource():
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
     assert refused(png, "image/png", view=PERSONAL_VIEW) == "unsupported_content_type"
     assert refused(png, "image/png", view=UNLABELLED) == "unsupported_content_type"
-    assert refused(b"<a>110101199003074514</a>", "application/xml", view=PERSONAL_VIEW) == "unsupported_content_type"
+    assert refused(b"%PDF-1.4 110101199003074514", "application/pdf", view=PERSONAL_VIEW) == "unsupported_content_type"
 
 
-def test_public_resource_passes_other_types_unchanged():
+def test_a_resource_without_protected_fields_is_not_public_for_types_it_did_not_declare():
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-    result = masker().mask_body(png, "image/png", "x-whatever", PUBLIC_VIEW)
+    assert refused(png, "image/png", view=PUBLIC_VIEW) == "unsupported_content_type"
+
+
+def test_declared_public_content_types_pass_unchanged():
+    import dataclasses
+
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    view = MaskingView(resource=dataclasses.replace(PUBLIC_RES, public_content_types=frozenset({"image/png"})))
+    result = masker().mask_body(png, "image/png", "x-whatever", view)
     assert (result.body, result.findings, result.content_encoding) == (png, [], "x-whatever")
+    assert refused(png, "image/gif", view=view) == "unsupported_content_type"
 
 
 def test_json_of_a_public_resource_is_still_scanned():

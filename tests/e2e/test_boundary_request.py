@@ -1,0 +1,279 @@
+"""Issue 12, request side: every reproduction, through a real gateway, in front of a hostile provider.
+
+The provider (tests/support/hostile_upstream.py) reads requests like Tomcat, IIS, PHP/CGI, rewrite and
+method-override middleware and a Range-honouring static server would, and records what it received. Each
+case asserts three things: the caller got the right refusal (or a safe, masked 200 from the one resource
+it holds a grant for); the provider never received the forbidden thing (tests/support/boundary.py's
+invariants, or nothing at all for a refusal); and the call is in the audit trail under the gateway's
+request id. The hypothesis fuzzers at the end drive path spellings and header sets through the same
+gateway (`make fuzz` runs them deeply).
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gateway.audit import Filters, iter_rows
+from gateway.policy import GrantError, GrantStore
+from tests.support.boundary import (CALLER_APP, CALLER_DEPT, FUZZ, PURPOSE, assert_audited,
+                                    assert_provider_got_only_canonical_reads, assert_safe_answer, caller_token,
+                                    request, send_raw, start_boundary)
+from tests.support.hostile_upstream import HostileUpstream
+from tests.support.waiting import wait_for
+
+SAFE = "safe"  # the caller gets the register's masked 200; the provider got only a canonical read
+
+
+@pytest.fixture(scope="module")
+def hostile():
+    with HostileUpstream() as up:
+        yield up
+
+
+@pytest.fixture
+def bgw(gateway_factory, demo_upstreams, hostile):
+    return start_boundary(gateway_factory, demo_upstreams, hostile)
+
+
+# Every case: (class, method, target, headers, body, expected) with expected SAFE or (status, reason).
+CASES = [
+    # -- Tomcat/Jetty path parameters and dot segments: the provider would resolve /api/v1/fugitives
+    ("tomcat", "GET", "/ga/population/..;/fugitives", [], b"", (400, "ambiguous_path")),
+    ("tomcat", "GET", "/ga/population/.;/..;/fugitives", [], b"", (400, "ambiguous_path")),
+    ("tomcat", "GET", "/ga/population/..;jsessionid=1/fugitives", [], b"", (400, "ambiguous_path")),
+    ("tomcat", "GET", "http://evil/ga/population/..;/fugitives", [], b"", (400, "ambiguous_path")),
+    ("tomcat", "GET", "/ga/population/../fugitives", [], b"", (400, "ambiguous_path")),
+    ("tomcat", "GET", "/ga/population/%2e%2e/fugitives", [], b"", (400, "ambiguous_path")),
+    ("tomcat", "GET", "/ga/population/.%2E/fugitives", [], b"", (400, "ambiguous_path")),
+    ("tomcat", "GET", "/ga/population/..%2ffugitives", [], b"", (400, "ambiguous_path")),
+    ("tomcat", "GET", "/ga/population/%252e%252e/fugitives", [], b"", (400, "ambiguous_path")),
+    ("tomcat", "GET", "/ga/population/;/../fugitives", [], b"", (400, "ambiguous_path")),
+    ("tomcat", "GET", "/ga/population/%c0%ae%c0%ae/fugitives", [], b"", (400, "ambiguous_path")),
+    ("tomcat", "GET", "/ga/population/%ef%bc%8e%ef%bc%8e/fugitives", [], b"", (400, "ambiguous_path")),
+    ("tomcat", "GET", "/ga/population/\uff0e\uff0e/fugitives", [], b"", (400, "ambiguous_path")),
+    ("tomcat", "GET", "http://evil/ga/population", [], b"", SAFE),  # absolute form: the authority is ours
+    ("tomcat", "GET", "/ga//population/./", [], b"", SAFE),  # collapsed, and forwarded collapsed
+    # -- IIS: %u escapes, backslashes, trailing dots, case-insensitive nested URLs
+    ("iis", "GET", "/ga/population/%u002e%u002e/fugitives", [], b"", (400, "ambiguous_path")),
+    ("iis", "GET", "/ga/population/%u0073ensitive", [], b"", (400, "ambiguous_path")),
+    ("iis", "GET", "/ga/population\\..\\fugitives", [], b"", (400, "ambiguous_path")),
+    ("iis", "GET", "/ga/population/%5c..%5cfugitives", [], b"", (400, "ambiguous_path")),
+    ("iis", "GET", "/ga/population/sensitive.", [], b"", (400, "ambiguous_path")),
+    ("iis", "GET", "/ga/population/SENSITIVE", [], b"", (404, "nested_resource")),
+    ("iis", "GET", "/ga/population/Archive?page=1", [], b"", (404, "nested_resource")),
+    # -- not-shared entries nested under the shared provider URL
+    ("nested", "GET", "/ga/population/sensitive", [], b"", (404, "nested_resource")),
+    ("nested", "GET", "/ga/population/%73ensitive", [], b"", (404, "nested_resource")),
+    ("nested", "GET", "/ga/population/archive;x=1", [], b"", (400, "ambiguous_path")),
+    ("nested", "GET", "/ga/population/%61rchive", [], b"", (404, "nested_resource")),
+    ("nested", "GET", "/ga/population/archive#x", [], b"", (400, "ambiguous_path")),
+    ("nested", "GET", "/ga/population/sensitive.json", [], b"", (404, "nested_resource")),
+    ("nested", "GET", "/ga/population/archive/", [], b"", (404, "nested_resource")),
+    ("nested", "GET", "/ga/population/sensitive/11010519491231002X", [], b"", (404, "nested_resource")),
+    ("nested", "GET", "/ga//population/./archive", [], b"", (404, "nested_resource")),
+    ("nested", "GET", "/ga/population-sensitive", [], b"", (403, "not_shared")),
+    ("nested", "GET", "/ga/population-archive", [], b"", (403, "not_shared")),
+    ("nested", "GET", "/ga/fugitives", [], b"", (403, "not_shared")),
+    # -- URL rewrite headers
+    ("rewrite", "GET", "/ga/population", [("X-Original-URL", "/api/v1/fugitives")], b"", SAFE),
+    ("rewrite", "GET", "/ga/population", [("X-Rewrite-URL", "/api/v1/fugitives")], b"", SAFE),
+    ("rewrite", "GET", "/ga/population", [("X-Original-URL", "/api/v1/persons/sensitive")], b"", SAFE),
+    ("rewrite", "GET", "/ga/population", [("X_Original_URL", "/api/v1/fugitives")], b"", SAFE),
+    ("rewrite", "GET", "/ga/population", [("X-Override-URL", "/api/v1/fugitives")], b"", SAFE),
+    # -- method overrides, method case, bodies on reads
+    ("method", "GET", "/ga/population", [("X-HTTP-Method-Override", "DELETE")], b"", SAFE),
+    ("method", "GET", "/ga/population", [("X-HTTP-Method", "PUT")], b"", SAFE),
+    ("method", "GET", "/ga/population", [("X-Method-Override", "PATCH")], b"", SAFE),
+    ("method", "GET", "/ga/population", [("X_HTTP_Method_Override", "DELETE")], b"", SAFE),
+    ("method", "GET", "/ga/population?_method=DELETE", [], b"", (400, "ambiguous_query")),
+    ("method", "GET", "/ga/population?size=1&X-HTTP-Method-Override=PUT", [], b"", (400, "ambiguous_query")),
+    ("method", "get", "/ga/population", [], b"", (405, "method_not_allowed")),
+    ("method", "Get", "/ga/population", [], b"", (405, "method_not_allowed")),
+    ("method", "head", "/ga/population", [], b"", (405, "method_not_allowed")),
+    ("method", "DELETE", "/ga/population", [], b"", (405, "method_not_allowed")),
+    ("method", "POST", "/ga/population", [("Content-Type", "application/json")], b"{}", (405, "method_not_allowed")),
+    ("method", "PUT", "/ga/population", [], b"x", (405, "method_not_allowed")),
+    ("method", "OPTIONS", "/ga/population", [], b"", (405, "method_not_allowed")),
+    ("method", "TRACE", "/ga/population", [], b"", (405, "method_not_allowed")),
+    ("method", "PROPFIND", "/ga/population", [], b"", (405, "method_not_allowed")),
+    ("method", "GET", "/ga/population", [("Content-Type", "application/json")], b'{"id":1}', (400, "body_not_allowed")),
+    ("method", "HEAD", "/ga/population", [], b"abcd", (400, "body_not_allowed")),
+    ("method", "GET", "/ga/population", [("Transfer-Encoding", "chunked")], b"4\r\nabcd\r\n0\r\n\r\n",
+     (400, "body_not_allowed")),
+    ("method", "HEAD", "/ga/population", [], b"", "head"),
+    # -- protocol switches
+    ("protocol", "GET", "/ga/population", [("Upgrade", "")], b"", (403, "protocol_not_allowed")),
+    ("protocol", "GET", "/ga/population", [("Upgrade", "websocket"), ("Connection", "Upgrade")], b"",
+     (403, "protocol_not_allowed")),
+    ("protocol", "GET", "/ga/population", [("Upgrade", "h2c"), ("HTTP2-Settings", "AAMAAABkAAQAAP__")], b"",
+     (403, "protocol_not_allowed")),
+    ("protocol", "GET", "/ga/population", [("Connection", "keep-alive, Upgrade")], b"", (403, "protocol_not_allowed")),
+    ("protocol", "GET", "/ga/population", [("HTTP2-Settings", "AAMAAABkAAQAAP__")], b"", (403, "protocol_not_allowed")),
+    # -- identity headers in the spellings CGI/WSGI/PHP fold together
+    ("identity", "GET", "/ga/population", [("X_Govshare_Dept", "GA")], b"", SAFE),
+    ("identity", "GET", "/ga/population", [("X-Govshare_Dept", "GA")], b"", SAFE),
+    ("identity", "GET", "/ga/population", [("X-Govshare-Dept", "GA"), ("X-Govshare-App", "hukou-service")], b"", SAFE),
+    ("identity", "GET", "/ga/population", [("x_govshare_app", "forged"), ("X_GOVSHARE_PURPOSE", "x")], b"", SAFE),
+    ("identity", "GET", "/ga/population", [("X-Govshare-Correlation-Id", "forged-1")], b"", SAFE),
+    ("identity", "GET", "/ga/population", [("Connection", "X-Govshare-Dept")], b"", SAFE),
+    ("identity", "GET", "/ga/population", [("Host", "evil.example")], b"", SAFE),
+    # -- forwarding and remote-user headers
+    ("forwarding", "GET", "/ga/population", [("X-Forwarded-For", "10.9.8.7")], b"", SAFE),
+    ("forwarding", "GET", "/ga/population", [("X-Real-IP", "10.9.8.7")], b"", SAFE),
+    ("forwarding", "GET", "/ga/population", [("Forwarded", "for=10.9.8.7;by=gw;host=evil")], b"", SAFE),
+    ("forwarding", "GET", "/ga/population", [("X-Remote-User", "admin")], b"", SAFE),
+    ("forwarding", "GET", "/ga/population", [("X-User", "admin")], b"", SAFE),
+    ("forwarding", "GET", "/ga/population", [("X-Forwarded-Host", "evil"), ("X-Forwarded-Proto", "http")], b"", SAFE),
+    ("forwarding", "GET", "/ga/population", [("X_Forwarded_For", "10.9.8.7"), ("True-Client-IP", "10.9.8.7")],
+     b"", SAFE),
+    ("forwarding", "GET", "/ga/population", [("Client-IP", "10.9.8.7"), ("X-Client-IP", "10.9.8.7"),
+                                             ("Remote-User", "admin"), ("X-Auth-User", "admin")], b"", SAFE),
+    # -- partial content: two slices of a masked value rebuild it
+    ("range", "GET", "/ga/population", [("Range", "bytes=0-40")], b"", SAFE),
+    ("range", "GET", "/ga/population", [("Range", "bytes=60-")], b"", SAFE),
+    ("range", "GET", "/ga/population", [("Range", "bytes=0-9"), ("If-Range", '"x"')], b"", SAFE),
+    ("range", "GET", "/ga/population", [("Request-Range", "bytes=0-9")], b"", SAFE),
+]
+
+
+def _case_id(case) -> str:
+    cls, method, target, headers, *_ = case
+    return f"{cls}:{method} {target} {' '.join(n for n, _ in headers)}".strip()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[_case_id(c) for c in CASES])
+def test_request_side_reproduction(bgw, hostile, case):
+    _cls, method, target, headers, body, expected = case
+    token = caller_token(bgw)
+    answer = request(bgw, method, target, headers, body, token=token)
+    received = hostile.received()
+    if expected == SAFE:
+        assert_safe_answer(answer)
+        assert len(received) == 1
+    elif expected == "head":
+        assert answer.status == 200 and answer.body == b"" and len(received) == 1
+    else:
+        reason = expected[1] if method == "HEAD" else answer.error()  # a HEAD's refusal has no body
+        assert (answer.status, reason) == expected, answer.raw[:300]
+        assert answer.headers["content-type"].startswith("application/json")
+        assert received == []  # a refusal never reaches the provider
+        if expected[0] == 405:
+            assert answer.headers["allow"] == "GET, HEAD"
+    assert_provider_got_only_canonical_reads(received, token)
+    record = assert_audited(bgw, answer, reason=expected[1] if isinstance(expected, tuple) else None)
+    assert record["method"] == method  # as sent, not as mitmproxy upper-cases it
+
+
+def test_the_provider_gets_the_canonical_spelling_the_policy_judged(bgw, hostile):
+    answer = request(bgw, "GET", "http://evil/ga//population/./%31101?xm=%e5%bc%a0&size=%31",
+                     token=caller_token(bgw))
+    assert answer.status == 200
+    (got,) = hostile.received()
+    assert got.request_line == "GET /api/v1/persons/1101?xm=%E5%BC%A0&size=1 HTTP/1.1"
+    assert got.cgi["HTTP_HOST"] == hostile.url.removeprefix("http://")
+
+
+def test_a_caller_chosen_request_id_never_becomes_the_audit_identity(bgw, hostile):
+    """Two departments sending the same X-Request-Id are audited under two different gateway ids; the
+    caller's id is kept only as the correlation id."""
+    shared = "same-id-0001"
+    a = request(bgw, "GET", "/ga/population", [("X-Request-Id", shared)], token=caller_token(bgw))
+    b = request(bgw, "GET", "/ga/population", [("X-Request-Id", shared)], token=bgw.token("GA", app="hukou-service"))
+    assert a.status == b.status == 200
+    assert len({a.request_id, b.request_id, shared}) == 3
+    ra, rb = assert_audited(bgw, a, correlation=shared), assert_audited(bgw, b, correlation=shared)
+    assert (ra["dept"], rb["dept"]) == (CALLER_DEPT, "GA")
+    assert [g.cgi["HTTP_X_REQUEST_ID"] for g in hostile.received()] == [a.request_id, b.request_id]
+    assert [g.cgi["HTTP_X_GOVSHARE_CORRELATION_ID"] for g in hostile.received()] == [shared, shared]
+
+
+@pytest.mark.parametrize(("dept", "app"), [("NOPE", "x"), ("WJ", CALLER_APP), (CALLER_DEPT, "unknown-app"),
+                                           (CALLER_DEPT, "employment-check"), ("GA", "dibao-review")])
+def test_tokens_for_unregistered_callers_are_refused(bgw, hostile, dept, app):
+    answer = request(bgw, "GET", "/ga/population", token=bgw.token(dept, app=app, purpose=PURPOSE))
+    assert (answer.status, answer.error()) == (403, "unknown_caller")
+    assert hostile.received() == []
+    record = assert_audited(bgw, answer)
+    assert (record["dept"], record["app"]) == (dept, app)
+
+
+def test_unregistered_callers_get_neither_tokens_nor_grants(bgw):
+    assert bgw.cli("token", "issue", "--dept", "NOPE", "--app", "x") == 1
+    store = GrantStore(bgw.services.engine, bgw.services.catalog.current)
+    for dept, app in (("NOPE", None), (CALLER_DEPT, "unknown-app")):
+        with pytest.raises(GrantError):
+            store.add(dept, app, "GA-RK-0001", (), (), PURPOSE, "2099-01-01T00:00:00Z", "officer")
+
+
+def test_connect_and_h2_prior_knowledge_are_refused_and_audited(bgw, hostile):
+    """CONNECT is refused by mitmproxy's reverse mode before any hook (its own 400 page, no request id; the
+    error hook still audits it); h2 prior knowledge reaches the route stage and is refused there."""
+    def request_records() -> list[dict]:
+        return [row.record for row in iter_rows(bgw.services.engine, bgw.config.data_dir, Filters(event="request"))]
+
+    before = len(request_records())
+    connect = send_raw(bgw, b"CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n\r\n")
+    assert connect.status == 400 and b"GA-" not in connect.body
+    pri = send_raw(bgw, b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+    assert (pri.status, pri.error()) == (403, "protocol_not_allowed")
+    assert_audited(bgw, pri)
+    records = wait_for(request_records, until=lambda rows: len(rows) >= before + 2)
+    assert [r["method"] for r in records[before:]] == ["CONNECT", "PRI"]
+    assert all(r["decision"] == "deny" for r in records[before:])
+    assert hostile.received() == []
+
+
+# -- fuzzing through the real gateway ------------------------------------------------------------------
+
+PIECES = ["..", ".", "", ";", ";x=1", "..;", ".;", "%2e", "%2E%2e", "%2f", "%5c", "\\", "%u002e", "%25", "%00",
+          "%c0%ae", "%ef%bc%8f", "#", "?", "sensitive", "SENSITIVE", "%73ensitive", "archive", "fugitives",
+          "persons", "x.json", "1101", "a", "~", "+", "%20", ".json", "population", "ga"]
+
+
+@FUZZ
+@given(segments=st.lists(st.lists(st.sampled_from(PIECES), min_size=1, max_size=3).map("".join), max_size=5),
+       prefix=st.sampled_from(["/ga/population/", "/ga/population", "/ga/", "/", "http://evil/ga/population/"]))
+def test_fuzz_no_path_spelling_reaches_another_collection(bgw, hostile, prefix, segments):
+    hostile.clear()
+    target = prefix + "/".join(segments)
+    answer = request(bgw, "GET", target, token=caller_token(bgw))
+    assert answer.status in (200, 400, 403, 404, 405), (target, answer.raw[:200])
+    received = hostile.received()
+    assert_provider_got_only_canonical_reads(received, None)
+    if answer.status == 200:
+        assert len(received) == 1
+    else:
+        assert received == [] or answer.status == 404  # the register itself may 404 an unknown record
+    for marker in (b"GA-FUGITIVES", b"GA-SENSITIVE", b"GA-ARCHIVE"):
+        assert marker not in answer.raw
+    assert answer.request_id
+
+
+HEADER_NAMES = ["X-Govshare-Dept", "X_Govshare_Dept", "x-govshare_app", "X-Govshare-Purpose", "X-Request-Id",
+                "X-Forwarded-For", "X_Forwarded_For", "Forwarded", "X-Real-IP", "X-Remote-User", "X-User",
+                "X-Original-URL", "X-Rewrite-URL", "X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override",
+                "Range", "If-Range", "Cookie", "Accept", "Accept-Language", "User-Agent", "Accept-Encoding",
+                "Connection", "Keep-Alive", "TE", "Via", "Max-Forwards", "Proxy-Authorization",
+                "X-Govshare-Correlation-Id", "X-Debug", "Accept_Encoding", "Content-Type"]
+
+
+@FUZZ
+@given(headers=st.lists(st.tuples(st.sampled_from(HEADER_NAMES).map(lambda n: st.sampled_from(
+    [n, n.lower(), n.upper(), n.replace("-", "_")])).flatmap(lambda s: s),
+    st.sampled_from(["GA", "admin", "10.0.0.1", "/api/v1/fugitives", "DELETE", "bytes=0-5", "close", "1",
+                     "gzip, br", "application/json", "x;y=1", ""])), max_size=8))
+def test_fuzz_no_caller_header_outside_the_allowlist_reaches_the_provider(bgw, hostile, headers):
+    hostile.clear()
+    token = caller_token(bgw)
+    answer = request(bgw, "GET", "/ga/population", headers, token=token)
+    received = hostile.received()
+    assert_provider_got_only_canonical_reads(received, token)
+    if answer.status == 200:
+        assert_safe_answer(answer)
+    else:
+        # Only the headers the gateway must refuse rather than guess: an ambiguous repeat, or a switch.
+        assert (answer.status, answer.error()) in ((400, "ambiguous_header"), (403, "protocol_not_allowed")), \
+            answer.raw[:300]
+        assert received == []
