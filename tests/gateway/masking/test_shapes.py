@@ -68,3 +68,10 @@ def test_the_cheap_check_lets_ordinary_bodies_skip_the_pass():
     assert needs_prepare('{"data": [["姓名"], ["张三"]]}')
     assert needs_prepare('{"p": "{\\"xm\\": 1}"}')
     assert needs_prepare('{"u": "https://x/?a=1&b=2"}')
+
+
+def test_every_financial_label_names_a_trade_secret():
+    from gateway.masking.keynames import key_hint
+    from gateway.masking.shapes import FINANCE_LABELS
+
+    assert {label: key_hint(f"{label}#je") for label in FINANCE_LABELS} == dict.fromkeys(FINANCE_LABELS, "TRADE_SECRET")
