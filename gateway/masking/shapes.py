@@ -253,12 +253,13 @@ def _embedded(parent: Any, slot: Any, text: str, out: Prepared) -> bool | None:
         return None
     compact = '": ' not in stripped and '", "' not in stripped and ", " not in stripped
     ascii_only = "\\u" in stripped
+    separators = (",", ":") if compact else None
+    baseline = json.dumps(doc, ensure_ascii=ascii_only, separators=separators)
     parent[slot] = doc
 
     def restore() -> None:
-        dumped = json.dumps(parent[slot], ensure_ascii=ascii_only,
-                            separators=(",", ":") if compact else None)
-        parent[slot] = dumped
+        dumped = json.dumps(parent[slot], ensure_ascii=ascii_only, separators=separators)
+        parent[slot] = text if dumped == baseline else dumped  # untouched inside: the caller's own text
 
     out.fixups.append(restore)
     return True

@@ -75,3 +75,8 @@ def test_every_financial_label_names_a_trade_secret():
     from gateway.masking.shapes import FINANCE_LABELS
 
     assert {label: key_hint(f"{label}#je") for label in FINANCE_LABELS} == dict.fromkeys(FINANCE_LABELS, "TRADE_SECRET")
+
+
+def test_json_inside_a_string_that_masking_leaves_alone_keeps_its_exact_text():
+    odd = '{ "a" :1,"b": [1,2] }'
+    assert mask({"payload": odd}) == {"payload": odd}
