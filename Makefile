@@ -4,7 +4,7 @@ PY        := $(VENV)/bin/python
 STAMP     := $(VENV)/.installed
 PORT      ?= 8080
 
-.PHONY: run test test-fast fuzz bench setup clean
+.PHONY: run test test-fast fuzz bench soak faults setup clean
 
 setup: $(STAMP)
 
@@ -31,6 +31,16 @@ fuzz: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/govshare bench
+
+# Issue 13's soak (200,000 requests; REQUESTS=2000 for a short one) and fault runs, outside `make test`.
+REQUESTS ?= 200000
+soak: $(STAMP)
+	$(PY) -m bench.soak --requests $(REQUESTS)
+
+# Needs root for the disk-full case (a small tmpfs); KILLS=100 kill -9 rounds.
+KILLS ?= 100
+faults: $(STAMP)
+	$(PY) -m bench.faults --kills $(KILLS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

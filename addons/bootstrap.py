@@ -9,13 +9,15 @@ address is not among them: mitmdump binds its listeners before it loads a script
 asynchronously once running), so under mitmdump loopback needs `--listen-host 127.0.0.1` on the command line.
 
 Under `govshare run` the runner hands in ready-built Services. Under mitmdump they are built in `running`,
-once every option is in place, from the configuration validated in `configure`. The reload loop applies
-catalog and policy changes within `[gateway] reload_interval` seconds, off the event loop.
+once every option is in place, from the configuration validated in `configure`. Once running, the services
+start their workers (gateway.services.Services.start_workers): the reload thread, which applies catalog,
+policy and grant changes within `[gateway] reload_interval` seconds on a thread of its own (never the event
+loop or the default executor, so masking load cannot hold a revocation back), and the masking worker pool.
+`done` stops both.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Optional
 
@@ -28,9 +30,21 @@ from .context import Context
 
 log = logging.getLogger("govshare")
 
+WORKERS_START_TIMEOUT = 60.0  # seconds the start waits for the masking workers
+
 # The proxy options every gateway process runs with, whoever started it.
 ENFORCED_OPTIONS = {"connection_strategy": "lazy", "stream_large_bodies": None, "ssl_insecure": False,
                     "keep_host_header": False}
+
+
+def limit_options(opts, config: Config) -> None:
+    """The request limits the HTTP/1 reader enforces (addons.limits), from `[gateway]` (when declared)."""
+    gw = config.gateway
+    wanted = {"govshare_max_header_bytes": gw.max_header_bytes, "govshare_max_headers": gw.max_headers,
+              "govshare_max_request_body": gw.max_request_body_bytes}
+    changes = {k: v for k, v in wanted.items() if hasattr(opts, k) and getattr(opts, k) != v}
+    if changes:
+        opts.update(**changes)
 
 
 def enforce(opts) -> None:
@@ -43,13 +57,17 @@ def enforce(opts) -> None:
 class Bootstrap:
     def __init__(self, context: Context):
         self.context = context
-        self._reloader: asyncio.Task | None = None
+        self._workers = False
         self._owns_services = False
         self._config: Config | None = None
 
     def load(self, loader) -> None:
         loader.add_option("govshare_config", Optional[str], None, "govshare configuration file (TOML)")
         loader.add_option("govshare_data_dir", Optional[str], None, "govshare data directory")
+        # Set from [gateway] (limit_options); declared here so the HTTP/1 reader finds them (addons.limits).
+        loader.add_option("govshare_max_header_bytes", Optional[int], None, "largest request head (bytes)")
+        loader.add_option("govshare_max_headers", Optional[int], None, "most request header fields")
+        loader.add_option("govshare_max_request_body", Optional[int], None, "largest announced request body")
 
     def configure(self, updated) -> None:
         if not self.context.ready and ({"govshare_config", "govshare_data_dir"} & set(updated)
@@ -61,6 +79,9 @@ class Bootstrap:
             if ctx.options.body_size_limit is None:
                 ctx.options.update(body_size_limit=str(self._config.masking.max_body_bytes))
         enforce(ctx.options)
+        config = self.context.services.config if self.context.ready else self._config
+        if config is not None:
+            limit_options(ctx.options, config)
 
     def running(self) -> None:
         # Built here, once every option (including --set govshare_config=…) is in place; until then any
@@ -68,23 +89,20 @@ class Bootstrap:
         if not self.context.ready:
             self.context.set(Services.open(self._config))
             self._owns_services = True
-        if self._reloader is None:
-            self._reloader = asyncio.get_running_loop().create_task(self._reload_loop())
+        if not self._workers:
+            self._workers = True
+            services = self.context.services
+            services.start_workers()
+            # Serve only once the masking workers are up: a body that waited for them would spend its own
+            # masking deadline on the gateway's start-up.
+            if services.pool is not None and not services.pool.wait_ready(WORKERS_START_TIMEOUT):
+                log.error("govshare masking workers not ready after %ss; larger bodies wait for them",
+                          WORKERS_START_TIMEOUT)
             freeze_startup_heap()
 
-    async def _reload_loop(self) -> None:
-        services = self.context.services
-        interval = services.config.gateway.reload_interval
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await asyncio.to_thread(services.reload)
-            except Exception as exc:  # noqa: BLE001 - the loop must survive; the old state stays in force
-                log.error("govshare reload failed (%s); the previous configuration stays in force",
-                          type(exc).__name__)
-
     def done(self) -> None:
-        if self._reloader is not None:
-            self._reloader.cancel()
+        if self._workers and self.context.ready:
+            self.context.services.stop_workers()
+        self._workers = False
         if self._owns_services and self.context.ready:
             self.context.services.close()

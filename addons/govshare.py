@@ -5,8 +5,9 @@ same pipeline as `govshare run` (addons.pipeline); the upstream error patch is i
 as addons.runner.gateway_master does for `govshare run`.
 """
 
-from addons import errorpatch
+from addons import errorpatch, limits
 from addons.pipeline import pipeline
 
 errorpatch.install()
+limits.install()
 addons = pipeline()

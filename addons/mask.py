@@ -11,8 +11,6 @@ is answered as it is); the findings (paths, entity types, operators, counts) go 
 
 from __future__ import annotations
 
-import asyncio
-
 from mitmproxy import http
 
 from gateway import response_policy
@@ -23,8 +21,6 @@ from .context import Context
 from .failclosed import guarded
 from .state import Verdict, state
 
-# Bodies above this size are masked off the event loop so other calls keep flowing meanwhile.
-OFFLOAD_BYTES = 256 * 1024
 # Statuses whose answer carries no body, and so no Content-Length from us.
 _NO_BODY = frozenset({204, 304})
 
@@ -98,10 +94,9 @@ class Mask:
             return
         body = resp.raw_content or b""
         args = (body, resp.headers.get("Content-Type"), resp.headers.get("Content-Encoding"), view)
-        if len(body) > OFFLOAD_BYTES:
-            result = await asyncio.to_thread(services.masker.mask_body, *args)
-        else:
-            result = services.masker.mask_body(*args)
+        # MaskingRefused (a GatewayError: 502, or 504 masking_timeout) goes to the guard as it is. Bodies over
+        # [masking] inline_bytes are masked in a worker process under the masking deadline (gateway.services).
+        result = await services.mask_body(*args)
         content_type = bodyio.content_type_of(bodyio.parse_content_type(result.content_type))
         masked_head(resp, kept, location, content_type, result.content_encoding, len(result.body))
         resp.raw_content = result.body

@@ -20,6 +20,7 @@ from .authorize import Authorize
 from .bootstrap import Bootstrap
 from .context import Context
 from .gate import Gate
+from .limits import Limits
 from .mask import Mask
 from .route import Route
 from .upstream import Upstream
@@ -38,7 +39,7 @@ def pipeline(services=None) -> list:
     context = Context(services)
     return [
         Stages(Bootstrap(context), Route(context), Authenticate(context), Authorize(context), Upstream(context),
-               Mask(context)),
+               Mask(context), Limits(context)),
         Gate(),
         Audit(context),
     ]

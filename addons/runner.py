@@ -19,8 +19,8 @@ from pathlib import Path
 from gateway.config import Config
 from gateway.services import Services
 
-from . import errorpatch
-from .bootstrap import enforce
+from . import errorpatch, limits
+from .bootstrap import enforce, limit_options
 
 log = logging.getLogger("govshare.runner")
 
@@ -59,6 +59,7 @@ def proxy_options(opts, config: Config, reverse_target: str = PLACEHOLDER_TARGET
         body_size_limit=str(config.masking.max_body_bytes),
     )
     enforce(opts)
+    limit_options(opts, config)
 
 
 def configure_options(opts, config: Config, services: Services) -> None:
@@ -97,11 +98,12 @@ def proxy_addons() -> list:
 def gateway_master(opts, stages: list):
     """A mitmproxy master with only the proxy addons a gateway needs, then the govshare stages.
 
-    Also installs addons.errorpatch (idempotent), so upstream failures are answered with our JSON deny:
-    done here, in the wiring, and in addons/govshare.py for mitmdump — never from an addon hook."""
+    Also installs addons.errorpatch and addons.limits (idempotent), so upstream failures are answered with
+    our JSON deny and request heads are read only up to their limits: done here, in the wiring, and in addons/govshare.py for mitmdump — never from an addon hook."""
     from mitmproxy.master import Master
 
     errorpatch.install()
+    limits.install()
     master = Master(opts, with_termlog=True)
     master.addons.add(*proxy_addons())
     master.addons.add(*stages)

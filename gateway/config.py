@@ -34,6 +34,10 @@ class GatewaySettings:
     tls_key: str | None = None
     upstream_timeout: float = 30.0
     reload_interval: float = 1.0  # seconds between checks for policy/catalog changes
+    max_header_bytes: int = 32 * 1024  # request head (request line + header lines); over it: 431
+    max_headers: int = 100  # request header fields; over it: 431
+    max_request_body_bytes: int = 64 * 1024  # announced request body; over it (or chunked): 413, never read
+    max_concurrent_per_dept: int = 32  # calls in flight per calling department; over it: 429 (0 = no cap)
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,9 @@ class MaskingSettings:
     max_body_bytes: int = 16 * 1024 * 1024  # after decompression
     max_compression_ratio: int = 100
     max_depth: int = 64
-    timeout_seconds: float = 5.0
+    timeout_seconds: float = 5.0  # per-request masking deadline, enforced by killing the worker
+    workers: int = 2  # masking worker processes (0: mask in the gateway process, no hard deadline)
+    inline_bytes: int = 4096  # bodies up to this size are masked in the gateway process (cheaper than a hop)
 
 
 @dataclass(frozen=True)
@@ -195,6 +201,16 @@ def _validate(cfg: Config) -> None:
         raise ConfigError(src, None, "[gateway] tls_cert/tls_key", "set both or neither")
     if not (0 <= gw.listen_port <= 65535):
         raise ConfigError(src, None, "[gateway] listen_port", "must be 0..65535")
+    for name in ("max_header_bytes", "max_headers"):
+        if getattr(gw, name) < 1:
+            raise ConfigError(src, None, f"[gateway] {name}", "must be at least 1")
+    for name in ("max_request_body_bytes", "max_concurrent_per_dept"):
+        if getattr(gw, name) < 0:
+            raise ConfigError(src, None, f"[gateway] {name}", "must not be negative")
+    if cfg.masking.workers < 0 or cfg.masking.inline_bytes < 0:
+        raise ConfigError(src, None, "[masking] workers/inline_bytes", "must not be negative")
+    if cfg.masking.timeout_seconds <= 0:
+        raise ConfigError(src, None, "[masking] timeout_seconds", "must be positive")
     if cfg.audit.retention_days < 180:
         raise ConfigError(src, None, "[audit] retention_days",
                           "must be at least 180 (Cybersecurity Law art. 21: logs kept six months)")

@@ -1,15 +1,20 @@
 """The gateway's parsed state in one place: catalog, identity verifier, policy, masker, audit trail.
 
 Built once at start (everything parsed, validated and warmed up), read by the pipeline stages, and refreshed
-only by `reload()` from the reload loop — never from a hook. Each part swaps atomically, so a hook always sees
+only by `reload()` from the reload thread — never from a hook. Each part swaps atomically, so a hook always sees
 one consistent version. The CLI builds the same object, so `govshare mask` and `govshare policy check` run
 exactly the code the gateway runs.
+
+A running gateway also starts its workers here (`start_workers`): the reload thread (its own thread, never
+the event loop or the default executor, so a revocation is in force within `reload_interval` whatever the
+masking load) and the masking worker pool (gateway.masking.pool) that `mask_body` hands larger bodies to.
 """
 
 from __future__ import annotations
 
 import gc
 import logging
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -21,7 +26,8 @@ if TYPE_CHECKING:  # the parts are imported where they are built (open), so a co
 
     from .audit import AuditTrail
     from .identity import Verifier
-    from .masking.engine import Masker
+    from .masking.engine import Masker, MaskResult
+    from .masking.pool import MaskingPool
     from .masking.pseudonym import PseudonymKeys
     from .policy import PolicyReloader
 
@@ -38,7 +44,11 @@ class Services:
     audit: AuditTrail | None = None  # None when opened with_audit=False
     pseudonyms: PseudonymKeys | None = None
     engine: Engine | None = None
+    pool: MaskingPool | None = None  # masking workers, while a gateway runs (start_workers)
+    masking_factory: str = "gateway.masking.engine:build_masker"  # what a worker builds its masker with
     _closed: bool = field(default=False, repr=False)
+    _stop_reload: threading.Event | None = field(default=None, repr=False)
+    _reload_thread: threading.Thread | None = field(default=None, repr=False)
     _last_problems: list = field(default_factory=list, repr=False)
 
     @classmethod
@@ -108,6 +118,48 @@ class Services:
             self._last_problems = problems
         return problems
 
+    async def mask_body(self, body: bytes, content_type: str | None, content_encoding: str | None,
+                        view) -> MaskResult:
+        """Mask one response body for `view`: small bodies here, larger ones in a worker process under the
+        `[masking] timeout_seconds` deadline (504 masking_timeout past it). Same masker, same output."""
+        settings = self.config.masking
+        if self.pool is None or len(body) <= settings.inline_bytes:
+            if self.pool is None and len(body) > settings.inline_bytes:  # no workers: at least off the loop
+                import asyncio
+                return await asyncio.to_thread(self.masker.mask_body, body, content_type, content_encoding, view)
+            return self.masker.mask_body(body, content_type, content_encoding, view)
+        return await self.pool.mask(body, content_type, content_encoding, view, settings.timeout_seconds)
+
+    def start_workers(self) -> None:
+        """Start the reload thread and the masking pool (idempotent); `stop_workers` ends both."""
+        if self._reload_thread is None:
+            self._stop_reload = threading.Event()
+            self._reload_thread = threading.Thread(target=self._reload_loop, args=(self._stop_reload,),
+                                                   name="govshare-reload", daemon=True)
+            self._reload_thread.start()
+        if self.pool is None and self.config.masking.workers > 0:
+            from .masking.pool import MaskingPool
+            self.pool = MaskingPool(self.config, self.config.masking.workers, factory=self.masking_factory)
+
+    def _reload_loop(self, stop: threading.Event) -> None:
+        interval = self.config.gateway.reload_interval
+        while not stop.wait(interval):
+            try:
+                self.reload()
+            except Exception as exc:  # noqa: BLE001 - the loop must survive; the old state stays in force
+                log.error("govshare reload failed (%s); the previous configuration stays in force",
+                          type(exc).__name__)
+
+    def stop_workers(self) -> None:
+        if self._stop_reload is not None:
+            self._stop_reload.set()
+        if self._reload_thread is not None:
+            self._reload_thread.join(10)
+        self._stop_reload = self._reload_thread = None
+        pool, self.pool = self.pool, None
+        if pool is not None:
+            pool.close()
+
     def view_for(self, resource: Resource | None, decision=None, dept: str | None = None, app: str | None = None):
         """What a caller may see of `resource`, given its policy decision (grant, own department)."""
         from .masking.views import view_for_decision
@@ -118,6 +170,7 @@ class Services:
         if self._closed:
             return
         self._closed = True
+        self.stop_workers()
         if self.audit is not None:
             self.audit.close()
         if self.engine is not None:

@@ -275,7 +275,7 @@ def test_pipeline_is_three_chain_entries_in_corridor_order(services):
     assert [type(a).__name__ for a in chain] == ["Stages", "Gate", "Audit"]
     assert isinstance(chain[0], Stages)
     assert [type(a).__name__ for a in chain[0].addons] == ["Bootstrap", "Route", "Authenticate", "Authorize",
-                                                           "Upstream", "Mask"]
+                                                           "Upstream", "Mask", "Limits"]
 
 
 def test_pipeline_serves_an_allowed_request_end_to_end_in_the_manager(services):

@@ -100,8 +100,9 @@ CASES = [
     ("method", "PROPFIND", "/ga/population", [], b"", (405, "method_not_allowed")),
     ("method", "GET", "/ga/population", [("Content-Type", "application/json")], b'{"id":1}', (400, "body_not_allowed")),
     ("method", "HEAD", "/ga/population", [], b"abcd", (400, "body_not_allowed")),
+    # a chunked body is refused at the head, before a byte of it is read (bounded work: addons/limits.py)
     ("method", "GET", "/ga/population", [("Transfer-Encoding", "chunked")], b"4\r\nabcd\r\n0\r\n\r\n",
-     (400, "body_not_allowed")),
+     (413, "request_too_large")),
     ("method", "HEAD", "/ga/population", [], b"", "head"),
     # -- protocol switches
     ("protocol", "GET", "/ga/population", [("Upgrade", "")], b"", (403, "protocol_not_allowed")),

@@ -357,7 +357,7 @@ def test_an_exception_in_each_request_hook_never_reaches_the_upstream(gw, target
 
 
 def test_an_exception_in_the_mask_hook_releases_nothing(gw):
-    gw.services.masker.mask_body = _boom
+    gw.services.masker.mask_body = gw.services.mask_body = _boom  # in process and in the worker pool alike
     r = gw.get("/scjg/enterprises", dept="MZ")
     assert r.status == 502
     assert r.json()["error"] == "masking_error"

@@ -1,0 +1,275 @@
+"""Masking in worker processes: one body can never stall the gateway, and its deadline is enforced for real.
+
+`MaskingPool` keeps `[masking] workers` processes, each with its own Masker built from the configuration by
+the same `build_masker` the CLI uses (the masker is deterministic, so `govshare mask` and the gateway give
+identical output). A job carries the body, its content headers, the caller's MaskingView and the time left
+until its deadline; the worker masks it with that budget and sends back the MaskResult or the refusal.
+
+The deadline is the caller's, counted from when the gateway asked for masking (time spent waiting for a free
+worker counts). The engine checks it between items; a worker stuck inside one item (a regex over a huge
+string) is killed when the deadline passes and a fresh one takes its place, so a stuck job costs one worker
+for at most its own deadline and never holds another caller. The caller gets 504 `masking_timeout`.
+
+Workers start from a forkserver whose preloaded modules are the masking engine's imports, so a replacement
+only builds its masker (about a second) and never forks the gateway's threads. A worker exits when the
+gateway goes away (its pipe closes). The parent's side of a job runs on the pool's own threads, never the
+event loop and never the default executor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from typing import Any
+
+from ..config import Config
+from .refusal import MaskingRefused
+
+log = logging.getLogger("govshare.masking.pool")
+
+DEFAULT_FACTORY = "gateway.masking.engine:build_masker"
+# Imported once in the forkserver, so every worker starts with them loaded.
+PRELOAD = ["gateway.masking.engine", "gateway.masking.detector", "gateway.masking.nlp_engine"]
+START_TIMEOUT = 120.0  # seconds a new worker may take to build its masker
+RESPAWN_BACKOFF = 1.0  # seconds before retrying a worker that failed to start
+GRACE = 0.5  # seconds past the deadline the event loop waits for the pool's own answer
+MAX_WAITING = 256  # pool threads: jobs in flight or waiting for a free worker
+
+
+def _load_factory(spec: str):
+    module, _, attr = spec.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def _worker_main(conn, config: Config, factory: str) -> None:
+    """A worker's life: build the masker, say ready, then mask jobs until the pipe closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the gateway decides when workers stop
+    try:
+        masker = _load_factory(factory)(config)
+        import gc
+        gc.freeze()  # the masker lives as long as the worker: keep the collector off it
+        conn.send(("ready", os.getpid()))
+    except BaseException as exc:  # noqa: BLE001 - reported to the gateway by class only
+        conn.send(("failed", type(exc).__name__))
+        return
+    settings = getattr(masker, "settings", None)
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return  # the gateway is gone
+        if job is None:
+            return
+        body, content_type, content_encoding, view, budget = job
+        if settings is not None:
+            masker.settings = replace(settings, timeout_seconds=max(budget, 0.001))
+        try:
+            reply: tuple = ("ok", masker.mask_body(body, content_type, content_encoding, view))
+        except MaskingRefused as refused:
+            reply = ("refused", refused.reason, refused.cause)
+        except BaseException as exc:  # noqa: BLE001 - fail closed; the class only, never the message
+            reply = ("refused", "masking_error", type(exc).__name__)
+        try:
+            conn.send(reply)
+        except (EOFError, OSError):
+            return
+
+
+class _Worker:
+    __slots__ = ("process", "conn")
+
+    def __init__(self, process, conn):
+        self.process, self.conn = process, conn
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid
+
+    def kill(self) -> None:
+        try:
+            self.process.kill()
+        except (OSError, ValueError):
+            pass  # already gone
+        self.conn.close()
+        self.process.join(5)
+
+
+class MaskingPool:
+    """`size` masking worker processes; `mask()` (async) and `mask_sync()` (blocking) run one body."""
+
+    def __init__(self, config: Config, size: int, *, factory: str = DEFAULT_FACTORY,
+                 start_method: str = "forkserver"):
+        if size < 1:
+            raise ValueError("a masking pool needs at least one worker")
+        self.config, self.size, self.factory = config, size, factory
+        self._ctx = multiprocessing.get_context(start_method)
+        if start_method == "forkserver":
+            self._ctx.set_forkserver_preload(PRELOAD)
+        self._idle: deque[_Worker] = deque()
+        self._busy: set[_Worker] = set()
+        self._cond = threading.Condition()
+        self._closed = False
+        self._threads = ThreadPoolExecutor(max_workers=MAX_WAITING, thread_name_prefix="govshare-mask")
+        self.started = 0  # workers started, replacements included
+        self.killed = 0  # workers killed at a deadline (or found dead)
+        for _ in range(size):
+            self._spawn_later()
+
+    # --- workers ---------------------------------------------------------------------------------
+
+    def _spawn_later(self) -> None:
+        threading.Thread(target=self._spawn, name="govshare-mask-spawn", daemon=True).start()
+
+    def _spawn(self) -> None:
+        while not self._closed:
+            parent, child = self._ctx.Pipe()
+            process = self._ctx.Process(target=_worker_main, args=(child, self.config, self.factory),
+                                        name="govshare-masker", daemon=True)
+            try:
+                process.start()
+            except Exception as exc:  # noqa: BLE001 - retried; the pool runs short meanwhile
+                log.error("govshare masking worker could not start (%s)", type(exc).__name__)
+                parent.close()
+                child.close()
+                time.sleep(RESPAWN_BACKOFF)
+                continue
+            child.close()
+            worker = _Worker(process, parent)
+            try:
+                reply = parent.recv() if parent.poll(START_TIMEOUT) else ("failed", "StartTimeout")
+            except (EOFError, OSError) as exc:
+                reply = ("failed", type(exc).__name__)
+            if reply[0] != "ready":
+                if self._closed:
+                    worker.kill()
+                    return
+                log.error("govshare masking worker failed to build its masker (%s)", reply[1])
+                worker.kill()
+                time.sleep(RESPAWN_BACKOFF)
+                continue
+            with self._cond:
+                self.started += 1
+                if self._closed:
+                    worker.kill()
+                    return
+                self._idle.append(worker)
+                self._cond.notify()
+            return
+
+    def _acquire(self, deadline: float) -> _Worker:
+        with self._cond:
+            while True:
+                if self._closed:
+                    raise MaskingRefused("masking_error", cause="PoolClosed")
+                while self._idle:
+                    worker = self._idle.popleft()
+                    if worker.process.is_alive():
+                        self._busy.add(worker)
+                        return worker
+                    self._lost(worker)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise MaskingRefused("masking_timeout")
+                self._cond.wait(left)
+
+    def _release(self, worker: _Worker) -> None:
+        with self._cond:
+            self._busy.discard(worker)
+            if self._closed:
+                worker.kill()
+                return
+            self._idle.append(worker)
+            self._cond.notify()
+
+    def _lost(self, worker: _Worker) -> None:
+        """Kill `worker` (stuck past a deadline, or dead) and start its replacement."""
+        self._busy.discard(worker)
+        self.killed += 1
+        worker.kill()
+        if not self._closed:
+            self._spawn_later()
+
+    @property
+    def ready_workers(self) -> int:
+        with self._cond:
+            return len(self._idle) + len(self._busy)
+
+    @property
+    def busy_workers(self) -> int:
+        with self._cond:
+            return len(self._busy)
+
+    def worker_pids(self) -> list[int]:
+        with self._cond:
+            return [w.pid for w in (*self._idle, *self._busy) if w.pid is not None]
+
+    def wait_ready(self, timeout: float) -> bool:
+        """True once every worker is up (for start-up and tests)."""
+        end = time.monotonic() + timeout
+        with self._cond:
+            while len(self._idle) + len(self._busy) < self.size:
+                left = end - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(left)
+        return True
+
+    # --- jobs ------------------------------------------------------------------------------------
+
+    def mask_sync(self, body: bytes, content_type: str | None, content_encoding: str | None, view: Any,
+                  deadline: float):
+        """Mask one body in a worker before `deadline` (time.monotonic()); MaskResult or MaskingRefused."""
+        worker = self._acquire(deadline)
+        try:
+            worker.conn.send((body, content_type, content_encoding, view, deadline - time.monotonic()))
+            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+                with self._cond:
+                    self._lost(worker)
+                raise MaskingRefused("masking_timeout")
+            reply = worker.conn.recv()
+        except (EOFError, OSError) as exc:
+            with self._cond:
+                self._lost(worker)
+            raise MaskingRefused("masking_error", cause=type(exc).__name__) from None
+        self._release(worker)
+        if reply[0] == "ok":
+            return reply[1]
+        raise MaskingRefused(reply[1], cause=reply[2])
+
+    async def mask(self, body: bytes, content_type: str | None, content_encoding: str | None, view: Any,
+                   timeout: float):
+        """Mask one body off the event loop within `timeout` seconds from now (504 masking_timeout after)."""
+        deadline = time.monotonic() + timeout
+        loop = asyncio.get_running_loop()
+        job = loop.run_in_executor(self._threads, self.mask_sync, body, content_type, content_encoding, view,
+                                   deadline)
+        try:
+            return await asyncio.wait_for(job, timeout + GRACE)
+        except TimeoutError:
+            raise MaskingRefused("masking_timeout") from None
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            workers = list(self._idle) + list(self._busy)
+            self._idle.clear()
+            self._cond.notify_all()
+        for worker in workers:
+            try:
+                worker.conn.send(None)
+            except (EOFError, OSError):
+                pass
+        for worker in workers:
+            worker.process.join(2)
+            if worker.process.is_alive():
+                worker.kill()
+        self._threads.shutdown(wait=False, cancel_futures=True)
