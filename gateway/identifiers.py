@@ -273,8 +273,8 @@ def personal_identifier_type(value: str) -> str | None:
     text = compact(value)
     if is_resident_id(text) or is_foreign_permanent_id(text):
         return "CN_ID_CARD"
-    if is_bank_card(text) and not (len(text) in (17, 18) and text[0] in "12"):
-        return "CN_BANK_CARD"  # 17/18 digits from a year (2019…) are order numbers far more often than cards
+    if is_bank_card(text) and not (len(text) in (17, 18) and text[0] in "12") and not looks_like_resident_id(text):
+        return "CN_BANK_CARD"  # 17/18 digits from a year (2019…) are order numbers, ID-shaped ones mistyped IDs
     return None
 
 

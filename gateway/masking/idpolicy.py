@@ -13,7 +13,7 @@ from typing import Any, Callable
 from .operators import parse_amount, year_of
 from .recognizers.cjk import is_cjk
 from .recognizers.cn_person import COMPOUND_SURNAMES, SINGLE_SURNAMES
-from ..identifiers import personal_identifier_type
+from ..identifiers import is_uscc, personal_identifier_type
 
 MIN_NUMBER_DIGITS = 5  # JSON integers with at least this many digits are checked as identifiers
 # Entities a key name may hint at that the detector does not find as spans by itself: applied to the
@@ -70,6 +70,12 @@ def personal_identifier_shape(text: str) -> str | None:
     """CN_ID_CARD or CN_BANK_CARD when `text` is a valid one (gateway.identifiers: full resident-ID check,
     region, birth date and check character; Luhn for a card), else None."""
     return personal_identifier_type(text)
+
+
+def is_plain_credit_code(text: str) -> bool:
+    """A whole value that is a valid unified social credit code and no personal identifier read another way
+    (an all-digit code may also pass the ID or Luhn check): public, nothing in it to mask."""
+    return len(text) == 18 and is_uscc(text) and personal_identifier_type(text) is None
 
 
 def as_text(value: Any, *, whole: bool) -> str | None:

@@ -154,6 +154,8 @@ CHINESE_KEY_WORDS: tuple[tuple[str, str], ...] = (
     ("备注", FREE_TEXT), ("说明", FREE_TEXT), ("描述", FREE_TEXT), ("内容", FREE_TEXT), ("意见", FREE_TEXT),
     ("摘要", FREE_TEXT), ("事由", FREE_TEXT),
     ("纳税总额", _SECRET), ("资产总额", _SECRET), ("负债总额", _SECRET), ("净资产", _SECRET),
+    ("研发投入", _SECRET), ("研发费用", _SECRET), ("销售费用", _SECRET), ("管理费用", _SECRET), ("财务费用", _SECRET),
+    ("所有者权益", _SECRET), ("增值税", _SECRET), ("所得税", _SECRET), ("毛利", _SECRET),
     ("姓名", _PERSON), ("申请人", _PERSON), ("权利人", _PERSON), ("负责人", _PERSON), ("持卡人", _PERSON),
     ("驾驶人", _PERSON), ("当事人", _PERSON), ("监护人", _PERSON), ("代理人", _PERSON), ("法人代表", _PERSON),
     ("车架号", _VIN), ("车辆识别", _VIN), ("社保卡", _ID), ("医保卡", _ID), ("社会保障号", _ID),
@@ -203,6 +205,8 @@ def key_hint(key: str | None) -> str | None:
     if name in KEY_ENTITIES:
         return KEY_ENTITIES[name]
     if _HAS_CJK.search(name):
+        if any(word in name for word, entity in CHINESE_KEY_WORDS if entity == _SECRET):
+            return _SECRET  # 企业所得税, 单位营业收入: a business figure, whoever it belongs to
         if any(word in name for word in CHINESE_ORG_KEY_WORDS):
             return None
         for word, entity in CHINESE_KEY_WORDS:

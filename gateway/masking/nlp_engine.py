@@ -118,14 +118,23 @@ class _LiteSpan:
 
 class LightArtifacts:
     """NlpArtifacts without its spaCy Doc: `tokens` are the token strings (presidio's context enhancer reads
-    only their text and length), `lemmas` the same strings, `keywords` as NlpArtifacts.set_keywords makes."""
+    only their text and length), `lemmas` the same strings, `keywords` as NlpArtifacts.set_keywords makes
+    them, worked out only if the enhancer reads them."""
 
-    __slots__ = ("entities", "tokens", "tokens_indices", "lemmas", "keywords", "scores")
+    __slots__ = ("entities", "tokens", "tokens_indices", "lemmas", "scores", "_engine", "_language", "_keywords")
 
-    def __init__(self, entities: list, words: list[str], indices: list[int], keywords: list[str]):
+    def __init__(self, entities: list, words: list[str], indices: list[int], engine: "ChineseNlpEngine",
+                 language: str):
         self.entities, self.tokens, self.tokens_indices = entities, words, indices
-        self.lemmas, self.keywords = words, keywords
+        self.lemmas = words
         self.scores = [0.85] * len(entities)
+        self._engine, self._language, self._keywords = engine, language, None
+
+    @property
+    def keywords(self) -> list[str]:
+        if self._keywords is None:
+            self._keywords = NlpArtifacts.set_keywords(self._engine, self.lemmas, self._language)
+        return self._keywords
 
 
 class ChineseNlpEngine(NlpEngine):
@@ -199,7 +208,7 @@ class ChineseNlpEngine(NlpEngine):
         doc = _LiteDoc(text, words)
         entities = [_LiteSpan(doc, a, b) for a, b in name_spans(None, words, tags, raw=True)] if tags else []
         indices = [token.idx for token in doc._tokens]
-        return LightArtifacts(entities, words, indices, NlpArtifacts.set_keywords(self, words, language))
+        return LightArtifacts(entities, words, indices, self, language)
 
     def process_batch(
         self,

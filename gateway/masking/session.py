@@ -9,7 +9,8 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from .idpolicy import CHECKSUM_ENTITIES, CHECKSUM_MIN_CHARS, HINT_SHAPES, as_text, personal_identifier_shape
+from .idpolicy import (CHECKSUM_ENTITIES, CHECKSUM_MIN_CHARS, HINT_SHAPES, as_text, is_plain_credit_code,
+                       personal_identifier_shape)
 from .operators import REMOVE, Hash, OpContext, Operator, Plain, Redact, Remove, Scan
 from .refusal import Deadline, MaskingRefused
 from .rules import PROTECTED_CLASSES
@@ -47,7 +48,6 @@ class Session:
         self._contexts: dict[tuple[str, bool], OpContext] = {}
         self._prepared: list[Prepared] = []
         self._quiet: dict[Rule, Rule] = {}
-        self._forced: dict[str, str] = {}  # normalised path -> entity (or "skip") found by shapes.prepare
         # a detector without the identifiers-only path (a test double) gets scanned text through detect_many
         self._identifiers = getattr(masker.detector, "detect_identifiers", None)
 
@@ -59,10 +59,11 @@ class Session:
         Tables, strings holding JSON or queries, and financial rows are first rewritten by shapes.prepare
         (skipped when `raw`, the document's JSON text, shows none of them) and put back at the end of run()."""
         if isinstance(doc, (dict, list)) and (raw is None or needs_prepare(raw)):
-            prepared = prepare([doc], self.deadline)
-            if prepared.fixups or prepared.forced:
+            resource = self.view.resource
+            labelled = (lambda key: resource.field(key) is not None) if resource is not None else (lambda key: False)
+            prepared = prepare([doc], self.deadline, labelled)
+            if prepared.fixups:
                 self._prepared.append(prepared)
-                self._forced.update(prepared.forced)
         result = walk(doc, self.classify, DETECT, max_depth=self.m.settings.max_depth, deadline=self.deadline)
         self.leaves.extend(result.leaves)
         self.keys.extend(result.suspect_keys)
@@ -83,10 +84,6 @@ class Session:
     # deciding
 
     def classify(self, key: str, path: str, inherited: Rule | None) -> Rule:
-        if self._forced and path in self._forced:
-            rule = self._forced_rule(key, path)
-            if rule is not None:
-                return rule
         try:
             rule = self._own[key]
         except KeyError:
@@ -106,23 +103,6 @@ class Session:
         if quiet is None:
             quiet = self._quiet[rule] = Rule(rule.action, rule.operator, rule.entity)
         return quiet
-
-    def _forced_rule(self, key: str, path: str) -> Rule | None:
-        """The rule shapes.prepare found for a member by its place (a financial row's amount), unless the
-        catalog labels the key: labels win."""
-        resource = self.view.resource
-        if resource is not None and resource.field(key) is not None or key in self.view.reveal \
-                or key in self.view.pseudonymise:
-            return None
-        entity = self._forced[path]
-        if entity == "skip":
-            return SKIP
-        op = self.rules.entity_operator(entity)
-        if isinstance(op, Remove):
-            rule = Rule(REMOVE_MEMBER, op, entity, finding="remove")
-            self.counts[(path, entity, "remove")] += 1
-            return rule
-        return Rule("apply", op, entity)
 
     def _remembered_rule(self, key: str) -> Rule | None:
         """The rule of a key from the view's shared memory, worked out once. Only field names are remembered
@@ -217,7 +197,8 @@ class Session:
                 if not text or (rule.action == "scan" and len(text) < CHECKSUM_MIN_CHARS):
                     continue  # too short to hold the only identifiers a scanned field gives up
                 if rule.action == "scan" and self._identifiers is not None:
-                    scanned.append((leaf, text))
+                    if not is_plain_credit_code(text):  # a whole credit code gives up nothing
+                        scanned.append((leaf, text))
                     continue
                 pending.append((leaf, text))
                 items.append((key if rule.action != "scan" else None, text))

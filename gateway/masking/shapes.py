@@ -11,7 +11,8 @@ that says what it is, and records how to undo each rewrite once masking is done:
 - URL query strings and `key=value` text inside strings (`https://…?xm=王凯&sjhm=…`, `xm=王凯;sjhm=…`):
   the values, decoded, sit under their keys; only values that masking changed are written back;
 - financial rows: an object whose label member names a business figure (`{"xm": "营业收入", "je": …}`):
-  its amount members are TRADE_SECRET (the `forced` map, by normalised path), its label stays plain.
+  its amount members sit under `营业收入#je` while masking (so they are trade secrets), unless labelled;
+- label/value rows (`{"label": "身份证号", "value": "…"}`): the value sits under its label while masking.
 
 `needs_prepare(text)` is the cheap check on the raw JSON text that lets ordinary bodies skip the pass.
 """
@@ -35,6 +36,9 @@ FINANCE_LABELS = frozenset("""
 负债总额 所有者权益 净资产 投标报价 中标金额 标底 成本 收入 利润 税额
 """.split())
 TABLE_HEADER_WORDS = frozenset("项目 科目 指标 金额 数值 本期金额 上期金额 本年累计 本期 上期 年度 item amount value".split())
+LABEL_KEYS = frozenset({"label", "name", "key", "field", "title", "f", "k", "item", "zdmc", "字段", "名称", "项目",
+                        "fieldName", "field_name", "attr", "attribute"})
+VALUE_KEYS = frozenset({"value", "val", "v", "zdz", "值", "fieldValue", "field_value"})
 HEADER_KEYS = ("columns", "headers", "header", "fields", "cols", "titles")
 ROW_KEYS = ("rows", "data", "values", "records", "items", "list")
 MAX_EMBEDDED = 1 << 20  # strings above this size are not parsed as embedded JSON
@@ -46,6 +50,7 @@ _TRIGGERS = (
     re.compile(r'"(?:' + "|".join(HEADER_KEYS) + r')"\s*:'),  # a columns/rows object
     re.compile(r'"\s*[\[{]\s*(?:\\"|[\[{\]}])'),  # a string holding a JSON document
     re.compile(r"=(?!\s*[\"\\])"),  # a query string or key=value text (pairs are checked when parsed)
+    re.compile(r'"(?:' + "|".join(sorted(VALUE_KEYS)) + r')"\s*:'),  # a label/value row
 )
 _FINANCE_LABEL = re.compile(r'"[一二三四五六七八九十、.（）() 0-9]*(?:' + "|".join(sorted(FINANCE_LABELS, key=len, reverse=True))
                             + ')"')  # a financial label as a whole JSON string, not the word 收入 inside a remark
@@ -58,10 +63,9 @@ _KV_SEP = re.compile(r"\s*[;&,，；|]\s*")
 
 @dataclass
 class Prepared:
-    """Undo steps (run in reverse order after masking) and path → entity for financial figures."""
+    """Undo steps, run in reverse order after masking."""
 
     fixups: list[Callable[[], None]] = field(default_factory=list)
-    forced: dict[str, str] = field(default_factory=dict)
 
     def restore(self) -> None:
         for fix in reversed(self.fixups):
@@ -76,8 +80,10 @@ def needs_prepare(text: str) -> bool:
     return any(_FINANCE_LABEL.match(text, m.start()) for m in _FINANCE_START.finditer(text))
 
 
-def prepare(holder: list, deadline: Deadline | None = None) -> Prepared:
-    """Rewrite the document in holder[0] in place (see the module docstring)."""
+def prepare(holder: list, deadline: Deadline | None = None,
+            labelled: Callable[[str], bool] = lambda key: False) -> Prepared:
+    """Rewrite the document in holder[0] in place (see the module docstring); `labelled(key)` says whether
+    the catalog labels a key (its members are never moved: labels win)."""
     out = Prepared()
     stack: list[tuple[Any, Any, str]] = [(holder, 0, "$")]
     budget = CHECK_EVERY
@@ -96,7 +102,8 @@ def prepare(holder: list, deadline: Deadline | None = None) -> Prepared:
             continue
         if t is dict:
             _columns_rows(value, out)
-            _finance_row(value, path, out)
+            if not _finance_row(value, out, labelled):
+                _label_value_row(value, out, labelled)
             for k in value:
                 child = value[k]
                 if type(child) in (dict, list, str):
@@ -172,21 +179,63 @@ def _columns_rows(obj: dict, out: Prepared) -> None:
 # --- financial rows -----------------------------------------------------------------------------
 
 
-def _finance_row(obj: dict, path: str, out: Prepared) -> None:
+def _finance_row(obj: dict, out: Prepared, labelled: Callable[[str], bool]) -> bool:
+    """{"xm": "营业收入", "je": …}: each amount member sits under `<label>#<key>` while masking (a key that
+    names the figure, so it is masked as a trade secret), unless the catalog labels its own key."""
     if not 2 <= len(obj) <= 8:
-        return
-    label = None
+        return False
+    label_key = label = None
     for k, v in obj.items():
-        if type(v) is str and v.strip().lstrip("一二三四五六七八九十、.（）() 0123456789") in FINANCE_LABELS:
-            label = k
-            break
-    if label is None:
+        if type(v) is str:
+            word = v.strip().lstrip("一二三四五六七八九十、.（）() 0123456789")
+            if word in FINANCE_LABELS:
+                label_key, label = k, word
+                break
+    if label_key is None:
+        return False
+    renames = {k: f"{label}#{k}" for k, v in obj.items()
+               if k != label_key and not labelled(k) and type(v) is not bool
+               and (type(v) in (int, float) or type(v) is str and parse_amount(v) is not None)}
+    _rename(obj, renames, out)
+    return True
+
+
+def _rename(obj: dict, renames: dict[str, str], out: Prepared) -> None:
+    """Put members under other keys while masking; restore keys and order after (a member masking removed
+    stays removed)."""
+    if not renames or any(new in obj for new in renames.values()):
         return
-    for k, v in obj.items():
-        if k == label:
-            out.forced.setdefault(member_path(path, k), "skip")
-        elif (type(v) in (int, float) or type(v) is str and parse_amount(v) is not None) and type(v) is not bool:
-            out.forced[member_path(path, k)] = "TRADE_SECRET"
+    order = list(obj)
+    items = [(renames.get(k, k), v) for k, v in obj.items()]
+    obj.clear()
+    obj.update(items)
+
+    def restore() -> None:
+        masked = dict(obj)
+        obj.clear()
+        for k in order:
+            new = renames.get(k, k)
+            if new in masked:
+                obj[k] = masked[new]
+
+    out.fixups.append(restore)
+
+
+# --- label/value rows ---------------------------------------------------------------------------
+
+def _label_value_row(obj: dict, out: Prepared, labelled: Callable[[str], bool]) -> None:
+    """{"label": "身份证号", "value": "…"}: the value sits under its label while masking, then goes back."""
+    if not 2 <= len(obj) <= 4:
+        return
+    label_key = next((k for k in obj if k in LABEL_KEYS and type(obj[k]) is str), None)
+    value_key = next((k for k in obj if k in VALUE_KEYS and type(obj[k]) in (str, int, float)), None)
+    if label_key is None or value_key is None or labelled(value_key):
+        return
+    label = obj[label_key].strip()
+    if label and len(label) <= 32 and key_hint(label) is not None:
+        _rename(obj, {value_key: label}, out)
+
+
 
 
 # --- strings holding documents, queries and key=value text ----------------------------------------
@@ -204,12 +253,13 @@ def _embedded(parent: Any, slot: Any, text: str, out: Prepared) -> bool | None:
         return None
     compact = '": ' not in stripped and '", "' not in stripped and ", " not in stripped
     ascii_only = "\\u" in stripped
+    separators = (",", ":") if compact else None
+    baseline = json.dumps(doc, ensure_ascii=ascii_only, separators=separators)
     parent[slot] = doc
 
     def restore() -> None:
-        dumped = json.dumps(parent[slot], ensure_ascii=ascii_only,
-                            separators=(",", ":") if compact else None)
-        parent[slot] = dumped
+        dumped = json.dumps(parent[slot], ensure_ascii=ascii_only, separators=separators)
+        parent[slot] = text if dumped == baseline else dumped  # untouched inside: the caller's own text
 
     out.fixups.append(restore)
     return True

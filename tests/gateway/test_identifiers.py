@@ -94,3 +94,8 @@ def test_network_addresses():
 ])
 def test_the_guard_finds_identifiers_however_written(text, entity):
     assert ids.find_personal_identifier(text) == entity
+
+
+def test_an_id_shaped_number_failing_its_check_is_no_card_either():
+    assert ids.is_bank_card("310105196809192662") and ids.looks_like_resident_id("310105196809192662")
+    assert ids.personal_identifier_type("310105196809192662") is None

@@ -321,12 +321,11 @@ def make_case(g: Gen, shape: str) -> Case:
             amount = g.amount()
             items.append({"xm": label, "je": amount})
             case.truth.append(("TRADE_SECRET", amount, FIELD))
-        years = [{"nd": str(y), r.choice(["yysr", "nsze", "lrze"]): (a := g.amount())} for y in (2021, 2022, 2023)]
+        years = [{"nd": str(y), r.choice(["yysr", "nsze", "lrze"]): g.amount()} for y in (2021, 2022, 2023)]
         case.truth += [("TRADE_SECRET", y[k], FIELD) for y in years for k in y if k != "nd"]
         org = g.org()
         case.controls.append(("org", org))
         case.doc = {"data": {"qymc": org, "cwbb": items, "history": years}}
-        del a
     return case
 
 

@@ -38,27 +38,27 @@ class CnBankCardRecognizer(GovPatternRecognizer):
     PATTERNS = [
         Pattern(
             "UnionPay card (strong)",
-            r"(?<!\d)62\d{14,17}(?!\d)",
+            r"(?<!\d)62\d{14,17}(?![\dXx])",
             0.9,
         ),
         Pattern(
             "UnionPay card grouped (strong)",
-            r"(?<!\d)(?<!\d[ -])62\d{2}(?:([ -])\d{4})(?:\1\d{4}){2}(?:\1\d{1,3})?(?!\d)(?![ -]\d)",
+            r"(?<!\d)(?<!\d[ -])62\d{2}(?:([ -])\d{4})(?:\1\d{4}){2}(?:\1\d{1,3})?(?![\dXx])(?![ -]\d)",
             0.9,
         ),
         Pattern(
             "Bank card (medium)",
-            r"(?<!\d)(?:[3-9]\d{15,18}|[12](?:\d{15}|\d{18}))(?!\d)",
+            r"(?<!\d)(?:[3-9]\d{15,18}|[12](?:\d{15}|\d{18}))(?![\dXx])",
             0.6,
         ),
         Pattern(
             "Bank card 17-18 digits from a year-like prefix (weak)",
-            r"(?<!\d)[12]\d{16,17}(?!\d)",
+            r"(?<!\d)[12]\d{16,17}(?![\dXx])",
             0.3,
         ),
         Pattern(
             "Bank card grouped (medium)",
-            r"(?<!\d)(?<!\d[ -])[1-9]\d{3}(?:([ -])\d{4})(?:\1\d{4}){2}(?:\1\d{1,3})?(?!\d)(?![ -]\d)",
+            r"(?<!\d)(?<!\d[ -])[1-9]\d{3}(?:([ -])\d{4})(?:\1\d{4}){2}(?:\1\d{1,3})?(?![\dXx])(?![ -]\d)",
             0.6,
         ),
     ]

@@ -20,6 +20,7 @@ from .base import GovPatternRecognizer
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from .cjk import cjk_class_without
+from .cn_address import PLACE_WORDS
 
 SUFFIXES = (
     "股份有限公司", "有限责任公司", "有限公司", "集团公司", "集团", "公司", "分公司", "专业合作社", "合作社",
@@ -38,6 +39,11 @@ MAX_NAME = 30
 _SUFFIX_RE = re.compile(f"(?:{SUFFIX})")
 _NOT_AFTER = re.compile(r"[\u4e00-\u9fff]?(?:路|街|号|楼|区|县|镇|村)")  # 中心路, 公司楼: a place, not the body
 _NAME_CHAR = re.compile(rf"{NAME}|[（()）]")
+
+
+def _in_place_word(text: str, i: int) -> bool:
+    """A particle character that is part of a place name here (天津市和平区: 和 of 和平)."""
+    return any(text.startswith(word, j) for word in PLACE_WORDS for j in (i - 1, i) if j >= 0)
 
 
 class CnOrganizationRecognizer(GovPatternRecognizer):
@@ -79,7 +85,7 @@ class CnOrganizationRecognizer(GovPatternRecognizer):
             if _NOT_AFTER.match(text, b):
                 continue
             start, limit = a, max(floor, a - MAX_NAME)
-            while start > limit and _NAME_CHAR.match(text, start - 1):
+            while start > limit and (_NAME_CHAR.match(text, start - 1) or _in_place_word(text, start - 1)):
                 start -= 1
             if a - start < 2:
                 continue

@@ -286,3 +286,7 @@ def test_identifiers_in_a_sentence_keep_their_spans(detector, number, mobile, ca
 
 def test_separator_is_not_crossable_by_construction():
     assert "\u2029" in SEPARATOR and SEPARATOR.startswith("\n") and SEPARATOR.endswith("\n")
+
+
+def test_a_place_word_inside_an_organisation_name_keeps_it_whole(detector):
+    assert detector.detect("天津市和平区街道办事处") == []

@@ -93,3 +93,14 @@ def test_each_context_word_supports_only_its_own_recognizer(entity, word):
         if any(context.lower() in word.lower() for context in cls.CONTEXT)
     }
     assert supported == {entity}
+
+
+@pytest.mark.parametrize("key,entity", [
+    ("qlrmc", "PERSON"), ("legalRep", "PERSON"), ("owner_name", "PERSON"), ("法人代表", "PERSON"),
+    ("cphm", "CN_LICENSE_PLATE"), ("hphm", "CN_LICENSE_PLATE"), ("clsbdh", "CN_VIN"), ("车架号", "CN_VIN"),
+    ("nsze", "TRADE_SECRET"), ("yysr", "TRADE_SECRET"), ("tbj", "TRADE_SECRET"), ("企业所得税", "TRADE_SECRET"),
+    ("sbkh", "CN_ID_CARD"), ("txzhm", "CN_PASSPORT"), ("fzrdh", "CN_MOBILE"),
+    ("单位名称", None), ("企业名称", None), ("ddh", None), ("username", None),
+])
+def test_the_larger_vocabulary(key, entity):
+    assert key_hint(key) == entity

@@ -52,10 +52,13 @@ def test_query_strings_and_key_value_text():
 
 
 def test_financial_rows_lose_their_amounts_and_labels_still_win():
-    doc = {"cwbb": [{"xm": "营业收入", "je": "12345.6"}, {"xm": "净利润", "je": 88}]}
-    assert mask(doc) == {"cwbb": [{"xm": "营业收入"}, {"xm": "净利润"}]}
+    doc = {"cwbb": [{"xm": "营业收入", "je": "12345.6"}, {"xm": "净利润", "je": 88}, {"xm": "备注", "je": "无"}]}
+    # as any unlabelled trade-secret key (yysr: null): the amounts go, each row keeps its own keys and order
+    assert mask(doc) == {"cwbb": [{"xm": "营业收入", "je": None}, {"xm": "净利润", "je": None}, {"xm": "备注", "je": "无"}]}
     table = {"data": [["项目", "金额"], ["营业收入", "100万"]]}
     assert mask(table) == {"data": [["项目", "金额"], ["营业收入", None]]}
+    rows = {"items": [{"label": "姓名", "value": "周杰"}, {"label": "状态", "value": "正常"}]}
+    assert mask(rows) == {"items": [{"label": "姓名", "value": "周*"}, {"label": "状态", "value": "正常"}]}
     labelled = resource(("je", "public", None), code="SC-CW-0001")
     assert mask(doc, view(labelled)) == doc  # the catalog says the amounts are public
 
@@ -65,3 +68,15 @@ def test_the_cheap_check_lets_ordinary_bodies_skip_the_pass():
     assert needs_prepare('{"data": [["姓名"], ["张三"]]}')
     assert needs_prepare('{"p": "{\\"xm\\": 1}"}')
     assert needs_prepare('{"u": "https://x/?a=1&b=2"}')
+
+
+def test_every_financial_label_names_a_trade_secret():
+    from gateway.masking.keynames import key_hint
+    from gateway.masking.shapes import FINANCE_LABELS
+
+    assert {label: key_hint(f"{label}#je") for label in FINANCE_LABELS} == dict.fromkeys(FINANCE_LABELS, "TRADE_SECRET")
+
+
+def test_json_inside_a_string_that_masking_leaves_alone_keeps_its_exact_text():
+    odd = '{ "a" :1,"b": [1,2] }'
+    assert mask({"payload": odd}) == {"payload": odd}

@@ -89,3 +89,7 @@ def test_any_card_embedded_in_text_is_found_with_its_span(number, group, before,
     else:  # 17 and 18 digits written plainly are weak (order numbers have that length): context lifts them
         weak = len(number) in (17, 18) and not group and number[0] in "12"
         assert results[0].score == (0.3 if weak else 0.6)
+
+
+def test_a_digit_run_ending_in_an_id_check_character_is_no_card():
+    assert found("50011219990217265X") == [] and found("档案 50011219990217265x。") == []
