@@ -17,8 +17,10 @@ import logging
 from mitmproxy import ctx, http
 
 from gateway.errors import BadGateway, GatewayTimeout
+from gateway.response_policy import ResponseRefused
 
 from .context import Context
+from .errorpatch import INVALID_FRAMING, UNPARSABLE
 from .failclosed import deny_response, guarded
 from .route import point_at_provider
 from .state import Verdict, state
@@ -88,6 +90,10 @@ class Upstream:
             if st.upstream_timed_out:
                 err = GatewayTimeout("upstream_timeout", "the providing department did not answer in time; "
                                                          "retry later or ask for a smaller page")
+            elif message == INVALID_FRAMING:  # named here, before the audit stage records the failed flow
+                err = ResponseRefused("invalid_framing", "the providing department's answer has ambiguous framing")
+            elif message.startswith(UNPARSABLE):
+                err = ResponseRefused("invalid_response", "the providing department's answer is not valid HTTP")
             elif "body_size_limit" in message:
                 err = BadGateway("upstream_too_large", "the provider's response exceeds the size limit; ask "
                                                        "for a smaller page")

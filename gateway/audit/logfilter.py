@@ -72,8 +72,14 @@ class RawBytesFilter(logging.Filter):
             if cleaned != message or record.args:
                 record.msg, record.args = cleaned, None
         if record.exc_info and from_proxy:
+            # A traceback from mitmproxy's parsers quotes the bytes it choked on: keep only the exception's
+            # class and its redacted message (an OptionsError still names the file and line it refused).
+            exc = record.exc_info[1]
+            if exc is not None:
+                record.msg = f"{record.msg}\n{type(exc).__name__}: {redact(str(exc), True)}"
+                record.args = None
             record.exc_text = None
-            record.exc_info = None  # a traceback from mitmproxy's parsers quotes the bytes it choked on
+            record.exc_info = None
         return True
 
 
