@@ -223,7 +223,10 @@ def test_connect_and_h2_prior_knowledge_are_refused_and_audited(bgw, hostile):
     assert pri.status == 403 and pri.error() in (None, "protocol_not_allowed")
     assert_audited(bgw, pri, reason="protocol_not_allowed")
     records = wait_for(request_records, until=lambda rows: len(rows) >= before + 2)
-    assert [r["method"] for r in records[before:]] == ["CONNECT", "PRI"]
+    assert [r["method"] for r in records[before:before + 2]] == ["CONNECT", "PRI"]
+    # The rest of the HTTP/2 preface ("SM\r\n\r\n") may reach the listener as a next request before the
+    # connection closes: mitmproxy refuses it before any flow exists, and that refusal has a record of its own.
+    assert all(r["method"] is None and r["status"] in (400, None) for r in records[before + 2:])
     assert all(r["decision"] == "deny" for r in records[before:])
     assert hostile.received() == []
 
