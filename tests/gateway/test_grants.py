@@ -12,33 +12,9 @@ from gateway.catalog import load_catalog
 from gateway.policy.grants import (Grant, GrantError, GrantStore, PolicyAdapter, grant_rule, is_utc_stamp, parse_instant,
                             utc_stamp)
 from gateway.store import make_engine
+from tests.support.catalogs import POLICY_CATALOG
 
-CATALOG = """\
-departments:
-  - {code: GA, name: 公安局, upstream: "http://127.0.0.1:9001"}
-  - {code: MZ, name: 民政局, upstream: "http://127.0.0.1:9002"}
-  - {code: SCJG, name: 市场监管局, upstream: "http://127.0.0.1:9003"}
-resources:
-  - code: GA-RK-0001
-    name: 人口基本信息
-    provider: GA
-    path: /ga/rk
-    share: conditional
-    fields:
-      - {name: xm, label: 姓名, class: personal, entity: PERSON}
-      - {name: sfzh, label: 身份证号, class: sensitive, entity: CN_ID_CARD}
-  - code: GA-ZT-0001
-    name: 在逃人员
-    provider: GA
-    path: /ga/zt
-    share: none
-    legal_basis: 《中华人民共和国刑事诉讼法》
-  - code: SCJG-QY-0001
-    name: 企业登记信息
-    provider: SCJG
-    path: /scjg/qy
-    share: unconditional
-"""
+CATALOG = POLICY_CATALOG
 
 NOW = datetime(2026, 3, 1, 8, 0, 0, tzinfo=UTC)
 UNTIL = "2026-06-30T23:59:59+08:00"
