@@ -73,6 +73,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "report": ("审计报告", "Period report"), "disable": ("停用", "Disable"), "create": ("创建", "Create"),
     "versions": ("版本记录", "Versions"), "edit": ("编辑", "Edit"), "save": ("保存为新版本", "Save as a new version"),
     "diff": ("比较", "Diff"), "rollback": ("回滚到此版本", "Roll back to this"),
+    "store_alarms": ("存储篡改告警", "Store of record: tamper alarms"),
+    "store_intact": ("版本链与授权封印完整", "Version chains and grant seals intact"),
+    "problem": ("问题", "Problem"), "kept_in_force": ("继续使用的版本", "Kept in force"),
     "chain_ok": ("版本链完整，文件与最新版本一致", "Version chain intact; the file matches the newest version"),
 }
 

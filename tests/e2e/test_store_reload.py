@@ -122,3 +122,34 @@ def test_a_grant_widened_in_the_database_is_not_enforced_and_raises_one_alarm(gw
     assert again.status == 200
     assert [p["sfzh"] for p in again.json()["data"]["items"]] == plain_ids  # still masked as granted before
     assert len(admin_records(gw, action="alarm.tamper")) == 1
+
+
+def test_the_system_page_shows_the_alarm_and_the_standing_problem(gw):
+    import re
+
+    from starlette.testclient import TestClient
+
+    from gateway.admin.app import build_app
+    from gateway.admin.context import AdminContext
+
+    grant_id = add_grant(gw, fields=("xm",))
+    gw.services.reload()
+    with gw.services.engine.begin() as conn:
+        conn.execute(text("UPDATE grants SET until = '2099-12-31T00:00:00Z' WHERE id = :id"), {"id": grant_id})
+    wait_for(lambda: admin_records(gw, action="alarm.tamper"), timeout=5.0)
+    ctx = AdminContext(gw.config, engine=gw.services.engine, audit=gw.services.audit)
+    try:
+        ctx.accounts.create_user("sys", "system", "correct-horse-battery", "test-setup")
+        with TestClient(build_app(ctx), base_url="http://127.0.0.1:8081") as client:
+            page = client.get("/login")
+            csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+            r = client.post("/login", data={"name": "sys", "password": "correct-horse-battery", "csrf": csrf},
+                            follow_redirects=False)
+            assert r.status_code == 303
+            doc = client.get("/system/backlog", headers={"Accept": "application/json"}).json()
+            html = client.get("/system/backlog").text
+    finally:
+        ctx.close()
+    assert doc["store_problems"] == {"grants": "1 grant(s) altered in the database"}
+    assert [(a["kind"], a["grants"]) for a in doc["alarms"]] == [("grants", [grant_id])]
+    assert grant_id in html and "1 grant(s) altered in the database" in html
