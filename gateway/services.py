@@ -183,13 +183,18 @@ class Services:
                         view) -> MaskResult:
         """Mask one response body for `view`: small bodies here, larger ones in a worker process under the
         `[masking] timeout_seconds` deadline (504 masking_timeout past it). Same masker, same output."""
-        settings = self.config.masking
+        settings, masker = self.config.masking, self.masker
         if self.pool is None or len(body) <= settings.inline_bytes:
             if self.pool is None and len(body) > settings.inline_bytes:  # no workers: at least off the loop
                 import asyncio
-                return await asyncio.to_thread(self.masker.mask_body, body, content_type, content_encoding, view)
-            return self.masker.mask_body(body, content_type, content_encoding, view)
-        return await self.pool.mask(body, content_type, content_encoding, view, settings.timeout_seconds)
+                result = await asyncio.to_thread(masker.mask_body, body, content_type, content_encoding, view)
+            else:
+                result = masker.mask_body(body, content_type, content_encoding, view)
+        else:
+            result = await self.pool.mask(body, content_type, content_encoding, view, settings.timeout_seconds)
+        if self.shadow is not None:  # a candidate masking version in shadow looks the findings up again
+            self.shadow.observe_masking(view, result.findings, masker.rules)
+        return result
 
     def start_workers(self) -> None:
         """Start the reload thread and the masking pool (idempotent); `stop_workers` ends both."""

@@ -153,3 +153,60 @@ def test_the_system_page_shows_the_alarm_and_the_standing_problem(gw):
     assert doc["store_problems"] == {"grants": "1 grant(s) altered in the database"}
     assert [(a["kind"], a["grants"]) for a in doc["alarms"]] == [("grants", [grant_id])]
     assert grant_id in html and "1 grant(s) altered in the database" in html
+
+
+def sign_in(client, name: str) -> str:
+    import re
+
+    page = client.get("/login")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    r = client.post("/login", data={"name": name, "password": "correct-horse-battery", "csrf": csrf},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    return re.search(r'name="csrf" value="([^"]+)"', client.get(r.headers["location"]).text).group(1)
+
+
+def test_a_masking_candidate_in_shadow_changes_nothing_shows_the_differences_and_is_put_in_force(
+        gw_rules, tmp_path):
+    from starlette.testclient import TestClient
+
+    from gateway.admin.app import build_app
+    from gateway.admin.context import AdminContext
+    from gateway.admin.live_shadow import runs
+
+    gw = gw_rules
+    token = gw.token("MZ")
+    before = legal_reps(gw, token)
+    current = (tmp_path / "masking.yaml").read_text(encoding="utf-8")
+    candidate = current.replace("\nfields: []\n", "\n" + NAME_OVERRIDE)
+    ctx = AdminContext(gw.config, engine=gw.services.engine, audit=gw.services.audit)
+    try:
+        ctx.accounts.create_user("sec", "security", "correct-horse-battery", "test-setup")
+        with TestClient(build_app(ctx), base_url="http://127.0.0.1:8081") as client:
+            csrf = sign_in(client, "sec")
+            r = client.post("/security/shadow/start", data={"csrf": csrf, "kind": "masking", "text": candidate,
+                                                            "hours": "1"}, headers={"Accept": "application/json"})
+            assert r.status_code == 201, r.text
+            run_id = r.json()["run"]
+            seen = []
+
+            def probe():
+                seen.append(legal_reps(gw, token))
+                return next(x for x in runs(gw.services.engine) if x["id"] == run_id)
+
+            run = wait_for(probe, until=lambda x: x["different"] > 0, timeout=5.0)
+            assert all(reps == before for reps in seen)  # callers get what the rules in force give
+            assert run["calls"] >= run["different"] > 0
+            assert run["changes"] == {"name->redact": run["different"]}
+            assert {(e["resource"], e["path"], e["entity"], e["now"], e["candidate"]) for e in run["examples"]} == {
+                ("SCJG-QY-0001", "$.data.items[*].fddbr", "PERSON", "name", "redact")}
+            page = client.get("/security/shadow?kind=masking").text
+            assert "$.data.items[*].fddbr" in page and "name-&gt;redact" in page
+            for value in before:  # masked values never leave the gateway in the shadow's record
+                assert value not in page
+            r = client.post(f"/security/shadow/{run_id}/promote", data={"csrf": csrf, "comment": "shadow ok"},
+                            headers={"Accept": "application/json"})
+            assert r.status_code == 200 and r.json()["version"] >= 2, r.text
+    finally:
+        ctx.close()
+    wait_for(lambda: legal_reps(gw, token), until=lambda reps: reps == ["[法定代表人]"] * len(before), timeout=2.0)
