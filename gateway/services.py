@@ -143,7 +143,7 @@ class Services:
                         "policy": self.policy.current.version if self.policy else None,
                         "grants": self.policy.current.version if self.policy else None}.get(kind)
             detail = {"problem": problem[:200], "kept_in_force": in_force}
-            if kind == "grants":
+            if kind == "grants":  # the policy stays as last built until the rows are restored or revoked
                 detail["grants"] = state.grants[:32]
             self.admin_event("alarm.tamper", kind, in_force, None, "alarm", detail)
             log.error("govshare store of record: %s; the last good version stays in force", problem[:200])

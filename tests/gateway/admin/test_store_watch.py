@@ -85,3 +85,14 @@ def test_a_rules_text_parses_like_the_file_and_names_its_errors(admin_config):
     assert set(from_text.entities) == set(from_file.entities)
     with pytest.raises(RulesError, match=r"masking version 3:3: entities.NOPE: unknown entity"):
         rules_from_text("version: 1\nentities:\n  NOPE: {operator: redact}\n", "masking version 3")
+
+
+def test_a_version_whose_text_was_altered_is_not_rolled_back_to(ctx, store, admin_config):
+    from gateway.admin.versions import VersionError
+
+    original = admin_config.masking_rules.read_text(encoding="utf-8")
+    store.commit("masking", original + "\n# v2\n", "sec", "two")
+    with ctx.engine.begin() as conn:
+        conn.execute(text("UPDATE config_versions SET content = 'version: 1\n' WHERE kind = 'masking' AND version = 1"))
+    with pytest.raises(VersionError, match="masking version 1 was altered in the database"):
+        store.rollback("masking", 1, "sec", "back")
