@@ -11,6 +11,7 @@ interval; their content when they become a head again (a rollback is a new head 
 from __future__ import annotations
 
 import hashlib
+import threading
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -49,9 +50,14 @@ class StoreWatch:
         ensure_admin_schema(engine)
         ensure_seals(engine)
         self.engine = engine
-        self._reported: dict[str, str] = {}
+        self._reported: dict[str, tuple] = {}
+        self._lock = threading.Lock()  # the reload thread and a direct reload() must not both report an alarm
 
     def check(self) -> StoreState:
+        with self._lock:
+            return self._check()
+
+    def _check(self) -> StoreState:
         from ..policy.seals import check_grants
 
         state = StoreState()
