@@ -2,7 +2,9 @@
 
 Built once at start (everything parsed, validated and warmed up), read by the pipeline stages, and refreshed
 only by `reload()` from the reload thread — never from a hook. Each part swaps atomically, so a hook always sees
-one consistent version. The CLI builds the same object, so `govshare mask` and `govshare policy check` run
+one consistent version. `reload()` also checks the store of record (gateway.admin.store_watch): a new
+masking-rules version becomes a new Masker sharing the warm detector (and the pool's jobs carry its text), a
+row edited in the database keeps the last good version and raises one alarm. The CLI builds the same object, so `govshare mask` and `govshare policy check` run
 exactly the code the gateway runs.
 
 A running gateway also starts its workers here (`start_workers`): the reload thread (its own thread, never
