@@ -2,7 +2,9 @@
 
 Built once at start (everything parsed, validated and warmed up), read by the pipeline stages, and refreshed
 only by `reload()` from the reload thread — never from a hook. Each part swaps atomically, so a hook always sees
-one consistent version. The CLI builds the same object, so `govshare mask` and `govshare policy check` run
+one consistent version. `reload()` also checks the store of record (gateway.admin.store_watch): a new
+masking-rules version becomes a new Masker sharing the warm detector (and the pool's jobs carry its text), a
+row edited in the database keeps the last good version and raises one alarm. The CLI builds the same object, so `govshare mask` and `govshare policy check` run
 exactly the code the gateway runs.
 
 A running gateway also starts its workers here (`start_workers`): the reload thread (its own thread, never
@@ -51,6 +53,8 @@ class Services:
     _stop_reload: threading.Event | None = field(default=None, repr=False)
     _reload_thread: threading.Thread | None = field(default=None, repr=False)
     _last_problems: list = field(default_factory=list, repr=False)
+    _store_watch: object | None = field(default=None, repr=False)  # gateway.admin.store_watch.StoreWatch
+    masking_version: int | None = None  # the store-of-record masking version in force (None: the file's)
 
     @classmethod
     def open(cls, config: Config, *, with_audit: bool = True, with_identity: bool = True) -> "Services":
@@ -94,8 +98,11 @@ class Services:
             log.error("govshare could not audit %s (%s)", action, type(exc).__name__)
 
     def reload(self) -> list[str]:
-        """Pick up catalog and policy changes; returns the problems that kept an old version in force."""
+        """Pick up catalog, policy and masking-rules changes; returns the problems that kept an old version in
+        force. A row edited in the store of record (a broken version chain, a grant differing from its seal)
+        keeps the last good version in force and writes one alarm record to the trail."""
         problems = []
+        store = self._check_store()
         catalog_before = self.catalog.current.digest
         err = self.catalog.check()
         target = str(self.config.catalog)
@@ -106,10 +113,15 @@ class Services:
         elif self.catalog.current.digest != catalog_before:
             self.admin_event("catalog.reload", target, catalog_before, self.catalog.current.digest)
         policy_before = self.policy.current.version
-        if self.policy.check():
+        if store is not None and "grants" in store.problems:
+            problems.append(f"policy not reloaded, old one stays in force: {store.problems['grants']}")
+        elif self.policy.check():
             self.admin_event("policy.reload", "policy", policy_before, self.policy.current.version)
         elif getattr(self.policy, "last_error", None):
             problems.append(f"policy not reloaded, old one stays in force: {self.policy.last_error}")
+        problem = self._reload_masking(store)
+        if problem:
+            problems.append(problem)
         if problems != self._last_problems:  # say it (and audit it) once, not every reload interval
             for p in problems:
                 log.warning(p)
@@ -119,17 +131,72 @@ class Services:
             self._last_problems = problems
         return problems
 
+    def _check_store(self):
+        """The store of record's state (gateway.admin.store_watch); one alarm record per new problem."""
+        if self.engine is None:
+            return None
+        if self._store_watch is None:
+            from .admin.store_watch import StoreWatch
+            self._store_watch = StoreWatch(self.engine)
+        state = self._store_watch.check()
+        for kind, problem in state.new_alarms:
+            in_force = {"masking": self.masker.rules.digest if self.masker else None,
+                        "catalog": self.catalog.current.digest,
+                        "policy": self.policy.current.version if self.policy else None,
+                        "grants": self.policy.current.version if self.policy else None}.get(kind)
+            detail = {"problem": problem[:200], "kept_in_force": in_force}
+            if kind == "grants":  # the policy stays as last built until the rows are restored or revoked
+                detail["grants"] = state.grants[:32]
+            self.admin_event("alarm.tamper", kind, in_force, None, "alarm", detail)
+            log.error("govshare store of record: %s; the last good version stays in force", problem[:200])
+        return state
+
+    def _reload_masking(self, store) -> str | None:
+        """Put the store's newest good masking-rules version in force: a new Masker sharing the warm detector,
+        swapped in one assignment, and the pool's workers told with each job. Returns a problem or None."""
+        head = store.heads.get("masking") if store is not None else None
+        if head is None or self.masker is None:
+            return None
+        if head.digest == self.masker.rules.digest:
+            if self.pool is not None and (self.pool.rules is None or self.pool.rules[0] != head.digest):
+                self.pool.rules = (head.digest, head.content)  # a pool started after the swap
+            return None
+        from .masking.rules_version import masker_with_rules, rules_from_text
+        from .yamlsrc import SourceError
+
+        before = self.masker.rules.digest
+        try:
+            rules = rules_from_text(head.content, f"masking version {head.version}")
+        except SourceError as e:  # validated when stored, so only a parser change gets here; said once
+            problem = f"masking rules version {head.version} not put in force: {e}"
+            if problem not in self._last_problems:
+                self.admin_event("masking.reload", "masking", before, None, "failure",
+                                 {"version": head.version, "problem": str(e)[:200]})
+            return problem
+        masker = masker_with_rules(self.masker, rules)
+        if self.pool is not None:
+            self.pool.rules = (head.digest, head.content)
+        self.masker, self.masking_version = masker, head.version
+        self.admin_event("masking.reload", "masking", before, head.digest, detail={"version": head.version})
+        log.info("masking rules version %s in force", head.version)
+        return None
+
     async def mask_body(self, body: bytes, content_type: str | None, content_encoding: str | None,
                         view) -> MaskResult:
         """Mask one response body for `view`: small bodies here, larger ones in a worker process under the
         `[masking] timeout_seconds` deadline (504 masking_timeout past it). Same masker, same output."""
-        settings = self.config.masking
+        settings, masker = self.config.masking, self.masker
         if self.pool is None or len(body) <= settings.inline_bytes:
             if self.pool is None and len(body) > settings.inline_bytes:  # no workers: at least off the loop
                 import asyncio
-                return await asyncio.to_thread(self.masker.mask_body, body, content_type, content_encoding, view)
-            return self.masker.mask_body(body, content_type, content_encoding, view)
-        return await self.pool.mask(body, content_type, content_encoding, view, settings.timeout_seconds)
+                result = await asyncio.to_thread(masker.mask_body, body, content_type, content_encoding, view)
+            else:
+                result = masker.mask_body(body, content_type, content_encoding, view)
+        else:
+            result = await self.pool.mask(body, content_type, content_encoding, view, settings.timeout_seconds)
+        if self.shadow is not None:  # a candidate masking version in shadow looks the findings up again
+            self.shadow.observe_masking(view, result.findings, masker.rules)
+        return result
 
     def start_workers(self) -> None:
         """Start the reload thread and the masking pool (idempotent); `stop_workers` ends both."""

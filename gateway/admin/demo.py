@@ -37,3 +37,50 @@ def banner(url: str, accounts) -> str:
     for name, role, dept, password in accounts:
         lines.append(f"  {role:<9} {name:<12} password {password}{'   (acts for ' + dept + ')' if dept else ''}")
     return "\n".join(lines)
+
+
+def demo_store(config, urls: dict[str, str], pid: int):
+    """The demo's files beside its database, never the repository's policies/: copies of the policy and the
+    masking rules (data directory, demo-*-PID), and the catalog pointed at this run's department ports.
+
+    The database is the store of record: when it already holds versions (an earlier `make run`), each
+    kind's newest version whose chain verifies is what the copies hold; the catalog's departments are then
+    moved to this run's ports by a new version (author govshare-demo), since their addresses did change.
+    Returns (config for the run, files to delete at the end)."""
+    import shutil
+    import tempfile
+    from dataclasses import replace
+    from pathlib import Path
+
+    from ..demo.catalog import demo_catalog_for
+    from ..store import make_engine
+    from .store_watch import StoreWatch
+    from .versions import VersionStore
+
+    data = config.data_dir
+    policy, masking = data / f"demo-policy-{pid}.csv", data / f"demo-masking-{pid}.yaml"
+    catalog = data / f"demo-catalog-{pid}.yaml"
+    shutil.copy(config.policy, policy)
+    shutil.copy(config.masking_rules, masking)
+    run_config = replace(config, policy=policy, masking_rules=masking, catalog=catalog)
+    engine = make_engine(config.db_url)
+    try:
+        heads = StoreWatch(engine).check().heads
+        store = VersionStore(engine, run_config)
+        for kind, path in (("policy", policy), ("masking", masking)):
+            if kind in heads:
+                path.write_text(heads[kind].content, encoding="utf-8")
+        if "catalog" not in heads:
+            demo_catalog_for(urls, catalog, config.catalog)
+            return run_config, [policy, masking, catalog]
+        with tempfile.TemporaryDirectory(dir=data) as tmp:
+            head = Path(tmp) / "catalog.yaml"
+            head.write_text(heads["catalog"].content, encoding="utf-8")
+            demo_catalog_for(urls, catalog, head)
+        text = catalog.read_text(encoding="utf-8")
+        catalog.write_text(heads["catalog"].content, encoding="utf-8")
+        if text != heads["catalog"].content:
+            store.commit("catalog", text, "govshare-demo", "demo: the departments listen on this run's ports")
+    finally:
+        engine.dispose()
+    return run_config, [policy, masking, catalog]

@@ -73,6 +73,15 @@ WORDS: dict[str, tuple[str, str]] = {
     "report": ("审计报告", "Period report"), "disable": ("停用", "Disable"), "create": ("创建", "Create"),
     "versions": ("版本记录", "Versions"), "edit": ("编辑", "Edit"), "save": ("保存为新版本", "Save as a new version"),
     "diff": ("比较", "Diff"), "rollback": ("回滚到此版本", "Roll back to this"),
+    "masking_shadow_help": (
+        "脱敏规则候选版本只在实时流量上影子运行：按每次调用的脱敏结果摘要（路径、实体类型、算子）重新查找候选规则，"
+        "不重复脱敏，不改变调用方收到的内容；现行规则未产生结果的公开实体无法比较，请先在脱敏预览中试用。",
+        "A masking candidate runs in shadow on live traffic only: each call's findings (path, entity type, operator) "
+        "are looked up again with the candidate, without masking twice or changing what callers get; a public "
+        "entity the rules in force leave unreported cannot be compared, so try a body in the masking preview first."),
+    "store_alarms": ("存储篡改告警", "Store of record: tamper alarms"),
+    "store_intact": ("版本链与授权封印完整", "Version chains and grant seals intact"),
+    "problem": ("问题", "Problem"), "kept_in_force": ("继续使用的版本", "Kept in force"),
     "chain_ok": ("版本链完整，文件与最新版本一致", "Version chain intact; the file matches the newest version"),
 }
 

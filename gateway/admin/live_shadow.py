@@ -1,5 +1,5 @@
-"""Shadow mode on live traffic: a candidate catalog or base policy runs beside the policy in force for a
-chosen period, deciding every call again without changing what the caller gets; the calls it would have
+"""Shadow mode on live traffic: a candidate catalog, base policy or masking-rules version runs beside the
+one in force for a chosen period, deciding every call again without changing what the caller gets; the calls it would have
 decided differently are counted and kept as examples (department, application, method, resource, path
 prefix, both reasons — never a value). The officer then puts the candidate in force (a new version in the
 store of record) or drops it.
@@ -9,6 +9,8 @@ Gateway side (the proxy's authorize stage and reload loop; a few lines to wire):
     observer.observe(principal, method, resource, decision, path)   # after each policy decision
     observer.refresh(); observer.flush()                            # from the reload loop
 `observe` costs one dictionary lookup when no run is active, and one more cached `decide` when one is.
+A masking candidate is observed after each masked body (`observe_masking(view, findings, rules_in_force)`,
+from Services.mask_body) by looking its findings up again (gateway.admin.masking_shadow): no second masking.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ class ShadowRunRow(AdminTables):
     __tablename__ = "shadow_runs"
 
     id = Column(String(32), primary_key=True)
-    kind = Column(String(16), nullable=False)  # catalog | policy
+    kind = Column(String(16), nullable=False)  # catalog | policy | masking
     content = Column(Text, nullable=False)
     digest = Column(String(64), nullable=False)
     created_by = Column(String(128), nullable=False)
@@ -54,8 +56,8 @@ def start_run(engine: Engine, versions, kind: str, text: str, hours: float, by: 
 
     from .versions import VersionError
 
-    if kind not in ("catalog", "policy"):
-        raise VersionError("live shadow runs for the catalog or the base policy")
+    if kind not in ("catalog", "policy", "masking"):
+        raise VersionError("live shadow runs for the catalog, the base policy or the masking rules")
     if not 0 < hours <= MAX_HOURS:
         raise VersionError(f"a shadow run lasts between a moment and {MAX_HOURS} hours")
     versions.validate(kind, text)
@@ -100,9 +102,11 @@ class ShadowObserver:
         self.config, self.engine, self.catalog_provider, self.clock = config, engine, catalog_provider, clock
         self._lock = threading.Lock()
         self._run: tuple[str, object, object, int] | None = None  # (id, candidate engine, its catalog, revision)
+        self._masking: tuple[str, object] | None = None  # (id, candidate MaskingRules) of a masking run
         self._calls = 0
         self._changes: Counter = Counter()
         self._examples: list[dict] = []
+        self._different = 0
 
     def refresh(self) -> None:
         """Load (or drop) the running run; rebuild its candidate when grants changed. From the reload loop."""
@@ -114,8 +118,15 @@ class ShadowObserver:
                                                       ShadowRunRow.ends_at > now).limit(1))
             found = (row.id, row.kind, row.content) if row is not None else None
         if found is None:
+            self._run = self._masking = None
+            return
+        if found[1] == "masking":
+            if self._masking is None or self._masking[0] != found[0]:
+                from ..masking.rules_version import rules_from_text
+                self._masking = (found[0], rules_from_text(found[2], f"shadow run {found[0]}"))
             self._run = None
             return
+        self._masking = None
         revision = read_revision(self.engine)
         current = self._run
         if current is not None and current[0] == found[0] and current[3] == revision:
@@ -159,6 +170,7 @@ class ShadowObserver:
             self._calls += 1
             if new == old:
                 return
+            self._different += 1
             self._changes[f"{'allow' if old[0] else 'deny'}->{'allow' if new[0] else 'deny'}"] += 1
             if len(self._examples) < MAX_EXAMPLES:
                 self._examples.append({"dept": principal.dept, "app": principal.app, "method": method,
@@ -166,12 +178,34 @@ class ShadowObserver:
                                        "now": f"{old[1]} ({decision.rule})",
                                        "candidate": f"{new[1]} ({shadow.rule if shadow else '-'})"})
 
+    def observe_masking(self, view, findings, in_force) -> None:
+        """Look a masked call's findings up with the candidate rules; never raises, never changes the call."""
+        run = self._masking
+        if run is None:
+            return
+        from .masking_shadow import differences
+
+        try:
+            found = differences(in_force, run[1], view, findings)
+        except Exception:  # noqa: BLE001 - the shadow must never touch the real answer; counted as an error
+            found = [{"resource": getattr(view.resource, "code", None), "path": "-", "entity": "-",
+                      "now": "-", "candidate": "shadow_error", "count": 0}]
+        with self._lock:
+            self._calls += 1
+            if not found:
+                return
+            self._different += 1  # the call; its changes are counted per field and entity
+            for d in found:
+                self._changes[f"{d['now']}->{d['candidate']}"] += 1
+                if len(self._examples) < MAX_EXAMPLES:
+                    self._examples.append(d)
+
     def flush(self) -> None:
         """Add what was seen since the last flush to the run's row. From the reload loop."""
-        run = self._run
+        run = self._run or self._masking
         with self._lock:
-            calls, changes, examples = self._calls, self._changes, self._examples
-            self._calls, self._changes, self._examples = 0, Counter(), []
+            calls, changes, examples, different = self._calls, self._changes, self._examples, self._different
+            self._calls, self._changes, self._examples, self._different = 0, Counter(), [], 0
         if run is None or not calls:
             return
         with Session(self.engine) as s, s.begin():
@@ -180,6 +214,6 @@ class ShadowObserver:
                 return
             merged = Counter(json.loads(row.changes)) + changes
             row.calls = row.calls + calls
-            row.different = row.different + sum(changes.values())
+            row.different = row.different + different
             row.changes = json.dumps(dict(merged))
             row.examples = json.dumps((json.loads(row.examples) + examples)[:MAX_EXAMPLES], ensure_ascii=False)

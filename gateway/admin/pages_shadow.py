@@ -15,7 +15,7 @@ from .web import guarded, render, wants_json
 
 
 def _kind(value: str | None) -> str:
-    return value if value in ("catalog", "policy") else "catalog"
+    return value if value in ("catalog", "policy", "masking") else "catalog"
 
 
 def _page(request: Request, kind: str, text: str, result=None, error: str | None = None, status: int = 200):

@@ -96,7 +96,37 @@ def backlog(ctx) -> dict:
     return {"head_seq": head_seq, "checkpoint_seq": cp_seq, "unanchored": max(0, head_seq - cp_seq),
             "segments": len(list_segments(ctx.config.data_dir)),
             "policy_version": ctx.policy().version,
-            "processes": [p.__dict__ | {"stale": p.stale(ctx.clock())} for p in processes(ctx.engine)]}
+            "processes": [p.__dict__ | {"stale": p.stale(ctx.clock())} for p in processes(ctx.engine)],
+            **store_alarms(ctx)}
+
+
+ALARM_SCAN = 2000  # newest admin records searched for alarms (the page stays fast over a large trail)
+
+
+def store_alarms(ctx) -> dict:
+    """The store of record as it stands (version chains, grant seals) and the newest tamper alarms the
+    gateways raised (from the trail: kind, problem, what stayed in force; never a value)."""
+    import json
+
+    from sqlalchemy import select
+
+    from ..audit import store as audit_store
+    from .store_watch import StoreWatch
+
+    state = StoreWatch(ctx.engine).check()
+    recs = audit_store.records
+    with ctx.engine.connect() as conn:
+        rows = conn.execute(select(recs.c.seq, recs.c.canonical).where(recs.c.event == "admin")
+                            .order_by(recs.c.seq.desc()).limit(ALARM_SCAN)).all()
+    alarms = []
+    for row in rows:
+        rec = json.loads(bytes(row.canonical))
+        if rec.get("action") == "alarm.tamper":
+            detail = rec.get("detail") or {}
+            alarms.append({"seq": row.seq, "ts": rec.get("ts"), "kind": rec.get("target"),
+                           "problem": detail.get("problem"), "kept_in_force": detail.get("kept_in_force"),
+                           "grants": detail.get("grants") or []})
+    return {"store_problems": state.problems, "alarms": alarms[:50]}
 
 
 @guarded("system")

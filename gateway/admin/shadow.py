@@ -62,7 +62,8 @@ def _candidate(ctx, kind: str, text: str) -> PolicyEngine:
 def run_shadow(ctx, kind: str, text: str, limit: int = 5000, now: datetime | None = None) -> ShadowResult:
     result = ShadowResult()
     if kind not in ("catalog", "policy"):
-        result.error = "shadow runs for the catalog or the base policy"
+        result.error = ("replaying recorded calls is for the catalog or the base policy (the trail keeps no "
+                        "bodies); run a masking candidate in shadow on live traffic")
         return result
     try:
         candidate, candidate_catalog = _candidate(ctx, kind, text)

@@ -3,9 +3,11 @@
 Every change is a version row: kind, number, the full text, its SHA-256, who, when, why, and a chain hash
 over the previous version's hash and all of that — so a row edited in the database breaks the chain and
 `verify()` names it. Text is validated with the gateway's own parsers before it is stored, then
-materialised atomically to the file the configuration names, which running gateways already reload
-(catalog and policy within their reload interval; masking rules at their next start). A file changed
-outside the store is reported as drift by `verify()`. Rollback is a new version carrying an old text.
+materialised atomically to the file the configuration names (for the demo a copy beside the database,
+never the repository's policies/: gateway.admin.demo.demo_store). Running gateways reload the catalog and
+policy files, and take masking-rules versions from the store itself (gateway.admin.store_watch), within
+their reload interval. A file changed outside the store is reported as drift by `verify()`. Rollback is a
+new version carrying an old text, refused when that old row was altered in the database.
 """
 
 from __future__ import annotations
@@ -167,6 +169,8 @@ class VersionStore:
         old = self.get(kind, version)
         if old is None:
             raise VersionError(f"no {kind} version {version}")
+        if _sha(old.content) != old.digest:
+            raise VersionError(f"{kind} version {version} was altered in the database; it is not rolled back to")
         return self.commit(kind, old.content, author, comment or f"rollback to version {version}",
                            action="rollback")
 

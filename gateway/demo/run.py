@@ -33,7 +33,7 @@ def run_demo(config: Config, port: int, start_gateway: Callable, admin: tuple[st
     from ..catalog import load_catalog
     from ..identity import PilotKeys
     from ..services import Services
-    from .catalog import demo_catalog_for
+    from ..admin.demo import demo_store
     from .upstreams import start_demo_upstreams
 
     if config.identity.mode != "pilot":
@@ -46,10 +46,9 @@ def run_demo(config: Config, port: int, start_gateway: Callable, admin: tuple[st
     try:
         config.data_dir.mkdir(parents=True, exist_ok=True)
         # One copy per demo process: two demos on one data directory must not repoint each other's gateway.
-        demo_catalog = demo_catalog_for(upstreams.urls, config.data_dir / f"demo-catalog-{os.getpid()}.yaml",
-                                        config.catalog)
-        config = replace(config, catalog=demo_catalog,
-                         gateway=replace(config.gateway, listen_port=port))
+        # The database is the store of record; officers' edits land in these copies, never in policies/.
+        config, demo_files = demo_store(config, upstreams.urls, os.getpid())
+        config = replace(config, gateway=replace(config.gateway, listen_port=port))
         services = Services.open(config)
     except BaseException:
         upstreams.close()
@@ -84,7 +83,8 @@ def run_demo(config: Config, port: int, start_gateway: Callable, admin: tuple[st
         gateway.stop()
         services.close()
         upstreams.close()
-        demo_catalog.unlink(missing_ok=True)
+        for path in demo_files:
+            path.unlink(missing_ok=True)
     return 0
 
 

@@ -69,10 +69,12 @@ def _worker_main(conn, config: Config, factory: str) -> None:
             return  # the gateway is gone
         if job is None:
             return
-        body, content_type, content_encoding, view, budget = job
-        if settings is not None:
-            masker.settings = replace(settings, timeout_seconds=max(budget, 0.001))
+        body, content_type, content_encoding, view, budget, *rules = job
         try:
+            if rules and rules[0] is not None and rules[0][0] != getattr(masker.rules, "digest", None):
+                masker = _rules_version(masker, rules[0])  # a new masking-rules version is in force
+            if settings is not None:
+                masker.settings = replace(settings, timeout_seconds=max(budget, 0.001))
             reply: tuple = ("ok", masker.mask_body(body, content_type, content_encoding, view))
         except MaskingRefused as refused:
             reply = ("refused", refused.reason, refused.cause)
@@ -82,6 +84,13 @@ def _worker_main(conn, config: Config, factory: str) -> None:
             conn.send(reply)
         except (EOFError, OSError):
             return
+
+
+def _rules_version(masker, rules: tuple[str, str]):
+    """The worker's masker for the rules version `(digest, text)` the gateway has in force."""
+    from .rules_version import masker_with_rules, rules_from_text
+
+    return masker_with_rules(masker, rules_from_text(rules[1]))
 
 
 class _Worker:
@@ -121,6 +130,7 @@ class MaskingPool:
         self._threads = ThreadPoolExecutor(max_workers=MAX_WAITING, thread_name_prefix="govshare-mask")
         self.started = 0  # workers started, replacements included
         self.killed = 0  # workers killed at a deadline (or found dead)
+        self.rules: tuple[str, str] | None = None  # (digest, text) of the masking rules in force, sent with jobs
         for _ in range(size):
             self._spawn_later()
 
@@ -230,7 +240,7 @@ class MaskingPool:
         """Mask one body in a worker before `deadline` (time.monotonic()); MaskResult or MaskingRefused."""
         worker = self._acquire(deadline)
         try:
-            worker.conn.send((body, content_type, content_encoding, view, deadline - time.monotonic()))
+            worker.conn.send((body, content_type, content_encoding, view, deadline - time.monotonic(), self.rules))
             if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
                 with self._cond:
                     self._lost(worker)

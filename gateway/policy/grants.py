@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from ..catalog import DEPT_RE, Catalog, Share
+from .seals import seal_grant
 from .tables import GrantRow, PolicyAdapter, _bump_revision, read_revision
 
 APP_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -250,6 +251,7 @@ class GrantStore:
                                  purpose=grant.purpose, until=grant.until, created_at=grant.created_at,
                                  created_by=grant.created_by))
             self.adapter.add_policy_in(session, "p", grant_rule(grant))
+            seal_grant(session, grant.id)
         return grant
 
     def revoke(self, grant_id: str, by: str, *, now: datetime | None = None) -> Grant:
@@ -268,6 +270,7 @@ class GrantStore:
                 raise GrantError(f"grant {grant_id} was already revoked at {row.revoked_at}")
             self.adapter.remove_named_rule_in(session, "p", f"grant:{grant_id}", RULE_NAME_COLUMN)
             _bump_revision(session)
+            seal_grant(session, grant_id)
             row = session.get(GrantRow, grant_id)
             return _to_grant(row)
 
