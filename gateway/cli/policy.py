@@ -19,6 +19,7 @@ from ..catalog import load_catalog
 from ..policy import UNKNOWN_RESOURCE, Caller, GrantError, GrantStore, describe_error, parse_instant
 from ..store import make_engine
 from ..yamlsrc import SourceError
+from . import grant_ops, policy_ops
 from .common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, Refused, actor, add_by, add_json, build_services, load
 
 EXIT_BROKEN = EXIT_USAGE
@@ -37,6 +38,7 @@ def register(subparsers) -> None:
     check.add_argument("method", help="HTTP method, e.g. GET")
     check.add_argument("path", help="request path on the gateway, e.g. /ga/rk/123")
     check.set_defaults(func=cmd_policy_check)
+    policy_ops.register(policy_cmds)
 
     grant = subparsers.add_parser("grant", help="manage grants (approved applications for conditional data)")
     grant_cmds = grant.add_subparsers(dest="grant_command", required=True)
@@ -49,15 +51,19 @@ def register(subparsers) -> None:
     add.add_argument("--purpose", required=True, help="the approved purpose; calls must state it")
     add.add_argument("--until", required=True, help="expiry, ISO-8601 with time zone")
     add_by(add, "the grant")
+    add_json(add, "new grant and any warnings")
     add.set_defaults(func=cmd_grant_add)
     lst = grant_cmds.add_parser("list", help="list grants")
     lst.add_argument("--all", action="store_true", help="include revoked grants")
+    lst.add_argument("--expiring", type=int, metavar="DAYS",
+                     help="only grants in force that expire within DAYS days")
     add_json(lst, "grants")
     lst.set_defaults(func=cmd_grant_list)
     revoke = grant_cmds.add_parser("revoke", help="revoke a grant")
     revoke.add_argument("id", help="grant id")
     add_by(revoke, "the revocation")
     revoke.set_defaults(func=cmd_grant_revoke)
+    grant_ops.register(grant_cmds, _run)
 
 
 class _Broken(Exception):
@@ -181,6 +187,7 @@ def cmd_grant_add(args) -> int:
     with _context(args) as (config, catalog, engine):
         store = GrantStore(engine, catalog)
         before = store.digest()
+        existing = store.list()
         grant = store.add(args.dept, args.app, args.resource, args.fields.split(","),
                           args.pseudonym_fields.split(","), args.purpose, args.until, actor_name)
         try:
@@ -190,7 +197,13 @@ def cmd_grant_add(args) -> int:
             store.revoke(grant.id, "govshare:audit-unavailable")
             _error(f"the audit trail could not record this change ({_why(exc)}); grant withdrawn")
             return EXIT_REFUSED
-    print(grant.id)
+    warnings = grant_ops.overlap_warnings(grant, existing)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(grant.to_json() | {"warnings": warnings}, ensure_ascii=False, indent=2))
+    else:
+        print(grant.id)
     return EXIT_OK
 
 
@@ -200,11 +213,13 @@ def cmd_grant_list(args) -> int:
     now = datetime.now(UTC)
     with _context(args, with_catalog=False) as (_config, _catalog, engine):
         grants = GrantStore(engine).list(include_revoked=args.all)
+    if args.expiring is not None:
+        grants = grant_ops.expiring(grants, args.expiring, now)
     if args.json:
         print(json.dumps([g.to_json() | {"status": g.status(now)} for g in grants], ensure_ascii=False, indent=2))
         return EXIT_OK
     if not grants:
-        print("no grants")
+        print("no grants" if args.expiring is None else f"no grant expires within {args.expiring} day(s)")
         return EXIT_OK
     for g in grants:
         who = f"{g.dept}/{g.app}" if g.app else g.dept
