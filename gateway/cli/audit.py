@@ -48,10 +48,15 @@ def register(subparsers) -> None:
     p.add_argument("--json", action="store_true", help="one JSON object per line (seq, hash, record)")
     p.set_defaults(func=cmd_tail)
 
-    p = sub.add_parser("query", help="find records (live and archived)")
+    p = sub.add_parser("query", aliases=["search"], help="find records (live and archived)")
     _time_args(p)
     for name in ("dept", "app", "resource", "request-id"):
         p.add_argument(f"--{name}")
+    p.add_argument("--reason", help="a request's decision reason, e.g. no_grant, purpose_mismatch")
+    p.add_argument("--purpose", help="the purpose a call stated (exactly)")
+    p.add_argument("--grant", dest="grant_id", metavar="ID",
+                   help="a grant: the calls it allowed and the administrator actions on it")
+    p.add_argument("--actor", help="acting officer: administrator records of that account")
     p.add_argument("--decision", choices=("allow", "deny"))
     p.add_argument("--status", type=int)
     p.add_argument("--event", choices=("request", "admin"))
@@ -167,7 +172,8 @@ def cmd_query(args) -> int:
     config = _config(args)
     from_ts, to_ts = _times(args)
     base = Filters(from_ts=from_ts, to_ts=to_ts, dept=args.dept, app=args.app, resource=args.resource,
-                   decision=args.decision, status=args.status, request_id=args.request_id, event=args.event)
+                   decision=args.decision, status=args.status, request_id=args.request_id, event=args.event,
+                   reason=args.reason, purpose=args.purpose, grant_id=args.grant_id, actor=args.actor)
     # The caller's own request id is recorded as a keyed hash in correlation_id (gateway.audit.clean): an id
     # given here is looked for as the gateway's request id, then as a caller's.
     searches = [base]
