@@ -97,20 +97,21 @@ class Row:
                                                        self.seq)
 
 
-def parse_time(text: str | None, *, end: bool = False) -> str | None:
-    """A user-given time as a record timestamp (UTC). `end` makes a bare date mean the end of that day."""
+def parse_time(text: str | None, *, end: bool = False, tz: timezone = timezone.utc) -> str | None:
+    """A user-given time as a record timestamp (UTC). `end` makes a bare date mean the end of that day;
+    a bare date or a time without offset is read in `tz` (UTC unless the caller says, e.g. UTC+08:00)."""
     if text is None or text == "":
         return None
     raw = text.strip()
     try:
         if len(raw) == 10:
-            day = datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+            day = datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=tz)
             return utc_ms(day + timedelta(days=1) if end else day)
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         raise ValueError(f"not a date or time: {raw!r} (use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z])") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=tz)
     return utc_ms(moment)
 
 
