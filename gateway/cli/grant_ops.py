@@ -11,13 +11,14 @@ refused — an officer may mean it, but usually it is a second application for t
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from ..policy import GrantError, GrantStore, grant_rule, parse_instant
-from ..policy.grants import GRANT_ID_RE, RULE_NAME_COLUMN, Grant, check_purpose, utc_stamp
+from ..policy.grants import GRANT_ID_RE, RULE_NAME_COLUMN, Grant, _to_grant, check_purpose, utc_stamp
 from ..policy.tables import GrantRow, PolicyAdapter, _bump_revision
 from .common import EXIT_OK, EXIT_REFUSED, actor, add_by, add_json
 
@@ -86,7 +87,7 @@ def extend_grant(engine, grant_id: str, until: str, *, now: datetime | None = No
         row = session.get(GrantRow, grant_id)
         if row is None:
             raise GrantError(f"no grant {grant_id!r}")
-        before = GrantStore(engine).get(grant_id)
+        before = _to_grant(row)
         if row.revoked_at:
             raise GrantError(f"grant {grant_id} was revoked at {row.revoked_at}; a revoked grant is not extended")
         if not stamp > row.until:
@@ -96,8 +97,7 @@ def extend_grant(engine, grant_id: str, until: str, *, now: datetime | None = No
             raise GrantError(f"'until' {stamp} is not in the future")
         session.execute(update(GrantRow).where(GrantRow.id == grant_id).values(until=stamp))
         adapter.remove_named_rule_in(session, "p", f"grant:{grant_id}", RULE_NAME_COLUMN)
-        after = Grant(**(before.to_json() | {"until": stamp, "fields": before.fields,
-                                            "pseudonym_fields": before.pseudonym_fields}))
+        after = replace(before, until=stamp)
         adapter.add_policy_in(session, "p", grant_rule(after))
     return before, after
 
