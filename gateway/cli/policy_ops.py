@@ -2,7 +2,8 @@
 
 `validate [FILE…]` reads every line of every file and reports every error at once (file, line, field) —
 `read_policy_csv`, which the gateway runs, stops at the first. A `.csv` is checked as base rules against
-the configured catalog, a `.conf` as the Casbin model; with no file, the configured model and policy.
+the configured catalog, a `.conf` as the Casbin model, a `.yaml` as a catalog (its first error: the
+catalog parser stops there); with no file, the configured model and policy.
 `show` prints the policy in force (engine version, stored version, file digest, rules, grants summary);
 `diff V1 V2` compares two stored versions (numbers from the versions store) or a version and a file.
 Exit codes: 0 valid / done, 1 invalid or unknown version, 2 usage (a broken configuration or catalog).
@@ -27,7 +28,8 @@ def register(policy_cmds) -> None:
     """Add validate/show/diff under `govshare policy`."""
     p = policy_cmds.add_parser("validate", help="check policy files; reports every error at once")
     p.add_argument("files", nargs="*", metavar="FILE",
-                   help="policy.csv files (base rules) or .conf models; default: the configured model and policy")
+                   help="policy.csv files (base rules), .conf models or .yaml catalogs; default: the configured "
+                        "model and policy")
     add_json(p, "errors")
     p.set_defaults(func=cmd_policy_validate)
     p = policy_cmds.add_parser("show", help="the policy in force: version, digest, rules, grants")
@@ -73,9 +75,11 @@ def validate_policy_text(path: str, text: str, catalog) -> list[SourceError]:
 def validate_files(files: list[Path], catalog) -> list[SourceError]:
     problems: list[SourceError] = []
     for path in files:
-        if path.suffix == ".conf":
+        if path.suffix in (".conf", ".yaml", ".yml"):
+            from ..catalog import load_catalog
+
             try:
-                load_model(path)
+                load_model(path) if path.suffix == ".conf" else load_catalog(path)
             except SourceError as e:
                 problems.append(e)
             continue

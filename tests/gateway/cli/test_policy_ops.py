@@ -51,6 +51,15 @@ def test_validate_a_broken_model(ops):
     assert out.splitlines()[0].startswith(str(model)) and "1 error(s)" in out
 
 
+def test_validate_a_catalog_file_too(ops):
+    catalog = ops.root / "proposed.yaml"
+    catalog.write_text((ops.root / "catalog.yaml").read_text(encoding="utf-8").replace("share: none", "share: nope"),
+                       encoding="utf-8")
+    code, out, _ = ops("policy", "validate", str(catalog), str(ops.root / "policy.csv"))
+    assert code == 1 and out.startswith(f"{catalog}:") and "share" in out.splitlines()[0]
+    assert out.splitlines()[-1].startswith("1 error(s)")
+
+
 def test_show_names_the_version_digest_rules_and_grants(ops):
     code, out, err = ops("grant", "add", "--dept", "MZ", "--resource", "GA-RK-0001", "--fields", "xm",
                          "--purpose", "低保核查", "--until", "2099-01-01T00:00:00+08:00")
