@@ -93,3 +93,20 @@ def test_import_names_file_line_and_field_and_changes_nothing(ops):
     finally:
         engine.dispose()
     assert (ops.root / "catalog.yaml").read_text(encoding="utf-8") == text
+
+
+def test_an_import_the_trail_refuses_is_rolled_back(ops):
+    """A file name carrying an ID number is refused by the audit trail's PII guard: the old text returns."""
+    text = (ops.root / "catalog.yaml").read_text(encoding="utf-8")
+    bad_name = ops.root / "11010519491231002X.yaml"
+    bad_name.write_text(text + ADDED, encoding="utf-8")
+    code, _, err = ops("catalog", "import", str(bad_name))
+    assert code == 1 and "withdrawn" in err
+    assert (ops.root / "catalog.yaml").read_text(encoding="utf-8") == text
+    config = _config(ops)
+    engine = make_engine(config.db_url)
+    try:
+        head = VersionStore(engine, config).head("catalog")
+    finally:
+        engine.dispose()
+    assert (head.version, head.action, head.content) == (3, "rollback", text)

@@ -112,3 +112,16 @@ def test_duplicate_and_overlapping_grants_warn(ops):
     # another department, or fields that do not meet, is no overlap
     code, out, err = _add(ops, "--fields", "xm", "--json", dept="SCJG")
     assert (json.loads(out)["warnings"], err) == ([], "")
+
+
+def test_an_extension_the_trail_refuses_is_withdrawn(ops):
+    """A reason carrying an ID number is refused by the audit trail's PII guard: nothing unaudited stays."""
+    _, out, _ = _add(ops, days=2)
+    gid = out.strip()
+    _, before, _ = ops("grant", "show", "--json", gid)
+    code, out, err = ops("grant", "extend", gid, "--until", _until(90), "--reason", "核对 11010519491231002X")
+    assert code == 1 and "extension withdrawn" in err and "11010519491231002X" not in err
+    _, after, _ = ops("grant", "show", "--json", gid)
+    assert json.loads(after)["until"] == json.loads(before)["until"]
+    assert _check(ops)["allowed"]  # the grant itself still works, with its old expiry
+    assert not [r for r in _admin_actions(ops) if r["action"] == "grant.extend"]
