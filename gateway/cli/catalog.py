@@ -117,7 +117,7 @@ def cmd_catalog_import(args) -> int:
     from ..catalog import load_catalog
     from ..policy import read_policy_csv
     from ..yamlsrc import SourceError
-    from .policy import _audit_admin, _why
+    from .grant_support import _audit_admin, _why
 
     config = load(args)
     path = Path(args.file)

@@ -21,21 +21,22 @@ from ..policy import GrantError, GrantStore, grant_rule, parse_instant
 from ..policy.grants import GRANT_ID_RE, RULE_NAME_COLUMN, Grant, _to_grant, check_purpose, utc_stamp
 from ..policy.tables import GrantRow, PolicyAdapter, _bump_revision
 from .common import EXIT_OK, EXIT_REFUSED, actor, add_by, add_json
+from .grant_support import _audit_admin, _context, _error, _grant_detail, _run, _why
 
 
-def register(grant_cmds, run) -> None:
-    """Add show/extend under `govshare grant`; `run` is policy.py's error wrapper (exit codes)."""
+def register(grant_cmds) -> None:
+    """Add show/extend under `govshare grant` (wrapped in the grant commands' exit-code handling)."""
     show = grant_cmds.add_parser("show", help="show one grant")
     show.add_argument("id", help="grant id")
     add_json(show, "grant")
-    show.set_defaults(func=run(cmd_grant_show))
+    show.set_defaults(func=_run(cmd_grant_show))
     ext = grant_cmds.add_parser("extend", help="move a grant's expiry later (audited, with a reason)")
     ext.add_argument("id", help="grant id")
     ext.add_argument("--until", required=True, help="new expiry, ISO-8601 with time zone, later than the current")
     ext.add_argument("--reason", required=True, help="why the grant is extended (recorded in the audit trail)")
     add_by(ext, "the extension")
     add_json(ext, "extended grant")
-    ext.set_defaults(func=run(cmd_grant_extend))
+    ext.set_defaults(func=_run(cmd_grant_extend))
 
 
 # ------------------------------------------------------------------------------------------------- helpers
@@ -123,8 +124,6 @@ def _print_grant(g: Grant, now: datetime) -> None:
 
 # ------------------------------------------------------------------------------------------------ commands
 def cmd_grant_show(args) -> int:
-    from .policy import _context
-
     now = datetime.now(UTC)
     with _context(args, with_catalog=False) as (_config, _catalog, engine):
         grant = GrantStore(engine).get(args.id) if GRANT_ID_RE.match(args.id) else None
@@ -138,8 +137,6 @@ def cmd_grant_show(args) -> int:
 
 
 def cmd_grant_extend(args) -> int:
-    from .policy import _audit_admin, _context, _error, _grant_detail, _why
-
     reason = check_purpose(args.reason, required=True)  # same shape rules as a purpose: one printable line
     actor_name = actor(args)
     with _context(args, with_catalog=False) as (config, _catalog, engine):

@@ -10,19 +10,13 @@ from __future__ import annotations
 
 import json
 import sys
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from ..catalog import load_catalog
-from ..policy import UNKNOWN_RESOURCE, Caller, GrantError, GrantStore, describe_error, parse_instant
-from ..store import make_engine
+from ..policy import UNKNOWN_RESOURCE, Caller, GrantStore, parse_instant
 from ..yamlsrc import SourceError
 from . import grant_ops, policy_ops
-from .common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, Refused, actor, add_by, add_json, build_services, load
-
-EXIT_BROKEN = EXIT_USAGE
+from .common import EXIT_OK, EXIT_REFUSED, actor, add_by, add_json, build_services, load
+from .grant_support import _audit_admin, _Broken, _context, _error, _grant_detail, _run, _why
 
 
 def register(subparsers) -> None:
@@ -63,57 +57,7 @@ def register(subparsers) -> None:
     revoke.add_argument("id", help="grant id")
     add_by(revoke, "the revocation")
     revoke.set_defaults(func=cmd_grant_revoke)
-    grant_ops.register(grant_cmds, _run)
-
-
-class _Broken(Exception):
-    pass
-
-
-@contextmanager
-def _context(args, *, with_catalog: bool = True):
-    """Config, catalog and database engine for one command; file problems become exit code 2.
-
-    Listing and revoking do not read the catalog, so a broken catalog never blocks a revocation.
-    """
-    try:
-        config = load(args)
-        catalog = load_catalog(config.catalog) if with_catalog else None
-    except SourceError as e:
-        raise _Broken(str(e)) from None
-    engine = make_engine(config.db_url)
-    try:
-        yield config, catalog, engine
-    finally:
-        engine.dispose()
-
-
-def _error(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr)
-
-
-def _run(handler):
-    def wrapped(args) -> int:
-        try:
-            return handler(args)
-        except Refused as e:
-            _error(str(e))
-            return EXIT_REFUSED
-        except _Broken as e:
-            _error(str(e))
-            return EXIT_BROKEN
-        except GrantError as e:
-            _error(str(e))
-            return EXIT_REFUSED
-        except SourceError as e:  # the model or policy.csv
-            _error(str(e))
-            return EXIT_BROKEN
-        except SQLAlchemyError as e:
-            _error(describe_error(e))
-            return EXIT_BROKEN
-    wrapped.__name__ = handler.__name__
-    wrapped.__doc__ = handler.__doc__
-    return wrapped
+    grant_ops.register(grant_cmds)
 
 
 @_run
@@ -153,31 +97,6 @@ def cmd_policy_check(args) -> int:
         if doc.get("legal_basis"):
             print(f"legal basis: {doc['legal_basis']}")
     return EXIT_OK if doc["allowed"] else EXIT_REFUSED
-
-
-def _audit_admin(config, engine, actor: str, action: str, target: str, before: str, after: str,
-                 detail: dict) -> None:
-    """Every security-administrator action goes into the audit trail (raises when it cannot)."""
-    from ..audit import AuditTrail
-
-    trail = AuditTrail.open(config, engine=engine)
-    try:
-        trail.append_admin(actor, "security_admin", action, target, digest_before=before, digest_after=after,
-                           detail=detail)
-    finally:
-        trail.close()
-
-
-def _why(exc: Exception) -> str:
-    """Why an audit write failed: a rejection names the field and the problem (never the value)."""
-    from ..audit import AuditRejected
-
-    return str(exc) if isinstance(exc, AuditRejected) else type(exc).__name__
-
-
-def _grant_detail(grant) -> dict:
-    return {"grant_id": grant.id, "dept": grant.dept, "app": grant.app, "resource": grant.resource,
-            "fields": list(grant.fields), "pseudonym_fields": list(grant.pseudonym_fields), "until": grant.until}
 
 
 @_run
