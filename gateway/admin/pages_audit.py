@@ -15,10 +15,12 @@ from starlette.responses import FileResponse, JSONResponse, Response
 
 from ..audit import export as export_trail, parse_time, verify
 from ..audit import store as audit_store
+from ..audit.query import Filters, record_clauses
 from .web import guarded, render, wants_json
 
 PAGE_SIZE = 100
-SEARCH_KEYS = ("dept", "app", "resource", "decision", "request_id", "event", "actor", "from", "to")
+SEARCH_KEYS = ("dept", "app", "resource", "decision", "request_id", "event", "actor", "reason", "purpose", "grant",
+               "from", "to")
 ACTOR_SCAN_LIMIT = 50_000  # admin records read at most to find an acting officer's (not an indexed column)
 
 
@@ -37,12 +39,17 @@ def search(engine, params: dict, limit: int = PAGE_SIZE) -> list[dict]:
     if params.get("to"):
         stmt = stmt.where(recs.c.ts < parse_time(params["to"], end=True))
     actor = params.get("actor")
+    wanted = Filters(reason=params.get("reason") or None, purpose=params.get("purpose") or None,
+                     grant_id=params.get("grant") or None)  # record filters (gateway.audit.query)
+    for clause in record_clauses(wanted, engine.dialect.name):
+        stmt = stmt.where(clause)
+    scan = actor or wanted.record_filters()
     out = []
     with engine.connect() as conn:
-        rows = conn.execute(stmt.order_by(recs.c.seq.desc()).limit(ACTOR_SCAN_LIMIT if actor else limit))
+        rows = conn.execute(stmt.order_by(recs.c.seq.desc()).limit(ACTOR_SCAN_LIMIT if scan else limit))
         for r in rows:
             record = json.loads(bytes(r.canonical))
-            if actor and record.get("actor") != actor:
+            if (actor and record.get("actor") != actor) or not wanted.matches(record):
                 continue
             out.append({"seq": r.seq, "hash": r.hash, "record": record})
             if len(out) >= limit:

@@ -1,5 +1,10 @@
 """Reading the trail: filtered queries over live records (indexed columns) and archive segments, and tail.
 
+Record filters — `reason`, `purpose`, `grant_id` (a request's grant, or an administrator action's
+`detail.grant_id`) and `actor` (the acting officer of an administrator record) — are not columns of the
+live table: on SQLite they are pushed into the query with json_extract over the canonical bytes, and every
+candidate is matched again in Python (the only check for archived segments and other databases).
+
 Time bounds accept `2026-11-25`, `2026-11-25T10:00`, `2026-11-25T10:00:00Z` or the full record form; a
 `to` given as a bare date includes that whole day. Ranges are half-open: from <= ts < to.
 """
@@ -12,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import inspect, select
+from sqlalchemy import Text, cast, func, inspect, or_, select
 from sqlalchemy.engine import Engine
 
 from . import store
@@ -32,10 +37,29 @@ class Filters:
     request_id: str | None = None
     event: str | None = None
     correlation_id: str | None = None  # the keyed hash of a caller's own request id; not an indexed column
+    reason: str | None = None
+    purpose: str | None = None
+    grant_id: str | None = None
+    actor: str | None = None
 
     def column_filters(self) -> dict:
         return {k: getattr(self, k) for k in ("dept", "app", "resource", "decision", "status", "request_id",
                                               "event") if getattr(self, k) is not None}
+
+    def record_filters(self) -> dict:
+        """The filters on record content that no live-table column holds."""
+        return {k: getattr(self, k) for k in RECORD_KEYS if getattr(self, k) is not None}
+
+    def _record_match(self, record: dict) -> bool:
+        for key, value in self.record_filters().items():
+            if key == "grant_id":
+                detail = record.get("detail")
+                in_detail = detail.get("grant_id") if isinstance(detail, dict) else None
+                if str(record.get("grant_id")) != value and str(in_detail) != value:
+                    return False
+            elif record.get(key) != value:
+                return False
+        return True
 
     def matches(self, record: dict) -> bool:
         ts = record.get("ts") or ""
@@ -45,7 +69,12 @@ class Filters:
             return False
         if self.correlation_id is not None and record.get("correlation_id") != self.correlation_id:
             return False
+        if not self._record_match(record):
+            return False
         return all(record.get(k) == v for k, v in self.column_filters().items())
+
+
+RECORD_KEYS = ("reason", "purpose", "grant_id", "actor")
 
 
 @dataclass(frozen=True)
@@ -68,26 +97,50 @@ class Row:
                                                        self.seq)
 
 
-def parse_time(text: str | None, *, end: bool = False) -> str | None:
-    """A user-given time as a record timestamp (UTC). `end` makes a bare date mean the end of that day."""
+def parse_time(text: str | None, *, end: bool = False, tz: timezone = timezone.utc) -> str | None:
+    """A user-given time as a record timestamp (UTC). `end` makes a bare date mean the end of that day;
+    a bare date or a time without offset is read in `tz` (UTC unless the caller says, e.g. UTC+08:00)."""
     if text is None or text == "":
         return None
     raw = text.strip()
     try:
         if len(raw) == 10:
-            day = datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+            day = datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=tz)
             return utc_ms(day + timedelta(days=1) if end else day)
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         raise ValueError(f"not a date or time: {raw!r} (use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z])") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=tz)
     return utc_ms(moment)
 
 
-def _live_select(filters: Filters):
+def _json_field(path: str):
+    return func.json_extract(cast(store.records.c.canonical, Text), path)
+
+
+def record_clauses(filters: Filters, dialect: str) -> list:
+    """WHERE clauses for the record filters: `actor` narrows to administrator records (indexed event
+    column) everywhere; on SQLite each filter is also pushed down with json_extract."""
+    recs, out = store.records, []
+    wanted = filters.record_filters()
+    if "actor" in wanted:
+        out.append(recs.c.event == "admin")
+    if dialect != "sqlite":
+        return out
+    for key, value in wanted.items():
+        if key == "grant_id":
+            out.append(or_(_json_field("$.grant_id") == value, _json_field("$.detail.grant_id") == value))
+        else:
+            out.append(_json_field(f"$.{key}") == value)
+    return out
+
+
+def _live_select(filters: Filters, dialect: str = ""):
     recs = store.records
     stmt = select(recs.c.seq, recs.c.hash, recs.c.canonical)
+    for clause in record_clauses(filters, dialect):
+        stmt = stmt.where(clause)
     if filters.from_ts:
         stmt = stmt.where(recs.c.ts >= filters.from_ts)
     if filters.to_ts:
@@ -131,9 +184,11 @@ def iter_rows(engine: Engine, data_dir: Path, filters: Filters = Filters(), *,
                 continue  # unreadable segments are verify's business; a query shows what it can read
     if has_table:
         with engine.connect() as conn:
-            for r in conn.execute(_live_select(filters).order_by(store.records.c.seq)):
+            stmt = _live_select(filters, engine.dialect.name).order_by(store.records.c.seq)
+            recheck = filters.correlation_id is not None or bool(filters.record_filters())
+            for r in conn.execute(stmt):
                 row = Row(r.seq, r.hash, bytes(r.canonical))
-                if filters.correlation_id is None or filters.matches(row.record):
+                if not recheck or filters.matches(row.record):
                     yield row
 
 

@@ -1,14 +1,19 @@
-"""The audit report: one self-contained HTML page for a time range, charts as inline SVG.
+"""The audit report for a time range: one self-contained HTML page (charts as inline SVG), and the period
+report in Chinese with local time (UTC+08:00) as text, CSV and PDF.
 
 Sections: calls per department and per resource, denials by reason, masking by entity type, grant usage,
 administrator actions, and the chain status (a fresh verify). No script, no external resource: the page
-carries a Content-Security-Policy that forbids fetching anything, so it opens the same offline.
+carries a Content-Security-Policy that forbids fetching anything, so it opens the same offline. The PDF
+uses reportlab's built-in CID font STSong-Light, so Chinese renders without any font file.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from html import escape
 from pathlib import Path
 
@@ -171,3 +176,143 @@ def render(data: ReportData) -> str:
         f'<section id="admin-log"><h3>Administrator action log</h3>{admin_table}</section>',
         "</body></html>",
     ])
+
+
+# ------------------------------------------------------------------------------- the period report (中文)
+LOCAL = timezone(timedelta(hours=8), "UTC+08:00")  # China Standard Time: no daylight saving
+TITLE = "govshare 数据共享审计报告"
+SECTIONS_ZH = (  # (id, title, item column, count column, ReportData attribute)
+    ("dept", "按部门统计调用次数", "部门", "调用次数", "by_dept"),
+    ("resource", "按资源统计调用次数", "资源编码", "调用次数", "by_resource"),
+    ("denials", "拒绝原因", "原因", "拒绝次数", "denials_by_reason"),
+    ("masking", "按实体类型统计脱敏", "实体类型", "脱敏值数", "masking_by_entity"),
+    ("grants", "授权使用情况", "授权编号", "调用次数", "grant_usage"),
+    ("admin", "管理员操作", "操作", "次数", "admin_by_action"),
+)
+ROLES_ZH = {"system_admin": "系统管理员", "security_admin": "安全管理员", "audit_admin": "审计管理员"}
+
+
+def local_time(ts: str | None, default: str = "—") -> str:
+    """A record timestamp (UTC) as local time: `2026-11-25 18:00:00`."""
+    if not ts:
+        return default
+    try:
+        moment = datetime.fromisoformat(ts.replace("Z", "+00:00"))
+    except ValueError:
+        return ts
+    return moment.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _period_zh(data: ReportData) -> str:
+    return (f"{local_time(data.from_ts, '最早记录')} 至 {local_time(data.to_ts, '当前')}"
+            "（北京时间 UTC+08:00，含起点不含终点）")
+
+
+def _chain_zh(chain: VerifyResult | None) -> str:
+    if chain is None:
+        return "未校验"
+    if chain.ok:
+        return f"完整（共 {chain.records} 条记录，链头序号 {chain.head_seq}）"
+    return f"不完整：{chain.kind}，首个异常序号 {chain.first_bad_seq}"
+
+
+def _summary_zh(data: ReportData) -> list[tuple[str, str, int]]:
+    return [("records", "记录总数", data.records), ("requests", "调用次数", data.requests),
+            ("allowed", "允许", data.allowed), ("denied", "拒绝", data.denied), ("errors", "错误", data.errors),
+            ("admin_actions", "管理员操作", sum(data.admin_by_action.values()))]
+
+
+def _items(counter: Counter) -> list[tuple[str, int]]:
+    return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _admin_rows_zh(data: ReportData) -> list[list[str]]:
+    return [[str(seq), local_time(rec.get("ts")), str(rec.get("actor")),
+             ROLES_ZH.get(str(rec.get("role")), str(rec.get("role"))), str(rec.get("action")),
+             str(rec.get("target") or ""), str(rec.get("outcome"))] for seq, rec in data.admin_actions]
+
+
+ADMIN_HEADERS_ZH = ["序号", "时间（北京时间）", "操作人", "角色", "操作", "对象", "结果"]
+
+
+def render_text(data: ReportData, *, generated: datetime | None = None) -> str:
+    """The period report as plain text in Chinese, times in UTC+08:00."""
+    out = [TITLE, "=" * 24, f"统计区间：{_period_zh(data)}",
+           f"生成时间：{(generated or datetime.now(LOCAL)).astimezone(LOCAL).strftime('%Y-%m-%d %H:%M:%S')}（北京时间）",
+           f"审计链校验：{_chain_zh(data.chain)}", "", "概要"]
+    out += [f"  {label}：{value}" for _, label, value in _summary_zh(data)]
+    for _sid, title, col, count_col, attr in SECTIONS_ZH:
+        items = _items(getattr(data, attr))
+        out += ["", f"{title}（{col} / {count_col}）"]
+        out += [f"  {k}  {v}" for k, v in items] or ["  无数据"]
+    out += ["", "管理员操作日志"]
+    rows = _admin_rows_zh(data)
+    out += ["  " + "  ".join(r) for r in rows] or ["  无管理员操作"]
+    return "\n".join(out) + "\n"
+
+
+CSV_HEADER = ["section", "分类", "item", "value"]
+
+
+def render_csv(data: ReportData) -> str:
+    """Counts as CSV (UTF-8 with BOM, so spreadsheets read the Chinese): one row per counted item; the
+    `summary` rows are the totals, each other section's values add up to one of them."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(CSV_HEADER)
+    w.writerow(["period", "统计区间（北京时间）", "from", local_time(data.from_ts, "")])
+    w.writerow(["period", "统计区间（北京时间）", "to", local_time(data.to_ts, "")])
+    w.writerow(["chain", "审计链校验", "status", _chain_zh(data.chain)])
+    for key, label, value in _summary_zh(data):
+        w.writerow(["summary", "概要", key, value])
+    for sid, title, _col, _count, attr in SECTIONS_ZH:
+        for k, v in _items(getattr(data, attr)):
+            w.writerow([sid, title, k, v])
+    return "\ufeff" + buf.getvalue()
+
+
+def render_pdf(data: ReportData, *, generated: datetime | None = None) -> bytes:
+    """The period report as PDF (A4, Chinese in reportlab's built-in STSong-Light)."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from xml.sax.saxutils import escape as xml_escape
+
+    font = "STSong-Light"
+    if font not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(font))
+    body = ParagraphStyle("body", fontName=font, fontSize=10, leading=15, wordWrap="CJK")
+    h1 = ParagraphStyle("h1", parent=body, fontSize=18, leading=26, spaceAfter=8)
+    h2 = ParagraphStyle("h2", parent=body, fontSize=13, leading=20, spaceBefore=10, spaceAfter=4)
+    style = TableStyle([("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), 9),
+                        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde6f0")),
+                        ("ALIGN", (-1, 1), (-1, -1), "RIGHT")])
+
+    def para(text: str, st=body):
+        return Paragraph(xml_escape(text), st)
+
+    def table(headers: list[str], rows: list[list]) -> Table:
+        cells = [headers] + [[para(str(c)) if isinstance(c, str) else str(c) for c in r] for r in rows]
+        t = Table(cells, repeatRows=1, hAlign="LEFT")
+        t.setStyle(style)
+        return t
+
+    stamp = (generated or datetime.now(LOCAL)).astimezone(LOCAL).strftime("%Y-%m-%d %H:%M:%S")
+    story = [para(TITLE, h1), para(f"统计区间：{_period_zh(data)}"), para(f"生成时间：{stamp}（北京时间）"),
+             para(f"审计链校验：{_chain_zh(data.chain)}"), para("概要", h2),
+             table(["项目", "数量"], [[label, value] for _, label, value in _summary_zh(data)])]
+    for _sid, title, col, count_col, attr in SECTIONS_ZH:
+        items = _items(getattr(data, attr))
+        story += [para(title, h2), table([col, count_col], [[k, v] for k, v in items]) if items else para("无数据")]
+    rows = _admin_rows_zh(data)
+    story += [para("管理员操作日志", h2), table(ADMIN_HEADERS_ZH, rows) if rows else para("无管理员操作"),
+              Spacer(1, 6)]
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(buf, pagesize=A4, title=TITLE, author="govshare", leftMargin=36, rightMargin=36,
+                            topMargin=36, bottomMargin=36)
+    doc.build(story)
+    return buf.getvalue()

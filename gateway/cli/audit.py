@@ -48,10 +48,15 @@ def register(subparsers) -> None:
     p.add_argument("--json", action="store_true", help="one JSON object per line (seq, hash, record)")
     p.set_defaults(func=cmd_tail)
 
-    p = sub.add_parser("query", help="find records (live and archived)")
+    p = sub.add_parser("query", aliases=["search"], help="find records (live and archived)")
     _time_args(p)
     for name in ("dept", "app", "resource", "request-id"):
         p.add_argument(f"--{name}")
+    p.add_argument("--reason", help="a request's decision reason, e.g. no_grant, purpose_mismatch")
+    p.add_argument("--purpose", help="the purpose a call stated (exactly)")
+    p.add_argument("--grant", dest="grant_id", metavar="ID",
+                   help="a grant: the calls it allowed and the administrator actions on it")
+    p.add_argument("--actor", help="acting officer: administrator records of that account")
     p.add_argument("--decision", choices=("allow", "deny"))
     p.add_argument("--status", type=int)
     p.add_argument("--event", choices=("request", "admin"))
@@ -84,9 +89,12 @@ def register(subparsers) -> None:
     add_by(p, "this export")
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("report", help="HTML report with charts")
+    p = sub.add_parser("report", help="the period report: Chinese text, CSV or PDF (UTC+08:00), or HTML with charts",
+                       description="text, csv and pdf read bare dates in local time (UTC+08:00) and print local "
+                                   "times; html keeps UTC. Without --out, text/csv/html go to stdout.")
     _time_args(p)
-    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--format", choices=REPORT_FORMATS, help="default: from --out's suffix, else text")
+    p.add_argument("--out", type=Path, help="write the report to this file (required for pdf)")
     add_by(p, "this report")
     p.set_defaults(func=cmd_report)
 
@@ -167,7 +175,8 @@ def cmd_query(args) -> int:
     config = _config(args)
     from_ts, to_ts = _times(args)
     base = Filters(from_ts=from_ts, to_ts=to_ts, dept=args.dept, app=args.app, resource=args.resource,
-                   decision=args.decision, status=args.status, request_id=args.request_id, event=args.event)
+                   decision=args.decision, status=args.status, request_id=args.request_id, event=args.event,
+                   reason=args.reason, purpose=args.purpose, grant_id=args.grant_id, actor=args.actor)
     # The caller's own request id is recorded as a keyed hash in correlation_id (gateway.audit.clean): an id
     # given here is looked for as the gateway's request id, then as a caller's.
     searches = [base]
@@ -289,17 +298,46 @@ def cmd_export(args) -> int:
     return 0
 
 
+REPORT_FORMATS = ("text", "csv", "pdf", "html")
+
+
+def _report_format(args) -> str:
+    if args.format:
+        return args.format
+    suffix = args.out.suffix.lower().lstrip(".") if args.out else ""
+    return {"htm": "html", "txt": "text"}.get(suffix, suffix if suffix in REPORT_FORMATS else "text")
+
+
 @_guard
 def cmd_report(args) -> int:
+    from ..audit.report import LOCAL, collect, render_csv, render_pdf, render_text
+
     config = _config(args)
-    from_ts, to_ts = _times(args)
-    html = report(config, from_ts, to_ts)
-    if not _record_action(config, args, "audit.report", target=args.out.name, detail={"from": from_ts, "to": to_ts}):
+    fmt = _report_format(args)
+    if fmt == "pdf" and args.out is None:
+        raise ValueError("a PDF report needs --out FILE")
+    if fmt == "html":
+        from_ts, to_ts = _times(args)
+        body: str | bytes = report(config, from_ts, to_ts)
+    else:
+        from_ts = parse_time(getattr(args, "from_", None), tz=LOCAL)
+        to_ts = parse_time(getattr(args, "to", None), end=True, tz=LOCAL)
+        data = collect(config, from_ts, to_ts)
+        body = {"text": render_text, "csv": render_csv, "pdf": render_pdf}[fmt](data)
+    target = args.out.name if args.out else "stdout"
+    if not _record_action(config, args, "audit.report", target=target,
+                          detail={"from": from_ts, "to": to_ts, "format": fmt}):
         return 1
+    if args.out is None:
+        sys.stdout.write(body)
+        return 0
     tmp = args.out.with_name(f".{args.out.name}.tmp")
-    tmp.write_text(html, encoding="utf-8")
+    if isinstance(body, bytes):
+        tmp.write_bytes(body)
+    else:
+        tmp.write_text(body, encoding="utf-8", newline="")
     tmp.replace(args.out)
-    print(f"report written to {args.out}")
+    print(f"report ({fmt}) written to {args.out}")
     return 0
 
 

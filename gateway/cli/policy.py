@@ -10,18 +10,13 @@ from __future__ import annotations
 
 import json
 import sys
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from ..catalog import load_catalog
-from ..policy import UNKNOWN_RESOURCE, Caller, GrantError, GrantStore, describe_error, parse_instant
-from ..store import make_engine
+from ..policy import UNKNOWN_RESOURCE, Caller, GrantStore, parse_instant
 from ..yamlsrc import SourceError
-from .common import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, Refused, actor, add_by, add_json, build_services, load
-
-EXIT_BROKEN = EXIT_USAGE
+from . import grant_ops, policy_ops
+from .common import EXIT_OK, EXIT_REFUSED, actor, add_by, add_json, build_services, load
+from .grant_support import _audit_admin, _Broken, _context, _error, _grant_detail, _run, _why
 
 
 def register(subparsers) -> None:
@@ -37,6 +32,7 @@ def register(subparsers) -> None:
     check.add_argument("method", help="HTTP method, e.g. GET")
     check.add_argument("path", help="request path on the gateway, e.g. /ga/rk/123")
     check.set_defaults(func=cmd_policy_check)
+    policy_ops.register(policy_cmds)
 
     grant = subparsers.add_parser("grant", help="manage grants (approved applications for conditional data)")
     grant_cmds = grant.add_subparsers(dest="grant_command", required=True)
@@ -49,65 +45,19 @@ def register(subparsers) -> None:
     add.add_argument("--purpose", required=True, help="the approved purpose; calls must state it")
     add.add_argument("--until", required=True, help="expiry, ISO-8601 with time zone")
     add_by(add, "the grant")
+    add_json(add, "new grant and any warnings")
     add.set_defaults(func=cmd_grant_add)
     lst = grant_cmds.add_parser("list", help="list grants")
     lst.add_argument("--all", action="store_true", help="include revoked grants")
+    lst.add_argument("--expiring", type=int, metavar="DAYS",
+                     help="only grants in force that expire within DAYS days")
     add_json(lst, "grants")
     lst.set_defaults(func=cmd_grant_list)
     revoke = grant_cmds.add_parser("revoke", help="revoke a grant")
     revoke.add_argument("id", help="grant id")
     add_by(revoke, "the revocation")
     revoke.set_defaults(func=cmd_grant_revoke)
-
-
-class _Broken(Exception):
-    pass
-
-
-@contextmanager
-def _context(args, *, with_catalog: bool = True):
-    """Config, catalog and database engine for one command; file problems become exit code 2.
-
-    Listing and revoking do not read the catalog, so a broken catalog never blocks a revocation.
-    """
-    try:
-        config = load(args)
-        catalog = load_catalog(config.catalog) if with_catalog else None
-    except SourceError as e:
-        raise _Broken(str(e)) from None
-    engine = make_engine(config.db_url)
-    try:
-        yield config, catalog, engine
-    finally:
-        engine.dispose()
-
-
-def _error(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr)
-
-
-def _run(handler):
-    def wrapped(args) -> int:
-        try:
-            return handler(args)
-        except Refused as e:
-            _error(str(e))
-            return EXIT_REFUSED
-        except _Broken as e:
-            _error(str(e))
-            return EXIT_BROKEN
-        except GrantError as e:
-            _error(str(e))
-            return EXIT_REFUSED
-        except SourceError as e:  # the model or policy.csv
-            _error(str(e))
-            return EXIT_BROKEN
-        except SQLAlchemyError as e:
-            _error(describe_error(e))
-            return EXIT_BROKEN
-    wrapped.__name__ = handler.__name__
-    wrapped.__doc__ = handler.__doc__
-    return wrapped
+    grant_ops.register(grant_cmds)
 
 
 @_run
@@ -149,31 +99,6 @@ def cmd_policy_check(args) -> int:
     return EXIT_OK if doc["allowed"] else EXIT_REFUSED
 
 
-def _audit_admin(config, engine, actor: str, action: str, target: str, before: str, after: str,
-                 detail: dict) -> None:
-    """Every security-administrator action goes into the audit trail (raises when it cannot)."""
-    from ..audit import AuditTrail
-
-    trail = AuditTrail.open(config, engine=engine)
-    try:
-        trail.append_admin(actor, "security_admin", action, target, digest_before=before, digest_after=after,
-                           detail=detail)
-    finally:
-        trail.close()
-
-
-def _why(exc: Exception) -> str:
-    """Why an audit write failed: a rejection names the field and the problem (never the value)."""
-    from ..audit import AuditRejected
-
-    return str(exc) if isinstance(exc, AuditRejected) else type(exc).__name__
-
-
-def _grant_detail(grant) -> dict:
-    return {"grant_id": grant.id, "dept": grant.dept, "app": grant.app, "resource": grant.resource,
-            "fields": list(grant.fields), "pseudonym_fields": list(grant.pseudonym_fields), "until": grant.until}
-
-
 @_run
 def cmd_grant_add(args) -> int:
     """Record a grant (and its audit record) and print its id."""
@@ -181,6 +106,7 @@ def cmd_grant_add(args) -> int:
     with _context(args) as (config, catalog, engine):
         store = GrantStore(engine, catalog)
         before = store.digest()
+        existing = store.list()
         grant = store.add(args.dept, args.app, args.resource, args.fields.split(","),
                           args.pseudonym_fields.split(","), args.purpose, args.until, actor_name)
         try:
@@ -190,7 +116,13 @@ def cmd_grant_add(args) -> int:
             store.revoke(grant.id, "govshare:audit-unavailable")
             _error(f"the audit trail could not record this change ({_why(exc)}); grant withdrawn")
             return EXIT_REFUSED
-    print(grant.id)
+    warnings = grant_ops.overlap_warnings(grant, existing)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(grant.to_json() | {"warnings": warnings}, ensure_ascii=False, indent=2))
+    else:
+        print(grant.id)
     return EXIT_OK
 
 
@@ -200,11 +132,13 @@ def cmd_grant_list(args) -> int:
     now = datetime.now(UTC)
     with _context(args, with_catalog=False) as (_config, _catalog, engine):
         grants = GrantStore(engine).list(include_revoked=args.all)
+    if args.expiring is not None:
+        grants = grant_ops.expiring(grants, args.expiring, now)
     if args.json:
         print(json.dumps([g.to_json() | {"status": g.status(now)} for g in grants], ensure_ascii=False, indent=2))
         return EXIT_OK
     if not grants:
-        print("no grants")
+        print("no grants" if args.expiring is None else f"no grant expires within {args.expiring} day(s)")
         return EXIT_OK
     for g in grants:
         who = f"{g.dept}/{g.app}" if g.app else g.dept
