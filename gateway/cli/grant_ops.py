@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ..policy import GrantError, GrantStore, grant_rule, parse_instant
 from ..policy.grants import GRANT_ID_RE, RULE_NAME_COLUMN, Grant, _to_grant, check_purpose, utc_stamp
+from ..policy.seals import seal_grant
 from ..policy.tables import GrantRow, PolicyAdapter, _bump_revision
 from .common import EXIT_OK, EXIT_REFUSED, actor, add_by, add_json
 from .grant_support import _audit_admin, _context, _error, _grant_detail, _run, _why
@@ -97,6 +98,7 @@ def extend_grant(engine, grant_id: str, until: str, *, now: datetime | None = No
         if not utc_stamp(now) < stamp:
             raise GrantError(f"'until' {stamp} is not in the future")
         session.execute(update(GrantRow).where(GrantRow.id == grant_id).values(until=stamp))
+        seal_grant(session, grant_id)  # the grant store's own edit: resealed, or the next reload raises a tamper alarm
         adapter.remove_named_rule_in(session, "p", f"grant:{grant_id}", RULE_NAME_COLUMN)
         after = replace(before, until=stamp)
         adapter.add_policy_in(session, "p", grant_rule(after))
@@ -108,6 +110,7 @@ def _undo_extension(engine, before: Grant) -> None:
     with Session(engine) as session, session.begin():
         _bump_revision(session)
         session.execute(update(GrantRow).where(GrantRow.id == before.id).values(until=before.until))
+        seal_grant(session, before.id)
         adapter.remove_named_rule_in(session, "p", before.rule_name, RULE_NAME_COLUMN)
         adapter.add_policy_in(session, "p", grant_rule(before))
 

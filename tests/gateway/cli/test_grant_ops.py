@@ -29,6 +29,17 @@ def _admin_actions(ops) -> list[dict]:
         engine.dispose()
 
 
+def _tampered(ops) -> list:
+    """What the gateway's reload would raise a tamper alarm for: an edit the grant store did not seal."""
+    from gateway.policy.seals import check_grants
+
+    engine = make_engine(load_config(str(ops.config), None).db_url)
+    try:
+        return check_grants(engine)
+    finally:
+        engine.dispose()
+
+
 def _check(ops) -> dict:
     code, out, _ = ops("policy", "check", "--json", "--dept", "MZ", "--purpose", "低保核查", "GET", "/ga/rk/1")
     return json.loads(out)
@@ -66,6 +77,7 @@ def test_extend_moves_expiry_bumps_the_policy_version_and_is_audited(ops):
     assert len(extend) == 1
     assert extend[0]["actor"] == "officer-li" and extend[0]["detail"]["reason"] == "项目延期"
     assert extend[0]["detail"]["until"] == expected and extend[0]["digest_before"] != extend[0]["digest_after"]
+    assert _tampered(ops) == []
 
 
 def test_extend_refuses_shortening_revoked_and_a_missing_reason(ops):
@@ -124,4 +136,5 @@ def test_an_extension_the_trail_refuses_is_withdrawn(ops):
     _, after, _ = ops("grant", "show", "--json", gid)
     assert json.loads(after)["until"] == json.loads(before)["until"]
     assert _check(ops)["allowed"]  # the grant itself still works, with its old expiry
+    assert _tampered(ops) == []
     assert not [r for r in _admin_actions(ops) if r["action"] == "grant.extend"]
