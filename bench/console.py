@@ -180,6 +180,7 @@ def pages(total: int, start: datetime) -> list[tuple[str, str, str]]:
     wanted = _hex(middle, b"request")
     q = lambda **kw: "/audit/search?" + urlencode(kw)  # noqa: E731
     return [
+        ("baseline: /healthz (no session, no query)", "page", "/healthz"),
         ("list: newest 100", "page", "/audit/search"),
         ("record detail (newest)", "page", f"/audit/records/{total}"),
         ("record detail (middle)", "page", f"/audit/records/{middle + 1}"),
@@ -237,9 +238,9 @@ def render(results: dict) -> str:
     lines = [f"console over {results['records']:,} audit records ({results['database']}), "
              f"filled in {results['fill_seconds']} s ({results['fill_rate']:,} records/s); "
              f"slowest of {results['runs']} warm fetches judged",
-             f"{'page':<38} {'rows':>5} {'cold ms':>8} {'median':>8} {'max':>8} {'goal':>6}  met"]
+             f"{'page':<42} {'rows':>5} {'cold ms':>8} {'median':>8} {'max':>8} {'goal':>6}  met"]
     for p in results["pages"]:
-        lines.append(f"{p['name']:<38} {p['rows']:>5} {p['cold_ms']:>8.1f} {p['median_ms']:>8.1f} "
+        lines.append(f"{p['name']:<42} {p['rows']:>5} {p['cold_ms']:>8.1f} {p['median_ms']:>8.1f} "
                      f"{p['max_ms']:>8.1f} {p['goal_ms']:>6.0f}  {'yes' if p['met'] else 'NO'}")
     return "\n".join(lines)
 
