@@ -175,6 +175,7 @@ def pages(total: int, start: datetime) -> list[tuple[str, str, str]]:
     while middle % 97 == 5:
         middle += 1
     day = (start + timedelta(days=DAYS // 2)).strftime("%Y-%m-%d")
+    first = (start + timedelta(days=10)).strftime("%Y-%m-%d")
     hour_from = (start + timedelta(days=30, hours=9)).strftime("%Y-%m-%dT%H:%M")
     hour_to = (start + timedelta(days=30, hours=10)).strftime("%Y-%m-%dT%H:%M")
     wanted = _hex(middle, b"request")
@@ -194,6 +195,10 @@ def pages(total: int, start: datetime) -> list[tuple[str, str, str]]:
         ("time: one hour + caller + decision", "search", q(dept="MZ", decision="deny",
                                                            **{"from": hour_from, "to": hour_to})),
         ("caller + resource + deny", "search", q(dept="GA", resource="MZ-DB-0002", decision="deny")),
+        ("caller, 80 days", "search", q(dept="MZ", **{"from": first, "to": day})),
+        ("deny, 80 days", "search", q(decision="deny", **{"from": first, "to": day})),
+        ("time: 80 days", "search", q(**{"from": first, "to": day})),
+        ("time: everything before a date", "search", q(to=first)),
         ("administrator actions", "search", q(event="admin")),
         ("acting officer", "search", q(actor="sec-mz")),
         ("nothing matches", "search", q(dept="XX")),
