@@ -17,9 +17,11 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/govshare demo --port $(PORT)
 
-# The console's browser tests drive Debian's Chromium (with a CJK font): installed here only when missing.
+# The console's browser tests drive Debian's Chromium (with a CJK font), the store's tests a throwaway
+# PostgreSQL cluster (Debian's server binaries): both installed here only when missing.
 test: $(STAMP)
 	sh .ci/install-browser
+	sh .ci/install-postgres
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 # Everything but the tests marked slow (end-to-end runs, the benchmark smoke test, long property runs).

@@ -487,6 +487,10 @@ def write_results(results: dict, results_dir: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["console"]:  # `govshare bench console`: the console over 1,000,000 audit records (bench.console)
+        from .console import main as console_main
+        return console_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     add_arguments(parser)
     args = parser.parse_args(argv)

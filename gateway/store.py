@@ -1,19 +1,25 @@
 """The gateway's database: one SQLAlchemy engine per URL (embedded SQLite by default, PostgreSQL later).
 
 SQLite files are owner-only (0600). SQLite is opened in WAL mode with synchronous=FULL and a busy timeout, so the gateway, the CLI and the
-audit writer can share one file safely. Tables are created by the modules that own them.
+audit writer can share one file safely. Tables are created by the modules that own them, inside
+`schema_transaction`: on PostgreSQL several gateway processes opening a new database at once would otherwise
+race between CREATE TABLE's existence check and the creation (a duplicate-type error in all but one).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy import create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# Arbitrary constant naming the schema's advisory lock on PostgreSQL (the audit chain has its own).
+PG_SCHEMA_LOCK_KEY = 0x676F765F73636831  # "gov_sch1"
 
 
 def _owner_only(db: Path) -> None:
@@ -54,3 +60,13 @@ def make_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> E
         cur.close()
 
     return engine
+
+
+@contextmanager
+def schema_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction to create tables in (`metadata.create_all(conn)`); on PostgreSQL it holds an advisory
+    lock until it commits, so the next process's existence check sees the tables the first one created."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_SCHEMA_LOCK_KEY})")
+        yield conn

@@ -5,6 +5,12 @@ applications, grants, masking) and `audit` (reads, verifies and exports the trai
 one role. A session is a random cookie value of which only the SHA-256 is stored; it ends after
 `idle_seconds` without use or `max_seconds` after sign-in. Sign-in is refused (throttled) after
 `max_failures` failures within `window_seconds` for the same account or the same client address.
+
+Sign-in with the identity service's JWT (`authenticate_token`) is the alternative to a password: the token
+must verify with the gateway's own identity verifier (trusted issuer, audience, keys, expiry), live at most
+`MAX_TOKEN_SECONDS`, and carry `console_account` (an existing, enabled account) and `console_role` (exactly
+one role, the account's own); a security officer's token must name the account's department. The same
+throttling counts its failures; a refused token is counted under the account it names (or `(token)`).
 Nothing here writes the audit trail: the caller (console, CLI) records every outcome with the acting account.
 """
 
@@ -32,6 +38,9 @@ ROLES = ("system", "security", "audit")
 AUDIT_ROLE = {"system": "system_admin", "security": "security_admin", "audit": "audit_admin"}
 NAME_RE = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
 MIN_PASSWORD_CHARS = 12
+TOKEN_ACCOUNT_CLAIM, TOKEN_ROLE_CLAIM = "console_account", "console_role"
+MAX_TOKEN_SECONDS = 600  # a sign-in token is for signing in now, not a long-lived credential
+UNNAMED_TOKEN = "(token)"  # the throttling key of a token that names no usable account
 MAX_PASSWORD_CHARS = 256
 
 Clock = Callable[[], float]
@@ -42,7 +51,9 @@ class AccountError(ValueError):
 
 
 class LoginRefused(Exception):
-    """Sign-in refused: `.reason` is `bad_credentials`, `throttled` or `disabled` (shown to nobody but the trail)."""
+    """Sign-in refused: `.reason` is `bad_credentials`, `throttled` or `disabled`, or for a token
+    `token_<identity reason>`, `token_claims`, `token_lifetime`, `token_role` or `token_dept` (shown to
+    nobody but the trail)."""
 
     def __init__(self, reason: str, user: "User | None" = None):
         super().__init__(reason)
@@ -182,6 +193,53 @@ class Accounts:
         if refusal is not None:  # raised after the commit: the failed attempt counts
             raise refusal
         return known
+
+    def authenticate_token(self, verify: Callable[[], tuple[str, dict]], client: str) -> User:
+        """The account a sign-in token names. `verify()` checks the token with the identity verifier and
+        returns (its verified department, its claims), or raises IdentityError. The client is checked for
+        throttling before the token is (a signature check is the costly part); then the account it names."""
+        from ..identity import IdentityError
+
+        now = int(self.clock())
+        client = (client or "unknown")[:64]
+        since = now - self.window_seconds
+        with Session(self.engine) as session:
+            if self._failures(session, AttemptRow.client, client, since) >= self.max_failures * 4:
+                raise LoginRefused("throttled")
+        try:
+            dept, claims = verify()
+            refusal, name = None, claims.get(TOKEN_ACCOUNT_CLAIM)
+        except IdentityError as e:
+            refusal, name, dept, claims = f"token_{e.reason}", None, None, {}
+        name = name.strip() if isinstance(name, str) and NAME_RE.match(name.strip()) else None
+        with Session(self.engine) as session, session.begin():
+            row = session.get(UserRow, name) if name else None
+            known = User(row.name, row.role, row.dept) if row is not None else None
+            if name and self._failures(session, AttemptRow.name, name, since) >= self.max_failures:
+                raise LoginRefused("throttled", known)  # nothing to count: rolled back
+            refusal = refusal or self._token_refusal(claims, row, dept)
+            if refusal is None and row.disabled_at:
+                refusal = "disabled"
+            session.add(AttemptRow(name=name or UNNAMED_TOKEN, client=client, at=now, ok=0 if refusal else 1))
+        if refusal is not None:  # raised after the commit: the failed attempt counts
+            raise LoginRefused(refusal, known)
+        return known
+
+    @staticmethod
+    def _token_refusal(claims: dict, row: "UserRow | None", dept: str | None) -> str | None:
+        """Why verified `claims` do not sign `row` in (None: they do)."""
+        role = claims.get(TOKEN_ROLE_CLAIM)
+        if row is None or not isinstance(role, str):
+            return "token_claims"  # no console claims (a data-access token), or no such account
+        issued, expires = claims.get("iat"), claims.get("exp")
+        if (not isinstance(issued, int) or not isinstance(expires, int) or isinstance(issued, bool)
+                or expires - issued > MAX_TOKEN_SECONDS):
+            return "token_lifetime"
+        if role != row.role:
+            return "token_role"
+        if row.dept is not None and dept != row.dept:
+            return "token_dept"
+        return None
 
     # ---------------------------------------------------------------------------------------- sessions
     def start_session(self, user: User) -> tuple[str, SessionInfo]:

@@ -23,6 +23,7 @@ from . import pages_common as common
 from . import pages_security as sec
 from . import pages_shadow as shadow
 from . import pages_system as system
+from . import pages_token as token
 from . import pages_versions as versions
 from .context import AdminContext
 from .gateway_api import PREFIX, handle
@@ -48,6 +49,8 @@ def routes() -> list:
     return [
         Route("/login", common.login_page, methods=get),
         Route("/login", common.login, methods=post),
+        Route("/login/token", token.token_page, methods=get),
+        Route("/login/token", token.token_login, methods=post),
         Route("/logout", common.logout, methods=post),
         Route("/", common.home, methods=get),
         Route("/healthz", common.healthz, methods=get),

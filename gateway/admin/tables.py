@@ -10,6 +10,8 @@ from sqlalchemy import BigInteger, Column, Index, Integer, String, Text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
+from ..store import schema_transaction
+
 
 class AdminTables(DeclarativeBase):
     """The tables this package owns."""
@@ -89,4 +91,5 @@ class ApplicationRow(AdminTables):
 
 def ensure_admin_schema(engine: Engine) -> None:
     """Create the console's tables when missing (idempotent)."""
-    AdminTables.metadata.create_all(engine)
+    with schema_transaction(engine) as conn:  # several processes may open a new database at once
+        AdminTables.metadata.create_all(conn)

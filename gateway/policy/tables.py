@@ -12,6 +12,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session
 
+from ..store import schema_transaction
+
+
 class PolicyTables(DeclarativeBase):
     """The tables this module owns (created on first use)."""
 
@@ -73,7 +76,8 @@ class PolicyMetaRow(PolicyTables):
 
 def ensure_schema(engine: Engine) -> None:
     """Create the policy tables and the revision row when missing (safe to call from several processes)."""
-    PolicyTables.metadata.create_all(engine)
+    with schema_transaction(engine) as conn:  # several processes may open a new database at once
+        PolicyTables.metadata.create_all(conn)
     with Session(engine) as session:
         if session.get(PolicyMetaRow, 1) is None:
             session.add(PolicyMetaRow(id=1, revision=0))
