@@ -59,6 +59,8 @@ class ResourcePage:
         keys = {f["name"] for f in self.fields
                 if f.get("entity") in CHECKED_ENTITIES and f.get("class") not in ("public", "internal")}
         items = json.loads(self.body)["data"]["items"]
+        if items and isinstance(items[0], list):  # a header row, then rows
+            items = [dict(zip(items[0], row)) for row in items[1:]]
         return {str(item[k]) for item in items for k in keys if item.get(k)}
 
 
@@ -72,6 +74,7 @@ def _envelope(items: list[dict], total: int) -> bytes:
 def demo_pages() -> tuple[ResourcePage, ...]:
     """Every demo catalog resource served by a demo department, with its page (the catalog's order)."""
     from gateway.demo.data import demo_data
+    from gateway.demo.tables import page_items
     from gateway.demo.upstreams import DEPARTMENT_APIS
 
     doc = yaml.safe_load(DEMO_CATALOG.read_text(encoding="utf-8"))
@@ -80,8 +83,9 @@ def demo_pages() -> tuple[ResourcePage, ...]:
     for entry in doc["resources"]:
         for endpoint in DEPARTMENT_APIS.get(entry["provider"], ()):
             if endpoint.path == entry["upstream_path"]:
-                records = datasets[endpoint.dataset].records
-                items = [dict(r) for r in records[:PAGE_SIZE]]
+                dataset = datasets[endpoint.dataset]
+                records = dataset.records
+                items = page_items(dataset, [dict(r) for r in records[:PAGE_SIZE]])
                 pages.append(ResourcePage(entry["code"], entry["name"], entry["share"],
                                           tuple(dict(f) for f in entry.get("fields", ())),
                                           _envelope(items, len(records)), endpoint.dataset))
