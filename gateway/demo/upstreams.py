@@ -1,7 +1,8 @@
 """The demo departments' own HTTP APIs: one stdlib server per department on loopback.
 
 Each department serves its collections as paginated JSON (`?page=&size=`, size at most 100) and one record
-by id at `<collection>/<id>`; anything else is a JSON 404 (405 for writes). Every request's headers go
+by id at `<collection>/<id>`; a collection of shape "header_rows" (gateway.demo.tables) is served as a header
+row followed by rows. Anything else is a JSON 404 (405 for writes). Every request's headers go
 into an in-memory ring per department, so tests can assert exactly what the gateway forwarded (its
 X-Govshare-* headers, and that the caller's Authorization never arrives). Nothing is logged to stderr.
 """
