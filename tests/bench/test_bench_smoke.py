@@ -163,7 +163,7 @@ def test_readme_section_is_replaced_between_the_markers_only():
 
 # -- the whole run -------------------------------------------------------------------------------------
 
-@pytest.mark.timeout(110)
+@pytest.mark.timeout(180)  # six gateway processes, then every demo resource side by side
 def test_quick_benchmark_produces_every_figure(tmp_path):
     from bench.run import add_arguments, run_from_args
 
