@@ -62,6 +62,9 @@ def catalog_document(upstream_url: str) -> dict:
             if labelled:
                 entry["fields"] = [dict(f) for f in LABELLED_FIELDS]
             resources.append(entry)
+    from .resources import catalog_entries  # every demo resource's real page, side by side (bench.resources)
+
+    resources += catalog_entries(PROVIDER)
     return {"version": 1,
             "departments": [{"code": PROVIDER, "name": "基准测试数据提供部门", "upstream": upstream_url.rstrip("/")},
                             # the caller is a registered department and application (else 403 unknown_caller)

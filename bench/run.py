@@ -9,16 +9,20 @@ Steps (each gateway in its own process, the load generator and the upstream in o
    then the service latency on body a with one connection (no request queues behind another);
 3. scaling: 1..N full gateway processes on N ports, the load dealt round-robin across them (mitmproxy
    12's listener does not set SO_REUSEPORT, so processes cannot share one port);
-4. in-process masking throughput on a, b, c and the time to mask the 1 MiB body;
-5. audit append throughput on SQLite (bench.audit);
-6. the goals, met or not.
+4. every demo resource with its real page, through bare mitmproxy and through govshare back to back
+   (bench.side_by_side, a few seconds each), and the ratio per resource;
+5. in-process masking throughput on a, b, c, the time to mask the 1 MiB body, and every demo resource's
+   page and the free-text page masked in process;
+6. audit append throughput on SQLite (bench.audit);
+7. any further phase registered in EXTRA_PHASES;
+8. the goals, met or not.
 
 On a machine with two or more CPUs the gateways under test are pinned to CPUs other than the first, and
 the orchestrator, load generator and upstream to the first (`--no-pin` turns this off); the scaling run
 unpins the gateways.
 
-`python -m bench.run [--quick] [--duration S] [--connections N] [--rounds R] [--load-tool wrk|asyncio]
-[--results-dir D] [--no-readme]`
+`python -m bench.run [--quick] [--duration S] [--resource-duration S] [--connections N] [--rounds R]
+[--load-tool wrk|asyncio] [--results-dir D] [--no-readme]`
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from . import machine
 from .bodies import BODY_NAMES, bench_bodies, first_record
 from .fixture import caller_token, gateway_path, upstream_path, write_catalog, write_config
 from .load import Target, choose_tool, run_load, tool_description
+from . import side_by_side
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "bench" / "results"
@@ -58,19 +63,31 @@ LEAN_BODIES = ("a",)  # the gateway's mitmproxy master without stages: body a is
 WRK_MAX_WAVE_SHARE = 0.25
 LATENCY_BODY = "a"  # the body of the one-connection latency table
 GOALS = {
-    "rps_ratio_a": ("full pipeline ≥ 75% of bare mitmproxy's requests/s on (a)", 0.75, "×", ">="),
+    "rps_ratio_a": ("full pipeline ≥ 80% of bare mitmproxy's requests/s on (a), the labelled 3 KB fixture",
+                    0.8, "×", ">="),
+    "resource_ratio_min": ("every demo resource ≥ 60% of bare mitmproxy's requests/s on its real page (the "
+                           "worst resource)", side_by_side.MIN_RATIO, "×", ">="),
     "p99_added_a": ("p99 latency added over bare mitmproxy ≤ 5 ms on (a), one connection", 5.0, "ms", "<="),
     "p99_added_a_saturated": ("the same at saturation (the proxy table's connections: mostly queueing, so it "
                               "follows throughput)", 5.0, "ms", "<="),
     "mask_1mb_ms": ("a 1 MB JSON body masked in ≤ 150 ms (labelled, in-process)", 150.0, "ms", "<="),
     "audit_rps": ("audit ≥ 5,000 records/s on SQLite (SHA-256 + Ed25519)", 5000.0, "records/s", ">="),
+    "mask_labelled_mb_s": ("in-process masking of labelled JSON ≥ 5 MB/s, one core (the slowest of a, b, c)",
+                           5.0, "MB/s", ">="),
+    "mask_free_text_mb_s": ("in-process masking of free-text-heavy JSON ≥ 2 MB/s, one core (every demo "
+                            "remark in one page)", side_by_side.FREE_TEXT_MB_S, "MB/s", ">="),
 }
+
+# Further phases (e.g. another module's console benchmark) register here: name -> callable(opts) returning a
+# JSON-able dict; each runs after the in-process figures, on the whole machine, and lands in results[name].
+EXTRA_PHASES: dict[str, object] = {}
 
 
 @dataclass
 class BenchOptions:
     quick: bool = False
     duration: float | None = None  # seconds per measurement
+    resource_duration: float | None = None  # seconds per measurement of one demo resource through one proxy
     warmup: float | None = None
     connections: int = 16
     rounds: int | None = None
@@ -87,7 +104,9 @@ class BenchOptions:
         quick = self.quick
         return replace(
             self,
-            duration=self.duration if self.duration is not None else (1.0 if quick else 8.0),
+            duration=self.duration if self.duration is not None else (1.0 if quick else 5.0),
+            resource_duration=self.resource_duration if self.resource_duration is not None
+            else (self.duration if quick and self.duration is not None else (1.0 if quick else 3.0)),
             warmup=self.warmup if self.warmup is not None else (0.2 if quick else 1.0),
             rounds=self.rounds if self.rounds is not None else (1 if quick else 2),
             scale=self.scale if self.scale is not None else ((1, 2) if quick else (1, 2, 3)),
@@ -276,6 +295,11 @@ def evaluate_goals(results: dict) -> list[dict]:
         "p99_added_a_saturated": results["proxy"]["a"]["full"].get("p99_added_ms"),
         "mask_1mb_ms": results["masking"]["one_mb_ms"]["labelled"],
         "audit_rps": results["audit"][0]["records_per_s"],
+        "resource_ratio_min": min((r["ratio"] for r in results["resources"]["proxy"] if r["ratio"] is not None),
+                                  default=None),
+        "mask_labelled_mb_s": min(rows["labelled"]["mb_per_s"] for rows in results["masking"]["bodies"].values()),
+        "mask_free_text_mb_s": next(r["mb_per_s"] for r in results["resources"]["masking"]
+                                    if r["resource"] == "FREE-TEXT"),
     }
     goals = []
     for key, (text, target, unit, sense) in GOALS.items():
@@ -408,6 +432,18 @@ def run_benchmark(options: BenchOptions | None = None) -> dict:
                 previous = row["rps"]
                 scaling.append(row)
                 say(opts, f"scaling {n} process(es): {row['rps']:.1f} req/s")
+            if pin:  # the per-resource phase pins govshare as the proxy table did
+                machine.pin(gateways["full0"].pid, gateway_cpus)
+
+            # Every demo resource's real page through bare mitmproxy and govshare, back to back.
+            resource_opts = replace(opts, duration=opts.resource_duration,
+                                    warmup=min(opts.warmup, opts.resource_duration / 4))
+            resource_tool = row_tool(tool, 0.0, resource_opts)
+            resource_proxy = side_by_side.proxy_rows(
+                gateways["bare"].url, gateways["full0"].url, {"Authorization": f"Bearer {tokens['full0']}"},
+                {"bare": [gateways["bare"].pid], "govshare": [gateways["full0"].pid]},
+                rounds=opts.rounds, fetch=fetch, say=lambda m: say(opts, m),
+                measure=lambda targets, pids: measure(targets, pids, resource_opts, resource_tool))
             for child in reversed(children):
                 child.stop()
             children.clear()
@@ -415,13 +451,14 @@ def run_benchmark(options: BenchOptions | None = None) -> dict:
         # In-process figures, with the machine to ourselves again.
         if pin:
             machine.pin(os.getpid(), original_affinity)
-        masking = measure_masking(opts, bodies, catalog_upstream="http://127.0.0.1:9")
+        masking, resource_masking = measure_masking(opts, bodies, catalog_upstream="http://127.0.0.1:9")
         say(opts, f"masking 1 MiB: {masking['one_mb_ms']['labelled']:.1f} ms labelled, "
                   f"{masking['one_mb_ms']['unlabelled']:.1f} ms unlabelled")
         from .inprocess import audit_throughput
         audit = [audit_throughput(opts.audit_records),
                  audit_throughput(max(200, opts.audit_records // 4), hash_algorithm="sm3", signature_algorithm="sm2")]
         say(opts, f"audit: {audit[0]['records_per_s']:.0f} records/s ({audit[0]['algorithms']})")
+        extra = {name: phase(opts) for name, phase in EXTRA_PHASES.items()}
     finally:
         for child in reversed(children):
             child.stop()
@@ -444,6 +481,8 @@ def run_benchmark(options: BenchOptions | None = None) -> dict:
         "scaling": scaling,
         "masking": masking,
         "audit": audit,
+        "resources": {"duration_s": opts.resource_duration, "proxy": resource_proxy, "masking": resource_masking},
+        **extra,
     }
     results["goals"] = evaluate_goals(results)
     return results
@@ -453,7 +492,7 @@ def measure_masking(opts: BenchOptions, bodies: dict, catalog_upstream: str) -> 
     from gateway.config import load_config
     from gateway.services import Services, freeze_startup_heap
 
-    from .inprocess import mask_throughput
+    from .inprocess import CALLER_APP, CALLER_DEPT, mask_throughput
 
     with tempfile.TemporaryDirectory(prefix="govshare-bench-mask-") as tmp_name:
         tmp = Path(tmp_name)
@@ -469,10 +508,11 @@ def measure_masking(opts: BenchOptions, bodies: dict, catalog_upstream: str) -> 
                     rows[body][variant] = mask_throughput(services, bodies[body], labelled,
                                                           min_seconds=opts.mask_seconds,
                                                           min_iterations=1 if opts.quick else 3)
+            resources = side_by_side.masking_rows(services, CALLER_DEPT, CALLER_APP, opts.mask_seconds)
         finally:
             services.close()
-    return {"bodies": rows,
-            "one_mb_ms": {v: rows["c"][v]["ms_median"] for v in ("labelled", "unlabelled")}}
+    return ({"bodies": rows, "one_mb_ms": {v: rows["c"][v]["ms_median"] for v in ("labelled", "unlabelled")}},
+            resources)
 
 
 def write_results(results: dict, results_dir: Path) -> Path:
@@ -500,7 +540,10 @@ def main(argv: list[str] | None = None) -> int:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The benchmark's options (`python -m bench.run`, and `govshare bench`, which passes them here)."""
     p.add_argument("--quick", action="store_true", help="short measurements: a smoke run, not figures to quote")
-    p.add_argument("--duration", type=float, help="seconds per measurement (default 8; with --quick 1)")
+    p.add_argument("--duration", type=float, help="seconds per measurement (default 5; with --quick 1)")
+    p.add_argument("--resource-duration", type=float,
+                   help="seconds per measurement of one demo resource through one proxy (default 3; with --quick "
+                        "the --duration)")
     p.add_argument("--connections", type=int, default=16, help="concurrent keep-alive connections (default 16)")
     p.add_argument("--rounds", type=int, help="rounds of the proxy table; each cell keeps its best (default 2)")
     p.add_argument("--load-tool", choices=("auto", "wrk", "asyncio"), default="auto",
@@ -516,10 +559,12 @@ def run_from_args(args) -> int:
     from .readme_table import render, update_readme
 
     if args.duration is not None and args.duration <= 0 or args.connections < 1 \
+            or (args.resource_duration is not None and args.resource_duration <= 0) \
             or (args.rounds is not None and args.rounds < 1):
         print("bench: --duration, --connections and --rounds must be positive", file=sys.stderr)
         return 2
-    options = BenchOptions(quick=args.quick, duration=args.duration, connections=args.connections,
+    options = BenchOptions(quick=args.quick, duration=args.duration, resource_duration=args.resource_duration,
+                           connections=args.connections,
                            rounds=args.rounds, load_tool=args.load_tool, pin=args.pin,
                            results_dir=args.results_dir, readme=README if args.readme else None)
     results = run_benchmark(options)

@@ -1,7 +1,8 @@
 """The benchmark's upstream: fixed JSON bodies over HTTP/1.1 keep-alive, fast enough never to be the bottleneck.
 
 An asyncio Protocol-level server with pre-built responses (headers and body in one bytes object):
-`GET /a`, `/b`, `/c` return the bodies of bench.bodies; anything else is a small JSON 404. Requests are
+`GET /a`, `/b`, `/c` return the bodies of bench.bodies, `/r/<code>` each demo resource's page
+(bench.resources); anything else is a small JSON 404. Requests are
 parsed just enough to find their end (request line, headers, Content-Length body); pipelined requests are
 answered in order; `Connection: close` and HTTP/1.0 close after the response.
 
@@ -30,7 +31,11 @@ def response_bytes(status: str, body: bytes, content_type: str = CONTENT_TYPE) -
 
 
 def build_routes() -> dict[bytes, bytes]:
-    return {f"/{name}".encode(): response_bytes("200 OK", body.data) for name, body in bench_bodies().items()}
+    from .resources import routes as resource_routes
+
+    routes = {f"/{name}".encode(): response_bytes("200 OK", body.data) for name, body in bench_bodies().items()}
+    routes.update({path: response_bytes("200 OK", body) for path, body in resource_routes().items()})
+    return routes
 
 
 NOT_FOUND = response_bytes("404 Not Found", b'{"code":404,"message":"no such resource","data":null}')

@@ -43,8 +43,11 @@ class DemoData:
 
     def datasets(self) -> dict[str, Dataset]:
         """Every collection by name, with GA's not-shared collections nested under the register."""
+        from .tables import table_datasets
+
         return {d.name: d for d in (self.persons, self.fugitives, self.enterprises, self.annual_reports,
-                                    self.subsidies, self.hr_agencies, *nested_datasets(self.persons))}
+                                    self.subsidies, self.hr_agencies, *nested_datasets(self.persons),
+                                    *table_datasets(self.persons, self.annual_reports, self.seed))}
 
 
 class _Registry:

@@ -23,6 +23,7 @@ class Dataset:
     name: str
     id_key: str
     records: tuple[dict, ...]
+    shape: str = "records"  # how a page is served: "records", or "header_rows" (gateway.demo.tables)
 
     def get(self, record_id: str) -> dict | None:
         for r in self.records:

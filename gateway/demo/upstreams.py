@@ -1,7 +1,8 @@
 """The demo departments' own HTTP APIs: one stdlib server per department on loopback.
 
 Each department serves its collections as paginated JSON (`?page=&size=`, size at most 100) and one record
-by id at `<collection>/<id>`; anything else is a JSON 404 (405 for writes). Every request's headers go
+by id at `<collection>/<id>`; a collection of shape "header_rows" (gateway.demo.tables) is served as a header
+row followed by rows. Anything else is a JSON 404 (405 for writes). Every request's headers go
 into an in-memory ring per department, so tests can assert exactly what the gateway forwarded (its
 X-Govshare-* headers, and that the caller's Authorization never arrives). Nothing is logged to stderr.
 """
@@ -20,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .data import DEFAULT_SEED, Dataset, demo_data
+from .tables import page_items
 
 # The ports the shipped catalog names; the demo itself binds free ports and points a catalog copy at them.
 DEMO_PORTS: dict[str, int] = {"GA": 18101, "SCJG": 18102, "MZ": 18103, "RS": 18104}
@@ -39,8 +41,9 @@ DEPARTMENT_APIS: dict[str, tuple[Endpoint, ...]] = {
     "GA": (Endpoint("/api/v1/persons", "persons"), Endpoint("/api/v1/fugitives", "fugitives"),
            Endpoint("/api/v1/persons/sensitive", "persons_sensitive"),
            Endpoint("/api/v1/persons/archive", "persons_archive")),
-    "SCJG": (Endpoint("/api/v2/enterprises", "enterprises"), Endpoint("/api/v2/annual-reports", "annual_reports")),
-    "MZ": (Endpoint("/service/dibao/recipients", "subsidies"),),
+    "SCJG": (Endpoint("/api/v2/enterprises", "enterprises"), Endpoint("/api/v2/annual-reports", "annual_reports"),
+             Endpoint("/api/v2/financial-statements", "financials")),
+    "MZ": (Endpoint("/service/dibao/recipients", "subsidies"), Endpoint("/service/dibao/households", "households")),
     "RS": (Endpoint("/api/hr-agencies", "hr_agencies"),),
 }
 
@@ -174,7 +177,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(400, "page and size must be at least 1")
         size = min(size, MAX_PAGE_SIZE)
         start = (page - 1) * size
-        items = [dict(r) for r in dataset.records[start:start + size]]
+        items = page_items(dataset, [dict(r) for r in dataset.records[start:start + size]])
         self._send(200, {"code": 0, "message": "success",
                          "data": {"items": items, "page": page, "size": size, "total": len(dataset)}})
 

@@ -234,6 +234,12 @@ class Detector:
                 result.end -= offset
                 per_item[slot].append(result)
 
+        tagged: dict[int, tuple[list[str], list[str]] | None] = {}
+        if not identifiers_only and self._person is not None:
+            # the free text of the batch is name-tagged in one jieba call (ChineseNlpEngine.tag_many)
+            free = [slot for slot, index in enumerate(indices)
+                    if slot not in crossed and _is_free_text(self.key_hint(items[index][0]), texts[slot])]
+            tagged = dict(zip(free, self._nlp.tag_many([texts[slot] for slot in free])))
         for slot, index in enumerate(indices):
             key, text = items[index]
             if slot in crossed:
@@ -242,17 +248,19 @@ class Detector:
                 answers[index] = _mapped(views[slot], self._finish_item(texts[slot], None, per_item[slot], False))
             else:
                 answers[index] = _mapped(views[slot], self._finish_item(texts[slot], self.key_hint(key),
-                                                                        per_item[slot]))
+                                                                        per_item[slot], tagged=tagged.get(slot)))
 
     def _finish_item(self, text: str, hint: str | None, results: list[RecognizerResult],
-                     names: bool = True) -> list[Span]:
-        """The steps AnalyzerEngine.analyze runs after the recognizers, for one string of the batch."""
+                     names: bool = True, tagged: tuple[list[str], list[str]] | None = None) -> list[Span]:
+        """The steps AnalyzerEngine.analyze runs after the recognizers, for one string of the batch
+        (`tagged`: its jieba words and tags, when the batch tagged it already)."""
         free_text = names and _is_free_text(hint, text)
         computed: list[NlpArtifacts] = []
 
         def artifacts() -> NlpArtifacts:  # what detect() hands to the AnalyzerEngine (tokens, lemmas, keywords,
             if not computed:              # name entities) without the spaCy Doc nobody here reads; made once
-                computed.append(self._nlp.light_artifacts(text, LANGUAGE, with_entities=free_text))
+                computed.append(self._nlp.light_artifacts(text, LANGUAGE, with_entities=free_text,
+                                                          tagged=tagged if free_text else None))
             return computed[0]
 
         if self._person is not None and free_text:

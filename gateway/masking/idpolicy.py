@@ -13,6 +13,7 @@ from typing import Any, Callable
 from .operators import parse_amount, year_of
 from .recognizers.cjk import is_cjk
 from .recognizers.cn_person import COMPOUND_SURNAMES, SINGLE_SURNAMES
+from .shapes import FINANCE_LABELS
 from ..identifiers import is_uscc, personal_identifier_type
 
 MIN_NUMBER_DIGITS = 5  # JSON integers with at least this many digits are checked as identifiers
@@ -33,7 +34,8 @@ def looks_like_name(text: str) -> bool:
         return _LATIN_NAME.fullmatch(text) is not None
     if "·" in text or "•" in text:
         return 3 <= len(text) <= 20 and all(is_cjk(c) or c in "·•" for c in text)
-    if not 2 <= len(text) <= 4 or not all(is_cjk(c) for c in text) or _ORG_END.search(text):
+    if not 2 <= len(text) <= 4 or not all(is_cjk(c) for c in text) or _ORG_END.search(text) \
+            or text in FINANCE_LABELS:  # 利润总额 under `xm` (项目) is a statement's row label, not 利 + a name
         return False
     return text[0] in _SURNAMES or text[:2] in COMPOUND_SURNAMES
 

@@ -40,6 +40,7 @@ STOPWORDS_ZH = frozenset(
 PUNCTUATION = frozenset("，。、；：？！…—·（）《》〈〉「」『』【】〔〕“”‘’,.;:?!()[]{}<>\"'`~@#$%^&*-_=+|\\/")
 
 _PUNCTUATION_CHARS = "".join(sorted(PUNCTUATION))
+TAG_SEPARATOR = "\n\u2029\n"  # outside jieba's word alphabet: no token spans it (tag_many)
 _jieba_lock = threading.Lock()
 _jieba_ready = False
 
@@ -192,13 +193,58 @@ class ChineseNlpEngine(NlpEngine):
                 span.label_ = PERSON_LABEL
         return self._artifacts(doc, indices, entities, language)
 
-    def light_artifacts(self, text: str, language: str, with_entities: bool = True) -> "LightArtifacts":
+    def tag_many(self, texts: list[str]) -> list[tuple[list[str], list[str]] | None]:
+        """jieba's (words, tags) of each text from ONE tagging call over the texts joined by TAG_SEPARATOR.
+
+        jieba cuts its input into blocks at every character outside its word alphabet (line breaks and
+        U+2029 are outside it) and tags each block on its own, so a text's tokens are the same joined or
+        alone; the call overhead is paid once instead of per text. A text whose tokens do not line up with
+        its own characters exactly (a token crossing its edges) gets None, and the caller tags it alone."""
+        if not self._loaded:
+            self.load()
+        out: list[tuple[list[str], list[str]] | None] = [None] * len(texts)
+        if not texts:
+            return out
+        bounds, position = [], 0
+        for text in texts:
+            bounds.append((position, position + len(text)))
+            position += len(text) + len(TAG_SEPARATOR)
+        i, (start, end) = 0, bounds[0]
+        words: list[str] = []
+        tags: list[str] = []
+        broken = False
+        position = 0
+        for word, tag in rjieba.tag(TAG_SEPARATOR.join(texts), True):
+            w_end = position + len(word)
+            while i < len(texts) and position >= end and not (start == end == position):
+                if not broken and "".join(words) == texts[i]:
+                    out[i] = (words, tags)
+                i += 1
+                words, tags, broken = [], [], False
+                if i < len(texts):
+                    start, end = bounds[i]
+            if i < len(texts) and position < end and w_end > start:
+                if position < start or w_end > end:
+                    broken = True  # crosses the text's edge: tag it alone
+                else:
+                    words.append(word)
+                    tags.append(tag)
+            position = w_end
+        if i < len(texts) and not broken and "".join(words) == texts[i]:
+            out[i] = (words, tags)
+        return out
+
+    def light_artifacts(self, text: str, language: str, with_entities: bool = True,
+                        tagged: tuple[list[str], list[str]] | None = None) -> "LightArtifacts":
         """What process_text returns, as read by the person recognizer and presidio's context enhancer —
-        the same tokens, offsets, lemmas, keywords and PERSON entities — without building a spaCy Doc."""
+        the same tokens, offsets, lemmas, keywords and PERSON entities — without building a spaCy Doc.
+        `tagged`: this text's (words, tags) from tag_many, when it was tagged with others."""
         self._check(text, language)
         if not self._loaded:
             self.load()
-        if with_entities:
+        if with_entities and tagged is not None:
+            words, tags = tagged
+        elif with_entities:
             pairs = rjieba.tag(text, True) if text else []
             words, tags = [word for word, _ in pairs], [flag for _, flag in pairs]
         else:

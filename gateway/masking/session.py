@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from .idpolicy import (CHECKSUM_ENTITIES, CHECKSUM_MIN_CHARS, HINT_SHAPES, as_text, is_plain_credit_code,
                        personal_identifier_shape)
-from .operators import REMOVE, Hash, OpContext, Operator, Plain, Redact, Remove, Scan
+from .operators import REMOVE, Hash, OpContext, Operator, Plain, Redact, Remove, Scan, parse_amount
 from .refusal import Deadline, MaskingRefused
 from .rules import PROTECTED_CLASSES
 from .shapes import Prepared, needs_prepare, prepare
@@ -194,6 +194,11 @@ class Session:
                 text = as_text(value, whole=False)
                 if text is None and rule.action == "detect" and self._hinted(key):
                     text = as_text(value, whole=True)  # a short number under `yysr` is still a figure
+                    if text and self.m.key_hint(key) == "TRADE_SECRET" and parse_amount(text) is not None:
+                        # a JSON number under a key naming a business figure is that figure, whatever
+                        # detection would add: masked whole, as _apply_spans does for it (no detection)
+                        self._apply_whole(leaf, text, self.rules.entity_operator("TRADE_SECRET"), "TRADE_SECRET")
+                        continue
                 if not text or (rule.action == "scan" and len(text) < CHECKSUM_MIN_CHARS):
                     continue  # too short to hold the only identifiers a scanned field gives up
                 if rule.action == "scan" and self._identifiers is not None:

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 from bench import load, readme_table  # noqa: E402
 from bench.bodies import TARGET_BYTES, bench_bodies  # noqa: E402
 from bench.fixture import catalog_document  # noqa: E402
+from bench.resources import all_pages  # noqa: E402
 from bench.upstream import start_server  # noqa: E402
 from gateway.demo.identifiers import is_valid_mobile, is_valid_resident_id  # noqa: E402
 
@@ -48,12 +49,16 @@ def test_bench_catalog_is_valid_and_unconditional(tmp_path):
     path = tmp_path / "catalog.yaml"
     path.write_text(yaml.safe_dump(catalog_document("http://127.0.0.1:9"), allow_unicode=True), encoding="utf-8")
     catalog = load_catalog(path)
-    assert len(catalog.resources) == 6
+    demo = load_catalog(ROOT / "policies" / "catalog.yaml")
+    assert len(catalog.resources) == 6 + len(demo.resources) + 1  # fixtures, every demo resource, free text
     assert all(r.share is Share.UNCONDITIONAL for r in catalog.resources.values())
     labelled = catalog.resources["BENCH-L-A"]
     assert {f.name: f.entity for f in labelled.fields if f.entity} == {
         "xm": "PERSON", "csrq": "DATE_OF_BIRTH", "sfzh": "CN_ID_CARD", "sjhm": "CN_MOBILE", "zz": "CN_ADDRESS"}
     assert catalog.resources["BENCH-U-A"].fields == ()
+    for code, resource in demo.resources.items():  # the side-by-side copies keep the demo labels
+        copy = catalog.resources[f"BR-{code}"]
+        assert [(f.name, f.klass, f.entity) for f in copy.fields] == [(f.name, f.klass, f.entity) for f in resource.fields]
 
 
 # -- upstream and load generator on real sockets -------------------------------------------------------
@@ -158,7 +163,7 @@ def test_readme_section_is_replaced_between_the_markers_only():
 
 # -- the whole run -------------------------------------------------------------------------------------
 
-@pytest.mark.timeout(110)
+@pytest.mark.timeout(180)  # six gateway processes, then every demo resource side by side
 def test_quick_benchmark_produces_every_figure(tmp_path):
     from bench.run import add_arguments, run_from_args
 
@@ -211,14 +216,25 @@ def test_quick_benchmark_produces_every_figure(tmp_path):
     assert [row["processes"] for row in results["scaling"]] == [1, 2]
     assert all(row["rps"] > 0 and row["rps_per_process"] > 0 for row in results["scaling"])
 
+    resources = results["resources"]
+    demo_codes = {p.code for p in all_pages()}
+    assert {r["resource"] for r in resources["proxy"]} == demo_codes == {r["resource"] for r in resources["masking"]}
+    assert len(demo_codes) >= 9
+    for row in resources["proxy"]:
+        assert row["bare_rps"] > 0 and row["govshare_rps"] > 0 and row["ratio"] > 0, row["resource"]
+        assert row["non_2xx"] == 0 and row["errors"] == 0, row["resource"]
+    assert all(r["ms"] > 0 and r["mb_per_s"] > 0 for r in resources["masking"])
+
     goals = {g["id"]: g for g in results["goals"]}
-    assert set(goals) == {"rps_ratio_a", "p99_added_a", "p99_added_a_saturated", "mask_1mb_ms", "audit_rps"}
+    assert set(goals) == {"rps_ratio_a", "p99_added_a", "p99_added_a_saturated", "mask_1mb_ms", "audit_rps",
+                          "resource_ratio_min", "mask_labelled_mb_s", "mask_free_text_mb_s"}
     assert all(isinstance(g["met"], bool) and g["measured"] is not None for g in goals.values())
     assert goals["rps_ratio_a"]["measured"] > 0
 
     section = readme_table.render(results)
     assert "bare mitmproxy" in section and "quick run" in section and "| sha256+ed25519 |" in section
     assert "only the gateway's addons" in section
+    assert "| MZ-DB-0001 " in section and "| FREE-TEXT " in section
 
 
 def test_govshare_bench_hands_every_argument_to_the_benchmark(monkeypatch):

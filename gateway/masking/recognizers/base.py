@@ -4,7 +4,8 @@ Presidio runs every pattern with the `regex` module's per-call timeout, whose ti
 the matching on short strings (an address pattern over a 330-character remark: 160 µs plain, 700 µs with
 the timeout). govshare's patterns are bounded (no nested unbounded repetition) and one masking call is
 bounded by the engine's watchdog, so the loop here is presidio's own — same matches, validation,
-invalidation, scores, explanations and de-duplication — without the timeout.
+invalidation, scores, explanations and de-duplication — without the timeout, and without building a result
+and its explanation for a match its validation refuses (presidio drops it: score MIN_SCORE).
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ class GovPatternRecognizer(PatternRecognizer):
                     continue
                 score = pattern.score
                 validation_result = self.validate_result(current_match)
+                if validation_result is False:
+                    continue  # scored MIN_SCORE, which presidio drops below: build nothing for it
                 description = self.build_regex_explanation(
                     self.name, pattern.name, pattern.regex, score, validation_result, flags
                 )

@@ -81,7 +81,8 @@ KINSHIP_WORDS = (
 # What may follow a name found after a context or kinship word: any non-CJK character (punctuation,
 # digits, space, the end of the text) or one of these words and characters.
 NAME_END_WORDS = ("电话", "手机", "联系", "身份", "户籍", "住址", "现住", "家住", "本人", "同志", "先生", "女士",
-                  "负责", "患有", "因病", "二人", "等人")
+                  "负责", "患有", "因病", "二人", "等人", "照顾", "照料", "陪同", "代为", "代领", "签字", "赡养",
+                  "抚养", "监护")
 NAME_END_CHARS = "于因的在已和与及等为是系均经将向到自并也都从之"
 # Characters that are not the last character of a given name in that place (张勇于2024年: 于 ends 张勇).
 NOT_GIVEN_NAME_CHARS = "的了于在是已与及或并将被从到给让都也还就又等"

@@ -112,9 +112,14 @@ def test_field_labels_the_brief_asks_for():
     assert any(r.is_public for r in CATALOG.resources.values()), "one all-public resource for contrast"
 
 
+# Containers left unlabelled on purpose: the financial statement's item/amount rows and its yearly figures
+# under pinyin keys are found by shape and key name (issue 10), not by the provider's labels.
+UNLABELLED_BY_DESIGN = {"SCJG-CW-0001": {"cwbb", "lnsj"}}
+
+
 def test_labelled_fields_are_exactly_the_keys_of_the_upstream_records():
     for r in CATALOG.resources.values():
-        labelled = {f.name for f in r.fields}
+        labelled = {f.name for f in r.fields} | UNLABELLED_BY_DESIGN.get(r.code, set())
         for record in served_dataset(r).records:
             assert set(record) == labelled, r.code
 
@@ -177,7 +182,12 @@ def test_routes_reach_the_running_departments(tmp_path, demo_upstreams):
     for r in catalog.resources.values():
         status, doc = fetch(catalog.route(r.path + "?size=100").upstream_url)
         assert status == 200 and doc["data"]["total"] == len(served_dataset(r)), r.code
-        assert {f.name for f in r.fields} == set(doc["data"]["items"][0]), r.code
+        items = doc["data"]["items"]
+        first = items[0]
+        if served_dataset(r).shape == "header_rows":  # served as a header row, then rows
+            assert all(isinstance(row, list) and len(row) == len(items[0]) for row in items), r.code
+            first = dict(zip(items[0], items[1]))
+        assert {f.name for f in r.fields} | UNLABELLED_BY_DESIGN.get(r.code, set()) == set(first), r.code
 
 
 # ---------------------------------------------------------------------------------------------------
