@@ -3,7 +3,7 @@
 Options are declared in `load` (`govshare_config`, `govshare_data_dir`) and validated in `configure`: a
 configuration file that does not parse raises `OptionsError` naming the file, line and field, before any
 traffic. The proxy options the pipeline relies on (lazy upstream connections, whole bodies, verified
-upstream TLS, the provider's own Host) are forced here and only here (`enforce`), for `govshare run` (which
+upstream TLS, the provider's own Host, HTTP/1 only) are forced here and only here (`enforce`), for `govshare run` (which
 calls it through addons.runner.proxy_options) and for `mitmdump -s addons/govshare.py` alike. The listen
 address is not among them: mitmdump binds its listeners before it loads a script (it loads `-s` scripts
 asynchronously once running), so under mitmdump loopback needs `--listen-host 127.0.0.1` on the command line.
@@ -32,9 +32,14 @@ log = logging.getLogger("govshare")
 
 WORKERS_START_TIMEOUT = 60.0  # seconds the start waits for the masking workers
 
-# The proxy options every gateway process runs with, whoever started it.
+# The proxy options every gateway process runs with, whoever started it. HTTP/2 and HTTP/3 are off: the
+# request head limits (addons.limits, 431) and the refusal records of addons.auditpatch are built on
+# mitmproxy's HTTP/1 reader, and department systems calling a REST gateway need neither. With `http2` off
+# TLS ALPN never selects h2 (a client offering h2 and http/1.1 gets http/1.1; one offering only h2 gets no
+# protocol, and its preface is refused as an HTTP/1 request), upstream connections offer only http/1.1, and
+# no QUIC listener is opened (docs/SECURITY.md).
 ENFORCED_OPTIONS = {"connection_strategy": "lazy", "stream_large_bodies": None, "ssl_insecure": False,
-                    "keep_host_header": False}
+                    "keep_host_header": False, "http2": False, "http3": False}
 
 
 def limit_options(opts, config: Config) -> None:
