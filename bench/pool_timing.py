@@ -3,7 +3,8 @@
 Cold start: from `MaskingPool(...)` in a fresh interpreter until every worker is ready (this includes the
 forkserver's own start). Respawn: one idle worker killed the way the pool kills a worker stuck past its
 deadline, until its replacement is ready; with the replacement's own CPU time (from /proc), which is what a
-kill costs the machine. Prints one JSON line.
+kill costs the machine. start_cpu_s: the CPU time of every process the start ran (forkserver, template,
+workers). Prints one JSON line.
 """
 
 from __future__ import annotations
@@ -24,6 +25,16 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
+def pool_pids(pool) -> list[int]:
+    """The forkserver, the template (when the pool has one) and the workers: every process the start cost."""
+    from multiprocessing import forkserver
+
+    pids = list(pool.worker_pids())
+    server = getattr(forkserver._forkserver, "_forkserver_pid", None)
+    template = getattr(pool, "_template", None)
+    return pids + [pid for pid in (server, template[0].pid if template else None) if pid]
+
+
 def measure(workers: int, respawns: int) -> dict:
     from gateway.config import load_config
     from gateway.demo.catalog import demo_catalog_for
@@ -36,7 +47,8 @@ def measure(workers: int, respawns: int) -> dict:
     started = time.monotonic()
     pool = MaskingPool(config, workers)
     assert pool.wait_ready(600), "workers did not start"
-    out = {"workers": workers, "cold_start_s": round(time.monotonic() - started, 3), "respawn_s": [],
+    out = {"workers": workers, "cold_start_s": round(time.monotonic() - started, 3),
+           "start_cpu_s": round(sum(cpu_seconds(pid) or 0.0 for pid in pool_pids(pool)), 2), "respawn_s": [],
            "respawn_worker_cpu_s": []}
     try:
         for _ in range(respawns):
