@@ -109,6 +109,7 @@ class AuditTrail:
         self._claim_lock = threading.Lock()  # QUEUED → CLAIMED (writer) against QUEUED → EXPIRED (timer)
         self._owed: list[Prepared] = []  # records owed to the trail (writer thread only; see append_later)
         self._retry_seconds = min(1.0, max(0.05, self._timeout))
+        self._store_ok = True  # the last write went through (owed records left over are written at once)
         self._outstanding = 0  # records queued, in flight or owed
         self._drained = threading.Condition()
         last = last_checkpoint(self.checkpoint_file)
@@ -237,8 +238,9 @@ class AuditTrail:
                 timeout = None
             else:
                 timeout = max(0.0, self._cp_seconds - (time.monotonic() - self._cp_time))
-        if self._owed:  # owed records are retried while the store refuses them
-            timeout = self._retry_seconds if timeout is None else min(timeout, self._retry_seconds)
+        if self._owed:  # owed records: the rest at once after a success, else retried every so often
+            retry = 0.0 if self._store_ok else self._retry_seconds
+            timeout = retry if timeout is None else min(timeout, retry)
         return timeout
 
     def _run(self) -> None:
@@ -260,7 +262,7 @@ class AuditTrail:
                     self._owed.append(item.prepared)
                 else:
                     batch.append(item)
-                if len(batch) >= self._batch_max:
+                if len(batch) + len(self._owed) >= self._batch_max:  # owed records share the batch
                     break
                 try:
                     item = self._queue.get_nowait()
@@ -305,7 +307,9 @@ class AuditTrail:
         """Write the owed records and the batch's unexpired records in one locked transaction. Records are
         claimed only once the chain lock is held (see _expire); a failure leaves nothing committed, fails
         the batch's callers and keeps the owed records for the next try."""
-        owed = list(self._owed)
+        # At most batch_max records per transaction (the tail window verify allows counts on it), and at
+        # least one owed record per try, so owed records are never starved by a busy gateway.
+        owed = self._owed[:max(1, self._batch_max - len(batch))]
         claimed: list[_Pending] = []
         by_loop: dict = defaultdict(list)
 
@@ -326,11 +330,13 @@ class AuditTrail:
                 failed = [p for p in batch if p.state in (QUEUED, CLAIMED)]
                 for p in failed:
                     p.state = DONE
+            self._store_ok = False
             log.error("govshare audit batch of %d record(s) not written (%s)%s", len(failed) + len(owed), cause,
                       f"; {len(owed)} owed record(s) kept for retry" if owed else "")
             for p in failed:
                 by_loop[p.loop].append((p.future, None, AuditUnavailable(cause)))
         else:
+            self._store_ok = True
             written_owed = len(owed) if results else 0
             del self._owed[:written_owed]
             for p, (seq, _) in zip(claimed, results[written_owed:]):

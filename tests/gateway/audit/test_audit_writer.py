@@ -324,3 +324,27 @@ def test_owed_records_are_kept_while_the_store_refuses_them_and_retried(tmp_path
     rows = [r.record for r in tail(_engine(config), 10)]
     assert [r.get("request_id") for r in rows].count(request_record(7)["request_id"]) == 1
     assert verify(config).ok
+
+
+def test_a_backlog_of_owed_records_is_written_in_batches_of_at_most_batch_max_with_live_ones(tmp_path):
+    config = make_config(tmp_path / "var", write_timeout_seconds=0.3, batch_max=4)
+    trail = AuditTrail.open(config)
+    blocker = sqlite3.connect(db_path(config), isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        for i in range(10):
+            trail.append_later(request_record(100 + i, status=503, decision="deny", reason="audit_unavailable"))
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+
+    async def live():
+        return await asyncio.gather(*(trail.append(request_record(i)) for i in range(6)))
+    seqs = asyncio.run(live())
+    assert trail.wait_drained(30)
+    trail.close()
+    ids = [r.record["request_id"] for r in tail(_engine(config), 100)]
+    expected = {request_record(i)["request_id"] for i in [*range(6), *range(100, 110)]}
+    assert len(ids) == 16 and set(ids) == expected and sorted(seqs) == sorted(set(seqs))
+    result = verify(config)
+    assert result.ok, result
