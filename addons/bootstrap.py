@@ -59,6 +59,23 @@ def enforce(opts) -> None:
         opts.update(**changes)
 
 
+def anchor_tail(services: Services) -> None:
+    """Sign the chain head a gateway finds at start when records lie past the last checkpoint: a gateway
+    killed (kill -9, power loss) between a commit and its checkpoint leaves such a tail, which would
+    otherwise stay unanchored — and fail verify's tail window — until this gateway's first own commit."""
+    trail = services.audit
+    if trail is None:
+        return
+    try:
+        cp = trail.checkpoint()
+    except Exception as exc:  # noqa: BLE001 - the writer's own checkpoints cover the tail later
+        log.error("govshare audit tail not anchored at start (%s)", type(exc).__name__)
+        return
+    if cp is not None:
+        log.warning("govshare audit: records up to seq %d found after the last checkpoint were signed at start",
+                    cp.seq)
+
+
 class Bootstrap:
     def __init__(self, context: Context):
         self.context = context
@@ -97,6 +114,7 @@ class Bootstrap:
         if not self._workers:
             self._workers = True
             services = self.context.services
+            anchor_tail(services)
             services.start_workers()
             # Serve only once the masking workers are up: a body that waited for them would spend its own
             # masking deadline on the gateway's start-up.

@@ -477,3 +477,25 @@ def test_a_request_the_client_never_finished_leaves_one_record(gw, sent, reason,
     assert (rec["decision"], rec["reason"], rec["status"]) == ("deny", reason, status)
     assert gw.get("/scjg/enterprises?size=1", dept="MZ").status == 200
     assert len(request_records(gw)) == before + 2
+
+
+def test_a_gateway_signs_at_start_the_tail_a_killed_gateway_left_unanchored(tmp_path, gateway_factory, demo_upstreams):
+    """A gateway killed between a commit and its checkpoint leaves records past the last checkpoint; the next
+    gateway on that data signs the head it finds before serving, so verify's tail window holds."""
+    import asyncio
+
+    from gateway.audit import AuditTrail
+    from gateway.audit.checkpoint import checkpoint_path, last_checkpoint
+    from tests.support.audit import request_record
+    from tests.support.gateway import make_config
+
+    config = make_config(tmp_path, demo_upstreams.urls, {"audit": {"checkpoint_every": 1_000_000,
+                                                                   "checkpoint_seconds": 3600.0}})
+    crashed = AuditTrail.open(config)  # never closed: no final checkpoint, as after kill -9
+    seq = asyncio.run(crashed.append(request_record(1)))
+    last = last_checkpoint(checkpoint_path(config.data_dir))
+    assert last is None or last.seq < seq
+    gw = gateway_factory(config=config)
+    cp = last_checkpoint(checkpoint_path(config.data_dir))
+    assert cp is not None and cp.seq >= seq
+    assert gw.get("/scjg/enterprises?size=1", dept="MZ").status == 200
