@@ -5,7 +5,9 @@ method, purpose), the decision and the rule that made it, the masking summary an
 token, a body, a raw query value or any personal data: caller-supplied values pass through
 gateway.audit.clean first (tokens dropped, query values masked or keyed-hashed, the caller's own request id
 — the correlation id — and raw paths hashed, value-keys in findings paths hashed). If the record cannot
-be written, the caller gets 503 and nothing is released unaudited.
+be written, the caller gets 503 and nothing is released unaudited — and that 503 is what the trail
+records: the timed-out write is given up (never committed later, see gateway.audit.writer) and a deny
+record (503, audit_unavailable) is owed to the trail instead (`append_later`), written once the store is back.
 
 One record per request, whatever happens to it:
 - `response`: every answered flow (provider answers and the gateway's own denies);
@@ -109,8 +111,37 @@ class Audit:
             deny(flow, err, "audit", exc)
             if pending:  # errorpatch sends the error response: it must be this 503, not the earlier deny
                 st.error_response = flow.response
+            self._owe(flow, outcome)
         if flow.response is not None:
             flow.response.headers["X-Request-Id"] = st.request_id
+
+    def _owe(self, flow: http.HTTPFlow, outcome: dict | None) -> None:
+        """The record of what the caller got instead (the deny just made), owed to the trail: written once
+        the store takes it. A caller who saw no 503 (gone, or refused 400 by mitmproxy) keeps that outcome."""
+        st = state(flow)
+        trail = self.context.services.audit if self.context.ready else None
+        if trail is None:
+            log.error("govshare audit trail not open; the refusal of request_id=%s is not recorded", st.request_id)
+            return
+        try:
+            record = self.build(flow)
+        except Exception as exc:  # noqa: BLE001 - building failed before: the minimal record of the refusal
+            log.error("govshare audit record of a refusal built minimal (%s)", type(exc).__name__)
+            refusal = st.refusal
+            record = {"ts": utc_ms(), "event": "request", "request_id": st.request_id, "decision": "deny",
+                      "reason": refusal.reason if refusal else "audit_unavailable",
+                      "status": flow.response.status_code if flow.response is not None else None,
+                      "bytes_in": st.bytes_in, "bytes_out": 0, "error": st.error}
+        if outcome and "reason" in outcome:
+            record.update(outcome)
+        try:
+            try:
+                trail.append_later(record)
+            except AuditRejected:
+                trail.append_later(scrub(record)[0])
+        except Exception as exc:  # noqa: BLE001 - the trail is closed: nothing more can be done
+            log.error("govshare audit record of a refusal not queued (%s) request_id=%s", type(exc).__name__,
+                      st.request_id)
 
     def cleaner(self) -> Cleaner:
         services = self.context.services

@@ -3,7 +3,7 @@
 Options are declared in `load` (`govshare_config`, `govshare_data_dir`) and validated in `configure`: a
 configuration file that does not parse raises `OptionsError` naming the file, line and field, before any
 traffic. The proxy options the pipeline relies on (lazy upstream connections, whole bodies, verified
-upstream TLS, the provider's own Host) are forced here and only here (`enforce`), for `govshare run` (which
+upstream TLS, the provider's own Host, HTTP/1 only) are forced here and only here (`enforce`), for `govshare run` (which
 calls it through addons.runner.proxy_options) and for `mitmdump -s addons/govshare.py` alike. The listen
 address is not among them: mitmdump binds its listeners before it loads a script (it loads `-s` scripts
 asynchronously once running), so under mitmdump loopback needs `--listen-host 127.0.0.1` on the command line.
@@ -32,9 +32,14 @@ log = logging.getLogger("govshare")
 
 WORKERS_START_TIMEOUT = 60.0  # seconds the start waits for the masking workers
 
-# The proxy options every gateway process runs with, whoever started it.
+# The proxy options every gateway process runs with, whoever started it. HTTP/2 and HTTP/3 are off: the
+# request head limits (addons.limits, 431) and the refusal records of addons.auditpatch are built on
+# mitmproxy's HTTP/1 reader, and department systems calling a REST gateway need neither. With `http2` off
+# TLS ALPN never selects h2 (a client offering h2 and http/1.1 gets http/1.1; one offering only h2 gets no
+# protocol, and its preface is refused as an HTTP/1 request), upstream connections offer only http/1.1, and
+# no QUIC listener is opened (docs/SECURITY.md).
 ENFORCED_OPTIONS = {"connection_strategy": "lazy", "stream_large_bodies": None, "ssl_insecure": False,
-                    "keep_host_header": False}
+                    "keep_host_header": False, "http2": False, "http3": False}
 
 
 def limit_options(opts, config: Config) -> None:
@@ -52,6 +57,19 @@ def enforce(opts) -> None:
     changes = {k: v for k, v in ENFORCED_OPTIONS.items() if getattr(opts, k) != v}
     if changes:
         opts.update(**changes)
+
+
+def anchor_tail(services: Services) -> None:
+    """Sign the chain head a gateway finds at start when records lie past the last checkpoint: a gateway
+    killed (kill -9, power loss) between a commit and its checkpoint leaves such a tail, which would
+    otherwise stay unanchored — and fail verify's tail window — until this gateway's first own commit."""
+    trail = services.audit
+    if trail is None:
+        return
+    try:
+        trail.checkpoint()  # silent: the checkpoint itself is the trace (its seq and time)
+    except Exception as exc:  # noqa: BLE001 - the writer's own checkpoints cover the tail later
+        log.error("govshare audit tail not anchored at start (%s)", type(exc).__name__)
 
 
 class Bootstrap:
@@ -92,6 +110,7 @@ class Bootstrap:
         if not self._workers:
             self._workers = True
             services = self.context.services
+            anchor_tail(services)
             services.start_workers()
             # Serve only once the masking workers are up: a body that waited for them would spend its own
             # masking deadline on the gateway's start-up.

@@ -8,10 +8,11 @@
 - disk full: the data directory on a small tmpfs (`mount -t tmpfs -o size=…`, root only), filled to the
   last byte: refused 503, served again once space is freed;
 - `kill -9` of the gateway while it commits, `--kills` times, restarting it on the same data directory.
-After every fault: every released response (2xx) has its audit record (request id) and the hash chain
-verifies; so does every refusal, except the 503s given because the trail itself could not record (database
-locked, disk full), which are counted. The kill -9 rounds kill after a random number (1-40) of 48
-concurrent calls have been answered. Prints one line per fault and a summary, writes
+After every fault: every response a caller got has exactly one audit record (request id), that record's
+status is the status the caller got (a 503 given because the trail could not record — database locked, disk
+full — is recorded as that 503 once the store is back, never as the allow it would have been), and the hash
+chain verifies. The kill -9 rounds kill after a random number (1-40) of 48 concurrent calls have been
+answered. Prints one line per fault and a summary, writes
 bench/results/faults-<UTC time>.json; exit status 0 when every fault passes.
 """
 
@@ -116,14 +117,55 @@ def call(stack: Stack, request: tuple[str, str, str | None], n: int = 1, concurr
     return asyncio.run(run())
 
 
-def accounted(stack: Stack, replies: list) -> dict:
-    """Every reply the caller got carries a request id the trail holds."""
-    ids = {r.request_id for r in replies if r.status is not None}
-    missing = ids - stack.recorded(ids) if ids else set()
-    released = {r.request_id for r in replies if r.status is not None and r.status < 300}
-    return {"answered": len(ids), "released": len(released), "released_unrecorded": len(released & missing),
+def recorded_statuses(stack: Stack, request_ids: set[str]) -> dict[str, list]:
+    """The statuses of the request records the trail holds for `request_ids` (one list entry per record)."""
+    from sqlalchemy import select
+
+    from gateway.audit import store
+    from gateway.store import make_engine
+
+    found: dict[str, list] = {}
+    ids = sorted(request_ids)
+    engine = make_engine(stack.config.db_url)
+    try:
+        with engine.connect() as conn:
+            col = store.records.c
+            for i in range(0, len(ids), 500):
+                query = select(col.request_id, col.status).where(col.request_id.in_(ids[i:i + 500]),
+                                                                 col.event == "request")
+                for rid, status in conn.execute(query):
+                    found.setdefault(rid, []).append(status)
+    finally:
+        engine.dispose()
+    return found
+
+
+def accounted(stack: Stack, replies: list, wait: float = 20.0) -> dict:
+    """Every reply the caller got has exactly one record, with the status the caller got. Records owed for
+    503s given while the store refused writes land once it is back: polled for (up to `wait` s) until every
+    answered call is recorded."""
+    got = {r.request_id: r.status for r in replies if r.status is not None}
+    deadline = time.monotonic() + wait
+    while True:
+        recorded = recorded_statuses(stack, set(got)) if got else {}
+        if set(got) <= set(recorded) or time.monotonic() >= deadline:
+            break
+        time.sleep(0.2)
+    missing = set(got) - set(recorded)
+    released = {rid for rid, status in got.items() if status < 300}
+    mismatched = sorted(rid for rid, statuses in recorded.items() if any(s != got[rid] for s in statuses))
+    return {"answered": len(got), "released": len(released), "released_unrecorded": len(released & missing),
             "refusals_unrecorded": len(missing - released),
+            "status_mismatch": len(mismatched),
+            "mismatch_examples": [(rid[:8], got[rid], recorded[rid]) for rid in mismatched[:3]],
+            "duplicated": sum(1 for statuses in recorded.values() if len(statuses) > 1),
             "no_response": sum(1 for r in replies if r.status is None)}
+
+
+def faithful(acc: dict) -> bool:
+    """Every answered call has exactly one record, and it says what the caller got."""
+    return acc["released_unrecorded"] == acc["refusals_unrecorded"] == acc["status_mismatch"] \
+        == acc["duplicated"] == 0
 
 
 def statuses(replies: list) -> dict:
@@ -145,7 +187,7 @@ def provider_faults(stack: Stack, provider: FaultyProvider) -> list[dict]:
         after = call(stack, ENTERPRISES, n=2)
         acc = accounted(stack, replies + after)
         ok = all(r.status == expect for r in replies) and all(r.status == 200 for r in after) \
-            and acc["released_unrecorded"] == acc["refusals_unrecorded"] == 0 and acc["no_response"] == 0
+            and faithful(acc) and acc["no_response"] == 0
         results.append({"fault": name, "statuses": statuses(replies), "after": statuses(after), **acc, "passed": ok})
     return results
 
@@ -165,7 +207,7 @@ def database_locked(stack: Stack, seconds: float = 10.0) -> dict:
     after = call(stack, ENTERPRISES, n=4, concurrency=4)
     acc = accounted(stack, replies + after)
     ok = all(r.status in (200, 503) for r in replies) and all(r.status == 200 for r in after) \
-        and acc["released_unrecorded"] == 0 and acc["no_response"] == 0
+        and faithful(acc) and acc["no_response"] == 0
     return {"fault": f"database locked {seconds:.0f} s", "statuses": statuses(replies), "after": statuses(after),
             **acc, "passed": ok}
 
@@ -197,7 +239,7 @@ def disk_full(workdir: Path) -> dict:
         stack.stop_gateway()
         chain = stack.audit_counts()
         ok = all(r.status in (200, 503) for r in full) and all(r.status == 200 for r in before + after) \
-            and acc["released_unrecorded"] == 0 and acc["no_response"] == 0 and chain["chain_ok"]
+            and faithful(acc) and acc["no_response"] == 0 and chain["chain_ok"]
         return {"fault": "disk full (tmpfs 96 MiB, filled)", "statuses": statuses(full), "after": statuses(after),
                 **acc, "chain": chain["chain_detail"], "passed": ok}
     finally:
@@ -241,7 +283,8 @@ def kill_during_commits(workdir: Path, kills: int, seed: int = 13) -> dict:
         stack.close()
     return {"fault": f"kill -9 during commits x{kills}", "statuses": statuses(replies), **acc,
             "chain": chain["chain_detail"],
-            "passed": chain["chain_ok"] and acc["released_unrecorded"] == 0 and acc["released"] > 0}
+            "passed": chain["chain_ok"] and acc["released_unrecorded"] == 0 and acc["released"] > 0
+            and acc["status_mismatch"] == acc["duplicated"] == 0}
 
 
 def run_faults(kills: int = 100, results_dir: Path | None = RESULTS_DIR, verbose: bool = True) -> dict:

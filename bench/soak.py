@@ -5,11 +5,12 @@ GETs, round-robin over bench.stack.CALLS (pages 1-5 of `--size` records each) fr
 connections, and checks:
 - the answers are the policy's: the never-shared resource refused (403) every time, the others served (200);
 - records == responses: one audit record per response received, and no request left without a response;
+  and the records' statuses are the responses' (as many 200 records as 200 responses, and so on);
 - the hash chain verifies;
 - 0 canaries (bench.stack.canaries) in any response (no soak caller is entitled to one), in the audit
   store (database file and WAL) or in the gateway's log;
 - memory growth < 10% between the end of the warm-up (the first tenth of the requests) and the end, for the
-  gateway process and its masking workers together; the gateway's open file descriptors stable (±5).
+  gateway process and all its descendants together (forkserver, masking template, workers); the gateway's open file descriptors stable (±5).
 Prints a summary and writes bench/results/soak-<UTC time>.json. Exit status 0 when every check passes.
 """
 
@@ -36,13 +37,37 @@ FD_TOLERANCE = 5
 
 
 def _children(pid: int) -> list[int]:
-    out = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            out += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            continue
+    """Every descendant of `pid`: the masking workers are forked by the pool's template, itself started by
+    multiprocessing's forkserver, so they are descendants of the gateway, not its children."""
+    out, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                found = [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            out += found
+            todo += found
     return out
+
+
+def record_statuses(config) -> dict[str, int]:
+    """How many request records the trail holds per status (as the responses are tallied)."""
+    from sqlalchemy import func, select
+
+    from gateway.audit import store
+    from gateway.store import make_engine
+
+    engine = make_engine(config.db_url)
+    try:
+        with engine.connect() as conn:
+            col = store.records.c
+            rows = conn.execute(select(col.status, func.count()).where(col.event == "request")
+                                .group_by(col.status)).all()
+    finally:
+        engine.dispose()
+    return {str(status): int(n) for status, n in rows}
 
 
 def _rss_kib(pid: int) -> int:
@@ -144,6 +169,7 @@ def run_soak(requests: int = 200_000, concurrency: int = 32, size: int = 10, wor
         stored = stack.stored_canaries()  # while running: the WAL holds the newest records
         stack.stop_gateway()
         audit = stack.audit_counts()
+        audit["statuses"] = record_statuses(stack.config)
         for name, n in stack.stored_canaries().items():
             stored[name] = max(n, stored.get(name, 0))
     finally:
@@ -157,6 +183,7 @@ def run_soak(requests: int = 200_000, concurrency: int = 32, size: int = 10, wor
         "answers_as_the_policy_says": (tally.statuses.get(403, 0) == refused
                                        and tally.statuses.get(200, 0) >= 0.999 * (requests - refused)),
         "records_equal_responses": audit["records"] == tally.responses and tally.no_response == 0,
+        "record_statuses_equal_responses": audit["statuses"] == {str(k): v for k, v in tally.statuses.items()},
         "chain_verifies": audit["chain_ok"],
         "no_canary_to_callers": not tally.leaks,
         "no_canary_in_store_or_logs": not any(stored.values()),
@@ -169,7 +196,7 @@ def run_soak(requests: int = 200_000, concurrency: int = 32, size: int = 10, wor
         "requests_per_second": round(tally.responses / elapsed, 1) if elapsed else None,
         "responses": tally.responses, "no_response": tally.no_response,
         "statuses": {str(k): v for k, v in sorted(tally.statuses.items())},
-        "records": audit["records"], "chain": audit["chain_detail"], "checkpoints": audit["checkpoints"],
+        "records": audit["records"], "record_statuses": audit["statuses"], "chain": audit["chain_detail"], "checkpoints": audit["checkpoints"],
         "canaries_known": len(__import__("bench.stack", fromlist=["canaries"]).canaries()),
         "canaries_to_callers": len(tally.leaks), "leaking_responses": tally.leaking_responses,
         "canaries_in_store_or_logs": stored, "memory": marks,

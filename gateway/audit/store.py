@@ -15,7 +15,7 @@ advisory lock. Two processes appending at once can therefore never fork the chai
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from sqlalchemy import (BigInteger, Column, Index, Integer, LargeBinary, MetaData, String, Table, Text, func,
@@ -161,11 +161,22 @@ def head(conn: Connection) -> tuple[int, str]:
     return (row[0], row[1]) if row else (0, GENESIS)
 
 
-def append_chain(engine: Engine, hasher: ChainHash, batch: Sequence[Prepared]) -> list[tuple[int, str]]:
-    """Link and insert `batch` in one locked transaction; [(seq, hash)] in order, durable on return."""
-    if not batch:
+Claim = Callable[[], Sequence[Prepared]]
+
+
+def append_chain(engine: Engine, hasher: ChainHash, batch: Sequence[Prepared] | Claim) -> list[tuple[int, str]]:
+    """Link and insert `batch` in one locked transaction; [(seq, hash)] in order, durable on return.
+
+    `batch` may be a callable (a claim): it is called once the chain lock is held and returns what to write,
+    so the writer decides which records go in only when nothing can stop the write any more but a failure
+    (after which the transaction is rolled back and nothing of it is committed)."""
+    if not callable(batch) and not batch:
         return []
     with chain_transaction(engine) as conn:
+        if callable(batch):
+            batch = batch()
+            if not batch:
+                return []
         seq, prev = head(conn)
         rows, out = [], []
         for item in batch:
@@ -191,15 +202,21 @@ def supports_driver_append(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite" and engine.dialect.driver == "pysqlite"
 
 
-def append_chain_sqlite(dbapi_conn, hasher: ChainHash, batch: Sequence[Prepared]) -> list[tuple[int, str]]:
+def append_chain_sqlite(dbapi_conn, hasher: ChainHash, batch: Sequence[Prepared] | Claim) -> list[tuple[int, str]]:
     """append_chain on a sqlite3 connection in autocommit mode (isolation_level None): BEGIN IMMEDIATE,
-    read the head, insert, COMMIT; any failure rolls back and raises (the caller then drops the connection)."""
-    if not batch:
+    (claim), read the head, insert, COMMIT; any failure rolls back and raises (the caller then drops the
+    connection)."""
+    if not callable(batch) and not batch:
         return []
     cur = dbapi_conn.cursor()
     try:
         cur.execute("BEGIN IMMEDIATE")
         try:
+            if callable(batch):
+                batch = batch()
+                if not batch:
+                    cur.execute("ROLLBACK")
+                    return []
             row = cur.execute(SQLITE_HEAD).fetchone()
             seq, prev = (row[0], row[1]) if row else (0, GENESIS)
             rows, out = [], []

@@ -6,6 +6,13 @@ commits up to `batch_max` records per locked transaction, then wakes every waiti
 `call_soon_threadsafe` per event loop. A write that fails, or takes longer than `write_timeout_seconds`,
 raises AuditUnavailable: the gateway answers 503 and releases nothing.
 
+A record the caller was told is not written is never written later: the writer claims the records of a
+batch only once it holds the chain lock, and a caller's timeout gives up its record only while it is not
+claimed (a claimed record's caller waits the few milliseconds its locked insert takes, for its real
+outcome). What the caller got instead — the 503 — is recorded with `append_later`: an owed record, kept by
+the writer and retried until the store takes it (written first in the next batch), so every request still
+has exactly one record. `wait_drained` waits until nothing is queued, in flight or owed.
+
 `append_sync` (CLI, administrator actions) writes through the same locked transaction, so a gateway and a
 CLI appending at the same moment still build one chain. A signed checkpoint is written every
 `checkpoint_every` records or `checkpoint_seconds`, and at `close()`, then copied to every configured
@@ -40,13 +47,24 @@ log = logging.getLogger("govshare.audit")
 
 _STOP = object()
 
+# A pending record's life: queued → claimed (inside a locked transaction) → done; or queued → expired (its
+# caller timed out: the writer drops it unwritten). Changed only under AuditTrail._claim_lock.
+QUEUED, CLAIMED, EXPIRED, DONE = range(4)
+
 
 @dataclass(slots=True)
 class _Pending:
     prepared: Prepared
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future
-    cancelled: bool = False
+    state: int = QUEUED
+
+
+@dataclass(slots=True)
+class _Owed:
+    """A record owed to the trail (append_later): written as soon as the store takes it."""
+
+    prepared: Prepared
 
 
 def _settle(outcomes: list) -> None:
@@ -57,14 +75,6 @@ def _settle(outcomes: list) -> None:
             future.set_exception(error)
         else:
             future.set_result(seq)
-
-
-def _expire(pending: _Pending) -> None:
-    """The write timeout: the waiting caller gets AuditUnavailable('timeout'); the writer skips the record
-    if it has not taken it yet."""
-    if not pending.future.done():
-        pending.cancelled = True
-        pending.future.set_exception(AuditUnavailable("timeout"))
 
 
 def _describe(exc: BaseException) -> str:
@@ -96,6 +106,12 @@ class AuditTrail:
         self._start_lock = threading.Lock()
         self._cp_lock = threading.Lock()
         self._closed = False
+        self._claim_lock = threading.Lock()  # QUEUED → CLAIMED (writer) against QUEUED → EXPIRED (timer)
+        self._owed: list[Prepared] = []  # records owed to the trail (writer thread only; see append_later)
+        self._retry_seconds = min(1.0, max(0.05, self._timeout))
+        self._store_ok = True  # the last write went through (owed records left over are written at once)
+        self._outstanding = 0  # records queued, in flight or owed
+        self._drained = threading.Condition()
         last = last_checkpoint(self.checkpoint_file)
         self._cp_seq = last.seq if last else 0
         self._cp_time = time.monotonic()
@@ -139,13 +155,53 @@ class AuditTrail:
         self._ensure_writer()
         loop = asyncio.get_running_loop()
         pending = _Pending(prepared, loop, loop.create_future())
+        self._track(1)
         self._queue.put(pending)
         # A plain timer rather than asyncio.wait_for, whose per-call machinery showed in every request's cost.
-        timer = loop.call_later(self._timeout, _expire, pending)
+        timer = loop.call_later(self._timeout, self._expire, pending)
         try:
             return await pending.future
         finally:
             timer.cancel()
+
+    def _expire(self, pending: _Pending) -> None:
+        """The write timeout. A record the writer has not claimed is given up: its caller gets
+        AuditUnavailable('timeout') and the writer drops it unwritten. A claimed one is being inserted under
+        the chain lock: its caller gets the real outcome, which follows at once."""
+        with self._claim_lock:
+            if pending.state != QUEUED:
+                return
+            pending.state = EXPIRED
+        if not pending.future.done():
+            pending.future.set_exception(AuditUnavailable("timeout"))
+
+    def append_later(self, record: dict) -> None:
+        """Owe `record` to the trail without waiting: the writer writes it (first in its next batch) as soon
+        as the store takes it, retrying every second or so while it does not. For what a caller got when
+        its own record could not be written (the 503). AuditRejected when invalid; AuditUnavailable when
+        the trail is closed."""
+        prepared = prepare(record)
+        if self._closed:
+            raise AuditUnavailable("closed")
+        self._ensure_writer()
+        self._track(1)
+        self._queue.put(_Owed(prepared))
+
+    def _track(self, delta: int) -> None:
+        with self._drained:
+            self._outstanding += delta
+            if self._outstanding <= 0:
+                self._drained.notify_all()
+
+    def wait_drained(self, timeout: float | None = None) -> bool:
+        """Wait until no record is queued, being written or owed; False if `timeout` passed first."""
+        with self._drained:
+            return self._drained.wait_for(lambda: self._outstanding <= 0, timeout)
+
+    @property
+    def owed(self) -> int:
+        """Records owed to the trail (append_later) and not written yet, as the writer last saw them."""
+        return len(self._owed)
 
     def append_sync(self, record: dict) -> int:
         """Append one record from synchronous code (the CLI); returns its seq once committed."""
@@ -179,8 +235,13 @@ class AuditTrail:
     def _next_timeout(self) -> float | None:
         with self._cp_lock:
             if self._head is None or self._head[0] <= self._cp_seq:
-                return None
-            return max(0.0, self._cp_seconds - (time.monotonic() - self._cp_time))
+                timeout = None
+            else:
+                timeout = max(0.0, self._cp_seconds - (time.monotonic() - self._cp_time))
+        if self._owed:  # owed records: the rest at once after a success, else retried every so often
+            retry = 0.0 if self._store_ok else self._retry_seconds
+            timeout = retry if timeout is None else min(timeout, retry)
+        return timeout
 
     def _run(self) -> None:
         stopping = False
@@ -188,12 +249,21 @@ class AuditTrail:
             try:
                 first = self._queue.get(timeout=self._next_timeout())
             except queue.Empty:
+                if self._owed:
+                    self._commit([])
                 self._maybe_checkpoint()
                 continue
             if first is _STOP:
                 break
-            batch = [first]
-            while len(batch) < self._batch_max:
+            batch: list[_Pending] = []
+            item = first
+            while True:
+                if isinstance(item, _Owed):
+                    self._owed.append(item.prepared)
+                else:
+                    batch.append(item)
+                if len(batch) + len(self._owed) >= self._batch_max:  # owed records share the batch
+                    break
                 try:
                     item = self._queue.get_nowait()
                 except queue.Empty:
@@ -201,11 +271,10 @@ class AuditTrail:
                 if item is _STOP:
                     stopping = True
                     break
-                batch.append(item)
             self._commit(batch)
         self._release_driver_conn()
 
-    def _append(self, batch: list[Prepared]) -> list[tuple[int, str]]:
+    def _append(self, batch) -> list[tuple[int, str]]:
         """Write one batch from the writer thread: on SQLite through the thread's own driver connection,
         elsewhere through SQLAlchemy (store.append_chain). A failed write drops that connection."""
         if not store.supports_driver_append(self.engine):
@@ -235,20 +304,47 @@ class AuditTrail:
             log.error("govshare audit writer connection not released cleanly (%s)", type(exc).__name__)
 
     def _commit(self, batch: list[_Pending]) -> None:
-        live = [p for p in batch if not p.cancelled]
+        """Write the owed records and the batch's unexpired records in one locked transaction. Records are
+        claimed only once the chain lock is held (see _expire); a failure leaves nothing committed, fails
+        the batch's callers and keeps the owed records for the next try."""
+        # At most batch_max records per transaction (the tail window verify allows counts on it), and at
+        # least one owed record per try, so owed records are never starved by a busy gateway.
+        owed = self._owed[:max(1, self._batch_max - len(batch))]
+        claimed: list[_Pending] = []
         by_loop: dict = defaultdict(list)
+
+        def claim() -> list[Prepared]:
+            with self._claim_lock:
+                for p in batch:
+                    if p.state == QUEUED:
+                        p.state = CLAIMED
+                        claimed.append(p)
+            return owed + [p.prepared for p in claimed]
+
+        written_owed = 0
         try:
-            results = self._append([p.prepared for p in live])
+            results = self._append(claim) if batch or owed else []
         except Exception as exc:  # noqa: BLE001 - report to every waiting caller, keep the writer alive
             cause = _describe(exc)
-            log.error("govshare audit batch of %d record(s) not written (%s)", len(live), cause)
-            for p in live:
+            with self._claim_lock:
+                failed = [p for p in batch if p.state in (QUEUED, CLAIMED)]
+                for p in failed:
+                    p.state = DONE
+            self._store_ok = False
+            log.error("govshare audit batch of %d record(s) not written (%s)%s", len(failed) + len(owed), cause,
+                      f"; {len(owed)} owed record(s) kept for retry" if owed else "")
+            for p in failed:
                 by_loop[p.loop].append((p.future, None, AuditUnavailable(cause)))
         else:
-            for p, (seq, _) in zip(live, results):
+            self._store_ok = True
+            written_owed = len(owed) if results else 0
+            del self._owed[:written_owed]
+            for p, (seq, _) in zip(claimed, results[written_owed:]):
+                p.state = DONE
                 by_loop[p.loop].append((p.future, seq, None))
             if results:
                 self._committed(*results[-1])
+        self._track(-(len(batch) + written_owed))
         for loop, outcomes in by_loop.items():
             try:
                 loop.call_soon_threadsafe(_settle, outcomes)
@@ -307,6 +403,12 @@ class AuditTrail:
             self._queue.put(_STOP)
             thread.join()
         self._fail_leftovers()
+        if self._owed:  # one last try for what the trail still owes; the writer thread has ended
+            self._commit([])
+            self._release_driver_conn()
+            if self._owed:
+                log.error("govshare audit closing with %d owed record(s) not written", len(self._owed))
+                self._track(-len(self._owed))
         try:
             self.checkpoint()
         except Exception as exc:  # noqa: BLE001
@@ -321,8 +423,11 @@ class AuditTrail:
                 item = self._queue.get_nowait()
             except queue.Empty:
                 break
-            if item is not _STOP:
+            if isinstance(item, _Owed):
+                self._owed.append(item.prepared)
+            elif item is not _STOP:
                 by_loop[item.loop].append((item.future, None, AuditUnavailable("closed")))
+                self._track(-1)
         for loop, outcomes in by_loop.items():
             try:
                 loop.call_soon_threadsafe(_settle, outcomes)

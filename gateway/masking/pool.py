@@ -10,9 +10,14 @@ worker counts). The engine checks it between items; a worker stuck inside one it
 string) is killed when the deadline passes and a fresh one takes its place, so a stuck job costs one worker
 for at most its own deadline and never holds another caller. The caller gets 504 `masking_timeout`.
 
-Workers start from a forkserver whose preloaded modules are the masking engine's imports, so a replacement
-only builds its masker (about a second) and never forks the gateway's threads. A worker exits when the
-gateway goes away (its pipe closes). The parent's side of a job runs on the pool's own threads, never the
+Workers start from an already-built masker. The pool keeps one *template* process (started from
+multiprocessing's forkserver, whose preloaded modules are the masking engine's imports, so it never forks the
+gateway's threads): it builds the masker once, then on request forks a worker from itself — single-threaded,
+the masker inherited copy-on-write — and hands the pool that worker's end of a fresh socket pair (SCM_RIGHTS).
+A worker is therefore ready in milliseconds, at start and after a kill, instead of rebuilding its masker
+(about a second of CPU each). The template reaps its children; the pool signals a worker through a pidfd, so a
+recycled pid is never hit. A template that dies is started again. Workers and the template exit when the
+gateway goes away (their pipes close). The parent's side of a job runs on the pool's own threads, never the
 event loop and never the default executor.
 """
 
@@ -23,12 +28,16 @@ import importlib
 import logging
 import multiprocessing
 import os
+import select
 import signal
+import socket
 import threading
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from multiprocessing import reduction
+from multiprocessing.connection import Connection
 from typing import Any
 
 from ..config import Config
@@ -50,17 +59,53 @@ def _load_factory(spec: str):
     return getattr(importlib.import_module(module), attr)
 
 
-def _worker_main(conn, config: Config, factory: str) -> None:
-    """A worker's life: build the masker, say ready, then mask jobs until the pipe closes."""
+def _template_main(conn, config: Config, factory: str) -> None:
+    """The template's life: build the masker once, say ready, then fork one worker per request (None or a
+    closed pipe ends it). Each worker's pool end of a socket pair is sent back over `conn`."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the gateway decides when workers stop
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped by the kernel as they exit
     try:
         masker = _load_factory(factory)(config)
         import gc
-        gc.freeze()  # the masker lives as long as the worker: keep the collector off it
+        gc.collect()
+        gc.freeze()  # the masker lives as long as its workers: keep the collector (and copy-on-write) off it
         conn.send(("ready", os.getpid()))
     except BaseException as exc:  # noqa: BLE001 - reported to the gateway by class only
         conn.send(("failed", type(exc).__name__))
         return
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return  # the gateway is gone
+        if request is None:
+            return
+        ours, theirs = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:  # the worker: single-threaded, the masker already built
+            code = 0
+            try:
+                conn.close()
+                ours.close()
+                worker = Connection(theirs.detach())
+                worker.send(("ready", os.getpid()))
+                _serve(worker, masker)
+            except BaseException:  # noqa: BLE001 - a worker's end is the pool's to notice (EOF)
+                code = 1
+            finally:
+                os._exit(code)
+        theirs.close()
+        try:
+            conn.send(("forked", pid))
+            reduction.send_handle(conn, ours.fileno(), 0)
+        except (EOFError, OSError):
+            return
+        finally:
+            ours.close()
+
+
+def _serve(conn, masker) -> None:
+    """A worker's life: mask jobs until the pipe closes (or None arrives)."""
     settings = getattr(masker, "settings", None)
     while True:
         try:
@@ -94,22 +139,32 @@ def _rules_version(masker, rules: tuple[str, str]):
 
 
 class _Worker:
-    __slots__ = ("process", "conn")
+    """A forked worker: its pid, a pidfd (signals never reach a recycled pid) and the job connection."""
 
-    def __init__(self, process, conn):
-        self.process, self.conn = process, conn
+    __slots__ = ("pid", "pidfd", "conn")
 
-    @property
-    def pid(self) -> int | None:
-        return self.process.pid
+    def __init__(self, pid: int, conn: Connection):
+        self.pid, self.conn = pid, conn
+        self.pidfd = os.pidfd_open(pid)
+
+    def is_alive(self) -> bool:
+        return not select.select([self.pidfd], [], [], 0)[0]  # a pidfd turns readable when the process exits
+
+    def wait(self, timeout: float) -> bool:
+        """True once the process has exited (within `timeout` seconds)."""
+        return bool(select.select([self.pidfd], [], [], timeout)[0])
 
     def kill(self) -> None:
+        if self.pidfd < 0:
+            return
         try:
-            self.process.kill()
-        except (OSError, ValueError):
+            signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+        except OSError:
             pass  # already gone
         self.conn.close()
-        self.process.join(5)
+        self.wait(5)
+        os.close(self.pidfd)
+        self.pidfd = -1
 
 
 class MaskingPool:
@@ -128,6 +183,8 @@ class MaskingPool:
         self._cond = threading.Condition()
         self._closed = False
         self._threads = ThreadPoolExecutor(max_workers=MAX_WAITING, thread_name_prefix="govshare-mask")
+        self._template = None  # (process, connection) of the template that forks workers
+        self._template_lock = threading.Lock()  # one fork request at a time
         self.started = 0  # workers started, replacements included
         self.killed = 0  # workers killed at a deadline (or found dead)
         self.rules: tuple[str, str] | None = None  # (digest, text) of the masking rules in force, sent with jobs
@@ -139,31 +196,77 @@ class MaskingPool:
     def _spawn_later(self) -> None:
         threading.Thread(target=self._spawn, name="govshare-mask-spawn", daemon=True).start()
 
+    def _start_template(self):
+        """Start the template process and wait until its masker is built; (process, conn)."""
+        parent, child = self._ctx.Pipe()
+        process = self._ctx.Process(target=_template_main, args=(child, self.config, self.factory),
+                                    name="govshare-masker-template", daemon=True)
+        try:
+            process.start()
+        finally:
+            child.close()
+        try:
+            reply = parent.recv() if parent.poll(START_TIMEOUT) else ("failed", "StartTimeout")
+        except (EOFError, OSError) as exc:
+            reply = ("failed", type(exc).__name__)
+        if reply[0] != "ready":
+            parent.close()
+            process.kill()
+            process.join(5)
+            raise RuntimeError(f"the masking template failed to build its masker ({reply[1]})")
+        return process, parent
+
+    def _fork_worker(self) -> _Worker:
+        """One worker forked from the template (started, or started again, as needed)."""
+        with self._template_lock:
+            if self._closed:
+                raise RuntimeError("closed")
+            if self._template is None or not self._template[0].is_alive():
+                self._stop_template()
+                self._template = self._start_template()
+            conn = self._template[1]
+            try:
+                conn.send("fork")
+                if not conn.poll(START_TIMEOUT):
+                    raise TimeoutError("the masking template did not fork")
+                tag, pid = conn.recv()
+                fd = reduction.recv_handle(conn)
+            except BaseException:
+                self._stop_template()  # out of step with us: a new one next time
+                raise
+        worker = _Worker(pid, Connection(fd))
+        try:
+            reply = worker.conn.recv() if worker.conn.poll(START_TIMEOUT) else ("failed", "StartTimeout")
+        except (EOFError, OSError) as exc:
+            reply = ("failed", type(exc).__name__)
+        if reply != ("ready", pid):
+            worker.kill()
+            raise RuntimeError(f"the masking worker did not start ({reply[1]})")
+        return worker
+
+    def _stop_template(self) -> None:
+        template, self._template = self._template, None
+        if template is None:
+            return
+        process, conn = template
+        try:
+            conn.send(None)
+        except (EOFError, OSError):
+            pass
+        conn.close()
+        process.join(2)
+        if process.is_alive():
+            process.kill()
+            process.join(5)
+
     def _spawn(self) -> None:
         while not self._closed:
-            parent, child = self._ctx.Pipe()
-            process = self._ctx.Process(target=_worker_main, args=(child, self.config, self.factory),
-                                        name="govshare-masker", daemon=True)
             try:
-                process.start()
+                worker = self._fork_worker()
             except Exception as exc:  # noqa: BLE001 - retried; the pool runs short meanwhile
-                log.error("govshare masking worker could not start (%s)", type(exc).__name__)
-                parent.close()
-                child.close()
-                time.sleep(RESPAWN_BACKOFF)
-                continue
-            child.close()
-            worker = _Worker(process, parent)
-            try:
-                reply = parent.recv() if parent.poll(START_TIMEOUT) else ("failed", "StartTimeout")
-            except (EOFError, OSError) as exc:
-                reply = ("failed", type(exc).__name__)
-            if reply[0] != "ready":
                 if self._closed:
-                    worker.kill()
                     return
-                log.error("govshare masking worker failed to build its masker (%s)", reply[1])
-                worker.kill()
+                log.error("govshare masking worker could not start (%s)", type(exc).__name__)
                 time.sleep(RESPAWN_BACKOFF)
                 continue
             with self._cond:
@@ -182,7 +285,7 @@ class MaskingPool:
                     raise MaskingRefused("masking_error", cause="PoolClosed")
                 while self._idle:
                     worker = self._idle.popleft()
-                    if worker.process.is_alive():
+                    if worker.is_alive():
                         self._busy.add(worker)
                         return worker
                     self._lost(worker)
@@ -279,7 +382,8 @@ class MaskingPool:
             except (EOFError, OSError):
                 pass
         for worker in workers:
-            worker.process.join(2)
-            if worker.process.is_alive():
-                worker.kill()
+            worker.wait(2)
+            worker.kill()  # gone already: only its descriptors are closed
+        with self._template_lock:
+            self._stop_template()
         self._threads.shutdown(wait=False, cancel_futures=True)

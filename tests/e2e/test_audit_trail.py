@@ -17,6 +17,7 @@ from gateway.audit import REQUEST_FIELDS, Filters, iter_rows, verify
 from gateway.audit.clean import Cleaner
 from gateway.demo.data import demo_data
 from gateway.demo.identifiers import is_valid_bank_card, is_valid_mobile, is_valid_resident_id
+from tests.support.waiting import wait_for
 
 PURPOSE = "最低生活保障资格核查"
 
@@ -119,6 +120,35 @@ def test_a_locked_database_answers_503_and_releases_nothing(gateway_factory):
     assert r.status == 503
     assert r.json()["error"] == "audit_unavailable"
     assert b"tyshxydm" not in r.body and b"qymc" not in r.body
+
+
+def test_a_call_refused_503_while_the_database_was_locked_is_recorded_as_that_503_once(gateway_factory):
+    """The record carries what the caller got: the timed-out write is never committed after the lock goes;
+    one deny record (503, audit_unavailable) is written instead, once the store is back."""
+    gw = gateway_factory(sections={"audit": {"write_timeout_seconds": 0.5}})
+    assert gw.get("/scjg/enterprises?size=1", dept="MZ").status == 200
+    db = gw.config.db_url.removeprefix("sqlite:///")
+    blocker = sqlite3.connect(db, timeout=0.1, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        refused = [gw.get("/scjg/enterprises?size=2", dept="MZ") for _ in range(3)]
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert [r.status for r in refused] == [503, 503, 503]
+    after = gw.get("/scjg/enterprises?size=1", dept="MZ")
+    assert after.status == 200
+    ids = [r.headers["x-request-id"] for r in refused]
+    # Wait (a condition, not a sleep) until the trail holds a record for every refused call.
+    found = wait_for(lambda: {rid: records(gw, request_id=rid, event="request") for rid in ids},
+                     until=lambda got: all(got.values()), timeout=15)
+    for rid, recs in found.items():
+        assert len(recs) == 1, (rid, recs)
+        rec = recs[0]
+        assert (rec["status"], rec["decision"], rec["reason"]) == (503, "deny", "audit_unavailable"), rec
+    assert request_record(gw, after.headers["x-request-id"])["status"] == 200
+    result = verify(gw.config)
+    assert result.ok, result.detail
 
 
 ID18 = re.compile(rb"(?<![0-9])[1-8][0-9]{16}[0-9Xx](?![0-9])")
@@ -447,3 +477,25 @@ def test_a_request_the_client_never_finished_leaves_one_record(gw, sent, reason,
     assert (rec["decision"], rec["reason"], rec["status"]) == ("deny", reason, status)
     assert gw.get("/scjg/enterprises?size=1", dept="MZ").status == 200
     assert len(request_records(gw)) == before + 2
+
+
+def test_a_gateway_signs_at_start_the_tail_a_killed_gateway_left_unanchored(tmp_path, gateway_factory, demo_upstreams):
+    """A gateway killed between a commit and its checkpoint leaves records past the last checkpoint; the next
+    gateway on that data signs the head it finds before serving, so verify's tail window holds."""
+    import asyncio
+
+    from gateway.audit import AuditTrail
+    from gateway.audit.checkpoint import checkpoint_path, last_checkpoint
+    from tests.support.audit import request_record
+    from tests.support.gateway import make_config
+
+    config = make_config(tmp_path, demo_upstreams.urls, {"audit": {"checkpoint_every": 1_000_000,
+                                                                   "checkpoint_seconds": 3600.0}})
+    crashed = AuditTrail.open(config)  # never closed: no final checkpoint, as after kill -9
+    seq = asyncio.run(crashed.append(request_record(1)))
+    last = last_checkpoint(checkpoint_path(config.data_dir))
+    assert last is None or last.seq < seq
+    gw = gateway_factory(config=config)
+    cp = last_checkpoint(checkpoint_path(config.data_dir))
+    assert cp is not None and cp.seq >= seq
+    assert gw.get("/scjg/enterprises?size=1", dept="MZ").status == 200

@@ -13,6 +13,8 @@ def test_a_short_soak_loses_no_record_and_leaks_no_canary(tmp_path):
     result = run_soak(REQUESTS, concurrency=32, workdir=tmp_path, results_dir=None, verbose=False)
     checks = result["checks"]
     assert result["responses"] == result["records"] == REQUESTS and result["no_response"] == 0
+    assert checks["record_statuses_equal_responses"], (result["record_statuses"], result["statuses"])
+    assert result["memory"]["start"]["workers"] >= 2  # the masking workers are counted (descendants)
     assert checks["chain_verifies"], result["chain"]
     assert result["canaries_known"] > 1000  # the scan had something to find
     assert result["canaries_to_callers"] == 0

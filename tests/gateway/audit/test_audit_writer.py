@@ -270,3 +270,81 @@ def test_a_write_slower_than_the_timeout_is_unavailable_without_waiting_for_it(t
     assert time.monotonic() - started < 1.5  # answered at the timeout (0.2 s), not when the write ended (2 s)
     trail.close()
     assert verify(config).ok
+
+
+def test_a_timed_out_write_is_never_committed_and_the_owed_record_is_written_once_the_store_is_back(tmp_path):
+    """The caller was told 'not written' (timeout) while the writer waited for the lock: when the lock goes,
+    that record must not be committed after all; the record owed instead (append_later) is, exactly once."""
+    from gateway.store import make_engine
+
+    config = make_config(tmp_path / "var", write_timeout_seconds=0.3)
+    # The writer waits for the lock far longer than its callers do: the case where the write would
+    # otherwise go through once the lock is released, after its caller already got 503.
+    engine = make_engine(config.db_url, busy_timeout_ms=30_000)
+    trail = AuditTrail.open(config, engine=engine)
+    assert asyncio.run(trail.append(request_record(1))) == 1
+    blocker = sqlite3.connect(db_path(config), isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(AuditUnavailable) as info:
+            asyncio.run(trail.append(request_record(2)))
+        assert info.value.cause == "timeout"
+        trail.append_later(request_record(2, status=503, decision="deny", reason="audit_unavailable"))
+        assert not trail.wait_drained(0)  # owed while the lock is held
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert trail.wait_drained(30)
+    assert asyncio.run(trail.append(request_record(3))) == 3  # the writer went past record 2's batch
+    trail.close()
+    rows = [r.record for r in iter_rows(engine, config.data_dir)]
+    engine.dispose()
+    mine = [r for r in rows if r.get("request_id") == request_record(2)["request_id"]]
+    assert [(r["status"], r["decision"], r["reason"]) for r in mine] == [(503, "deny", "audit_unavailable")]
+    assert [r["request_id"] for r in rows if r["event"] == "request"] == \
+        [request_record(i)["request_id"] for i in (1, 2, 3)]
+    assert verify(config).ok
+
+
+def test_owed_records_are_kept_while_the_store_refuses_them_and_retried(tmp_path):
+    config = make_config(tmp_path / "var", write_timeout_seconds=0.2)
+    trail = AuditTrail.open(config)
+    blocker = sqlite3.connect(db_path(config), isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        trail.append_later(request_record(7, status=503, decision="deny", reason="audit_unavailable"))
+        # Several tries fail ("database is locked") while the lock is held; the record stays owed.
+        assert not trail.wait_drained(1.0)
+        assert trail.owed == 1
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert trail.wait_drained(30) and trail.owed == 0
+    trail.close()
+    rows = [r.record for r in tail(_engine(config), 10)]
+    assert [r.get("request_id") for r in rows].count(request_record(7)["request_id"]) == 1
+    assert verify(config).ok
+
+
+def test_a_backlog_of_owed_records_is_written_in_batches_of_at_most_batch_max_with_live_ones(tmp_path):
+    config = make_config(tmp_path / "var", write_timeout_seconds=0.3, batch_max=4)
+    trail = AuditTrail.open(config)
+    blocker = sqlite3.connect(db_path(config), isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        for i in range(10):
+            trail.append_later(request_record(100 + i, status=503, decision="deny", reason="audit_unavailable"))
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+
+    async def live():
+        return await asyncio.gather(*(trail.append(request_record(i)) for i in range(6)))
+    seqs = asyncio.run(live())
+    assert trail.wait_drained(30)
+    trail.close()
+    ids = [r.record["request_id"] for r in tail(_engine(config), 100)]
+    expected = {request_record(i)["request_id"] for i in [*range(6), *range(100, 110)]}
+    assert len(ids) == 16 and set(ids) == expected and sorted(seqs) == sorted(set(seqs))
+    result = verify(config)
+    assert result.ok, result
