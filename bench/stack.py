@@ -30,10 +30,16 @@ CALLS: tuple[tuple[str, str, str | None], ...] = (
     ("/ga/population", "MZ", "最低生活保障资格核查"),
     ("/scjg/annual-reports", "GA", "涉案企业经营状况核查"),
     ("/mz/subsidies", "GA", "救助对象身份核查"),
-    ("/ga/fugitives", "MZ", None),
+    ("/scjg/financial-statements", "GA", "涉案企业经营状况核查"),
+    ("/mz/households", "GA", "救助对象身份核查"),
+    ("/ga/fugitives", "MZ", None),                    # the three never shared: refused every time
+    ("/ga/population-sensitive", "MZ", "最低生活保障资格核查"),
+    ("/ga/population-archive", "MZ", "最低生活保障资格核查"),
 )
+REFUSED = 3  # the last three CALLS
 GRANTS = (("MZ", "GA-RK-0001", "最低生活保障资格核查"), ("GA", "SCJG-NB-0001", "涉案企业经营状况核查"),
-          ("GA", "MZ-DB-0001", "救助对象身份核查"))
+          ("GA", "MZ-DB-0001", "救助对象身份核查"), ("GA", "SCJG-CW-0001", "涉案企业经营状况核查"),
+          ("GA", "MZ-HJ-0001", "救助对象身份核查"))
 
 
 @lru_cache(maxsize=1)
