@@ -18,7 +18,13 @@ def audit_signing_key(tmp_path_factory):
     never the developer's ~/.config/govshare key. Child processes (gateways under test) inherit it."""
     import os
 
+    from gateway.audit.perms import FILE_MODE
+    from gateway.audit.signing import create_exclusive, generate_key
+
     path = tmp_path_factory.mktemp("audit-key") / "audit-signing.key"
+    # Made now, not by whichever test opens a trail first: otherwise that test's store alone holds a
+    # `key.create` record, and what a test sees would depend on the order tests run in.
+    create_exclusive(path, generate_key("ed25519")[0], FILE_MODE)
     old = os.environ.get("GOVSHARE_AUDIT_KEY")
     os.environ["GOVSHARE_AUDIT_KEY"] = str(path)
     yield path
