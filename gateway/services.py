@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -96,6 +97,14 @@ class Services:
                                     digest_after=after, detail=detail, outcome=outcome)
         except Exception as exc:  # noqa: BLE001 - logged; the change itself is already in force or refused
             log.error("govshare could not audit %s (%s)", action, type(exc).__name__)
+
+    def in_force(self) -> dict:
+        """What this process enforces now, for its start and stop records: versions and digests, no content."""
+        return {"pid": os.getpid(),
+                "policy_version": self.policy.current.version if self.policy else None,
+                "catalog_digest": self.catalog.current.digest,
+                "masking_digest": self.masker.rules.digest if self.masker else None,
+                "masking_version": self.masking_version}
 
     def reload(self) -> list[str]:
         """Pick up catalog, policy and masking-rules changes; returns the problems that kept an old version in
@@ -209,6 +218,7 @@ class Services:
             self._reload_thread = threading.Thread(target=self._reload_loop, args=(self._stop_reload,),
                                                    name="govshare-reload", daemon=True)
             self._reload_thread.start()
+            self.admin_event("gateway.start", "gateway", None, self.catalog.current.digest, detail=self.in_force())
         if self.pool is None and self.config.masking.workers > 0:
             from .masking.pool import MaskingPool
             self.pool = MaskingPool(self.config, self.config.masking.workers, factory=self.masking_factory)
@@ -245,6 +255,7 @@ class Services:
             self._stop_reload.set()
         if self._reload_thread is not None:
             self._reload_thread.join(10)
+            self.admin_event("gateway.stop", "gateway", self.catalog.current.digest, None, detail=self.in_force())
         self._stop_reload = self._reload_thread = None
         pool, self.pool = self.pool, None
         if pool is not None:
