@@ -211,3 +211,15 @@ def test_trying_a_request_and_previewing_masking_are_audited_without_values(clie
                                         "body": '{"sfzh": "11010519491231002X"}'})
     [preview] = admin_records(action="masking.preview")
     assert preview["detail"]["refused"] is True and "11010519491231002X" not in json.dumps(preview)
+
+
+def test_the_audit_search_form_filters_by_reason_purpose_and_grant(client, login):
+    login(client, "sec", "wrong-password-x")
+    login(client, "aud")
+    page = client.get("/audit/search?reason=no_grant&purpose=低保核查&grant=g-0123456789abcdef").text
+    for name, value in (("reason", "no_grant"), ("purpose", "低保核查"), ("grant", "g-0123456789abcdef")):
+        assert f'name="{name}" value="{value}"' in page  # the form keeps what the auditor searched for
+    every = client.get("/audit/search?event=admin", headers={"Accept": "application/json"}).json()["records"]
+    none = client.get("/audit/search?event=admin&grant=g-0123456789abcdef",
+                      headers={"Accept": "application/json"}).json()["records"]
+    assert every and none == []
