@@ -162,6 +162,19 @@ def test_valid_token_gives_principal(pem_verifier, ec_key):
     assert not hasattr(principal, "__dict__")  # slots
 
 
+def test_verify_with_claims_returns_the_claims_it_checked_and_refuses_what_verify_refuses(pem_verifier, ec_key,
+                                                                                          other_ec_key):
+    token = sign(ec_key, console_role="audit")
+    pem_verifier.verify(token)  # cached now: the claims must still come from a full verification
+    principal, claims = pem_verifier.verify_with_claims(token)
+    assert principal == pem_verifier.verify(token)
+    assert claims["console_role"] == "audit" and claims["exp"] == principal.expires_at
+    for bad, reason in ((sign(other_ec_key), "bad_signature"), ("", "missing_token")):
+        with pytest.raises(IdentityError) as info:
+            pem_verifier.verify_with_claims(bad)
+        assert info.value.reason == reason
+
+
 def test_optional_claims_absent(pem_verifier, ec_key):
     principal = pem_verifier.verify(sign(ec_key, app=..., purpose=..., jti=...))
     assert (principal.app, principal.purpose, principal.jti) == (None, None, None)
