@@ -9,31 +9,8 @@ import shutil
 import pytest
 
 from gateway.config import POLICIES_DIR, load_config
+from tests.support.catalogs import CONSOLE_CATALOG as CATALOG
 from tests.support.postgres import PostgresCluster
-
-CATALOG = """\
-departments:
-  - {code: GA, name: 公安局, upstream: "http://127.0.0.1:9"}
-  - code: MZ
-    name: 民政局
-    upstream: "http://127.0.0.1:9"
-    applications: [{code: dibao, name: 低保审核}]
-  - {code: SCJG, name: 市场监管局, upstream: "http://127.0.0.1:9"}
-resources:
-  - code: GA-RK-0001
-    name: 人口基本信息
-    provider: GA
-    path: /ga/rk
-    share: conditional
-    fields:
-      - {name: xm, label: 姓名, class: personal, entity: PERSON}
-      - {name: sfzh, label: 身份证号, class: sensitive, entity: CN_ID_CARD}
-  - code: SCJG-QY-0001
-    name: 企业登记信息
-    provider: SCJG
-    path: /scjg/qy
-    share: unconditional
-"""
 
 _numbers = itertools.count(1)
 
