@@ -95,11 +95,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=None, help="default 400")
     parser.add_argument("--misses", action="store_true")
     opts = parser.parse_args(argv)
+    count = 400 if opts.count is None else opts.count
     if opts.corpus == "dev":
-        cases = generate(opts.seed or 20261204, opts.count or 400)
+        cases = generate(20261204 if opts.seed is None else opts.seed, count)
     else:
         from .heldout import generate_set
-        cases = generate_set(opts.corpus.removeprefix("heldout-"), opts.seed or 20261205, opts.count or 400)
+        cases = generate_set(opts.corpus.removeprefix("heldout-"), 20261205 if opts.seed is None else opts.seed, count)
     result = score(cases, production_masker())
     print(table(result))
     print(f"\nin-process masking over the corpus: {result['mb_s']:.2f} MB/s")
