@@ -1,7 +1,8 @@
 """Score the masking engine on the development corpus: recall per entity in fields and in free text, and
 controls kept intact. A personal value counts as caught when it no longer appears anywhere in the masked
 body; a control counts as kept when it still appears verbatim. `python -m tests.masking_corpus.score`
-prints the table (markdown) and the misses with --misses.
+prints the table (markdown) and the misses with --misses; `--corpus heldout-ordinary|heldout-harsh` scores the
+held-out corpora (heldout.py) instead of the development corpus.
 """
 
 from __future__ import annotations
@@ -89,11 +90,18 @@ def table(result: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, default=20261204)
-    parser.add_argument("--count", type=int, default=400)
+    parser.add_argument("--corpus", choices=["dev", "heldout-ordinary", "heldout-harsh"], default="dev")
+    parser.add_argument("--seed", type=int, default=None, help="default 20261204 (dev), 20261205 (held-out)")
+    parser.add_argument("--count", type=int, default=None, help="default 400")
     parser.add_argument("--misses", action="store_true")
     opts = parser.parse_args(argv)
-    result = score(generate(opts.seed, opts.count), production_masker())
+    count = 400 if opts.count is None else opts.count
+    if opts.corpus == "dev":
+        cases = generate(20261204 if opts.seed is None else opts.seed, count)
+    else:
+        from .heldout import generate_set
+        cases = generate_set(opts.corpus.removeprefix("heldout-"), 20261205 if opts.seed is None else opts.seed, count)
+    result = score(cases, production_masker())
     print(table(result))
     print(f"\nin-process masking over the corpus: {result['mb_s']:.2f} MB/s")
     if opts.misses:
