@@ -23,17 +23,15 @@ import threading
 from typing import List, Optional
 
 import regex as re
-from presidio_analyzer import EntityRecognizer, Pattern
+from presidio_analyzer import EntityRecognizer, Pattern, RecognizerResult
 
+from .. import divisions
 from .base import GovPatternRecognizer
 
 from .cjk import CJK, cjk_class_without
 
-PROVINCES = (
-    "黑龙江", "内蒙古", "北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "江苏", "浙江", "安徽",
-    "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃",
-    "青海", "台湾", "广西", "西藏", "宁夏", "新疆", "香港", "澳门",
-)
+# The 34 provincial-level names in their short form (黑龙江, 内蒙古, 西藏, 香港), from the division list.
+PROVINCES = divisions.PROVINCE_SHORT_NAMES
 PROVINCE_SUFFIX = r"(?:壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区|省|市)?"
 
 # Characters that never start or continue an address name: particles, verbs, pronouns around addresses.
@@ -58,7 +56,7 @@ ROAD = (
 )
 # Estates, compounds and office towers, named before or after the house number (星河雅居, 未来中心).
 ESTATE = (
-    rf"{NAME}{{1,8}}?(?:小区|社区|花园|公寓|大厦|广场|新村|村|雅居|华庭|家园|名苑|雅苑|花苑|华府|公馆|"
+    rf"{NAME}{{1,8}}?(?:小区|社区|花园|公寓|大厦|广场|新村|村民委员会|居民委员会|村委会|居委会|村|雅居|华庭|家园|名苑|雅苑|花苑|华府|公馆|"
     rf"山庄|庄园|中心|商务楼|大楼|写字楼){_ROAD_FOLLOWS}"
 )
 # A bare number closes the address only after a building or unit part (B座401, 3栋2单元502).
@@ -210,17 +208,26 @@ class CnAddressRecognizer(GovPatternRecognizer):
                     rest_pieces.append(piece)
                     rest_origins.append(origins[i])
                     position += len(piece) + len(_JOIN)
-            weak = self._analyze_patterns(_JOIN.join(rest_pieces), regex_flags, self.patterns[1:]) \
-                if rest_pieces else []
+            rest = _JOIN.join(rest_pieces)
+            weak = self._analyze_patterns(rest, regex_flags, self.patterns[1:]) if rest_pieces else []
+            named = self._division_results(rest) if rest_pieces else []
         finally:
             _call.verdicts = None
-        for found, at, to in ((strong, starts, origins), (weak, rest_starts, rest_origins)):
+        for found, at, to in ((strong, starts, origins), (weak, rest_starts, rest_origins),
+                              (named, rest_starts, rest_origins)):
             for result in found:
                 i = bisect.bisect_right(at, result.start) - 1
                 shift = to[i] - at[i]
                 result.start += shift
                 result.end += shift
-        return EntityRecognizer.remove_duplicates(strong + weak)
+        return EntityRecognizer.remove_duplicates(_with_divisions(text, strong + weak, named))
+
+    def _division_results(self, text: str) -> List[RecognizerResult]:
+        """Addresses that start at a known division's name (divisions.addresses), without a boundary before
+        it: 户主王建国延边朝鲜族自治州延吉市…, 延边延吉市光明街12号."""
+        metadata = {RecognizerResult.RECOGNIZER_NAME_KEY: self.name, RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}
+        return [RecognizerResult(self.supported_entities[0], start, end, score, recognition_metadata=dict(metadata))
+                for start, end, score in divisions.addresses(text, _STRUCTURE)]
 
     def validate_result(self, pattern_text: str) -> Optional[bool]:
         """
@@ -237,6 +244,31 @@ class CnAddressRecognizer(GovPatternRecognizer):
         except KeyError:
             verdict = memo[pattern_text] = _structure_verdict(pattern_text)
             return verdict
+
+
+def _with_divisions(text: str, found: List[RecognizerResult], named: List[RecognizerResult]) -> List[RecognizerResult]:
+    """The patterns' addresses and those starting at a division name, each address once.
+
+    An address that starts at a division name replaces the matches inside it (河南街道12号, read as from the
+    province 河南, inside 延边朝鲜族自治州延吉市河南街道12号); one inside a pattern's match is not added, but when that
+    match began earlier only because words that are no address component were glued before the name
+    (张三日喀则市…, 原籍浦东新区…), the match starts at the name instead, so those words stay out of it.
+    """
+    for n in named:
+        outer = next((r for r in found if r.start <= n.start and n.end <= r.end), None)
+        if outer is None:
+            found.append(outer := n)
+        elif outer.start < n.start and not _has_component(text[outer.start:n.start]):
+            outer.start = n.start
+        if outer.start == n.start:
+            found = [r for r in found if r is outer or not (outer.start <= r.start and r.end <= outer.end)]
+    return found
+
+
+def _has_component(text: str) -> bool:
+    match = _STRUCTURE.fullmatch(text)
+    return match is not None and any(match.captures(part) for part in
+                                     ("province", "city", "district", "town", "estate", "road", "number"))
 
 
 # validate_result's answers during one analyze() call on this thread: several patterns match the same

