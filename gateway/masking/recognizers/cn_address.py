@@ -11,7 +11,9 @@ after it.
 A match needs at least two components; one that starts below the city level (district, street, road)
 also needs a number, so 朝阳区建国路 alone or a phrase like 偏远山区道路 is not an address. Starts
 other than a province name need a boundary before them (text start, punctuation, 住/址/在/于/至…),
-which keeps a preceding word from being glued to the address. A road with a house number alone is weak
+which keeps a preceding word from being glued to the address; a start at a known division's name (any
+province, prefecture or county in the divisions list, or its short form before another division) needs
+none, and a word glued before such a name is left out (户主王建国延边朝鲜族自治州延吉市…). A road with a house number alone is weak
 (建国路88号); a road with a house number and a building or room after it is medium
 (白云大道北679号8栋803房).
 """
@@ -220,12 +222,14 @@ class CnAddressRecognizer(GovPatternRecognizer):
                 shift = to[i] - at[i]
                 result.start += shift
                 result.end += shift
-        return EntityRecognizer.remove_duplicates(_with_divisions(text, strong + weak, named))
+        found = _with_divisions(text, strong + weak, named) if named else strong + weak
+        return EntityRecognizer.remove_duplicates(found)
 
     def _division_results(self, text: str) -> List[RecognizerResult]:
         """Addresses that start at a known division's name (divisions.addresses), without a boundary before
         it: 户主王建国延边朝鲜族自治州延吉市…, 延边延吉市光明街12号."""
-        metadata = {RecognizerResult.RECOGNIZER_NAME_KEY: self.name, RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}
+        metadata = {RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}
         return [RecognizerResult(self.supported_entities[0], start, end, score, recognition_metadata=dict(metadata))
                 for start, end, score in divisions.addresses(text, _STRUCTURE)]
 

@@ -60,7 +60,8 @@ class CnOrganizationRecognizer(GovPatternRecognizer):
     PATTERNS = [
         Pattern(
             "CN organisation (strong)",
-            rf"(?:{NAME}|[（(][\u4e00-\u9fff]{{2,6}}[)）]){{2,30}}?(?:{SUFFIX})(?![\u4e00-\u9fff]{{0,1}}(?:路|街|号|楼|区|县|镇|村)|\d{{1,5}}(?:号|组|队|栋|幢|单元|室))",
+            rf"(?:{NAME}|[（(][\u4e00-\u9fff]{{2,6}}[)）]){{2,30}}?(?:{SUFFIX})"
+            r"(?![\u4e00-\u9fff]{0,1}(?:路|街|号|楼|区|县|镇|村)|\d{1,5}(?:号|组|队|栋|幢|单元|室))",
             0.95,
         ),
     ]
