@@ -12,7 +12,7 @@ their names end in 街道/镇/乡/苏木/村, which the grammar reads by suffix.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 import ahocorasick
@@ -39,6 +39,12 @@ _GENERIC = set("东南西北中城郊矿市区新老上下前后内外")
 
 # The grammar's groups for divisions and towns (what may follow a short form).
 _ADMIN_PARTS = ("province", "city", "district", "town")
+# Cheap necessary conditions for the grammar's answer, checked first: the run of characters it can read
+# (each component is at least two of them), the last characters of a division or town (自治州/地区/盟/市,
+# 新区/县/旗, 街道/镇/乡/苏木), and what every house number holds (a digit, a letter or a Chinese numeral).
+_READABLE = re.compile(r"[\u4e00-\u9fff0-9A-Za-z\-－]*")
+_ADMIN_END = re.compile(r"[州区盟市县旗道镇乡木]")
+_NUMBER_HINT = re.compile(r"[0-9A-Za-z一二三四五六七八九十百零〇]")
 # An address that starts at a division's name scores as cn_address's pattern for that level does (from
 # province, city, district); a short form (浦东, 延边) only counts before another division or a town.
 _SCORE = {PROVINCE: 0.85, PREFECTURE: 0.7, COUNTY: 0.6}
@@ -120,19 +126,37 @@ def find(text: str) -> Iterator[Division]:
         yield Division(at_char, at_char + length, level, short)
 
 
-def addresses(text: str, grammar: Any) -> list[tuple[int, int, float]]:
+def addresses(text: str, grammar: Any, known: Sequence[tuple[int, int]] = (),
+              glue: Callable[[str], bool] = lambda words: False) -> list[tuple[int, int, float]]:
     """(start, end, score) of the addresses that start at a division name.
 
-    `grammar` is the address grammar (a `regex` pattern with one named group per component, captures
-    counted as in cn_address): it reads what follows the name. An address needs at least one component
-    after the name; after a short form the next one must be a division or town (延边延吉市; 西藏旅游 is not
-    an address); one starting at a county or district needs a number, as the grammar's own rule says.
+    `grammar` is the address grammar (a `regex` pattern with one named group per component, as in
+    cn_address): it reads what follows the name. An address needs at least one component after the name;
+    after a short form the next one must be a division or town (延边延吉市; 西藏旅游 is not an address); one
+    starting at a county or district needs a number, as the grammar's own rule says.
+
+    `known` are the addresses already found. A division's full name that starts one confirms it: it comes
+    back whole, unread. A name inside one is skipped, unless the words before it in that address are only
+    `glue` (no address component: 张三 in 张三日喀则市…), when the address is read again from the name.
     """
     found: list[tuple[int, int, float]] = []
     covered = -1
     for start, end, level, short in find(text):
         if start < covered:
             continue
+        inside = [(s, e) for s, e in known if s <= start < e]
+        if inside:
+            if any(s == start for s, _ in inside):
+                if not short:
+                    covered = max(e for s, e in inside if s == start)
+                    found.append((start, covered, _SCORE[level]))
+                continue
+            if not all(glue(text[s:start]) for s, _ in inside):
+                continue
+        rest = _READABLE.match(text, end).group()
+        if len(rest) < 2 or (short and _ADMIN_END.search(rest) is None) or (
+                level == COUNTY and _NUMBER_HINT.search(rest) is None):
+            continue  # the grammar could not find what the rule needs here: do not ask it
         m = grammar.match(text, end)
         if m is None or m.end() == end:
             continue

@@ -210,28 +210,28 @@ class CnAddressRecognizer(GovPatternRecognizer):
                     rest_pieces.append(piece)
                     rest_origins.append(origins[i])
                     position += len(piece) + len(_JOIN)
-            rest = _JOIN.join(rest_pieces)
-            weak = self._analyze_patterns(rest, regex_flags, self.patterns[1:]) if rest_pieces else []
-            named = self._division_results(rest) if rest_pieces else []
+            weak = self._analyze_patterns(_JOIN.join(rest_pieces), regex_flags, self.patterns[1:]) \
+                if rest_pieces else []
         finally:
             _call.verdicts = None
-        for found, at, to in ((strong, starts, origins), (weak, rest_starts, rest_origins),
-                              (named, rest_starts, rest_origins)):
+        for found, at, to in ((strong, starts, origins), (weak, rest_starts, rest_origins)):
             for result in found:
                 i = bisect.bisect_right(at, result.start) - 1
                 shift = to[i] - at[i]
                 result.start += shift
                 result.end += shift
-        found = _with_divisions(text, strong + weak, named) if named else strong + weak
-        return EntityRecognizer.remove_duplicates(found)
+        found = strong + weak
+        named = self._division_results(text, found)
+        return EntityRecognizer.remove_duplicates(_with_divisions(found, named) if named else found)
 
-    def _division_results(self, text: str) -> List[RecognizerResult]:
+    def _division_results(self, text: str, found: List[RecognizerResult]) -> List[RecognizerResult]:
         """Addresses that start at a known division's name (divisions.addresses), without a boundary before
         it: 户主王建国延边朝鲜族自治州延吉市…, 延边延吉市光明街12号."""
+        named = divisions.addresses(text, _STRUCTURE, [(r.start, r.end) for r in found], _is_glue)
         metadata = {RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
                     RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}
         return [RecognizerResult(self.supported_entities[0], start, end, score, recognition_metadata=dict(metadata))
-                for start, end, score in divisions.addresses(text, _STRUCTURE)]
+                for start, end, score in named]
 
     def validate_result(self, pattern_text: str) -> Optional[bool]:
         """
@@ -250,29 +250,29 @@ class CnAddressRecognizer(GovPatternRecognizer):
             return verdict
 
 
-def _with_divisions(text: str, found: List[RecognizerResult], named: List[RecognizerResult]) -> List[RecognizerResult]:
+def _with_divisions(found: List[RecognizerResult], named: List[RecognizerResult]) -> List[RecognizerResult]:
     """The patterns' addresses and those starting at a division name, each address once.
 
     An address that starts at a division name replaces the matches inside it (河南街道12号, read as from the
-    province 河南, inside 延边朝鲜族自治州延吉市河南街道12号); one inside a pattern's match is not added, but when that
+    province 河南, inside 延边朝鲜族自治州延吉市河南街道12号). One inside a pattern's match is not added: that
     match began earlier only because words that are no address component were glued before the name
-    (张三日喀则市…, 原籍浦东新区…), the match starts at the name instead, so those words stay out of it.
+    (张三日喀则市…, 原籍浦东新区…), so it starts at the name instead and those words stay out of it.
     """
     for n in named:
         outer = next((r for r in found if r.start <= n.start and n.end <= r.end), None)
         if outer is None:
             found.append(outer := n)
-        elif outer.start < n.start and not _has_component(text[outer.start:n.start]):
-            outer.start = n.start
-        if outer.start == n.start:
-            found = [r for r in found if r is outer or not (outer.start <= r.start and r.end <= outer.end)]
+        outer.start = n.start
+        found = [r for r in found if r is outer or not (outer.start <= r.start and r.end <= outer.end)]
     return found
 
 
-def _has_component(text: str) -> bool:
-    match = _STRUCTURE.fullmatch(text)
-    return match is not None and any(match.captures(part) for part in
-                                     ("province", "city", "district", "town", "estate", "road", "number"))
+def _is_glue(words: str) -> bool:
+    """Words before a division name that hold no address component: no unit character, no digit."""
+    return _UNIT_CHAR.search(words) is None and _DIGIT.search(words) is None
+
+
+_DIGIT = re.compile(r"\d")
 
 
 # validate_result's answers during one analyze() call on this thread: several patterns match the same
