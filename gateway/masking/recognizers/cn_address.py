@@ -28,6 +28,7 @@ import regex as re
 from presidio_analyzer import EntityRecognizer, Pattern, RecognizerResult
 
 from .. import divisions
+from ..spans import DIVISION_START
 from .base import GovPatternRecognizer
 
 from .cjk import CJK, cjk_class_without
@@ -256,23 +257,29 @@ def _with_divisions(found: List[RecognizerResult], named: List[RecognizerResult]
     An address that starts at a division name replaces the matches inside it (河南街道12号, read as from the
     province 河南, inside 延边朝鲜族自治州延吉市河南街道12号). One inside a pattern's match is not added: that
     match began earlier only because words that are no address component were glued before the name
-    (张三日喀则市…, 原籍浦东新区…), so it starts at the name instead and those words stay out of it.
+    (张三日喀则市…, 原籍浦东新区…), so it starts at the name instead and those words stay out of it. Each
+    address that starts at a division name is marked so (DIVISION_START): a person's name that runs into it
+    ends where it starts (张三杭|州市… is 张三 | 杭州市…, spans.resolve_overlaps).
     """
     for n in named:
         outer = next((r for r in found if r.start <= n.start and n.end <= r.end), None)
         if outer is None:
             found.append(outer := n)
         outer.start = n.start
+        outer.recognition_metadata[DIVISION_START] = True  # a name running into it stops here (spans)
         found = [r for r in found if r is outer or not (outer.start <= r.start and r.end <= outer.end)]
     return found
 
 
 def _is_glue(words: str) -> bool:
-    """Words before a division name that hold no address component: no unit character, no digit."""
-    return _UNIT_CHAR.search(words) is None and _DIGIT.search(words) is None
+    """Words before a division name that hold no address component (户主张三, 原籍, 申请人李四)."""
+    if _UNIT_CHAR.search(words) is None and _DIGIT.search(words) is None:
+        return True
+    return _COMPONENT.search(words) is None
 
 
 _DIGIT = re.compile(r"\d")
+_COMPONENT = re.compile(rf"{CITY}|{DISTRICT}|{TOWN}|{ESTATE}|{ROAD}|{NUMBER}", flags=re.IGNORECASE)
 
 
 # validate_result's answers during one analyze() call on this thread: several patterns match the same

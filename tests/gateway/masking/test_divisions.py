@@ -99,6 +99,7 @@ def test_rural_address_in_an_uncommon_place_is_one_span(address):
         ("申请人李四阿拉善盟阿拉善左旗巴彦浩特镇新华村5组", "阿拉善盟阿拉善左旗巴彦浩特镇新华村5组"),
         ("张三日喀则市定日县岗嘎镇达嘎村3组", "日喀则市定日县岗嘎镇达嘎村3组"),
         ("原籍浦东新区张江镇科苑路88号", "浦东新区张江镇科苑路88号"),
+        ("户主张三公安县埠河镇天星村3组", "公安县埠河镇天星村3组"),  # 户 is also a unit (3户), not here
         # a short form before another division
         ("他来自延边延吉市光明街12号", "延边延吉市光明街12号"),
     ],
@@ -117,6 +118,12 @@ def test_address_starts_at_the_division_name(text, address):
         "他在浦东工作",
         "中山大道很长",
         "新华书店三楼",
+        "他在西藏自治区工作了三年",
+        "我们去了延边朝鲜族自治州旅游",
+        "长安汽车3号车间",  # 长安: a county's short form, but no division follows
+        "新华社北京3月5日电",
+        "广州市2024年度工作报告",
+        "吉林大学2号楼",
     ],
 )
 def test_a_division_name_alone_is_not_an_address(text):
@@ -135,6 +142,8 @@ def test_a_division_name_alone_is_not_an_address(text):
         "延边朝鲜族自治州延吉市人民政府",
         "恩施土家族苗族自治州中心医院",
         "利川市团堡镇石龙村村民委员会",
+        "公安县公安局",
+        "香港特别行政区政府",
     ],
 )
 def test_organisation_holding_division_names_is_not_masked(detector, org):
@@ -150,3 +159,18 @@ def test_village_committee_with_a_number_after_it_is_an_address(detector):
 def test_uncommon_place_in_a_sentence_with_a_person(detector):
     text = "户主王建国延边朝鲜族自治州延吉市河南街道12号"
     assert typed(detector, text) == [("王建国", "PERSON"), ("延边朝鲜族自治州延吉市河南街道12号", "CN_ADDRESS")]
+
+
+@pytest.mark.parametrize(
+    "text, name, address",
+    [
+        # the name tagger reads three characters (张三杭); before, the name won and the whole address was lost
+        ("户主张三杭州市西湖区文三路478号", "张三", "杭州市西湖区文三路478号"),
+        ("户主张三朝阳区建国路88号", "张三", "朝阳区建国路88号"),
+        ("申请人王五浦东新区张江镇科苑路88号", "王五", "浦东新区张江镇科苑路88号"),
+        ("户主李四定日县岗嘎镇达嘎村3组", "李四", "定日县岗嘎镇达嘎村3组"),
+        ("申请人王五浦东张江镇科苑路88号", "王五", "浦东张江镇科苑路88号"),
+    ],
+)
+def test_a_name_glued_to_an_address_ends_where_the_division_begins(detector, text, name, address):
+    assert typed(detector, text) == [(name, "PERSON"), (address, "CN_ADDRESS")]
