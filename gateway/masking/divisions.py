@@ -113,17 +113,36 @@ def _automaton() -> ahocorasick.Automaton:
 
 
 _AUTOMATON = _automaton()
+_FULL_BY_FIRST: dict[str, tuple[str, ...]] = {}
+for _name in sorted((name for name, (_, short) in NAMES.items() if not short), key=len, reverse=True):
+    _FULL_BY_FIRST[_name[0]] = _FULL_BY_FIRST.get(_name[0], ()) + (_name,)
 
 
 def find(text: str) -> Iterator[Division]:
-    """Division names in `text`, leftmost-longest and not overlapping (延边朝鲜族自治州, not 延边)."""
+    """Division names in `text`, leftmost-longest and not overlapping (延边朝鲜族自治州, not 延边), except that a
+    full name starting inside a short form wins over it (王五河东区: 河东区, not 五河 of 五河县)."""
     raw = _as_bytes(text)
     at_byte = at_char = 0
+    covered = 0
     for last, (byte_length, length, level, short) in _AUTOMATON.iter_long(raw):
         start_byte = last + 1 - byte_length
         at_char += len(raw[at_byte:start_byte].encode("latin-1").decode("utf-8", "surrogatepass"))
         at_byte = start_byte
-        yield Division(at_char, at_char + length, level, short)
+        if at_char < covered:
+            continue
+        found = Division(at_char, at_char + length, level, short)
+        if short:
+            found = next(_full_names_inside(text, found), found)
+        covered = found.end
+        yield found
+
+
+def _full_names_inside(text: str, short: Division) -> Iterator[Division]:
+    for start in range(short.start + 1, short.end):
+        for name in _FULL_BY_FIRST.get(text[start], ()):
+            if text.startswith(name, start):
+                level, _ = NAMES[name]
+                yield Division(start, start + len(name), level, False)
 
 
 def addresses(text: str, grammar: Any, known: Sequence[tuple[int, int]] = (),

@@ -223,7 +223,7 @@ class CnAddressRecognizer(GovPatternRecognizer):
                 result.end += shift
         found = strong + weak
         named = self._division_results(text, found)
-        return EntityRecognizer.remove_duplicates(_with_divisions(found, named) if named else found)
+        return EntityRecognizer.remove_duplicates(_with_divisions(text, found, named) if named else found)
 
     def _division_results(self, text: str, found: List[RecognizerResult]) -> List[RecognizerResult]:
         """Addresses that start at a known division's name (divisions.addresses), without a boundary before
@@ -251,7 +251,8 @@ class CnAddressRecognizer(GovPatternRecognizer):
             return verdict
 
 
-def _with_divisions(found: List[RecognizerResult], named: List[RecognizerResult]) -> List[RecognizerResult]:
+def _with_divisions(text: str, found: List[RecognizerResult],
+                    named: List[RecognizerResult]) -> List[RecognizerResult]:
     """The patterns' addresses and those starting at a division name, each address once.
 
     An address that starts at a division name replaces the matches inside it (河南街道12号, read as from the
@@ -262,10 +263,14 @@ def _with_divisions(found: List[RecognizerResult], named: List[RecognizerResult]
     ends where it starts (张三杭|州市… is 张三 | 杭州市…, spans.resolve_overlaps).
     """
     for n in named:
-        outer = next((r for r in found if r.start <= n.start and n.end <= r.end), None)
-        if outer is None:
-            found.append(outer := n)
-        outer.start = n.start
+        around = [r for r in found if r.start <= n.start and n.end <= r.end]
+        if not around:
+            found.append(n)
+            around = [n]
+        for r in around:
+            if r.start < n.start and _is_glue(text[r.start:n.start]):
+                r.start = n.start
+        outer = max((r for r in around if r.start == n.start), key=lambda r: (r.end, r.score))
         outer.recognition_metadata[DIVISION_START] = True  # a name running into it stops here (spans)
         found = [r for r in found if r is outer or not (outer.start <= r.start and r.end <= outer.end)]
     return found

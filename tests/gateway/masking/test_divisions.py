@@ -65,6 +65,11 @@ def test_provinces_come_from_the_list_in_short_form():
     assert all(not p.endswith(("省", "市", "自治区", "特别行政区")) for p in PROVINCES)
 
 
+def test_a_full_name_inside_a_short_form_wins():
+    text = "王五河东区"  # 五河 is 五河县's short form; 河东区 is a full name
+    assert [text[d.start : d.end] for d in divisions.find(text)] == ["河东区"]
+
+
 def test_longest_name_wins_where_names_nest():
     text = "延边朝鲜族自治州延吉市"
     assert [text[d.start : d.end] for d in divisions.find(text)] == ["延边朝鲜族自治州", "延吉市"]
@@ -89,6 +94,18 @@ def test_longest_name_wins_where_names_nest():
 def test_rural_address_in_an_uncommon_place_is_one_span(address):
     assert found(address) == [address]
     assert found(f"户籍地：{address}。") == [address]
+
+
+def test_divisions_across_the_list_start_an_address_after_a_glued_name():
+    names = sorted(n for n, (_, short) in divisions.NAMES.items() if not short)
+    assert len(names) > 3000
+    wrong = {}
+    for i, name in enumerate(names):  # the two templates in turn
+        text = f"户主{name}团结镇新华村3组" if i % 2 else f"申请人王五{name}人民路88号"
+        address = text[text.index(name):]
+        if found(text) != [address]:
+            wrong[text] = found(text)
+    assert wrong == {}
 
 
 @pytest.mark.parametrize(
