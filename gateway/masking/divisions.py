@@ -40,10 +40,10 @@ _GENERIC = set("东南西北中城郊矿市区新老上下前后内外")
 # The grammar's groups for divisions and towns (what may follow a short form).
 _ADMIN_PARTS = ("province", "city", "district", "town")
 # Cheap necessary conditions for the grammar's answer, checked first: the run of characters it can read
-# (each component is at least two of them), the last characters of a division or town (自治州/地区/盟/市,
-# 新区/县/旗, 街道/镇/乡/苏木), and what every house number holds (a digit, a letter or a Chinese numeral).
+# (each component is at least two of them), the last characters of a division or town (_may_follow_short),
+# and what every house number holds (a digit, a letter or a Chinese numeral).
 _READABLE = re.compile(r"[\w\-－]*")
-_ADMIN_END = re.compile(r"[州区盟市县旗道镇乡木]")
+_ADMIN_END = re.compile(r"[省州区盟市县旗道镇乡木]")
 _NUMBER_HINT = re.compile(r"[^\u4e00-\u9fff]|[一二三四五六七八九十百零〇]")
 # An address that starts at a division's name scores as cn_address's pattern for that level does (from
 # province, city, district); a short form (浦东, 延边) only counts before another division or a town.
@@ -119,22 +119,14 @@ for _name in sorted((name for name, (_, short) in NAMES.items() if not short), k
 
 
 def find(text: str) -> Iterator[Division]:
-    """Division names in `text`, leftmost-longest and not overlapping (延边朝鲜族自治州, not 延边), except that a
-    full name starting inside a short form wins over it (王五河东区: 河东区, not 五河 of 五河县)."""
+    """Division names in `text`, leftmost-longest and not overlapping (延边朝鲜族自治州, not 延边)."""
     raw = _as_bytes(text)
     at_byte = at_char = 0
-    covered = 0
     for last, (byte_length, length, level, short) in _AUTOMATON.iter_long(raw):
         start_byte = last + 1 - byte_length
         at_char += len(raw[at_byte:start_byte].encode("latin-1").decode("utf-8", "surrogatepass"))
         at_byte = start_byte
-        if at_char < covered:
-            continue
-        found = Division(at_char, at_char + length, level, short)
-        if short:
-            found = next(_full_names_inside(text, found), found)
-        covered = found.end
-        yield found
+        yield Division(at_char, at_char + length, level, short)
 
 
 def _full_names_inside(text: str, short: Division) -> Iterator[Division]:
@@ -160,7 +152,11 @@ def addresses(text: str, grammar: Any, known: Sequence[tuple[int, int]] = (),
     """
     found: list[tuple[int, int, float]] = []
     covered = -1
-    for start, end, level, short in find(text):
+    for division in find(text):
+        if division.short and _may_follow_short(text, division.end):
+            # a full name starting inside the short form wins (王五河东区: 河东区, not 五河 of 五河县)
+            division = next(_full_names_inside(text, division), division)
+        start, end, level, short = division
         if start < covered:
             continue
         inside = [(s, e) for s, e in known if s <= start < e]
@@ -173,7 +169,7 @@ def addresses(text: str, grammar: Any, known: Sequence[tuple[int, int]] = (),
             if not all(glue(text[s:start]) for s, _ in inside):
                 continue
         rest = _READABLE.match(text, end).group()
-        if len(rest) < 2 or (short and _ADMIN_END.search(rest) is None) or (
+        if len(rest) < 2 or (short and not _may_follow_short(text, end)) or (
                 level == COUNTY and _NUMBER_HINT.search(rest) is None):
             continue  # the grammar could not find what the rule needs here: do not ask it
         m = grammar.match(text, end)
@@ -186,6 +182,13 @@ def addresses(text: str, grammar: Any, known: Sequence[tuple[int, int]] = (),
         found.append((start, m.end(), _SCORE[level]))
         covered = m.end()
     return found
+
+
+def _may_follow_short(text: str, end: int) -> bool:
+    """Whether a division or town can follow at `end`: a province's short name there, or the last character of
+    one (自治州/地区/盟/市, 新区/县/旗, 街道/镇/乡/苏木; 省 for a full name inside the short form) further on."""
+    rest = _READABLE.match(text, end).group()
+    return _ADMIN_END.search(rest) is not None or rest.startswith(PROVINCE_SHORT_NAMES)
 
 
 def counts() -> dict[str, int]:
