@@ -141,8 +141,8 @@ def addresses(text: str, grammar: Any, known: Sequence[tuple[int, int]] = (),
               glue: Callable[[str], bool] = lambda words: False) -> list[tuple[int, int, float]]:
     """(start, end, score) of the addresses that start at a division name.
 
-    `grammar` is the address grammar (a `regex` pattern with one named group per component, as in
-    cn_address): it reads what follows the name. An address needs at least one component after the name;
+    `grammar` is the address grammar (a compiled `re` or `regex` pattern with one named group per component,
+    as in cn_address; only whether a group took part is read): it reads what follows the name. An address needs at least one component after the name;
     after a short form the next one must be a division or town (延边延吉市; 西藏旅游 is not an address); one
     starting at a county or district needs a number, as the grammar's own rule says.
 
@@ -175,9 +175,9 @@ def addresses(text: str, grammar: Any, known: Sequence[tuple[int, int]] = (),
         m = grammar.match(text, end)
         if m is None or m.end() == end:
             continue
-        if short and not any(m.captures(part) for part in _ADMIN_PARTS):
+        if short and not any(m.start(part) >= 0 for part in _ADMIN_PARTS):
             continue
-        if level == COUNTY and not m.captures("number"):
+        if level == COUNTY and m.start("number") < 0:
             continue
         found.append((start, m.end(), _SCORE[level]))
         covered = m.end()
