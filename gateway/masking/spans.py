@@ -2,8 +2,8 @@
 
 - Span: one detected entity (offsets, entity type, score); DetectionError: detection could not complete.
 - KeyContextEnhancer: presidio's lemma context rule, cheap enough to run per string of a batch.
-- resolve_overlaps: non-overlapping spans; organisation names hold their place first, then score, length and
-  ENTITY_PRIORITY decide.
+- resolve_overlaps: non-overlapping spans; organisation names hold their place first, a person's name ends where
+  an address starting at a known division begins, then score, length and ENTITY_PRIORITY decide.
 Nothing here logs text or values.
 """
 
@@ -18,6 +18,8 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 ORGANIZATION = "ORGANIZATION"
 ORG_YIELDS = frozenset({"PERSON", "CN_ADDRESS"})  # entities an organisation's name takes precedence over
+# recognition_metadata flag of an address that starts at a known division's name (cn_address, divisions)
+DIVISION_START = "division_start"
 
 # On a tie of score and length, the more sensitive entity keeps the span.
 ENTITY_PRIORITY: dict[str, int] = {
@@ -128,6 +130,7 @@ def resolve_overlaps(results: Iterable[RecognizerResult]) -> list[Span]:
             if r is not None:
                 trimmed.append(r)
         results = trimmed
+    results = _names_end_at_divisions(results)
     ordered = sorted(
         results,
         key=lambda r: (-r.score, -(r.end - r.start), ENTITY_PRIORITY.get(r.entity_type, 99), r.start),
@@ -140,6 +143,22 @@ def resolve_overlaps(results: Iterable[RecognizerResult]) -> list[Span]:
         (Span(r.start, r.end, r.entity_type, r.score) for r in kept if r.entity_type != ORGANIZATION),
         key=lambda span: span.start,
     )
+
+
+def _names_end_at_divisions(results: list[RecognizerResult]) -> list[RecognizerResult]:
+    """A person's name that runs into an address starting at a known division's name ends where the address
+    starts (户主张三杭州市…: 张三, not 张三杭 winning over the whole address)."""
+    starts = [r.start for r in results
+              if r.entity_type == "CN_ADDRESS" and (r.recognition_metadata or {}).get(DIVISION_START)]
+    if not starts:
+        return results
+    kept = []
+    for r in results:
+        cut = min((s for s in starts if r.start + 2 <= s < r.end), default=None) if r.entity_type == "PERSON" \
+            else None
+        kept.append(r if cut is None else RecognizerResult(r.entity_type, r.start, cut, r.score,
+                                                           r.analysis_explanation, r.recognition_metadata))
+    return kept
 
 
 def _recognizer_id(result: RecognizerResult) -> str | None:

@@ -11,9 +11,11 @@ after it.
 A match needs at least two components; one that starts below the city level (district, street, road)
 also needs a number, so 朝阳区建国路 alone or a phrase like 偏远山区道路 is not an address. Starts
 other than a province name need a boundary before them (text start, punctuation, 住/址/在/于/至…),
-which keeps a preceding word from being glued to the address. A road with a house number alone is weak
-(建国路88号); a road with a house number and a building or room after it is medium
-(白云大道北679号8栋803房).
+which keeps a preceding word from being glued to the address; a start at a known division's name (any
+province, prefecture or county in the divisions list, or its short form before another division) needs
+none, and a word glued before such a name is left out (户主王建国延边朝鲜族自治州延吉市…). A road with a
+house number alone is weak (建国路88号); a road with a house number and a building or room after it is
+medium (白云大道北679号8栋803房).
 """
 
 from __future__ import annotations
@@ -23,17 +25,16 @@ import threading
 from typing import List, Optional
 
 import regex as re
-from presidio_analyzer import EntityRecognizer, Pattern
+from presidio_analyzer import EntityRecognizer, Pattern, RecognizerResult
 
+from .. import divisions
+from ..spans import DIVISION_START
 from .base import GovPatternRecognizer
 
 from .cjk import CJK, cjk_class_without
 
-PROVINCES = (
-    "黑龙江", "内蒙古", "北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "江苏", "浙江", "安徽",
-    "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃",
-    "青海", "台湾", "广西", "西藏", "宁夏", "新疆", "香港", "澳门",
-)
+# The 34 provincial-level names in their short form (黑龙江, 内蒙古, 西藏, 香港), from the division list.
+PROVINCES = divisions.PROVINCE_SHORT_NAMES
 PROVINCE_SUFFIX = r"(?:壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区|省|市)?"
 
 # Characters that never start or continue an address name: particles, verbs, pronouns around addresses.
@@ -58,8 +59,8 @@ ROAD = (
 )
 # Estates, compounds and office towers, named before or after the house number (星河雅居, 未来中心).
 ESTATE = (
-    rf"{NAME}{{1,8}}?(?:小区|社区|花园|公寓|大厦|广场|新村|村|雅居|华庭|家园|名苑|雅苑|花苑|华府|公馆|"
-    rf"山庄|庄园|中心|商务楼|大楼|写字楼){_ROAD_FOLLOWS}"
+    rf"{NAME}{{1,8}}?(?:小区|社区|花园|公寓|大厦|广场|新村|村民委员会|居民委员会|村委会|居委会|村|"
+    rf"雅居|华庭|家园|名苑|雅苑|花苑|华府|公馆|山庄|庄园|中心|商务楼|大楼|写字楼){_ROAD_FOLLOWS}"
 )
 # A bare number closes the address only after a building or unit part (B座401, 3栋2单元502).
 BARE_ROOM = r"(?<=栋|幢|座|单元|号楼|楼|层)(?:[A-Za-z]?\d{1,5}[A-Za-z]?)(?![\d号弄栋幢座单元层楼室户房])"
@@ -220,7 +221,18 @@ class CnAddressRecognizer(GovPatternRecognizer):
                 shift = to[i] - at[i]
                 result.start += shift
                 result.end += shift
-        return EntityRecognizer.remove_duplicates(strong + weak)
+        found = strong + weak
+        named = self._division_results(text, found)
+        return EntityRecognizer.remove_duplicates(_with_divisions(text, found, named) if named else found)
+
+    def _division_results(self, text: str, found: List[RecognizerResult]) -> List[RecognizerResult]:
+        """Addresses that start at a known division's name (divisions.addresses), without a boundary before
+        it: 户主王建国延边朝鲜族自治州延吉市…, 延边延吉市光明街12号."""
+        named = divisions.addresses(text, _STRUCTURE, [(r.start, r.end) for r in found], _is_glue)
+        metadata = {RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}
+        return [RecognizerResult(self.supported_entities[0], start, end, score, recognition_metadata=dict(metadata))
+                for start, end, score in named]
 
     def validate_result(self, pattern_text: str) -> Optional[bool]:
         """
@@ -237,6 +249,42 @@ class CnAddressRecognizer(GovPatternRecognizer):
         except KeyError:
             verdict = memo[pattern_text] = _structure_verdict(pattern_text)
             return verdict
+
+
+def _with_divisions(text: str, found: List[RecognizerResult],
+                    named: List[RecognizerResult]) -> List[RecognizerResult]:
+    """The patterns' addresses and those starting at a division name, each address once.
+
+    An address that starts at a division name replaces the matches inside it (河南街道12号, read as from the
+    province 河南, inside 延边朝鲜族自治州延吉市河南街道12号). One inside a pattern's match is not added: that
+    match began earlier only because words that are no address component were glued before the name
+    (张三日喀则市…, 原籍浦东新区…), so it starts at the name instead and those words stay out of it. Each
+    address that starts at a division name is marked so (DIVISION_START): a person's name that runs into it
+    ends where it starts (张三杭|州市… is 张三 | 杭州市…, spans.resolve_overlaps).
+    """
+    for n in named:
+        around = [r for r in found if r.start <= n.start and n.end <= r.end]
+        if not around:
+            found.append(n)
+            around = [n]
+        for r in around:
+            if r.start < n.start and _is_glue(text[r.start:n.start]):
+                r.start = n.start
+        outer = max((r for r in around if r.start == n.start), key=lambda r: (r.end, r.score))
+        outer.recognition_metadata[DIVISION_START] = True  # a name running into it stops here (spans)
+        found = [r for r in found if r is outer or not (outer.start <= r.start and r.end <= outer.end)]
+    return found
+
+
+def _is_glue(words: str) -> bool:
+    """Words before a division name that hold no address component (户主张三, 原籍, 申请人李四)."""
+    if _UNIT_CHAR.search(words) is None and _DIGIT.search(words) is None:
+        return True
+    return _COMPONENT.search(words) is None
+
+
+_DIGIT = re.compile(r"\d")
+_COMPONENT = re.compile(rf"{CITY}|{DISTRICT}|{TOWN}|{ESTATE}|{ROAD}|{NUMBER}", flags=re.IGNORECASE)
 
 
 # validate_result's answers during one analyze() call on this thread: several patterns match the same

@@ -37,7 +37,8 @@ NAME = cjk_class_without(NOT_ORG_CHARS)
 SUFFIX = "|".join(sorted(SUFFIXES, key=len, reverse=True))
 MAX_NAME = 30
 _SUFFIX_RE = re.compile(f"(?:{SUFFIX})")
-_NOT_AFTER = re.compile(r"[\u4e00-\u9fff]?(?:路|街|号|楼|区|县|镇|村)")  # 中心路, 公司楼: a place, not the body
+# 中心路, 公司楼, 光明村委会12号 / 5组: a place, not the body
+_NOT_AFTER = re.compile(r"[\u4e00-\u9fff]?(?:路|街|号|楼|区|县|镇|村)|\d{1,5}(?:号|组|队|栋|幢|单元|室)")
 _NAME_CHAR = re.compile(rf"{NAME}|[（()）]")
 
 
@@ -59,7 +60,8 @@ class CnOrganizationRecognizer(GovPatternRecognizer):
     PATTERNS = [
         Pattern(
             "CN organisation (strong)",
-            rf"(?:{NAME}|[（(][\u4e00-\u9fff]{{2,6}}[)）]){{2,30}}?(?:{SUFFIX})(?![\u4e00-\u9fff]{{0,1}}(?:路|街|号|楼|区|县|镇|村))",
+            rf"(?:{NAME}|[（(][\u4e00-\u9fff]{{2,6}}[)）]){{2,30}}?(?:{SUFFIX})"
+            r"(?![\u4e00-\u9fff]{0,1}(?:路|街|号|楼|区|县|镇|村)|\d{1,5}(?:号|组|队|栋|幢|单元|室))",
             0.95,
         ),
     ]
