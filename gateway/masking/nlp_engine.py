@@ -69,9 +69,7 @@ def name_spans(doc: Doc | None, words: list[str], tags: list[str], raw: bool = F
     """Spans of name-tagged tokens that are probable names; a compound surname jieba split off
     (欧阳 | 娜娜) is joined to the given name after it. With `raw`, (start, end) token indices."""
     spans = []
-    for i, tag in enumerate(tags):
-        if not tag.startswith(NAME_TAG_PREFIX):
-            continue
+    for i in [i for i, tag in enumerate(tags) if tag[:2] == NAME_TAG_PREFIX]:
         start, word = i, words[i]
         if i > 0 and words[i - 1] in COMPOUND_SURNAMES and len(word) <= 2:
             start, word = i - 1, words[i - 1] + word
