@@ -66,6 +66,7 @@ class MaskingSettings:
     timeout_seconds: float = 5.0  # per-request masking deadline, enforced by killing the worker
     workers: int = 2  # masking worker processes (0: mask in the gateway process, no hard deadline)
     inline_bytes: int = 4096  # bodies up to this size are masked in the gateway process (cheaper than a hop)
+    inline_ms: float = 1.0  # ...while their resource's recent masking cost stays under this (CPU ms; routing.py)
 
 
 @dataclass(frozen=True)
@@ -218,6 +219,8 @@ def _validate(cfg: Config) -> None:
         raise ConfigError(src, None, "[admin] listen", "expected HOST:PORT with a port 0..65535")
     if cfg.masking.workers < 0 or cfg.masking.inline_bytes < 0:
         raise ConfigError(src, None, "[masking] workers/inline_bytes", "must not be negative")
+    if cfg.masking.inline_ms < 0:
+        raise ConfigError(src, None, "[masking] inline_ms", "must not be negative")
     if cfg.masking.timeout_seconds <= 0:
         raise ConfigError(src, None, "[masking] timeout_seconds", "must be positive")
     if cfg.audit.retention_days < 180:

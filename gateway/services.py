@@ -9,7 +9,7 @@ exactly the code the gateway runs.
 
 A running gateway also starts its workers here (`start_workers`): the reload thread (its own thread, never
 the event loop or the default executor, so a revocation is in force within `reload_interval` whatever the
-masking load) and the masking worker pool (gateway.masking.pool) that `mask_body` hands larger bodies to.
+masking load) and the masking worker pool (gateway.masking.pool) that `mask_body` hands larger or costlier bodies to.
 """
 
 from __future__ import annotations
@@ -18,11 +18,13 @@ import gc
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .catalog import CatalogSource, Resource
 from .config import Config
+from .masking.routing import InlineRouter
 
 if TYPE_CHECKING:  # the parts are imported where they are built (open), so a command loads only what it uses
     from sqlalchemy.engine import Engine
@@ -56,6 +58,12 @@ class Services:
     _last_problems: list = field(default_factory=list, repr=False)
     _store_watch: object | None = field(default=None, repr=False)  # gateway.admin.store_watch.StoreWatch
     masking_version: int | None = None  # the store-of-record masking version in force (None: the file's)
+    inline_router: InlineRouter | None = None  # which bodies mask here, which in a worker (masking.routing)
+
+    def __post_init__(self) -> None:
+        if self.inline_router is None:
+            settings = self.config.masking
+            self.inline_router = InlineRouter(settings.inline_bytes, settings.inline_ms)
 
     @classmethod
     def open(cls, config: Config, *, with_audit: bool = True, with_identity: bool = True) -> "Services":
@@ -192,15 +200,18 @@ class Services:
 
     async def mask_body(self, body: bytes, content_type: str | None, content_encoding: str | None,
                         view) -> MaskResult:
-        """Mask one response body for `view`: small bodies here, larger ones in a worker process under the
-        `[masking] timeout_seconds` deadline (504 masking_timeout past it). Same masker, same output."""
+        """Mask one response body for `view`: small bodies of resources that mask cheaply here (InlineRouter),
+        the others in a worker process under the `[masking] timeout_seconds` deadline (504 masking_timeout
+        past it). Same masker, same output."""
         settings, masker = self.config.masking, self.masker
-        if self.pool is None or len(body) <= settings.inline_bytes:
-            if self.pool is None and len(body) > settings.inline_bytes:  # no workers: at least off the loop
-                import asyncio
-                result = await asyncio.to_thread(masker.mask_body, body, content_type, content_encoding, view)
-            else:
-                result = masker.mask_body(body, content_type, content_encoding, view)
+        resource = view.resource.code if view.resource is not None else None
+        if self.pool is None and len(body) > settings.inline_bytes:  # no workers: at least off the loop
+            import asyncio
+            result = await asyncio.to_thread(masker.mask_body, body, content_type, content_encoding, view)
+        elif self.pool is None or self.inline_router.inline(resource, len(body)):
+            started = time.thread_time()
+            result = masker.mask_body(body, content_type, content_encoding, view)
+            self.inline_router.observe(resource, (time.thread_time() - started) * 1000)
         else:
             result = await self.pool.mask(body, content_type, content_encoding, view, settings.timeout_seconds)
         if self.shadow is not None:  # a candidate masking version in shadow looks the findings up again

@@ -6,7 +6,7 @@
 - detector (presidio engine, batch path), spans (Span, context enhancement, overlaps), normalise (the view
   detection reads), nlp_engine (jieba/rjieba tokens and name tags), recognizers/ (one per entity), keynames;
 - operators, text_operators, opcore (what a masked value becomes), rules (the rules file), pseudonym keys,
-  views (a caller's MaskingView), refusal (MaskingRefused, the watchdog).
+  views (a caller's MaskingView), refusal (MaskingRefused, the watchdog), routing (inline or worker).
 Checksums and structure rules of identifiers live in gateway.identifiers.
 
 Import from the submodules (`gateway.masking.engine`, `gateway.masking.detector`); this package

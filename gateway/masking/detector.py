@@ -166,16 +166,23 @@ class Detector:
         """Spans for each (key, text) item: the same answer as detect() on each, in one pass."""
         answers: list[list[Span]] = [[] for _ in items]
         joined: list[int] = []
+        first: dict[tuple[str | None, str], int] = {}  # a string and its key's hint, seen before in this call
+        repeats: list[tuple[int, int]] = []
         for index, (key, text) in enumerate(items):
             _check_text(text)
             if not text:
                 continue
-            if "\u2029" in text:  # could meet the separator: take the single-string path
+            seen = first.setdefault((self.key_hint(key), text), index)
+            if seen != index:  # a page repeats names, places and remarks: detect each once per call
+                repeats.append((index, seen))
+            elif "\u2029" in text:  # could meet the separator: take the single-string path
                 answers[index] = self.detect(text, key)
             elif self._hint_needs_detection(key) or self.may_contain_pii(text):
                 joined.append(index)
         if joined:
             self._detect_joined(items, joined, answers)
+        for index, seen in repeats:
+            answers[index] = list(answers[seen])
         return answers
 
     def key_hint(self, key: str | None) -> str | None:

@@ -12,9 +12,11 @@ jieba's dictionary tags many everyday words as names, so a dictionary word count
 
 from __future__ import annotations
 
+import bisect
 import logging
 import threading
 from collections.abc import Iterable, Iterator
+from itertools import accumulate
 from typing import Any
 
 import jieba
@@ -67,9 +69,7 @@ def name_spans(doc: Doc | None, words: list[str], tags: list[str], raw: bool = F
     """Spans of name-tagged tokens that are probable names; a compound surname jieba split off
     (欧阳 | 娜娜) is joined to the given name after it. With `raw`, (start, end) token indices."""
     spans = []
-    for i, tag in enumerate(tags):
-        if not tag.startswith(NAME_TAG_PREFIX):
-            continue
+    for i in [i for i, tag in enumerate(tags) if tag[:2] == NAME_TAG_PREFIX]:
         start, word = i, words[i]
         if i > 0 and words[i - 1] in COMPOUND_SURNAMES and len(word) <= 2:
             start, word = i - 1, words[i - 1] + word
@@ -86,22 +86,21 @@ class _LiteToken:
 
 
 class _LiteDoc:
-    """The little of a spaCy Doc that name spans are read through: text, tokens by index, length."""
+    """The little of a spaCy Doc that name spans are read through: text, tokens by index, length (a token
+    object is made only when one is read: the person recognizer reads a few around each name)."""
 
-    __slots__ = ("text", "_tokens")
+    __slots__ = ("text", "_words", "_starts")
 
-    def __init__(self, text: str, words: list[str]):
-        self.text = text
-        self._tokens, position = [], 0
-        for word in words:
-            self._tokens.append(_LiteToken(word, position))
-            position += len(word)
+    def __init__(self, text: str, words: list[str], starts: list[int]):
+        self.text, self._words, self._starts = text, words, starts
 
     def __getitem__(self, i: int) -> _LiteToken:
-        return self._tokens[i]
+        if i < 0:
+            i += len(self._words)
+        return _LiteToken(self._words[i], self._starts[i])
 
     def __len__(self) -> int:
-        return len(self._tokens)
+        return len(self._words)
 
 
 class _LiteSpan:
@@ -122,20 +121,35 @@ class LightArtifacts:
     only their text and length), `lemmas` the same strings, `keywords` as NlpArtifacts.set_keywords makes
     them, worked out only if the enhancer reads them."""
 
-    __slots__ = ("entities", "tokens", "tokens_indices", "lemmas", "scores", "_engine", "_language", "_keywords")
+    __slots__ = ("entities", "tokens", "tokens_indices", "token_ends", "lemmas", "scores", "_engine", "_language",
+                 "_keywords", "_keyword_set")
 
-    def __init__(self, entities: list, words: list[str], indices: list[int], engine: "ChineseNlpEngine",
-                 language: str):
-        self.entities, self.tokens, self.tokens_indices = entities, words, indices
+    def __init__(self, entities: list, words: list[str], indices: list[int], ends: list[int],
+                 engine: "ChineseNlpEngine", language: str):
+        self.entities, self.tokens, self.tokens_indices, self.token_ends = entities, words, indices, ends
         self.lemmas = words
         self.scores = [0.85] * len(entities)
-        self._engine, self._language, self._keywords = engine, language, None
+        self._engine, self._language, self._keywords, self._keyword_set = engine, language, None, None
 
     @property
     def keywords(self) -> list[str]:
         if self._keywords is None:
             self._keywords = NlpArtifacts.set_keywords(self._engine, self.lemmas, self._language)
         return self._keywords
+
+    @property
+    def keyword_set(self) -> frozenset[str]:
+        """The keywords as a set: what spans.KeyContextEnhancer asks of them is membership."""
+        if self._keyword_set is None:  # NlpArtifacts.set_keywords over this engine's word classes, inlined
+            keywords: set[str] = set()
+            for lemma in self.lemmas:
+                lower = lemma.lower()
+                if lower in STOPWORDS_ZH or not lemma.strip() or not lemma.strip(_PUNCTUATION_CHARS) \
+                        or lemma == "-PRON-" or lemma == "be":
+                    continue
+                keywords.update(lower.split(":"))
+            self._keyword_set = frozenset(keywords)
+        return self._keyword_set
 
 
 class ChineseNlpEngine(NlpEngine):
@@ -205,33 +219,21 @@ class ChineseNlpEngine(NlpEngine):
         out: list[tuple[list[str], list[str]] | None] = [None] * len(texts)
         if not texts:
             return out
-        bounds, position = [], 0
-        for text in texts:
-            bounds.append((position, position + len(text)))
-            position += len(text) + len(TAG_SEPARATOR)
-        i, (start, end) = 0, bounds[0]
-        words: list[str] = []
-        tags: list[str] = []
-        broken = False
+        pairs = rjieba.tag(TAG_SEPARATOR.join(texts), True)
+        words = [word for word, _ in pairs]
+        tags = [tag for _, tag in pairs]
+        ends = list(accumulate(map(len, words)))
+        starts = [0, *ends[:-1]] if words else []
         position = 0
-        for word, tag in rjieba.tag(TAG_SEPARATOR.join(texts), True):
-            w_end = position + len(word)
-            while i < len(texts) and position >= end and not (start == end == position):
-                if not broken and "".join(words) == texts[i]:
-                    out[i] = (words, tags)
-                i += 1
-                words, tags, broken = [], [], False
-                if i < len(texts):
-                    start, end = bounds[i]
-            if i < len(texts) and position < end and w_end > start:
-                if position < start or w_end > end:
-                    broken = True  # crosses the text's edge: tag it alone
-                else:
-                    words.append(word)
-                    tags.append(tag)
-            position = w_end
-        if i < len(texts) and not broken and "".join(words) == texts[i]:
-            out[i] = (words, tags)
+        for k, text in enumerate(texts):
+            end = position + len(text)
+            first = bisect.bisect_left(starts, position)  # the tokens that start inside the text
+            last = bisect.bisect_left(starts, end)
+            if first < last and starts[first] == position and ends[last - 1] == end:  # none crosses an edge
+                own = words[first:last]
+                if "".join(own) == text:
+                    out[k] = (own, tags[first:last])
+            position = end + len(TAG_SEPARATOR)
         return out
 
     def light_artifacts(self, text: str, language: str, with_entities: bool = True,
@@ -251,10 +253,13 @@ class ChineseNlpEngine(NlpEngine):
             words, tags = (rjieba.cut(text, False) if text else []), None
         if "".join(words) != text:
             words, tags = list(text), None
-        doc = _LiteDoc(text, words)
-        entities = [_LiteSpan(doc, a, b) for a, b in name_spans(None, words, tags, raw=True)] if tags else []
-        indices = [token.idx for token in doc._tokens]
-        return LightArtifacts(entities, words, indices, self, language)
+        ends = list(accumulate(map(len, words)))
+        indices = [0, *ends[:-1]] if words else []
+        entities = []
+        if tags:
+            doc = _LiteDoc(text, words, indices)
+            entities = [_LiteSpan(doc, a, b) for a, b in name_spans(None, words, tags, raw=True)]
+        return LightArtifacts(entities, words, indices, ends, self, language)
 
     def process_batch(
         self,

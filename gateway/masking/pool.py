@@ -187,6 +187,7 @@ class MaskingPool:
         self._template_lock = threading.Lock()  # one fork request at a time
         self.started = 0  # workers started, replacements included
         self.killed = 0  # workers killed at a deadline (or found dead)
+        self.jobs = 0  # bodies handed to a worker
         self.rules: tuple[str, str] | None = None  # (digest, text) of the masking rules in force, sent with jobs
         for _ in range(size):
             self._spawn_later()
@@ -342,6 +343,7 @@ class MaskingPool:
                   deadline: float):
         """Mask one body in a worker before `deadline` (time.monotonic()); MaskResult or MaskingRefused."""
         worker = self._acquire(deadline)
+        self.jobs += 1
         try:
             worker.conn.send((body, content_type, content_encoding, view, deadline - time.monotonic(), self.rules))
             if not worker.conn.poll(max(0.0, deadline - time.monotonic())):

@@ -9,6 +9,7 @@ Nothing here logs text or values.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -57,6 +58,11 @@ class KeyContextEnhancer(LemmaContextAwareEnhancer):
     context did not already decide.
     """
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.context_matching_mode != "substring":  # _supportive_word is presidio's substring mode
+            raise ValueError("KeyContextEnhancer supports presidio's default substring matching only")
+
     def enhance_using_context(self, text, raw_results, nlp_artifacts, recognizers, context=None):
         """Presidio's entry point (used by AnalyzerEngine.analyze)."""
         if nlp_artifacts is None:
@@ -72,31 +78,24 @@ class KeyContextEnhancer(LemmaContextAwareEnhancer):
         artifacts: Callable[[], NlpArtifacts],
     ) -> list[RecognizerResult]:
         """Raise the scores of results with supporting context; `artifacts` is called at most once."""
-        by_id = {recognizer.id: recognizer for recognizer in recognizers}
+        contexts = self._contexts(recognizers)
         supplied = [word.lower() for word in context or []]
         lowered = text.lower()
         nlp_artifacts: NlpArtifacts | None = None
         for result in results:
-            recognizer = by_id.get(_recognizer_id(result))
-            if recognizer is None or not recognizer.context or result.score >= ContextAwareEnhancer.MAX_SCORE:
+            words = contexts.get(_recognizer_id(result))
+            if not words or result.score >= ContextAwareEnhancer.MAX_SCORE:
                 continue
             if result.recognition_metadata.get(RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY):
                 continue
-            word = self._find_supportive_word_in_context(supplied, recognizer.context, self.context_matching_mode)
-            if not word and any(context_word.lower() in lowered for context_word in recognizer.context):
+            word = _supportive_word(supplied, words)
+            if not word and any(low in lowered for _, low in words):
                 # Surrounding words are substrings of the text: without a context word in the text,
                 # none of them can contain one, so only then is tokenizing worth it.
                 if nlp_artifacts is None:
                     nlp_artifacts = artifacts()
-                try:
-                    surrounding = self._extract_surrounding_words(
-                        nlp_artifacts=nlp_artifacts, word=text[result.start : result.end], start=result.start
-                    )
-                except ValueError:  # presidio's message quotes the matched text: never pass it on
-                    raise DetectionError("context tokens do not cover a detected span") from None
-                word = self._find_supportive_word_in_context(
-                    surrounding, recognizer.context, self.context_matching_mode
-                )
+                surrounding = self._words_around(nlp_artifacts, result.start, text[result.start : result.end])
+                word = _supportive_word(surrounding, words)
             if word:
                 result.score = min(
                     max(result.score + self.context_similarity_factor, self.min_score_with_context_similarity),
@@ -106,6 +105,52 @@ class KeyContextEnhancer(LemmaContextAwareEnhancer):
                     result.analysis_explanation.set_supportive_context_word(word)
                     result.analysis_explanation.set_improved_score(result.score)
         return results
+
+    def _contexts(self, recognizers: Sequence[EntityRecognizer]) -> dict[str, list[tuple[str, str]]]:
+        """Each recognizer's context words (as listed, lowered) by recognizer id, worked out once per list."""
+        cached = getattr(self, "_contexts_cache", None)
+        if cached is not None and cached[0] is recognizers:
+            return cached[1]
+        contexts = {r.id: [(word, word.lower()) for word in r.context] for r in recognizers if r.context}
+        self._contexts_cache = (recognizers, contexts)
+        return contexts
+
+    def _words_around(self, nlp_artifacts: NlpArtifacts, start: int, word: str) -> list[str]:
+        """presidio's _extract_surrounding_words (the token at `start`, context_prefix_count keywords
+        before it and context_suffix_count after it, each side counting the token itself), read through the
+        artifacts' keyword set and token ends when they offer them (nlp_engine.LightArtifacts): a binary
+        search and set lookups instead of a scan of the tokens and of the keyword list per step."""
+        keyword_set = getattr(nlp_artifacts, "keyword_set", None)
+        token_ends = getattr(nlp_artifacts, "token_ends", None)
+        if keyword_set is None or token_ends is None or not nlp_artifacts.tokens:
+            try:
+                return self._extract_surrounding_words(nlp_artifacts=nlp_artifacts, word=word, start=start)
+            except ValueError:  # presidio's message quotes the matched text: never pass it on
+                raise DetectionError("context tokens do not cover a detected span") from None
+        index = bisect.bisect_right(token_ends, start)  # the first token ending after start: presidio's pick
+        if index >= len(token_ends):
+            raise DetectionError("context tokens do not cover a detected span")
+        lemmas = nlp_artifacts.lemmas
+        words: list[str] = []
+        for step, count in ((-1, self.context_prefix_count), (1, self.context_suffix_count)):
+            i, remaining = index, count + 1
+            while 0 <= i < len(lemmas) and remaining > 0:
+                lower = lemmas[i].lower()
+                if lower in keyword_set:
+                    words.append(lower)
+                    remaining -= 1
+                i += step
+        return list(set(words))
+
+
+def _supportive_word(words: list[str], context: list[tuple[str, str]]) -> str:
+    """presidio's _find_supportive_word_in_context in its default "substring" mode, for lowered words: the
+    first of the recognizer's context words (as listed) that is part of one of `words`, or ""."""
+    for word, low in context:
+        for keyword in words:
+            if low in keyword:
+                return word
+    return ""
 
 
 def resolve_overlaps(results: Iterable[RecognizerResult]) -> list[Span]:

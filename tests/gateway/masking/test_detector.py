@@ -290,3 +290,11 @@ def test_separator_is_not_crossable_by_construction():
 
 def test_a_place_word_inside_an_organisation_name_keeps_it_whole(detector):
     assert detector.detect("天津市和平区街道办事处") == []
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(items=st.lists(st.tuples(KEYS, TEXTS), min_size=1, max_size=4))
+def test_repeated_strings_in_one_call_get_the_answer_they_get_alone(detector, items):
+    """detect_many detects a (key hint, string) once per call and hands repeats the same spans."""
+    doubled = items + [(key, text) for key, text in reversed(items)] + [("xingming", text) for _, text in items]
+    assert detector.detect_many(doubled) == [detector.detect(text, key) for key, text in doubled]

@@ -1,12 +1,16 @@
 """The jieba NlpEngine: valid presidio NlpArtifacts, offsets, name entities, and use inside AnalyzerEngine."""
 
 import pytest
+import rjieba
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.tokens import Doc
 
 from gateway.masking.nlp_engine import ChineseNlpEngine, is_probable_name
 from gateway.masking.recognizers import CnPassportRecognizer
+from gateway.masking.spans import KeyContextEnhancer, _supportive_word
 
 
 @pytest.fixture(scope="module")
@@ -96,3 +100,50 @@ def test_drives_presidio_default_context_enhancer():
     without = analyzer.analyze("编号E12345678", "zh")
     assert [(r.entity_type, r.start, r.end, r.score) for r in with_context] == [("CN_PASSPORT", 4, 13, 0.85)]
     assert [r.score for r in without] == [0.5]
+
+
+TEXTS = st.text(alphabet=st.sampled_from(list("王小明申请人于年月日电话住址北京市朝阳区路号室欧阳娜娜 ,:：。\n\t0123456789abcAB-")),
+                max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(TEXTS, max_size=6))
+def test_tag_many_gives_each_text_the_tags_it_gets_alone(texts):
+    engine = ChineseNlpEngine()
+    engine.load()
+    for text, tagged in zip(texts, engine.tag_many(texts)):
+        if tagged is None:  # a token crossed the text's edge: the caller tags it alone
+            continue
+        alone = rjieba.tag(text, True)
+        assert tagged == ([w for w, _ in alone], [t for _, t in alone])
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXTS, st.data())
+def test_words_around_a_span_are_presidios(text, data):
+    engine = ChineseNlpEngine()
+    engine.load()
+    if not text:
+        return
+    artifacts = engine.light_artifacts(text, "zh")
+    start = data.draw(st.integers(0, len(text) - 1))
+    enhancer = KeyContextEnhancer()
+    expected = enhancer._extract_surrounding_words(nlp_artifacts=artifacts, word=text[start:], start=start)
+    assert sorted(enhancer._words_around(artifacts, start, text[start:])) == sorted(expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXTS)
+def test_keyword_set_is_presidios_keywords(text):
+    engine = ChineseNlpEngine()
+    engine.load()
+    artifacts = engine.light_artifacts(text, "zh")
+    assert artifacts.keyword_set == frozenset(NlpArtifacts.set_keywords(engine, artifacts.lemmas, "zh"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(TEXTS, max_size=5), st.lists(TEXTS.filter(bool), min_size=1, max_size=5))
+def test_supportive_word_is_presidios(words, context):
+    lowered = [w.lower() for w in words]
+    expected = KeyContextEnhancer._find_supportive_word_in_context(lowered, context, "substring")
+    assert _supportive_word(lowered, [(w, w.lower()) for w in context]) == expected
