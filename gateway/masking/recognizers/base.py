@@ -1,24 +1,72 @@
-"""GovPatternRecognizer: presidio's PatternRecognizer with its pattern loop run without the regex timeout.
+"""GovPatternRecognizer: presidio's PatternRecognizer with a cheaper pattern loop (same results).
 
-Presidio runs every pattern with the `regex` module's per-call timeout, whose time checks cost more than
-the matching on short strings (an address pattern over a 330-character remark: 160 µs plain, 700 µs with
-the timeout). govshare's patterns are bounded (no nested unbounded repetition) and one masking call is
-bounded by the engine's watchdog, so the loop here is presidio's own — same matches, validation,
-invalidation, scores, explanations and de-duplication — without the timeout, and without building a result
-and its explanation for a match its validation refuses (presidio drops it: score MIN_SCORE).
+The loop is presidio's own — same matches, validation, invalidation, scores and de-duplication — with
+these differences, each one measured on the bench pages (bench.masking_check) and none visible in the
+results:
+
+- No regex timeout. Presidio runs every pattern with the `regex` module's per-call timeout, whose time
+  checks cost more than the matching on short strings. govshare's patterns are bounded (no nested
+  unbounded repetition) and one masking call is bounded by the engine's watchdog.
+- A recognizer may name patterns in STDLIB_RE: those are compiled with the standard library's `re`, which
+  runs them faster than `regex` and finds the same matches (their sources use only syntax both engines read
+  alike; tests/gateway/masking/recognizers/test_engines.py compares the two engines on every such pattern).
+  Every other pattern, and any pattern `re` cannot compile, uses `regex` as presidio does.
+- validate_result and invalidate_result answer once per distinct matched text in one call (`verdicts`: a
+  page repeats its values, and several patterns of a recognizer match the same text); the answers are
+  dropped when the call returns. Both must therefore be pure functions of the matched text.
+- No result for a match its validation refuses (presidio scores it MIN_SCORE and drops it), and a result's
+  AnalysisExplanation is built when something first reads it (ExplainedLater): the batch detector never
+  does, presidio's AnalyzerEngine drops it unless asked for the decision process; reading it gives the
+  object presidio's loop builds.
 """
 
 from __future__ import annotations
 
-from typing import List, Optional
+import re as stdlib_re
+from typing import Dict, FrozenSet, List, Optional, Tuple
 
 import regex as re
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+# The flags presidio uses that mean the same to both engines (DOTALL, MULTILINE, IGNORECASE).
+_SHARED_FLAGS = stdlib_re.DOTALL | stdlib_re.MULTILINE | stdlib_re.IGNORECASE
+_NAME_KEY = RecognizerResult.RECOGNIZER_NAME_KEY
+_ID_KEY = RecognizerResult.RECOGNIZER_IDENTIFIER_KEY
+_MAX, _MIN = EntityRecognizer.MAX_SCORE, EntityRecognizer.MIN_SCORE
+
+
+class ExplainedLater(RecognizerResult):
+    """A RecognizerResult whose `analysis_explanation` is built by presidio's build_regex_explanation when it
+    is first read (or replaced when it is first set); to_dict() sees the same fields as presidio's."""
+
+    @property
+    def analysis_explanation(self):
+        fields = self.__dict__
+        if "analysis_explanation" not in fields:
+            recognizer, pattern, validation_result, flags, score = fields.pop("_explain")
+            explanation = recognizer.build_regex_explanation(
+                recognizer.name, pattern.name, pattern.regex, pattern.score, validation_result, flags)
+            explanation.score = score
+            fields["analysis_explanation"] = explanation
+        return fields["analysis_explanation"]
+
+    @analysis_explanation.setter
+    def analysis_explanation(self, value) -> None:
+        self.__dict__.pop("_explain", None)
+        self.__dict__["analysis_explanation"] = value
+
+    def to_dict(self) -> Dict:
+        """Serialize self to dictionary (presidio's fields, the explanation built)."""
+        self.analysis_explanation  # noqa: B018 - builds it into __dict__
+        return self.__dict__
+
 
 class GovPatternRecognizer(PatternRecognizer):
-    """A PatternRecognizer whose patterns run without presidio's regex timeout (see the module docstring)."""
+    """A PatternRecognizer with a cheaper pattern loop (see the module docstring)."""
+
+    # Names of PATTERNS that run on the standard library's `re` (measured faster, same matches).
+    STDLIB_RE: FrozenSet[str] = frozenset()
 
     def analyze(self, text: str, entities: List[str], nlp_artifacts: Optional[NlpArtifacts] = None,
                 regex_flags: Optional[int] = None) -> List[RecognizerResult]:
@@ -33,41 +81,63 @@ class GovPatternRecognizer(PatternRecognizer):
         """
         return self._analyze_patterns(text, regex_flags) if self.patterns else []
 
+    def compiled(self, pattern: Pattern, flags: int):
+        """The pattern compiled for `flags`: with the standard library's `re` when the recognizer lists it in
+        STDLIB_RE and `re` reads it (kept on this recognizer: presidio's own loop calls the Pattern's
+        `compiled_regex` with a timeout only `regex` takes), else with `regex`, kept on the Pattern as
+        presidio does."""
+        if pattern.name in self.STDLIB_RE and not flags & ~_SHARED_FLAGS:
+            cache = self.__dict__.setdefault("_stdlib_compiled", {})
+            key = (id(pattern), flags)
+            if key not in cache:
+                try:
+                    cache[key] = (pattern, stdlib_re.compile(pattern.regex, flags))
+                except stdlib_re.error:
+                    cache[key] = (pattern, None)
+            compiled = cache[key][1]
+            if compiled is not None:
+                return compiled
+        if not pattern.compiled_regex or pattern.compiled_with_flags != flags:
+            pattern.compiled_with_flags = flags
+            pattern.compiled_regex = re.compile(pattern.regex, flags=flags)
+        return pattern.compiled_regex
+
     def _analyze_patterns(self, text: str, flags: Optional[int] = None,
-                          patterns: Optional[List[Pattern]] = None) -> List[RecognizerResult]:
-        """Presidio's pattern loop over `patterns` (default: all of the recognizer's)."""
+                          patterns: Optional[List[Pattern]] = None,
+                          verdicts: Optional[Dict[str, Tuple[Optional[bool], bool]]] = None,
+                          ) -> List[RecognizerResult]:
+        """Presidio's pattern loop over `patterns` (default: all of the recognizer's); `verdicts` holds the
+        validation answers by matched text (a fresh one per call unless the caller shares one)."""
         flags = flags if flags else self.global_regex_flags
         results: List[RecognizerResult] = []
         entity = self.supported_entities[0]
+        metadata = {_NAME_KEY: self.name, _ID_KEY: self.id}
+        verdicts = {} if verdicts is None else verdicts
+        validate, invalidate = self.validate_result, self.invalidate_result
         for pattern in self.patterns if patterns is None else patterns:
-            if not pattern.compiled_regex or pattern.compiled_with_flags != flags:
-                pattern.compiled_with_flags = flags
-                pattern.compiled_regex = re.compile(pattern.regex, flags=flags)
-            for match in pattern.compiled_regex.finditer(text):
+            pattern_score = pattern.score
+            for match in self.compiled(pattern, flags).finditer(text):
                 start, end = match.span()
-                current_match = text[start:end]
-                if current_match == "":
+                if start == end:
                     continue
-                score = pattern.score
-                validation_result = self.validate_result(current_match)
+                current_match = text[start:end]
+                verdict = verdicts.get(current_match)
+                if verdict is None:
+                    validation_result = validate(current_match)
+                    invalidated = validation_result is not False and bool(invalidate(current_match))
+                    verdict = verdicts[current_match] = (validation_result, invalidated)
+                validation_result, invalidated = verdict
                 if validation_result is False:
                     continue  # scored MIN_SCORE, which presidio drops below: build nothing for it
-                description = self.build_regex_explanation(
-                    self.name, pattern.name, pattern.regex, score, validation_result, flags
-                )
-                result = RecognizerResult(
-                    entity_type=entity, start=start, end=end, score=score, analysis_explanation=description,
-                    recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                    },
-                )
+                score = pattern_score
                 if validation_result is not None:
-                    result.score = EntityRecognizer.MAX_SCORE if validation_result else EntityRecognizer.MIN_SCORE
-                invalidation_result = self.invalidate_result(current_match)
-                if invalidation_result is not None and invalidation_result:
-                    result.score = EntityRecognizer.MIN_SCORE
-                if result.score > EntityRecognizer.MIN_SCORE:
+                    score = _MAX if validation_result else _MIN
+                if invalidated:
+                    score = _MIN
+                if score > _MIN:
+                    result = ExplainedLater.__new__(ExplainedLater)
+                    result.__dict__.update(entity_type=entity, start=start, end=end, score=score,
+                                           recognition_metadata=dict(metadata),
+                                           _explain=(self, pattern, validation_result, flags, score))
                     results.append(result)
-                description.score = result.score
-        return EntityRecognizer.remove_duplicates(results)
+        return EntityRecognizer.remove_duplicates(results) if len(results) > 1 else results

@@ -19,7 +19,7 @@ which keeps a preceding word from being glued to the address. A road with a hous
 from __future__ import annotations
 
 import bisect
-import threading
+import re as stdlib_re
 from typing import List, Optional
 
 import regex as re
@@ -62,7 +62,7 @@ ESTATE = (
     rf"山庄|庄园|中心|商务楼|大楼|写字楼){_ROAD_FOLLOWS}"
 )
 # A bare number closes the address only after a building or unit part (B座401, 3栋2单元502).
-BARE_ROOM = r"(?<=栋|幢|座|单元|号楼|楼|层)(?:[A-Za-z]?\d{1,5}[A-Za-z]?)(?![\d号弄栋幢座单元层楼室户房])"
+BARE_ROOM = r"(?:(?<=[栋幢座楼层])|(?<=单元))(?:[A-Za-z]?\d{1,5}[A-Za-z]?)(?![\d号弄栋幢座单元层楼室户房])"
 NUMBER = (
     r"(?:\d{1,5}(?:[-－]\d{1,5}){1,3}(?:号|室|房)?"
     r"|(?:[A-Za-z]?\d{1,5}[A-Za-z]?|[A-Za-z]|[一二三四五六七八九十百零〇]{1,4})"
@@ -77,7 +77,9 @@ BUILDING_PART = (
     r"|(?:[A-Za-z]?\d{1,5}[A-Za-z]?|[A-Za-z]|[一二三四五六七八九十百零〇]{1,4})(?:号楼|栋|幢|座|单元|层|楼|室|房|户))"
 )
 ROAD_TO_BUILDING = rf"(?:{ESTATE}|{ROAD}){{1,3}}(?:{HOUSE_NUMBER}){{1,2}}(?:{ESTATE})?{BUILDING_PART}"
-BOUNDARY = rf"(?={CJK})(?<=^|[^\u4e00-\u9fff]|[在于至到住址是为往地])"
+# Text start or a non-CJK character before, or one of 在于至到住址是为往地 (written as two fixed-width
+# lookbehinds, which both regex engines read alike).
+BOUNDARY = rf"(?={CJK})(?:(?<![\u4e00-\u9fff])|(?<=[在于至到住址是为往地]))"
 
 # The same grammar with one named group per component, to count them in validate_result.
 _STRUCTURE = re.compile(
@@ -88,8 +90,9 @@ _STRUCTURE = re.compile(
 )
 
 
-_CLAUSE = re.compile(r"[\u4e00-\u9fff0-9A-Za-z\-－]+")
-_UNIT_CHAR = re.compile(r"[省市州盟区县旗镇乡街道路巷弄胡同条村园寓厦场号楼室栋幢座元层房户组队苑府庄心]")
+# The pre-cut runs on the standard library's `re` (plain classes, no flags: both engines agree; `re` is faster).
+_CLAUSE = stdlib_re.compile(r"[\u4e00-\u9fff0-9A-Za-z\-－]+")
+_UNIT_CHAR = stdlib_re.compile(r"[省市州盟区县旗镇乡街道路巷弄胡同条村园寓厦场号楼室栋幢座元层房户组队苑府庄心]")
 _JOIN = "\n\u2029\n"
 
 
@@ -132,6 +135,10 @@ class CnAddressRecognizer(GovPatternRecognizer):
             0.4,
         ),
     ]
+
+    # All five run on the standard library's `re`: 4-6x faster than `regex` on these, same matches (the
+    # sources use fixed-width lookbehinds and only the letter class [A-Za-z]).
+    STDLIB_RE = frozenset(pattern.name for pattern in PATTERNS)
 
     CONTEXT = [
         "住址",
@@ -183,9 +190,10 @@ class CnAddressRecognizer(GovPatternRecognizer):
         origins: List[int] = []
         pieces: List[str] = []
         position = 0
+        unit_char = _UNIT_CHAR.search
         for m in _CLAUSE.finditer(text):
-            clause = m.group(0)
-            if len(clause) < 4 or _UNIT_CHAR.search(clause) is None:
+            clause = m.group()
+            if len(clause) < 4 or unit_char(clause) is None:
                 continue
             starts.append(position)
             origins.append(m.start())
@@ -193,27 +201,26 @@ class CnAddressRecognizer(GovPatternRecognizer):
             position += len(clause) + len(_JOIN)
         if not pieces:
             return []
-        _call.verdicts = {}
-        try:
-            # The strongest pattern first; a clause it covers whole is an address the weaker patterns could
-            # only find again, inside it and with a lower score (dropped on overlap): they skip it.
-            joined = _JOIN.join(pieces)
-            strong = self._analyze_patterns(joined, regex_flags, self.patterns[:1])
-            slot_of = {start: i for i, start in enumerate(starts)}
-            covered = {slot_of[r.start] for r in strong
-                       if r.start in slot_of and r.end - r.start == len(pieces[slot_of[r.start]])}
-            rest_starts, rest_pieces, rest_origins = [], [], []
-            position = 0
-            for i, piece in enumerate(pieces):
-                if i not in covered:
-                    rest_starts.append(position)
-                    rest_pieces.append(piece)
-                    rest_origins.append(origins[i])
-                    position += len(piece) + len(_JOIN)
-            weak = self._analyze_patterns(_JOIN.join(rest_pieces), regex_flags, self.patterns[1:]) \
-                if rest_pieces else []
-        finally:
-            _call.verdicts = None
+        # validate_result's answers for this call: several patterns match the same address, and a page
+        # repeats its streets; dropped when the call returns, so no address outlives it.
+        verdicts: dict = {}
+        # The strongest pattern first; a clause it covers whole is an address the weaker patterns could
+        # only find again, inside it and with a lower score (dropped on overlap): they skip it.
+        joined = _JOIN.join(pieces)
+        strong = self._analyze_patterns(joined, regex_flags, self.patterns[:1], verdicts)
+        slot_of = {start: i for i, start in enumerate(starts)}
+        covered = {slot_of[r.start] for r in strong
+                   if r.start in slot_of and r.end - r.start == len(pieces[slot_of[r.start]])}
+        rest_starts, rest_pieces, rest_origins = [], [], []
+        position = 0
+        for i, piece in enumerate(pieces):
+            if i not in covered:
+                rest_starts.append(position)
+                rest_pieces.append(piece)
+                rest_origins.append(origins[i])
+                position += len(piece) + len(_JOIN)
+        weak = self._analyze_patterns(_JOIN.join(rest_pieces), regex_flags, self.patterns[1:], verdicts) \
+            if rest_pieces else []
         for found, at, to in ((strong, starts, origins), (weak, rest_starts, rest_origins)):
             for result in found:
                 i = bisect.bisect_right(at, result.start) - 1
@@ -229,19 +236,7 @@ class CnAddressRecognizer(GovPatternRecognizer):
         :param pattern_text: the text detected by the regex engine
         :return: False for too thin a match; None keeps the pattern's score
         """
-        memo = getattr(_call, "verdicts", None)
-        if memo is None:
-            return _structure_verdict(pattern_text)
-        try:
-            return memo[pattern_text]
-        except KeyError:
-            verdict = memo[pattern_text] = _structure_verdict(pattern_text)
-            return verdict
-
-
-# validate_result's answers during one analyze() call on this thread: several patterns match the same
-# address, and a page repeats its streets. Dropped when the call ends, so no address outlives it.
-_call = threading.local()
+        return _structure_verdict(pattern_text)
 
 
 def _structure_verdict(text: str) -> Optional[bool]:
