@@ -22,6 +22,7 @@ results:
 
 from __future__ import annotations
 
+import bisect
 import re as stdlib_re
 from typing import Dict, FrozenSet, List, Optional, Tuple
 
@@ -34,6 +35,17 @@ _SHARED_FLAGS = stdlib_re.DOTALL | stdlib_re.MULTILINE | stdlib_re.IGNORECASE
 _NAME_KEY = RecognizerResult.RECOGNIZER_NAME_KEY
 _ID_KEY = RecognizerResult.RECOGNIZER_IDENTIFIER_KEY
 _MAX, _MIN = EntityRecognizer.MAX_SCORE, EntityRecognizer.MIN_SCORE
+# Windows are read joined by a newline: every WINDOW_BREAKS holds it, so a lookaround sees the same there as at
+# the break character (or text edge) that ended the window in the text.
+WINDOW_JOIN = "\n"
+# Characters around identifiers that no identifier pattern reads: CJK ideographs, CJK and full-width
+# punctuation (not the full-width digits and letters), line breaks, tabs and ASCII punctuation that
+# identifiers do not contain. Recognizers add the separators their own patterns do not read (space, - . : /).
+IDENTIFIER_BREAKS = (
+    "\u4e00-\u9fff\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
+    "\n\r\t\u2028\u2029,;\"'!?=&<>\\[\\]{}|`~^*%$@_"
+)
+_WINDOWS: Dict[Tuple[str, int], "stdlib_re.Pattern[str]"] = {}
 
 
 class ExplainedLater(RecognizerResult):
@@ -67,11 +79,16 @@ class GovPatternRecognizer(PatternRecognizer):
 
     # Names of PATTERNS that run on the standard library's `re` (measured faster, same matches).
     STDLIB_RE: FrozenSet[str] = frozenset()
+    # Characters (a regex class body) that no pattern can match nor a lookaround test, and the shortest match
+    # length: every match then lies in a run of other characters at least WINDOW_MIN long. None: no windows.
+    WINDOW_BREAKS: Optional[str] = None
+    WINDOW_MIN: int = 1
 
     def analyze(self, text: str, entities: List[str], nlp_artifacts: Optional[NlpArtifacts] = None,
                 regex_flags: Optional[int] = None) -> List[RecognizerResult]:
         """
-        Analyze text with the recognizer's patterns (PatternRecognizer.analyze, without the timeout).
+        Analyze text with the recognizer's patterns (PatternRecognizer.analyze, without the timeout), read
+        only in the windows that can hold a match when the recognizer declares them (WINDOW_BREAKS).
 
         :param text: Text to be analyzed
         :param entities: Entities this recognizer can detect
@@ -79,7 +96,46 @@ class GovPatternRecognizer(PatternRecognizer):
         :param regex_flags: regex flags to be used in regex matching
         :return: the results of every pattern
         """
-        return self._analyze_patterns(text, regex_flags) if self.patterns else []
+        if not self.patterns:
+            return []
+        window = self._window(regex_flags)
+        if window is None:
+            return self._analyze_patterns(text, regex_flags)
+        spans = [m.span() for m in window.finditer(text)]
+        if not spans:
+            return []
+        if len(spans) == 1:
+            origin, end = spans[0]
+            results = self._analyze_patterns(text[origin:end], regex_flags)
+            for result in results:
+                result.start += origin
+                result.end += origin
+            return results
+        starts: List[int] = []
+        position = 0
+        for origin, end in spans:
+            starts.append(position)
+            position += end - origin + 1
+        results = self._analyze_patterns(WINDOW_JOIN.join(text[a:b] for a, b in spans), regex_flags)
+        for result in results:
+            i = bisect.bisect_right(starts, result.start) - 1
+            shift = spans[i][0] - starts[i]
+            result.start += shift
+            result.end += shift
+        return results
+
+    def _window(self, flags: Optional[int]):
+        """The compiled window (runs of characters outside WINDOW_BREAKS, at least WINDOW_MIN long), or None
+        when the recognizer reads the whole text: no WINDOW_BREAKS, other patterns or other flags than the
+        ones its windows were proven for (tests/gateway/masking/recognizers/test_windows.py)."""
+        if not self.WINDOW_BREAKS or (flags and flags != self.global_regex_flags) \
+                or self.global_regex_flags != _SHARED_FLAGS or self.patterns is not self.PATTERNS:
+            return None
+        key = (self.WINDOW_BREAKS, self.WINDOW_MIN)
+        window = _WINDOWS.get(key)
+        if window is None:
+            window = _WINDOWS[key] = stdlib_re.compile(f"[^{self.WINDOW_BREAKS}]{{{self.WINDOW_MIN},}}")
+        return window
 
     def compiled(self, pattern: Pattern, flags: int):
         """The pattern compiled for `flags`: with the standard library's `re` when the recognizer lists it in

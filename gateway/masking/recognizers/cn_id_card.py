@@ -12,7 +12,7 @@ from typing import List, Optional
 
 from presidio_analyzer import Pattern
 
-from .base import GovPatternRecognizer
+from .base import IDENTIFIER_BREAKS, GovPatternRecognizer
 
 from ... import identifiers
 from ...identifiers import gb11643_check_char as gb11643_check_character  # noqa: F401
@@ -59,6 +59,9 @@ class CnIdCardRecognizer(GovPatternRecognizer):
         ),
     ]
 
+    # Matches lie in runs of characters outside these (test_windows proves it from the patterns).
+    WINDOW_BREAKS = IDENTIFIER_BREAKS + " \\-.:/+#()"
+    WINDOW_MIN = 15
     CONTEXT = [
         "身份证",
         "身份号码",

@@ -15,7 +15,7 @@ from typing import List, Optional
 
 from presidio_analyzer import Pattern
 
-from .base import GovPatternRecognizer
+from .base import IDENTIFIER_BREAKS, GovPatternRecognizer
 
 
 class CnPassportRecognizer(GovPatternRecognizer):
@@ -58,6 +58,9 @@ class CnPassportRecognizer(GovPatternRecognizer):
         ),
     ]
 
+    # Matches lie in runs of characters outside these (test_windows proves it from the patterns).
+    WINDOW_BREAKS = IDENTIFIER_BREAKS + " \\-.:/+#()"
+    WINDOW_MIN = 8
     CONTEXT = [
         "护照",
         "通行证",
