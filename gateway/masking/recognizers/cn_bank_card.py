@@ -62,6 +62,12 @@ class CnBankCardRecognizer(GovPatternRecognizer):
         ),
     ]
 
+    # Measured faster on the standard library's `re`, same matches (test_engines).
+    STDLIB_RE = frozenset({
+        "Bank card (medium)",
+        "Bank card 17-18 digits from a year-like prefix (weak)",
+        "Bank card grouped (medium)",
+    })
     # Matches lie in runs of characters outside these (test_windows proves it from the patterns).
     WINDOW_BREAKS = IDENTIFIER_BREAKS + ".:/+#()"
     WINDOW_MIN = 16

@@ -59,6 +59,8 @@ class CnIdCardRecognizer(GovPatternRecognizer):
         ),
     ]
 
+    # Measured faster on the standard library's `re`, same matches (test_engines).
+    STDLIB_RE = frozenset({"CN ID card 18 (checksum)", "CN ID card 15 legacy (medium)"})
     # Matches lie in runs of characters outside these (test_windows proves it from the patterns).
     WINDOW_BREAKS = IDENTIFIER_BREAKS + " \\-.:/+#()"
     WINDOW_MIN = 15

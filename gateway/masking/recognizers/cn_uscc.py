@@ -37,6 +37,8 @@ class CnUsccRecognizer(GovPatternRecognizer):
         ),
     ]
 
+    # Measured faster on the standard library's `re`, same matches (test_engines).
+    STDLIB_RE = frozenset({"CN USCC (checksum)"})
     # Matches lie in runs of characters outside these (test_windows proves it from the patterns).
     WINDOW_BREAKS = IDENTIFIER_BREAKS + " \\-.:/+#()"
     WINDOW_MIN = 18

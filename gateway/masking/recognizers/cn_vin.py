@@ -28,6 +28,8 @@ class CnVinRecognizer(GovPatternRecognizer):
 
     PATTERNS = [Pattern("VIN (checksum)", r"(?<![0-9A-Za-z])[A-HJ-NPR-Z0-9]{17}(?![0-9A-Za-z])", 0.5)]
 
+    # Measured faster on the standard library's `re`, same matches (test_engines).
+    STDLIB_RE = frozenset({"VIN (checksum)"})
     # Matches lie in runs of characters outside these (test_windows proves it from the patterns).
     WINDOW_BREAKS = IDENTIFIER_BREAKS + " \\-.:/+#()"
     WINDOW_MIN = 17

@@ -11,8 +11,6 @@ the windowed and whole-text answers are compared on generated text.
 from __future__ import annotations
 
 import re
-import re._constants as C
-import re._parser as parser
 
 import pytest
 import regex
@@ -21,49 +19,16 @@ from hypothesis import strategies as st
 
 from gateway.masking.recognizers import RECOGNIZER_CLASSES
 from gateway.masking.recognizers.base import WINDOW_JOIN, GovPatternRecognizer
+from tests.support.pattern_elements import BMP, elements, min_width
 
 FLAGS = re.DOTALL | re.MULTILINE | re.IGNORECASE
 WINDOWED = [entity for entity, cls in RECOGNIZER_CLASSES.items()
             if issubclass(cls, GovPatternRecognizer) and cls.WINDOW_BREAKS]
-_BMP = "".join(map(chr, range(0xD800))) + "".join(map(chr, range(0xE000, 0x10000)))
 
 
 def _breaks(cls) -> str:
-    """Every break character, written out."""
-    return "".join(re.findall(f"[{cls.WINDOW_BREAKS}]", _BMP))
-
-
-def _classes(items, out: list[str]) -> None:
-    """Collect a character class (as regex source) for every element of a parsed pattern that matches one
-    character; fail on elements that could match characters not listed (., negated classes, anchors)."""
-    for op, av in items:
-        if op is C.LITERAL:
-            out.append(f"[{re.escape(chr(av))}]")
-        elif op is C.IN:
-            body = ""
-            for kind, value in av:
-                if kind is C.LITERAL:
-                    body += re.escape(chr(value))
-                elif kind is C.RANGE:
-                    body += f"{re.escape(chr(value[0]))}-{re.escape(chr(value[1]))}"
-                elif kind is C.CATEGORY and value is C.CATEGORY_DIGIT:
-                    body += r"\d"
-                else:
-                    raise AssertionError(f"class element {kind} {value} not provable")
-            out.append(f"[{body}]")
-        elif op is C.SUBPATTERN:
-            _classes(av[3], out)
-        elif op is C.BRANCH:
-            for branch in av[1]:
-                _classes(branch, out)
-        elif op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):
-            _classes(av[2], out)
-        elif op in (C.ASSERT, C.ASSERT_NOT):
-            _classes(av[1], out)
-        elif op is C.GROUPREF:
-            continue  # repeats a group's text: its elements are checked where the group is
-        else:  # ., negated literals, anchors, \w and the like
-            raise AssertionError(f"pattern element {op} not provable")
+    """Every break character (of the BMP), written out."""
+    return "".join(re.findall(f"[{cls.WINDOW_BREAKS}]", BMP))
 
 
 @pytest.mark.parametrize("entity", WINDOWED)
@@ -72,11 +37,8 @@ def test_no_pattern_element_reads_a_break_character(entity):
     breaks = _breaks(cls)
     assert WINDOW_JOIN in breaks and "\u4e00" in breaks and "0" not in breaks
     for pattern in cls.PATTERNS:
-        parsed = parser.parse(pattern.regex, FLAGS)
-        assert parsed.getwidth()[0] >= cls.WINDOW_MIN > 0, pattern.name
-        elements: list[str] = []
-        _classes(parsed, elements)
-        for element in set(elements):
+        assert min_width(pattern.regex, FLAGS) >= cls.WINDOW_MIN > 0, pattern.name
+        for element in set(elements(pattern.regex, FLAGS, strict=True)):
             for engine in (re, regex):
                 hits = engine.compile(element, FLAGS).findall(breaks)
                 assert not hits, (pattern.name, element, hits[:5])
