@@ -88,6 +88,9 @@ _STRUCTURE = re.compile(
     rf"(?:(?P<estate>{ESTATE})|(?P<road>{ROAD})|(?P<number>{NUMBER}))*",
     flags=re.IGNORECASE,
 )
+# The same source on the standard library's `re` (3x faster): it finds the same path, so its non-repeated
+# groups (province, city, district, town) answer alike; only `regex` counts a repeated group's captures.
+_STRUCTURE_FAST = stdlib_re.compile(_STRUCTURE.pattern, stdlib_re.IGNORECASE)
 
 
 # The pre-cut runs on the standard library's `re` (plain classes, no flags: both engines agree; `re` is faster).
@@ -239,7 +242,26 @@ class CnAddressRecognizer(GovPatternRecognizer):
         return _structure_verdict(pattern_text)
 
 
+_HEAD = ("province", "city", "district", "town")
+
+
 def _structure_verdict(text: str) -> Optional[bool]:
+    """validate_result's answer. Decided from the standard library's match where its groups suffice: no match;
+    nothing after the head (province, city, district, town: the count is theirs, and no number); a province or
+    city with more after it (two components, no number needed). Otherwise `regex` counts the components."""
+    fast = _STRUCTURE_FAST.fullmatch(text)
+    if fast is None:
+        return False
+    head = [fast.start(name) >= 0 for name in _HEAD]
+    if max((fast.end(name) for name, found in zip(_HEAD, head) if found), default=0) == len(text):
+        return None if sum(head) >= 2 and (head[0] or head[1]) else False
+    if head[0] or head[1]:
+        return None
+    return _counted_verdict(text)
+
+
+def _counted_verdict(text: str) -> Optional[bool]:
+    """The verdict from every component's count (`regex` captures): the rule validate_result states."""
     match = _STRUCTURE.fullmatch(text)
     if match is None:
         return False

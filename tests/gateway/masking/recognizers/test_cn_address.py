@@ -1,8 +1,12 @@
 """CN_ADDRESS: whole-span addresses from province/city/district/road down to the room; non-addresses."""
 
-import pytest
+import json
 
-from gateway.masking.recognizers.cn_address import CnAddressRecognizer
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gateway.masking.recognizers.cn_address import CnAddressRecognizer, _counted_verdict, _structure_verdict
 
 RECOGNIZER = CnAddressRecognizer()
 
@@ -11,25 +15,25 @@ def found(text: str) -> list[tuple[str, float]]:
     return [(text[r.start : r.end], r.score) for r in RECOGNIZER.analyze(text, ["CN_ADDRESS"])]
 
 
-@pytest.mark.parametrize(
-    "address, score",
-    [
-        ("北京市朝阳区建国路88号院3号楼2单元1101室", 0.85),
-        ("浙江省杭州市西湖区文三路478号", 0.85),
-        ("上海市浦东新区张江镇科苑路88弄5号1203室", 0.85),
-        ("广东省深圳市南山区粤海街道科技园社区科苑路15号", 0.85),
-        ("广西壮族自治区南宁市青秀区民族大道100号", 0.85),
-        ("北京市朝阳区", 0.85),
-        ("杭州市西湖区文三路478号", 0.7),
-        ("杭州市西湖区", 0.7),
-        ("朝阳区建国路88号院", 0.6),
-        ("西湖区文三路478号A座1201室", 0.6),
-        ("建国路88号", 0.4),
-        ("科苑路88弄5号3-2-1101", 0.6),  # a road down to the room is medium
-            ("白云大道北679号8栋803房", 0.6),
-            ("星河雅居23栋B座401", 0.4),
-    ],
-)
+WHOLE = [
+    ("北京市朝阳区建国路88号院3号楼2单元1101室", 0.85),
+    ("浙江省杭州市西湖区文三路478号", 0.85),
+    ("上海市浦东新区张江镇科苑路88弄5号1203室", 0.85),
+    ("广东省深圳市南山区粤海街道科技园社区科苑路15号", 0.85),
+    ("广西壮族自治区南宁市青秀区民族大道100号", 0.85),
+    ("北京市朝阳区", 0.85),
+    ("杭州市西湖区文三路478号", 0.7),
+    ("杭州市西湖区", 0.7),
+    ("朝阳区建国路88号院", 0.6),
+    ("西湖区文三路478号A座1201室", 0.6),
+    ("建国路88号", 0.4),
+    ("科苑路88弄5号3-2-1101", 0.6),  # a road down to the room is medium
+    ("白云大道北679号8栋803房", 0.6),
+    ("星河雅居23栋B座401", 0.4),
+]
+
+
+@pytest.mark.parametrize("address, score", WHOLE)
 def test_whole_address_is_one_span(address, score):
     assert found(address) == [(address, score)]
 
@@ -62,3 +66,33 @@ def test_address_inside_text(text, address):
 )
 def test_not_addresses(text):
     assert found(text) == []
+
+
+# --- the structure verdict's fast path answers what counting the components answers ------------------------
+
+_PIECES = ["北京市", "浙江省", "广西壮族自治区", "杭州市", "西湖区", "朝阳区", "张江镇", "粤海街道", "建国路", "白云大道北",
+           "科苑路", "星河雅居", "御景新村", "科技园社区", "88号", "88号院", "3号楼", "2单元", "1101室", "A座", "401",
+           "3-2-1101", "595弄", "B", "十二组", "和平", "的", "号", "市", "区", "7"]
+
+
+def _verdict_cases():
+    from tests.masking_corpus.generate import generate
+
+    texts = [json.dumps(case.doc, ensure_ascii=False) for case in generate()]
+    for text in texts + [a for a, _ in WHOLE] + ["北京市", "朝阳区建国路", "88号", ""]:
+        for pattern in RECOGNIZER.patterns:
+            for match in RECOGNIZER.compiled(pattern, RECOGNIZER.global_regex_flags).finditer(text):
+                yield match.group()
+
+
+def test_fast_verdict_equals_counted_verdict_on_every_match_of_the_corpus():
+    cases = sorted(set(_verdict_cases()))
+    assert len(cases) > 300
+    assert [_structure_verdict(t) for t in cases] == [_counted_verdict(t) for t in cases]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=7))
+def test_fast_verdict_equals_counted_verdict_on_generated_addresses(pieces):
+    text = "".join(pieces)
+    assert _structure_verdict(text) == _counted_verdict(text)
