@@ -196,4 +196,28 @@ class GovPatternRecognizer(PatternRecognizer):
                                            recognition_metadata=dict(metadata),
                                            _explain=(self, pattern, validation_result, flags, score))
                     results.append(result)
-        return EntityRecognizer.remove_duplicates(results) if len(results) > 1 else results
+        return remove_duplicates(results)
+
+
+def remove_duplicates(results: List[RecognizerResult]) -> List[RecognizerResult]:
+    """EntityRecognizer.remove_duplicates for the results of one recognizer (one entity type), without its
+    per-result string hashing: the same results, the same survivor among equal ones (the first), the same order
+    (test_base compares the two on generated results)."""
+    if len(results) < 2:
+        return [r for r in results if r.score != 0]
+    unique: Dict[object, RecognizerResult] = {}
+    for result in results:  # presidio's set(): equal start, end and score (as its hash writes them) are one
+        score = result.score
+        unique.setdefault((result.start, result.end, str(score)) if score == score else id(result), result)
+    ordered = sorted(unique.values(), key=lambda r: (r.start, -(r.end - r.start), -r.score))
+    kept: List[RecognizerResult] = []
+    active: List[RecognizerResult] = []
+    for result in ordered:
+        if result.score == 0:
+            continue
+        active = [other for other in active if other.end >= result.start]
+        if not any(result.start >= other.start and result.end <= other.end and result.score <= other.score
+                   for other in active):
+            kept.append(result)
+            active.append(result)
+    return sorted(kept, key=lambda r: (-r.score, r.start, -(r.end - r.start)))

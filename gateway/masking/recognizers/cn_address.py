@@ -23,9 +23,9 @@ import re as stdlib_re
 from typing import List, Optional
 
 import regex as re
-from presidio_analyzer import EntityRecognizer, Pattern
+from presidio_analyzer import Pattern
 
-from .base import GovPatternRecognizer
+from .base import GovPatternRecognizer, remove_duplicates
 
 from .cjk import CJK, cjk_class_without
 
@@ -230,7 +230,7 @@ class CnAddressRecognizer(GovPatternRecognizer):
                 shift = to[i] - at[i]
                 result.start += shift
                 result.end += shift
-        return EntityRecognizer.remove_duplicates(strong + weak)
+        return remove_duplicates(strong + weak)
 
     def validate_result(self, pattern_text: str) -> Optional[bool]:
         """
