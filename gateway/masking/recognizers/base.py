@@ -161,9 +161,10 @@ class GovPatternRecognizer(PatternRecognizer):
     def _analyze_patterns(self, text: str, flags: Optional[int] = None,
                           patterns: Optional[List[Pattern]] = None,
                           verdicts: Optional[Dict[str, Tuple[Optional[bool], bool]]] = None,
-                          ) -> List[RecognizerResult]:
+                          starts: Optional[List[int]] = None) -> List[RecognizerResult]:
         """Presidio's pattern loop over `patterns` (default: all of the recognizer's); `verdicts` holds the
-        validation answers by matched text (a fresh one per call unless the caller shares one)."""
+        validation answers by matched text (a fresh one per call unless the caller shares one); `starts`, when
+        given, lists in order every position where a match of these patterns can begin (matches_at)."""
         flags = flags if flags else self.global_regex_flags
         results: List[RecognizerResult] = []
         entity = self.supported_entities[0]
@@ -172,7 +173,8 @@ class GovPatternRecognizer(PatternRecognizer):
         validate, invalidate = self.validate_result, self.invalidate_result
         for pattern in self.patterns if patterns is None else patterns:
             pattern_score = pattern.score
-            for match in self.compiled(pattern, flags).finditer(text):
+            compiled = self.compiled(pattern, flags)
+            for match in compiled.finditer(text) if starts is None else matches_at(compiled, text, starts):
                 start, end = match.span()
                 if start == end:
                     continue
@@ -197,6 +199,20 @@ class GovPatternRecognizer(PatternRecognizer):
                                            _explain=(self, pattern, validation_result, flags, score))
                     results.append(result)
         return remove_duplicates(results)
+
+
+def matches_at(compiled, text: str, starts: List[int]):
+    """What `compiled.finditer(text)` yields when every match begins at one of `starts` (ascending): the first
+    match at a start at or after the previous match's end, each tried in place (lookbehinds still see the text
+    before it). For patterns that cannot match empty."""
+    match_at = compiled.match
+    end = 0
+    for start in starts:
+        if start >= end:
+            match = match_at(text, start)
+            if match is not None:
+                end = match.end()
+                yield match
 
 
 def remove_duplicates(results: List[RecognizerResult]) -> List[RecognizerResult]:

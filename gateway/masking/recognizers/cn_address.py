@@ -14,6 +14,12 @@ other than a province name need a boundary before them (text start, punctuation,
 which keeps a preceding word from being glued to the address. A road with a house number alone is weak
 (建国路88号); a road with a house number and a building or room after it is medium
 (白云大道北679号8栋803房).
+
+Fast path (same matches as running every pattern over the whole text with `regex`): analyze() reads only
+clauses holding an address unit character; the patterns run on the standard library's `re`; the weaker
+patterns skip clauses the strong one covers whole and are tried only where they can begin (_WEAK_START);
+validation answers once per distinct match per call and counts components with `regex` only when the
+`re` match cannot decide (_structure_verdict).
 """
 
 from __future__ import annotations
@@ -92,6 +98,12 @@ _STRUCTURE = re.compile(
 # groups (province, city, district, town) answer alike; only `regex` counts a repeated group's captures.
 _STRUCTURE_FAST = stdlib_re.compile(_STRUCTURE.pattern, stdlib_re.IGNORECASE)
 
+
+# The last character of every CITY, DISTRICT, TOWN, ROAD and ESTATE suffix. Every match of the patterns after
+# the first begins at a BOUNDARY with one of those components, a run of at most 8 names (1-2 characters each)
+# and a suffix of at most 3: so at a BOUNDARY followed, within 19 Chinese characters, by one of these.
+SUFFIX_ENDS = "州区盟市县旗道镇乡木街同路巷弄条园寓厦场村居庭苑府馆庄心楼"
+_WEAK_START = stdlib_re.compile(rf"{BOUNDARY}(?=[\u4e00-\u9fff]{{0,18}}[{SUFFIX_ENDS}])")
 
 # The pre-cut runs on the standard library's `re` (plain classes, no flags: both engines agree; `re` is faster).
 _CLAUSE = stdlib_re.compile(r"[\u4e00-\u9fff0-9A-Za-z\-－]+")
@@ -181,7 +193,9 @@ class CnAddressRecognizer(GovPatternRecognizer):
         only for characters outside them; so the text is cut into clauses of those characters, the clauses
         without any address unit character (省/市/区/县/镇/路/村/号…) are dropped, and the rest are read
         joined by SEPARATOR, with offsets mapped back: the same matches, without trying every position of
-        every sentence.
+        every sentence. The strongest pattern reads them first; the weaker ones read only the clauses it did
+        not cover whole, and are tried only at the positions where they can begin (_WEAK_START). All run on
+        the standard library's `re`, and validation decides on its match where it can (_structure_verdict).
 
         :param text: Text to be analyzed
         :param entities: Entities this recognizer can detect
@@ -222,8 +236,13 @@ class CnAddressRecognizer(GovPatternRecognizer):
                 rest_pieces.append(piece)
                 rest_origins.append(origins[i])
                 position += len(piece) + len(_JOIN)
-        weak = self._analyze_patterns(_JOIN.join(rest_pieces), regex_flags, self.patterns[1:], verdicts) \
-            if rest_pieces else []
+        weak = []
+        if rest_pieces:  # the weaker PATTERNS all begin at a BOUNDARY before a component: tried only there
+            rest = _JOIN.join(rest_pieces)
+            own = self.patterns is self.PATTERNS and regex_flags in (None, 0, self.global_regex_flags)
+            weak_starts = [m.start() for m in _WEAK_START.finditer(rest)] if own else None
+            if weak_starts != []:
+                weak = self._analyze_patterns(rest, regex_flags, self.patterns[1:], verdicts, weak_starts)
         for found, at, to in ((strong, starts, origins), (weak, rest_starts, rest_origins)):
             for result in found:
                 i = bisect.bisect_right(at, result.start) - 1

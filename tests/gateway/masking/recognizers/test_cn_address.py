@@ -1,6 +1,7 @@
 """CN_ADDRESS: whole-span addresses from province/city/district/road down to the room; non-addresses."""
 
 import json
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -96,3 +97,39 @@ def test_fast_verdict_equals_counted_verdict_on_every_match_of_the_corpus():
 def test_fast_verdict_equals_counted_verdict_on_generated_addresses(pieces):
     text = "".join(pieces)
     assert _structure_verdict(text) == _counted_verdict(text)
+
+
+# --- the weaker patterns are tried only where they can begin (_WEAK_START) -------------------------------
+
+
+def test_suffix_ends_hold_the_last_character_of_every_component_suffix():
+    from gateway.masking.recognizers import cn_address
+
+    for component in (cn_address.CITY, cn_address.DISTRICT, cn_address.TOWN, cn_address.ROAD, cn_address.ESTATE):
+        names = re.search(r"\{\d+,(\d+)\}\?\(\?:([^()]*)\)", component)
+        suffixes = names.group(2).split("|")
+        assert suffixes and all(s[-1] in cn_address.SUFFIX_ENDS and len(s) <= 3 for s in suffixes), component
+        assert int(names.group(1)) <= 8  # at most 8 names of at most 2 characters: the suffix ends within 19
+    assert all(len(word) == 2 for word in cn_address.PLACE_WORDS)
+
+
+def _ungated() -> CnAddressRecognizer:
+    return CnAddressRecognizer(patterns=list(CnAddressRecognizer.PATTERNS))  # not the class's own: no gate
+
+
+def test_gated_and_ungated_answers_agree_on_the_corpus():
+    from tests.masking_corpus.generate import generate
+
+    ungated = _ungated()
+    texts = [json.dumps(case.doc, ensure_ascii=False) for case in generate()] + [a for a, _ in WHOLE]
+    view = lambda results: sorted((r.start, r.end, r.score) for r in results)  # noqa: E731
+    for text in texts:
+        assert view(RECOGNIZER.analyze(text, ["CN_ADDRESS"])) == view(ungated.analyze(text, ["CN_ADDRESS"]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES + ["，", "住在", "于", " ", "ab", "和平路", "中心", "大道"]), max_size=10))
+def test_gated_and_ungated_answers_agree_on_generated_text(pieces):
+    text = "".join(pieces)
+    view = lambda results: sorted((r.start, r.end, r.score) for r in results)  # noqa: E731
+    assert view(RECOGNIZER.analyze(text, ["CN_ADDRESS"])) == view(_ungated().analyze(text, ["CN_ADDRESS"]))
