@@ -141,22 +141,26 @@ class GovPatternRecognizer(PatternRecognizer):
         """The pattern compiled for `flags`: with the standard library's `re` when the recognizer lists it in
         STDLIB_RE and `re` reads it (kept on this recognizer: presidio's own loop calls the Pattern's
         `compiled_regex` with a timeout only `regex` takes), else with `regex`, kept on the Pattern as
-        presidio does."""
-        if pattern.name in self.STDLIB_RE and not flags & ~_SHARED_FLAGS:
-            cache = self.__dict__.setdefault("_stdlib_compiled", {})
-            key = (id(pattern), flags)
-            if key not in cache:
-                try:
-                    cache[key] = (pattern, stdlib_re.compile(pattern.regex, flags))
-                except stdlib_re.error:
-                    cache[key] = (pattern, None)
-            compiled = cache[key][1]
-            if compiled is not None:
-                return compiled
-        if not pattern.compiled_regex or pattern.compiled_with_flags != flags:
-            pattern.compiled_with_flags = flags
-            pattern.compiled_regex = re.compile(pattern.regex, flags=flags)
-        return pattern.compiled_regex
+        presidio does. Looked up by pattern and flags (flag arithmetic on the enum costs microseconds)."""
+        cache = self.__dict__.get("_compiled_by_pattern")
+        if cache is None:
+            cache = self.__dict__["_compiled_by_pattern"] = {}
+        found = cache.get((id(pattern), flags))
+        if found is not None and found[0] is pattern:
+            return found[1]
+        compiled = None
+        if pattern.name in self.STDLIB_RE and not int(flags) & ~int(_SHARED_FLAGS):
+            try:
+                compiled = stdlib_re.compile(pattern.regex, flags)
+            except stdlib_re.error:
+                compiled = None
+        if compiled is None:
+            if not pattern.compiled_regex or pattern.compiled_with_flags != flags:
+                pattern.compiled_with_flags = flags
+                pattern.compiled_regex = re.compile(pattern.regex, flags=flags)
+            compiled = pattern.compiled_regex
+        cache[(id(pattern), flags)] = (pattern, compiled)
+        return compiled
 
     def _analyze_patterns(self, text: str, flags: Optional[int] = None,
                           patterns: Optional[List[Pattern]] = None,
