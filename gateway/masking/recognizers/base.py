@@ -18,6 +18,11 @@ results:
   AnalysisExplanation is built when something first reads it (ExplainedLater): the batch detector never
   does, presidio's AnalyzerEngine drops it unless asked for the decision process; reading it gives the
   object presidio's loop builds.
+- A recognizer may declare WINDOW_BREAKS (characters no pattern of it can match or test in a lookaround) and
+  WINDOW_MIN (its shortest match): analyze() then reads only the runs of other characters that long, joined
+  by a newline, and maps offsets back (test_windows.py proves this from the parsed patterns). A caller may
+  also pass `starts`, the only positions where matches can begin (matches_at: finditer's order).
+- De-duplication (remove_duplicates) is presidio's for one entity type, without its per-result hashing.
 """
 
 from __future__ import annotations
