@@ -6,10 +6,12 @@ separators; `compact()` makes it) and answers with its real structure and checks
 
 - resident ID (GB 11643-1999): 18 characters, area code of a real province (11–65, 71 Taiwan, 81/82/83 the
   Hong Kong/Macau/Taiwan residence permits), real birth date from 1900 to today, ISO 7064 MOD 11-2 check
-  character (python-stdnum's `iso7064.mod_11_2`); legacy 15 digits (6 + YYMMDD + 3, no check character);
+  character (ISO 7064 MOD 11-2, read in one base-13 int() call; python-stdnum's `iso7064.mod_11_2` is the
+  reference the tests compare it with); legacy 15 digits (6 + YYMMDD + 3, no check character);
 - foreigners' permanent-residence ID: the 2023 form (18 characters starting with 9, GB 11643 check) and the
   older form (3 letters of nationality + 12 digits with a real YYMMDD);
-- unified social credit code (GB 32100-2015); bank card (16–19 digits, Luhn via `stdnum.luhn`);
+- unified social credit code (GB 32100-2015, read in one base-34 int() call); bank card (16–19 digits,
+  Luhn with a doubled-digit table, equal to `stdnum.luhn`, which it calls for anything but ASCII digits);
 - mobile (11 digits, 13–19), landline (area code + 7/8 digits); passports (E + 8 digits, E + letter + 7
   digits, G + 8 digits, D/S/P + 7–8 digits); travel permits (H/M + 8 or 10 digits to HK/Macau, 8 digits or
   10 digits + letter for Taiwan compatriots, C + letter/digit + 7 digits for mainland residents);
