@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gateway import identifiers as ids
 
@@ -99,3 +101,51 @@ def test_the_guard_finds_identifiers_however_written(text, entity):
 def test_an_id_shaped_number_failing_its_check_is_no_card_either():
     assert ids.is_bank_card("310105196809192662") and ids.looks_like_resident_id("310105196809192662")
     assert ids.personal_identifier_type("310105196809192662") is None
+
+
+# --- the fast checksums answer what python-stdnum answers ----------------------------------------------
+
+_DIGITS = "0123456789"
+_SOME_UNICODE_DIGITS = "０１２３４５６７８９٠١٢٣٤٥٦٧٨٩²"  # full-width, Arabic-Indic, and a digit int() refuses
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(st.sampled_from(_DIGITS), min_size=17, max_size=17), st.sampled_from("0123456789X"))
+def test_gb11643_check_equals_stdnum_mod_11_2(first17, last):
+    from stdnum.iso7064 import mod_11_2
+
+    number = first17 + last
+    assert ids._mod_11_2_valid(number) is mod_11_2.is_valid(number)
+    assert ids._mod_11_2_valid(first17 + ids.gb11643_check_char(first17))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.sampled_from(_DIGITS + _SOME_UNICODE_DIGITS), min_size=17, max_size=17),
+       st.sampled_from("0123456789X"))
+def test_gb11643_check_equals_stdnum_on_unicode_digits(first17, last):
+    from stdnum.iso7064 import mod_11_2
+
+    assert ids._mod_11_2_valid(first17 + last) is mod_11_2.is_valid(first17 + last)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(st.sampled_from(_DIGITS + _SOME_UNICODE_DIGITS[:3] + " -a"), max_size=20))
+def test_luhn_equals_stdnum(number):
+    from stdnum import luhn
+
+    assert ids.luhn_valid(number) is luhn.is_valid(number)
+    if number.isascii() and number.isdigit():
+        assert ids.luhn_valid(number + luhn.calc_check_digit(number))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(st.sampled_from(ids.USCC_ALPHABET + "IOSVZa"), min_size=17, max_size=19))
+def test_uscc_equals_the_weighted_sum(value):
+    def reference(code: str) -> bool:  # the GB 32100 rule as written before the base-34 read
+        return (len(code) == 18 and all(c in ids.USCC_ALPHABET for c in code) and code[2:8].isdigit()
+                and ids.uscc_check_char(code[:17]) == code[17])
+
+    assert ids.is_uscc(value) is reference(value)
+    if len(value) >= 17 and all(c in ids.USCC_ALPHABET for c in value[:17]):
+        completed = value[:17] + ids.uscc_check_char(value[:17])
+        assert ids.is_uscc(completed) is completed[2:8].isdigit()

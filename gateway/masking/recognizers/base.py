@@ -1,29 +1,99 @@
-"""GovPatternRecognizer: presidio's PatternRecognizer with its pattern loop run without the regex timeout.
+"""GovPatternRecognizer: presidio's PatternRecognizer with a cheaper pattern loop (same results).
 
-Presidio runs every pattern with the `regex` module's per-call timeout, whose time checks cost more than
-the matching on short strings (an address pattern over a 330-character remark: 160 µs plain, 700 µs with
-the timeout). govshare's patterns are bounded (no nested unbounded repetition) and one masking call is
-bounded by the engine's watchdog, so the loop here is presidio's own — same matches, validation,
-invalidation, scores, explanations and de-duplication — without the timeout, and without building a result
-and its explanation for a match its validation refuses (presidio drops it: score MIN_SCORE).
+The loop is presidio's own — same matches, validation, invalidation, scores and de-duplication — with
+these differences, each one measured on the bench pages (bench.masking_check) and none visible in the
+results:
+
+- No regex timeout. Presidio runs every pattern with the `regex` module's per-call timeout, whose time
+  checks cost more than the matching on short strings. govshare's patterns are bounded (no nested
+  unbounded repetition) and one masking call is bounded by the engine's watchdog.
+- A recognizer may name patterns in STDLIB_RE: those are compiled with the standard library's `re`, which
+  runs them faster than `regex` and finds the same matches (their sources use only syntax both engines read
+  alike; tests/gateway/masking/recognizers/test_engines.py compares the two engines on every such pattern).
+  Every other pattern, and any pattern `re` cannot compile, uses `regex` as presidio does.
+- validate_result and invalidate_result answer once per distinct matched text in one call (`verdicts`: a
+  page repeats its values, and several patterns of a recognizer match the same text); the answers are
+  dropped when the call returns. Both must therefore be pure functions of the matched text.
+- No result for a match its validation refuses (presidio scores it MIN_SCORE and drops it), and a result's
+  AnalysisExplanation is built when something first reads it (ExplainedLater): the batch detector never
+  does, presidio's AnalyzerEngine drops it unless asked for the decision process; reading it gives the
+  object presidio's loop builds.
+- A recognizer may declare WINDOW_BREAKS (characters no pattern of it can match or test in a lookaround) and
+  WINDOW_MIN (its shortest match): analyze() then reads only the runs of other characters that long, joined
+  by a newline, and maps offsets back (test_windows.py proves this from the parsed patterns). A caller may
+  also pass `starts`, the only positions where matches can begin (matches_at: finditer's order).
+- De-duplication (remove_duplicates) is presidio's for one entity type, without its per-result hashing.
 """
 
 from __future__ import annotations
 
-from typing import List, Optional
+import bisect
+import re as stdlib_re
+from typing import Dict, FrozenSet, List, Optional, Tuple
 
 import regex as re
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+# The flags presidio uses that mean the same to both engines (DOTALL, MULTILINE, IGNORECASE).
+_SHARED_FLAGS = stdlib_re.DOTALL | stdlib_re.MULTILINE | stdlib_re.IGNORECASE
+_NAME_KEY = RecognizerResult.RECOGNIZER_NAME_KEY
+_ID_KEY = RecognizerResult.RECOGNIZER_IDENTIFIER_KEY
+_MAX, _MIN = EntityRecognizer.MAX_SCORE, EntityRecognizer.MIN_SCORE
+# Windows are read joined by a newline: every WINDOW_BREAKS holds it, so a lookaround sees the same there as at
+# the break character (or text edge) that ended the window in the text.
+WINDOW_JOIN = "\n"
+# Characters around identifiers that no identifier pattern reads: CJK ideographs, CJK and full-width
+# punctuation (not the full-width digits and letters), line breaks, tabs and ASCII punctuation that
+# identifiers do not contain. Recognizers add the separators their own patterns do not read (space, - . : /).
+IDENTIFIER_BREAKS = (
+    "\u4e00-\u9fff\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
+    "\n\r\t\u2028\u2029,;\"'!?=&<>\\[\\]{}|`~^*%$@_"
+)
+_WINDOWS: Dict[Tuple[str, int], "stdlib_re.Pattern[str]"] = {}
+
+
+class ExplainedLater(RecognizerResult):
+    """A RecognizerResult whose `analysis_explanation` is built by presidio's build_regex_explanation when it
+    is first read (or replaced when it is first set); to_dict() sees the same fields as presidio's."""
+
+    @property
+    def analysis_explanation(self):
+        fields = self.__dict__
+        if "analysis_explanation" not in fields:
+            recognizer, pattern, validation_result, flags, score = fields.pop("_explain")
+            explanation = recognizer.build_regex_explanation(
+                recognizer.name, pattern.name, pattern.regex, pattern.score, validation_result, flags)
+            explanation.score = score
+            fields["analysis_explanation"] = explanation
+        return fields["analysis_explanation"]
+
+    @analysis_explanation.setter
+    def analysis_explanation(self, value) -> None:
+        self.__dict__.pop("_explain", None)
+        self.__dict__["analysis_explanation"] = value
+
+    def to_dict(self) -> Dict:
+        """Serialize self to dictionary (presidio's fields, the explanation built)."""
+        self.analysis_explanation  # noqa: B018 - builds it into __dict__
+        return self.__dict__
+
 
 class GovPatternRecognizer(PatternRecognizer):
-    """A PatternRecognizer whose patterns run without presidio's regex timeout (see the module docstring)."""
+    """A PatternRecognizer with a cheaper pattern loop (see the module docstring)."""
+
+    # Names of PATTERNS that run on the standard library's `re` (measured faster, same matches).
+    STDLIB_RE: FrozenSet[str] = frozenset()
+    # Characters (a regex class body) that no pattern can match nor a lookaround test, and the shortest match
+    # length: every match then lies in a run of other characters at least WINDOW_MIN long. None: no windows.
+    WINDOW_BREAKS: Optional[str] = None
+    WINDOW_MIN: int = 1
 
     def analyze(self, text: str, entities: List[str], nlp_artifacts: Optional[NlpArtifacts] = None,
                 regex_flags: Optional[int] = None) -> List[RecognizerResult]:
         """
-        Analyze text with the recognizer's patterns (PatternRecognizer.analyze, without the timeout).
+        Analyze text with the recognizer's patterns (PatternRecognizer.analyze, without the timeout), read
+        only in the windows that can hold a match when the recognizer declares them (WINDOW_BREAKS).
 
         :param text: Text to be analyzed
         :param entities: Entities this recognizer can detect
@@ -31,43 +101,148 @@ class GovPatternRecognizer(PatternRecognizer):
         :param regex_flags: regex flags to be used in regex matching
         :return: the results of every pattern
         """
-        return self._analyze_patterns(text, regex_flags) if self.patterns else []
+        if not self.patterns:
+            return []
+        window = self._window(regex_flags)
+        if window is None:
+            return self._analyze_patterns(text, regex_flags)
+        spans = [m.span() for m in window.finditer(text)]
+        if not spans:
+            return []
+        if len(spans) == 1:
+            origin, end = spans[0]
+            results = self._analyze_patterns(text[origin:end], regex_flags)
+            for result in results:
+                result.start += origin
+                result.end += origin
+            return results
+        starts: List[int] = []
+        position = 0
+        for origin, end in spans:
+            starts.append(position)
+            position += end - origin + 1
+        results = self._analyze_patterns(WINDOW_JOIN.join(text[a:b] for a, b in spans), regex_flags)
+        for result in results:
+            i = bisect.bisect_right(starts, result.start) - 1
+            shift = spans[i][0] - starts[i]
+            result.start += shift
+            result.end += shift
+        return results
 
-    def _analyze_patterns(self, text: str, flags: Optional[int] = None,
-                          patterns: Optional[List[Pattern]] = None) -> List[RecognizerResult]:
-        """Presidio's pattern loop over `patterns` (default: all of the recognizer's)."""
-        flags = flags if flags else self.global_regex_flags
-        results: List[RecognizerResult] = []
-        entity = self.supported_entities[0]
-        for pattern in self.patterns if patterns is None else patterns:
+    def _window(self, flags: Optional[int]):
+        """The compiled window (runs of characters outside WINDOW_BREAKS, at least WINDOW_MIN long), or None
+        when the recognizer reads the whole text: no WINDOW_BREAKS, other patterns or other flags than the
+        ones its windows were proven for (tests/gateway/masking/recognizers/test_windows.py)."""
+        if not self.WINDOW_BREAKS or (flags and flags != self.global_regex_flags) \
+                or self.global_regex_flags != _SHARED_FLAGS or self.patterns is not self.PATTERNS:
+            return None
+        key = (self.WINDOW_BREAKS, self.WINDOW_MIN)
+        window = _WINDOWS.get(key)
+        if window is None:
+            window = _WINDOWS[key] = stdlib_re.compile(f"[^{self.WINDOW_BREAKS}]{{{self.WINDOW_MIN},}}")
+        return window
+
+    def compiled(self, pattern: Pattern, flags: int):
+        """The pattern compiled for `flags`: with the standard library's `re` when the recognizer lists it in
+        STDLIB_RE and `re` reads it (kept on this recognizer: presidio's own loop calls the Pattern's
+        `compiled_regex` with a timeout only `regex` takes), else with `regex`, kept on the Pattern as
+        presidio does. Looked up by pattern and flags (flag arithmetic on the enum costs microseconds)."""
+        cache = self.__dict__.get("_compiled_by_pattern")
+        if cache is None:
+            cache = self.__dict__["_compiled_by_pattern"] = {}
+        found = cache.get((id(pattern), flags))
+        if found is not None and found[0] is pattern:
+            return found[1]
+        compiled = None
+        if pattern.name in self.STDLIB_RE and not int(flags) & ~int(_SHARED_FLAGS):
+            try:
+                compiled = stdlib_re.compile(pattern.regex, flags)
+            except stdlib_re.error:
+                compiled = None
+        if compiled is None:
             if not pattern.compiled_regex or pattern.compiled_with_flags != flags:
                 pattern.compiled_with_flags = flags
                 pattern.compiled_regex = re.compile(pattern.regex, flags=flags)
-            for match in pattern.compiled_regex.finditer(text):
+            compiled = pattern.compiled_regex
+        cache[(id(pattern), flags)] = (pattern, compiled)
+        return compiled
+
+    def _analyze_patterns(self, text: str, flags: Optional[int] = None,
+                          patterns: Optional[List[Pattern]] = None,
+                          verdicts: Optional[Dict[str, Tuple[Optional[bool], bool]]] = None,
+                          starts: Optional[List[int]] = None) -> List[RecognizerResult]:
+        """Presidio's pattern loop over `patterns` (default: all of the recognizer's); `verdicts` holds the
+        validation answers by matched text (a fresh one per call unless the caller shares one); `starts`, when
+        given, lists in order every position where a match of these patterns can begin (matches_at)."""
+        flags = flags if flags else self.global_regex_flags
+        results: List[RecognizerResult] = []
+        entity = self.supported_entities[0]
+        metadata = {_NAME_KEY: self.name, _ID_KEY: self.id}
+        verdicts = {} if verdicts is None else verdicts
+        validate, invalidate = self.validate_result, self.invalidate_result
+        for pattern in self.patterns if patterns is None else patterns:
+            pattern_score = pattern.score
+            compiled = self.compiled(pattern, flags)
+            for match in compiled.finditer(text) if starts is None else matches_at(compiled, text, starts):
                 start, end = match.span()
-                current_match = text[start:end]
-                if current_match == "":
+                if start == end:
                     continue
-                score = pattern.score
-                validation_result = self.validate_result(current_match)
+                current_match = text[start:end]
+                verdict = verdicts.get(current_match)
+                if verdict is None:
+                    validation_result = validate(current_match)
+                    invalidated = validation_result is not False and bool(invalidate(current_match))
+                    verdict = verdicts[current_match] = (validation_result, invalidated)
+                validation_result, invalidated = verdict
                 if validation_result is False:
                     continue  # scored MIN_SCORE, which presidio drops below: build nothing for it
-                description = self.build_regex_explanation(
-                    self.name, pattern.name, pattern.regex, score, validation_result, flags
-                )
-                result = RecognizerResult(
-                    entity_type=entity, start=start, end=end, score=score, analysis_explanation=description,
-                    recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                    },
-                )
+                score = pattern_score
                 if validation_result is not None:
-                    result.score = EntityRecognizer.MAX_SCORE if validation_result else EntityRecognizer.MIN_SCORE
-                invalidation_result = self.invalidate_result(current_match)
-                if invalidation_result is not None and invalidation_result:
-                    result.score = EntityRecognizer.MIN_SCORE
-                if result.score > EntityRecognizer.MIN_SCORE:
+                    score = _MAX if validation_result else _MIN
+                if invalidated:
+                    score = _MIN
+                if score > _MIN:
+                    result = ExplainedLater.__new__(ExplainedLater)
+                    result.__dict__.update(entity_type=entity, start=start, end=end, score=score,
+                                           recognition_metadata=dict(metadata),
+                                           _explain=(self, pattern, validation_result, flags, score))
                     results.append(result)
-                description.score = result.score
-        return EntityRecognizer.remove_duplicates(results)
+        return remove_duplicates(results)
+
+
+def matches_at(compiled, text: str, starts: List[int]):
+    """What `compiled.finditer(text)` yields when every match begins at one of `starts` (ascending): the first
+    match at a start at or after the previous match's end, each tried in place (lookbehinds still see the text
+    before it). For patterns that cannot match empty."""
+    match_at = compiled.match
+    end = 0
+    for start in starts:
+        if start >= end:
+            match = match_at(text, start)
+            if match is not None:
+                end = match.end()
+                yield match
+
+
+def remove_duplicates(results: List[RecognizerResult]) -> List[RecognizerResult]:
+    """EntityRecognizer.remove_duplicates for the results of one recognizer (one entity type), without its
+    per-result string hashing: the same results, the same survivor among equal ones (the first), the same order
+    (test_base compares the two on generated results)."""
+    if len(results) < 2:
+        return [r for r in results if r.score != 0]
+    unique: Dict[object, RecognizerResult] = {}
+    for result in results:  # presidio's set(): equal start, end and score (as its hash writes them) are one
+        score = result.score
+        unique.setdefault((result.start, result.end, str(score)) if score == score else id(result), result)
+    ordered = sorted(unique.values(), key=lambda r: (r.start, -(r.end - r.start), -r.score))
+    kept: List[RecognizerResult] = []
+    active: List[RecognizerResult] = []
+    for result in ordered:
+        if result.score == 0:
+            continue
+        active = [other for other in active if other.end >= result.start]
+        if not any(result.start >= other.start and result.end <= other.end and result.score <= other.score
+                   for other in active):
+            kept.append(result)
+            active.append(result)
+    return sorted(kept, key=lambda r: (-r.score, r.start, -(r.end - r.start)))

@@ -16,20 +16,26 @@ province, prefecture or county in the divisions list, or its short form before a
 none, and a word glued before such a name is left out (户主王建国延边朝鲜族自治州延吉市…). A road with a
 house number alone is weak (建国路88号); a road with a house number and a building or room after it is
 medium (白云大道北679号8栋803房).
+
+Fast path (same matches as running every pattern over the whole text with `regex`): analyze() reads only
+clauses holding an address unit character; the patterns run on the standard library's `re`; the weaker
+patterns skip clauses the strong one covers whole and are tried only where they can begin (_WEAK_START);
+validation answers once per distinct match per call and counts components with `regex` only when the
+`re` match cannot decide (_structure_verdict).
 """
 
 from __future__ import annotations
 
 import bisect
-import threading
+import re as stdlib_re
 from typing import List, Optional
 
 import regex as re
-from presidio_analyzer import EntityRecognizer, Pattern, RecognizerResult
+from presidio_analyzer import Pattern, RecognizerResult
 
 from .. import divisions
 from ..spans import DIVISION_START
-from .base import GovPatternRecognizer
+from .base import GovPatternRecognizer, remove_duplicates
 
 from .cjk import CJK, cjk_class_without
 
@@ -63,7 +69,7 @@ ESTATE = (
     rf"雅居|华庭|家园|名苑|雅苑|花苑|华府|公馆|山庄|庄园|中心|商务楼|大楼|写字楼){_ROAD_FOLLOWS}"
 )
 # A bare number closes the address only after a building or unit part (B座401, 3栋2单元502).
-BARE_ROOM = r"(?<=栋|幢|座|单元|号楼|楼|层)(?:[A-Za-z]?\d{1,5}[A-Za-z]?)(?![\d号弄栋幢座单元层楼室户房])"
+BARE_ROOM = r"(?:(?<=[栋幢座楼层])|(?<=单元))(?:[A-Za-z]?\d{1,5}[A-Za-z]?)(?![\d号弄栋幢座单元层楼室户房])"
 NUMBER = (
     r"(?:\d{1,5}(?:[-－]\d{1,5}){1,3}(?:号|室|房)?"
     r"|(?:[A-Za-z]?\d{1,5}[A-Za-z]?|[A-Za-z]|[一二三四五六七八九十百零〇]{1,4})"
@@ -78,7 +84,9 @@ BUILDING_PART = (
     r"|(?:[A-Za-z]?\d{1,5}[A-Za-z]?|[A-Za-z]|[一二三四五六七八九十百零〇]{1,4})(?:号楼|栋|幢|座|单元|层|楼|室|房|户))"
 )
 ROAD_TO_BUILDING = rf"(?:{ESTATE}|{ROAD}){{1,3}}(?:{HOUSE_NUMBER}){{1,2}}(?:{ESTATE})?{BUILDING_PART}"
-BOUNDARY = rf"(?={CJK})(?<=^|[^\u4e00-\u9fff]|[在于至到住址是为往地])"
+# Text start or a non-CJK character before, or one of 在于至到住址是为往地 (written as two fixed-width
+# lookbehinds, which both regex engines read alike).
+BOUNDARY = rf"(?={CJK})(?:(?<![\u4e00-\u9fff])|(?<=[在于至到住址是为往地]))"
 
 # The same grammar with one named group per component, to count them in validate_result.
 _STRUCTURE = re.compile(
@@ -87,10 +95,20 @@ _STRUCTURE = re.compile(
     rf"(?:(?P<estate>{ESTATE})|(?P<road>{ROAD})|(?P<number>{NUMBER}))*",
     flags=re.IGNORECASE,
 )
+# The same source on the standard library's `re` (3x faster): it finds the same path, so its non-repeated
+# groups (province, city, district, town) answer alike; only `regex` counts a repeated group's captures.
+_STRUCTURE_FAST = stdlib_re.compile(_STRUCTURE.pattern, stdlib_re.IGNORECASE)
 
 
-_CLAUSE = re.compile(r"[\u4e00-\u9fff0-9A-Za-z\-－]+")
-_UNIT_CHAR = re.compile(r"[省市州盟区县旗镇乡街道路巷弄胡同条村园寓厦场号楼室栋幢座元层房户组队苑府庄心]")
+# The last character of every CITY, DISTRICT, TOWN, ROAD and ESTATE suffix. Every match of the patterns after
+# the first begins at a BOUNDARY with one of those components, a run of at most 8 names (1-2 characters each)
+# and a suffix of at most 5 (村民委员会): so at a BOUNDARY followed, within 21 Chinese characters, by one of these.
+SUFFIX_ENDS = "州区盟市县旗道镇乡木街同路巷弄条园寓厦场村居庭苑府馆庄心楼会"
+_WEAK_START = stdlib_re.compile(rf"{BOUNDARY}(?=[\u4e00-\u9fff]{{0,20}}[{SUFFIX_ENDS}])")
+
+# The pre-cut runs on the standard library's `re` (plain classes, no flags: both engines agree; `re` is faster).
+_CLAUSE = stdlib_re.compile(r"[\u4e00-\u9fff0-9A-Za-z\-－]+")
+_UNIT_CHAR = stdlib_re.compile(r"[省市州盟区县旗镇乡街道路巷弄胡同条村园寓厦场号楼室栋幢座元层房户组队苑府庄心]")
 _JOIN = "\n\u2029\n"
 
 
@@ -134,6 +152,10 @@ class CnAddressRecognizer(GovPatternRecognizer):
         ),
     ]
 
+    # All five run on the standard library's `re`: 4-6x faster than `regex` on these, same matches (the
+    # sources use fixed-width lookbehinds and only the letter class [A-Za-z]).
+    STDLIB_RE = frozenset(pattern.name for pattern in PATTERNS)
+
     CONTEXT = [
         "住址",
         "地址",
@@ -172,7 +194,9 @@ class CnAddressRecognizer(GovPatternRecognizer):
         only for characters outside them; so the text is cut into clauses of those characters, the clauses
         without any address unit character (省/市/区/县/镇/路/村/号…) are dropped, and the rest are read
         joined by SEPARATOR, with offsets mapped back: the same matches, without trying every position of
-        every sentence.
+        every sentence. The strongest pattern reads them first; the weaker ones read only the clauses it did
+        not cover whole, and are tried only at the positions where they can begin (_WEAK_START). All run on
+        the standard library's `re`, and validation decides on its match where it can (_structure_verdict).
 
         :param text: Text to be analyzed
         :param entities: Entities this recognizer can detect
@@ -184,9 +208,10 @@ class CnAddressRecognizer(GovPatternRecognizer):
         origins: List[int] = []
         pieces: List[str] = []
         position = 0
+        unit_char = _UNIT_CHAR.search
         for m in _CLAUSE.finditer(text):
-            clause = m.group(0)
-            if len(clause) < 4 or _UNIT_CHAR.search(clause) is None:
+            clause = m.group()
+            if len(clause) < 4 or unit_char(clause) is None:
                 continue
             starts.append(position)
             origins.append(m.start())
@@ -194,27 +219,31 @@ class CnAddressRecognizer(GovPatternRecognizer):
             position += len(clause) + len(_JOIN)
         if not pieces:
             return []
-        _call.verdicts = {}
-        try:
-            # The strongest pattern first; a clause it covers whole is an address the weaker patterns could
-            # only find again, inside it and with a lower score (dropped on overlap): they skip it.
-            joined = _JOIN.join(pieces)
-            strong = self._analyze_patterns(joined, regex_flags, self.patterns[:1])
-            slot_of = {start: i for i, start in enumerate(starts)}
-            covered = {slot_of[r.start] for r in strong
-                       if r.start in slot_of and r.end - r.start == len(pieces[slot_of[r.start]])}
-            rest_starts, rest_pieces, rest_origins = [], [], []
-            position = 0
-            for i, piece in enumerate(pieces):
-                if i not in covered:
-                    rest_starts.append(position)
-                    rest_pieces.append(piece)
-                    rest_origins.append(origins[i])
-                    position += len(piece) + len(_JOIN)
-            weak = self._analyze_patterns(_JOIN.join(rest_pieces), regex_flags, self.patterns[1:]) \
-                if rest_pieces else []
-        finally:
-            _call.verdicts = None
+        # validate_result's answers for this call: several patterns match the same address, and a page
+        # repeats its streets; dropped when the call returns, so no address outlives it.
+        verdicts: dict = {}
+        # The strongest pattern first; a clause it covers whole is an address the weaker patterns could
+        # only find again, inside it and with a lower score (dropped on overlap): they skip it.
+        joined = _JOIN.join(pieces)
+        strong = self._analyze_patterns(joined, regex_flags, self.patterns[:1], verdicts)
+        slot_of = {start: i for i, start in enumerate(starts)}
+        covered = {slot_of[r.start] for r in strong
+                   if r.start in slot_of and r.end - r.start == len(pieces[slot_of[r.start]])}
+        rest_starts, rest_pieces, rest_origins = [], [], []
+        position = 0
+        for i, piece in enumerate(pieces):
+            if i not in covered:
+                rest_starts.append(position)
+                rest_pieces.append(piece)
+                rest_origins.append(origins[i])
+                position += len(piece) + len(_JOIN)
+        weak = []
+        if rest_pieces:  # the weaker PATTERNS all begin at a BOUNDARY before a component: tried only there
+            rest = _JOIN.join(rest_pieces)
+            own = self.patterns is self.PATTERNS and regex_flags in (None, 0, self.global_regex_flags)
+            weak_starts = [m.start() for m in _WEAK_START.finditer(rest)] if own else None
+            if weak_starts != []:
+                weak = self._analyze_patterns(rest, regex_flags, self.patterns[1:], verdicts, weak_starts)
         for found, at, to in ((strong, starts, origins), (weak, rest_starts, rest_origins)):
             for result in found:
                 i = bisect.bisect_right(at, result.start) - 1
@@ -223,12 +252,12 @@ class CnAddressRecognizer(GovPatternRecognizer):
                 result.end += shift
         found = strong + weak
         named = self._division_results(text, found)
-        return EntityRecognizer.remove_duplicates(_with_divisions(text, found, named) if named else found)
+        return remove_duplicates(_with_divisions(text, found, named) if named else found)
 
     def _division_results(self, text: str, found: List[RecognizerResult]) -> List[RecognizerResult]:
         """Addresses that start at a known division's name (divisions.addresses), without a boundary before
         it: 户主王建国延边朝鲜族自治州延吉市…, 延边延吉市光明街12号."""
-        named = divisions.addresses(text, _STRUCTURE, [(r.start, r.end) for r in found], _is_glue)
+        named = divisions.addresses(text, _STRUCTURE_FAST, [(r.start, r.end) for r in found], _is_glue)
         metadata = {RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
                     RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}
         return [RecognizerResult(self.supported_entities[0], start, end, score, recognition_metadata=dict(metadata))
@@ -241,14 +270,7 @@ class CnAddressRecognizer(GovPatternRecognizer):
         :param pattern_text: the text detected by the regex engine
         :return: False for too thin a match; None keeps the pattern's score
         """
-        memo = getattr(_call, "verdicts", None)
-        if memo is None:
-            return _structure_verdict(pattern_text)
-        try:
-            return memo[pattern_text]
-        except KeyError:
-            verdict = memo[pattern_text] = _structure_verdict(pattern_text)
-            return verdict
+        return _structure_verdict(pattern_text)
 
 
 def _with_divisions(text: str, found: List[RecognizerResult],
@@ -285,14 +307,26 @@ def _is_glue(words: str) -> bool:
 
 _DIGIT = re.compile(r"\d")
 _COMPONENT = re.compile(rf"{CITY}|{DISTRICT}|{TOWN}|{ESTATE}|{ROAD}|{NUMBER}", flags=re.IGNORECASE)
-
-
-# validate_result's answers during one analyze() call on this thread: several patterns match the same
-# address, and a page repeats its streets. Dropped when the call ends, so no address outlives it.
-_call = threading.local()
+_HEAD = ("province", "city", "district", "town")
 
 
 def _structure_verdict(text: str) -> Optional[bool]:
+    """validate_result's answer. Decided from the standard library's match where its groups suffice: no match;
+    nothing after the head (province, city, district, town: the count is theirs, and no number); a province or
+    city with more after it (two components, no number needed). Otherwise `regex` counts the components."""
+    fast = _STRUCTURE_FAST.fullmatch(text)
+    if fast is None:
+        return False
+    head = [fast.start(name) >= 0 for name in _HEAD]
+    if max((fast.end(name) for name, found in zip(_HEAD, head) if found), default=0) == len(text):
+        return None if sum(head) >= 2 and (head[0] or head[1]) else False
+    if head[0] or head[1]:
+        return None
+    return _counted_verdict(text)
+
+
+def _counted_verdict(text: str) -> Optional[bool]:
+    """The verdict from every component's count (`regex` captures): the rule validate_result states."""
     match = _STRUCTURE.fullmatch(text)
     if match is None:
         return False

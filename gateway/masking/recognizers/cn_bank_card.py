@@ -10,15 +10,14 @@ from typing import List, Optional, Tuple
 
 from presidio_analyzer import EntityRecognizer, Pattern
 
-from .base import GovPatternRecognizer
-from stdnum import luhn
+from .base import IDENTIFIER_BREAKS, GovPatternRecognizer
 
 from ... import identifiers
 
 
 def luhn_valid(digits: str) -> bool:
     """The Luhn (mod 10) check over a string of digits (gateway.identifiers)."""
-    return luhn.is_valid(digits)
+    return identifiers.luhn_valid(digits)
 
 
 class CnBankCardRecognizer(GovPatternRecognizer):
@@ -63,6 +62,15 @@ class CnBankCardRecognizer(GovPatternRecognizer):
         ),
     ]
 
+    # Measured faster on the standard library's `re`, same matches (test_engines).
+    STDLIB_RE = frozenset({
+        "Bank card (medium)",
+        "Bank card 17-18 digits from a year-like prefix (weak)",
+        "Bank card grouped (medium)",
+    })
+    # Matches lie in runs of characters outside these (test_windows proves it from the patterns).
+    WINDOW_BREAKS = IDENTIFIER_BREAKS + ".:/+#()"
+    WINDOW_MIN = 16
     CONTEXT = [
         "银行卡",
         "卡号",

@@ -12,7 +12,7 @@ from typing import List, Optional
 
 from presidio_analyzer import Pattern
 
-from .base import GovPatternRecognizer
+from .base import IDENTIFIER_BREAKS, GovPatternRecognizer
 
 from ... import identifiers
 from ...identifiers import gb11643_check_char as gb11643_check_character  # noqa: F401
@@ -59,6 +59,11 @@ class CnIdCardRecognizer(GovPatternRecognizer):
         ),
     ]
 
+    # Measured faster on the standard library's `re`, same matches (test_engines).
+    STDLIB_RE = frozenset({"CN ID card 18 (checksum)", "CN ID card 15 legacy (medium)"})
+    # Matches lie in runs of characters outside these (test_windows proves it from the patterns).
+    WINDOW_BREAKS = IDENTIFIER_BREAKS + " \\-.:/+#()"
+    WINDOW_MIN = 15
     CONTEXT = [
         "身份证",
         "身份号码",

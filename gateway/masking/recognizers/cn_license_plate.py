@@ -44,6 +44,8 @@ class CnLicensePlateRecognizer(GovPatternRecognizer):
         ),
     ]
 
+    # Measured faster on the standard library's `re`, same matches (test_engines).
+    STDLIB_RE = frozenset({"CN plate new energy (medium)", "CN plate (medium)"})
     CONTEXT = [
         "车牌",
         "号牌",

@@ -69,7 +69,7 @@ class CnMobileRecognizer(GovPatternRecognizer):
         :param pattern_text: the text detected by the regex engine
         :return: True for an issued mobile number
         """
-        digits = "".join(c for c in pattern_text if c.isdigit())
+        digits = pattern_text if pattern_text.isdigit() else "".join(c for c in pattern_text if c.isdigit())
         if len(digits) > 11:
             if digits.startswith("0086"):
                 digits = digits[4:]

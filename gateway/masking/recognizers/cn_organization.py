@@ -19,6 +19,7 @@ from presidio_analyzer import Pattern, RecognizerResult
 from .base import GovPatternRecognizer
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from .. import divisions
 from .cjk import cjk_class_without
 from .cn_address import PLACE_WORDS
 
@@ -82,12 +83,19 @@ class CnOrganizationRecognizer(GovPatternRecognizer):
         results: List[RecognizerResult] = []
         floor = 0
         score = self.patterns[0].score if self.patterns else 0.95
+        places: list[tuple[int, int]] | None = None  # full division names in the text, found when first asked
         for m in _SUFFIX_RE.finditer(text):
             a, b = m.span()
             if _NOT_AFTER.match(text, b):
                 continue
             start, limit = a, max(floor, a - MAX_NAME)
-            while start > limit and (_NAME_CHAR.match(text, start - 1) or _in_place_word(text, start - 1)):
+            while start > limit:
+                if not (_NAME_CHAR.match(text, start - 1) or _in_place_word(text, start - 1)):
+                    # a particle inside a division's name is the name's (固原市西吉县税务局: 原 of 固原)
+                    if places is None:
+                        places = [(d.start, d.end) for d in divisions.find(text) if not d.short]
+                    if not any(s <= start - 1 < e for s, e in places):
+                        break
                 start -= 1
             if a - start < 2:
                 continue

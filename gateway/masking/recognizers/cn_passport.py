@@ -15,7 +15,7 @@ from typing import List, Optional
 
 from presidio_analyzer import Pattern
 
-from .base import GovPatternRecognizer
+from .base import IDENTIFIER_BREAKS, GovPatternRecognizer
 
 
 class CnPassportRecognizer(GovPatternRecognizer):
@@ -58,6 +58,12 @@ class CnPassportRecognizer(GovPatternRecognizer):
         ),
     ]
 
+    # Measured faster on the standard library's `re`, same matches (test_engines; not the travel permit: its
+    # [A-Z] folds İ under IGNORECASE in `re` only).
+    STDLIB_RE = frozenset({"Taiwan compatriot permit 8 digits (weak: needs context)"})
+    # Matches lie in runs of characters outside these (test_windows proves it from the patterns).
+    WINDOW_BREAKS = IDENTIFIER_BREAKS + " \\-.:/+#()"
+    WINDOW_MIN = 8
     CONTEXT = [
         "护照",
         "通行证",

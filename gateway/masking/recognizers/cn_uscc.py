@@ -11,7 +11,7 @@ from typing import List, Optional
 
 from presidio_analyzer import Pattern
 
-from .base import GovPatternRecognizer
+from .base import IDENTIFIER_BREAKS, GovPatternRecognizer
 
 from ... import identifiers
 from ...identifiers import USCC_ALPHABET as CHARSET  # noqa: F401 - the code's alphabet
@@ -37,6 +37,11 @@ class CnUsccRecognizer(GovPatternRecognizer):
         ),
     ]
 
+    # Measured faster on the standard library's `re`, same matches (test_engines).
+    STDLIB_RE = frozenset({"CN USCC (checksum)"})
+    # Matches lie in runs of characters outside these (test_windows proves it from the patterns).
+    WINDOW_BREAKS = IDENTIFIER_BREAKS + " \\-.:/+#()"
+    WINDOW_MIN = 18
     CONTEXT = [
         "信用代码",
         "社会信用",

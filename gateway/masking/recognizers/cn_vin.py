@@ -11,7 +11,7 @@ from typing import List, Optional
 
 from presidio_analyzer import Pattern
 
-from .base import GovPatternRecognizer
+from .base import IDENTIFIER_BREAKS, GovPatternRecognizer
 
 from ... import identifiers
 
@@ -27,6 +27,12 @@ class CnVinRecognizer(GovPatternRecognizer):
     """
 
     PATTERNS = [Pattern("VIN (checksum)", r"(?<![0-9A-Za-z])[A-HJ-NPR-Z0-9]{17}(?![0-9A-Za-z])", 0.5)]
+
+    # Measured faster on the standard library's `re`, same matches (test_engines).
+    STDLIB_RE = frozenset({"VIN (checksum)"})
+    # Matches lie in runs of characters outside these (test_windows proves it from the patterns).
+    WINDOW_BREAKS = IDENTIFIER_BREAKS + " \\-.:/+#()"
+    WINDOW_MIN = 17
     CONTEXT = ["车架号", "车辆识别", "vin"]
 
     def __init__(self, patterns: Optional[List[Pattern]] = None, context: Optional[List[str]] = None,

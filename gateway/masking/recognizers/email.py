@@ -35,6 +35,8 @@ class EmailRecognizer(GovPatternRecognizer):
         ),
     ]
 
+    # Measured faster on the standard library's `re`, same matches (test_engines).
+    STDLIB_RE = frozenset({"Email (medium)"})
     CONTEXT = [
         "邮箱",
         "邮件",

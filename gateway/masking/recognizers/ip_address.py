@@ -50,6 +50,8 @@ class IpRecognizer(GovPatternRecognizer):
         ),
     ]
 
+    # Measured faster on the standard library's `re`, same matches (test_engines).
+    STDLIB_RE = frozenset({"IPv6"})
     CONTEXT = ["ip", "ipv4", "ipv6"]
 
     def __init__(

@@ -26,6 +26,9 @@ class MacAddressRecognizer(GovPatternRecognizer):
 
     PATTERNS = [Pattern("MAC", r"(?<![0-9A-Fa-f:-])[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}"
                                r"(?![0-9A-Fa-f:-])", 0.6)]
+
+    # Measured faster on the standard library's `re`, same matches (test_engines).
+    STDLIB_RE = frozenset({"MAC"})
     CONTEXT = ["mac", "物理地址"]
 
     def __init__(self, patterns: Optional[List[Pattern]] = None, context: Optional[List[str]] = None,

@@ -102,4 +102,4 @@ class TradeSecretRecognizer(GovPatternRecognizer):
         :param pattern_text: the text detected by the regex engine
         :return: True if invalidated
         """
-        return not any(c.isdigit() for c in pattern_text)
+        return not any(map(str.isdigit, pattern_text))

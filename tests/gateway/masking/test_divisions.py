@@ -161,6 +161,8 @@ def test_a_division_name_alone_is_not_an_address(text):
         "利川市团堡镇石龙村村民委员会",
         "公安县公安局",
         "香港特别行政区政府",
+        "固原市西吉县税务局",  # 原 is a particle elsewhere (原籍, 原住址), here part of 固原
+        "国家税务总局固原市西吉县税务局",
     ],
 )
 def test_organisation_holding_division_names_is_not_masked(detector, org):

@@ -1,8 +1,13 @@
 """CN_ADDRESS: whole-span addresses from province/city/district/road down to the room; non-addresses."""
 
-import pytest
+import json
+import re
 
-from gateway.masking.recognizers.cn_address import CnAddressRecognizer
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gateway.masking.recognizers.cn_address import CnAddressRecognizer, _counted_verdict, _structure_verdict
 
 RECOGNIZER = CnAddressRecognizer()
 
@@ -11,29 +16,29 @@ def found(text: str) -> list[tuple[str, float]]:
     return [(text[r.start : r.end], r.score) for r in RECOGNIZER.analyze(text, ["CN_ADDRESS"])]
 
 
-@pytest.mark.parametrize(
-    "address, score",
-    [
-        ("北京市朝阳区建国路88号院3号楼2单元1101室", 0.85),
-        ("浙江省杭州市西湖区文三路478号", 0.85),
-        ("上海市浦东新区张江镇科苑路88弄5号1203室", 0.85),
-        ("广东省深圳市南山区粤海街道科技园社区科苑路15号", 0.85),
-        ("广西壮族自治区南宁市青秀区民族大道100号", 0.85),
-        ("西藏自治区日喀则市定日县岗嘎镇达嘎村3组", 0.85),
-        ("湖北省恩施土家族苗族自治州利川市团堡镇石龙村委会12号", 0.85),  # a village committee as a place
-        ("延边朝鲜族自治州延吉市河南街道光明村委会12号", 0.7),  # not 河南街道… as from the province 河南
-        ("阿拉善盟阿拉善左旗巴彦浩特镇新华村5组", 0.7),
-        ("北京市朝阳区", 0.85),
-        ("杭州市西湖区文三路478号", 0.7),
-        ("杭州市西湖区", 0.7),
-        ("朝阳区建国路88号院", 0.6),
-        ("西湖区文三路478号A座1201室", 0.6),
-        ("建国路88号", 0.4),
-        ("科苑路88弄5号3-2-1101", 0.6),  # a road down to the room is medium
-            ("白云大道北679号8栋803房", 0.6),
-            ("星河雅居23栋B座401", 0.4),
-    ],
-)
+WHOLE = [
+    ("北京市朝阳区建国路88号院3号楼2单元1101室", 0.85),
+    ("浙江省杭州市西湖区文三路478号", 0.85),
+    ("上海市浦东新区张江镇科苑路88弄5号1203室", 0.85),
+    ("广东省深圳市南山区粤海街道科技园社区科苑路15号", 0.85),
+    ("广西壮族自治区南宁市青秀区民族大道100号", 0.85),
+    ("西藏自治区日喀则市定日县岗嘎镇达嘎村3组", 0.85),
+    ("湖北省恩施土家族苗族自治州利川市团堡镇石龙村委会12号", 0.85),  # a village committee as a place
+    ("延边朝鲜族自治州延吉市河南街道光明村委会12号", 0.7),  # not 河南街道… as from the province 河南
+    ("阿拉善盟阿拉善左旗巴彦浩特镇新华村5组", 0.7),
+    ("北京市朝阳区", 0.85),
+    ("杭州市西湖区文三路478号", 0.7),
+    ("杭州市西湖区", 0.7),
+    ("朝阳区建国路88号院", 0.6),
+    ("西湖区文三路478号A座1201室", 0.6),
+    ("建国路88号", 0.4),
+    ("科苑路88弄5号3-2-1101", 0.6),  # a road down to the room is medium
+    ("白云大道北679号8栋803房", 0.6),
+    ("星河雅居23栋B座401", 0.4),
+]
+
+
+@pytest.mark.parametrize("address, score", WHOLE)
 def test_whole_address_is_one_span(address, score):
     assert found(address) == [(address, score)]
 
@@ -66,3 +71,69 @@ def test_address_inside_text(text, address):
 )
 def test_not_addresses(text):
     assert found(text) == []
+
+
+# --- the structure verdict's fast path answers what counting the components answers ------------------------
+
+_PIECES = ["北京市", "浙江省", "广西壮族自治区", "杭州市", "西湖区", "朝阳区", "张江镇", "粤海街道", "建国路", "白云大道北",
+           "科苑路", "星河雅居", "御景新村", "科技园社区", "88号", "88号院", "3号楼", "2单元", "1101室", "A座", "401",
+           "3-2-1101", "595弄", "B", "十二组", "和平", "的", "号", "市", "区", "7"]
+
+
+def _verdict_cases():
+    from tests.masking_corpus.generate import generate
+
+    texts = [json.dumps(case.doc, ensure_ascii=False) for case in generate()]
+    for text in texts + [a for a, _ in WHOLE] + ["北京市", "朝阳区建国路", "88号", ""]:
+        for pattern in RECOGNIZER.patterns:
+            for match in RECOGNIZER.compiled(pattern, RECOGNIZER.global_regex_flags).finditer(text):
+                yield match.group()
+
+
+def test_fast_verdict_equals_counted_verdict_on_every_match_of_the_corpus():
+    cases = sorted(set(_verdict_cases()))
+    assert len(cases) > 300
+    assert [_structure_verdict(t) for t in cases] == [_counted_verdict(t) for t in cases]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=7))
+def test_fast_verdict_equals_counted_verdict_on_generated_addresses(pieces):
+    text = "".join(pieces)
+    assert _structure_verdict(text) == _counted_verdict(text)
+
+
+# --- the weaker patterns are tried only where they can begin (_WEAK_START) -------------------------------
+
+
+def test_suffix_ends_hold_the_last_character_of_every_component_suffix():
+    from gateway.masking.recognizers import cn_address
+
+    for component in (cn_address.CITY, cn_address.DISTRICT, cn_address.TOWN, cn_address.ROAD, cn_address.ESTATE):
+        names = re.search(r"\{\d+,(\d+)\}\?\(\?:([^()]*)\)", component)
+        suffixes = names.group(2).split("|")
+        assert suffixes and all(s[-1] in cn_address.SUFFIX_ENDS and len(s) <= 5 for s in suffixes), component
+        assert int(names.group(1)) <= 8  # at most 8 names of at most 2 characters: the suffix ends within 21
+    assert all(len(word) == 2 for word in cn_address.PLACE_WORDS)
+
+
+def _ungated() -> CnAddressRecognizer:
+    return CnAddressRecognizer(patterns=list(CnAddressRecognizer.PATTERNS))  # not the class's own: no gate
+
+
+def test_gated_and_ungated_answers_agree_on_the_corpus():
+    from tests.masking_corpus.generate import generate
+
+    ungated = _ungated()
+    texts = [json.dumps(case.doc, ensure_ascii=False) for case in generate()] + [a for a, _ in WHOLE]
+    view = lambda results: sorted((r.start, r.end, r.score) for r in results)  # noqa: E731
+    for text in texts:
+        assert view(RECOGNIZER.analyze(text, ["CN_ADDRESS"])) == view(ungated.analyze(text, ["CN_ADDRESS"]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES + ["，", "住在", "于", " ", "ab", "和平路", "中心", "大道"]), max_size=10))
+def test_gated_and_ungated_answers_agree_on_generated_text(pieces):
+    text = "".join(pieces)
+    view = lambda results: sorted((r.start, r.end, r.score) for r in results)  # noqa: E731
+    assert view(RECOGNIZER.analyze(text, ["CN_ADDRESS"])) == view(_ungated().analyze(text, ["CN_ADDRESS"]))
