@@ -42,6 +42,7 @@ from .keynames import key_hint as _key_hint
 from .nlp_engine import ChineseNlpEngine
 from .normalise import Normalised, normalise
 from .recognizers import SUPPORTED_ENTITIES, build_recognizers
+from .recognizers.base import remove_duplicates
 from .recognizers.cn_address import PROVINCES
 from .recognizers.cn_license_plate import PROVINCE_ABBREVIATIONS
 from .recognizers.cn_person import COMPOUND_SURNAMES, CnPersonRecognizer, SINGLE_SURNAMES
@@ -276,7 +277,7 @@ class Detector:
                 person_id = self._person.id
                 own = [r for r in results if _recognizer_id(r) == person_id]
                 others = [r for r in results if _recognizer_id(r) != person_id]
-                results = others + EntityRecognizer.remove_duplicates(own + names)
+                results = others + remove_duplicates(own + names)
         if not results:
             return []
         if any(r.score < EntityRecognizer.MAX_SCORE for r in results):  # context can change nothing at 1.0
@@ -284,7 +285,7 @@ class Detector:
             # recognizers keep EntityRecognizer's (a no-op), which test_detector checks.
             self._enhancer.enhance(text, results, self._recognizers, context_words(hint), artifacts)
         results = [r for r in results if r.score >= self.score_threshold]
-        return resolve_overlaps(EntityRecognizer.remove_duplicates(results))
+        return resolve_overlaps(_without_duplicates(results))
 
     def _warm_up(self) -> None:
         """Compile every pattern and load jieba's tagger now, not on the first request."""
@@ -313,6 +314,17 @@ def _is_free_text(hint: str | None, text: str) -> bool:
     if hint is not None:
         return False
     return len(_CJK.findall(text)) >= FREE_TEXT_MIN_CJK or _SHORT_NAME.fullmatch(text) is not None
+
+
+def _without_duplicates(results: list[RecognizerResult]) -> list[RecognizerResult]:
+    """EntityRecognizer.remove_duplicates per entity type (presidio's only drops a result inside another of
+    its type), with the faster equivalent in recognizers.base; resolve_overlaps orders them itself."""
+    if len(results) < 2:
+        return [r for r in results if r.score != 0]
+    by_type: dict[str, list[RecognizerResult]] = {}
+    for result in results:
+        by_type.setdefault(result.entity_type, []).append(result)
+    return [kept for group in by_type.values() for kept in remove_duplicates(group)]
 
 
 def _subset(texts: list[str], slots: list[int]) -> tuple[str, list[int], list[int]]:
