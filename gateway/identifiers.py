@@ -126,7 +126,8 @@ def is_foreign_permanent_id(value: str) -> bool:
     if len(text) == 18:
         return text[0] == "9" and text[1:3] in PROVINCE_PREFIXES and _gb11643_valid(text)
     if len(text) == 15 and text[:3].isalpha() and text[:3].isascii() and text[3:].isdigit():
-        return _digits_date(text[5:11], century=1900) or _digits_date(text[5:11], century=2000)
+        return text[3:5] in PROVINCE_PREFIXES and (
+            _digits_date(text[5:11], century=1900) or _digits_date(text[5:11], century=2000))
     return False
 
 
@@ -225,9 +226,14 @@ def vin_check_char(vin: str) -> str:
 
 
 def is_vin(value: str) -> bool:
-    """17 characters without I, O, Q, at least one letter and one digit, and the right check digit."""
+    """17 characters without I, O, Q, at least one letter and one digit, a model-year code in position 10
+    (never 0, U or Z), a letter after the first two characters (a two-letter prefix on 15 digits is how
+    work-order and case numbers are written, `SL251196201903599`: one in eleven passes the check digit by
+    chance), and the right check digit."""
     text = value.upper()
     if not _VIN.fullmatch(text) or text.isdigit() or text.isalpha():
+        return False
+    if text[9] in "0UZ" or text[2:].isdigit():
         return False
     return vin_check_char(text) == text[8]
 
@@ -240,6 +246,7 @@ def is_plate(value: str) -> bool:
 # --- network ------------------------------------------------------------------------------------
 
 _MAC = re.compile(r"[0-9A-F]{2}(?:([:-])[0-9A-F]{2})(?:\1[0-9A-F]{2}){4}")
+_MAC_DOTTED = re.compile(r"[0-9A-F]{4}\.[0-9A-F]{4}\.[0-9A-F]{4}")
 
 
 def is_ipv4(value: str) -> bool:
@@ -259,8 +266,13 @@ def is_ipv6(value: str) -> bool:
 
 
 def is_mac(value: str) -> bool:
-    """A MAC address written with `:` or `-` between its six octets, not all zero or all F."""
+    """A MAC address written with `:` or `-` between its six octets, or Cisco-style as three dotted groups of
+    four hex digits (`0f8e.040b.a4c2`; at least one of them a letter, so dotted numbers such as `2024.0101.1234`
+    stay numbers), not all zero or all F."""
     text = value.upper()
+    if _MAC_DOTTED.fullmatch(text):
+        bare = text.replace(".", "")
+        return not bare.isdigit() and bare not in ("000000000000", "FFFFFFFFFFFF")
     return _MAC.fullmatch(text) is not None and text.replace(text[2], "") not in ("000000000000", "FFFFFFFFFFFF")
 
 
