@@ -8,11 +8,12 @@ separators; `compact()` makes it) and answers with its real structure and checks
   Hong Kong/Macau/Taiwan residence permits), real birth date from 1900 to today, ISO 7064 MOD 11-2 check
   character (python-stdnum's `iso7064.mod_11_2`); legacy 15 digits (6 + YYMMDD + 3, no check character);
 - foreigners' permanent-residence ID: the 2023 form (18 characters starting with 9, GB 11643 check) and the
-  older form (3 letters of nationality + 12 digits with a real YYMMDD);
+  older form (3 letters of nationality + 2-digit province of issue + YYMMDD + 4 digits, all real);
 - unified social credit code (GB 32100-2015); bank card (16–19 digits, Luhn via `stdnum.luhn`);
 - mobile (11 digits, 13–19), landline (area code + 7/8 digits); passports (E + 8 digits, E + letter + 7
   digits, G + 8 digits, D/S/P + 7–8 digits); travel permits (H/M + 8 or 10 digits to HK/Macau, 8 digits or
   10 digits + letter for Taiwan compatriots, C + letter/digit + 7 digits for mainland residents);
+- social-security card numbers (letter + 8 digits; the social-security number itself is usually the ID);
 - VIN (ISO 3779/GB 16735: 17 characters without I, O, Q, check digit in position 9); plates (ordinary and
   new-energy); IPv4/IPv6 addresses; MAC addresses.
 
@@ -33,7 +34,7 @@ __all__ = [
     "PROVINCE_PREFIXES", "PLATE_PROVINCES", "compact", "find_personal_identifier", "gb11643_check_char",
     "is_bank_card", "is_foreign_permanent_id", "is_ipv4", "is_ipv6", "is_landline", "is_mac", "is_mobile",
     "is_passport", "is_plate", "is_real_birth_date", "is_residence_permit", "is_resident_id",
-    "is_resident_id_15", "looks_like_resident_id", "is_travel_permit", "is_uscc", "is_vin", "luhn_check_digit", "mobile_digits",
+    "is_resident_id_15", "is_social_security_card", "looks_like_resident_id", "is_travel_permit", "is_uscc", "is_vin", "luhn_check_digit", "mobile_digits",
     "personal_identifier_type", "uscc_check_char", "vin_check_char",
 ]
 
@@ -204,6 +205,18 @@ def is_travel_permit(value: str) -> bool:
     """HK/Macau home-return permit (H/M + 8 or 10 digits), mainland residents' permit to HK/Macau (C + 8),
     Taiwan compatriot permit (10 digits + letter; the 8-digit form is told apart only by context)."""
     return _TRAVEL.fullmatch(value.upper()) is not None
+
+
+# --- social security ----------------------------------------------------------------------------
+
+_SOCIAL_SECURITY_CARD = re.compile(r"[A-Z]\d{8}")
+
+
+def is_social_security_card(value: str) -> bool:
+    """A social-security / medical-insurance card number: one capital letter + 8 digits, not one digit
+    repeated (the shape alone is also that of other codes: context decides; the number is usually the
+    holder's resident ID, which is_resident_id checks)."""
+    return _SOCIAL_SECURITY_CARD.fullmatch(value) is not None and len(set(value[1:])) > 1
 
 
 # --- vehicles -----------------------------------------------------------------------------------

@@ -62,7 +62,7 @@ IDENTIFIER_ENTITIES = frozenset({"CN_ID_CARD", "CN_BANK_CARD", "CN_MOBILE"})
 # What every match of a recognizer holds (in the normalised view): strings without it are not read by it.
 _DIGIT, _CJK_CHAR = re.compile(r"\d"), re.compile(r"[\u4e00-\u9fff]")
 RECOGNIZER_GATES: dict[str, re.Pattern[str]] = {
-    **dict.fromkeys(("CN_ID_CARD", "CN_BANK_CARD", "CN_MOBILE", "CN_LANDLINE", "CN_USCC", "CN_PASSPORT", "CN_VIN",
+    **dict.fromkeys(("CN_ID_CARD", "CN_BANK_CARD", "CN_MOBILE", "CN_LANDLINE", "CN_USCC", "CN_PASSPORT", "CN_SOCIAL_SECURITY", "CN_VIN",
                      "TRADE_SECRET"), _DIGIT),
     **dict.fromkeys(("CN_ADDRESS", "ORGANIZATION", "CN_LICENSE_PLATE"), _CJK_CHAR),
     "EMAIL_ADDRESS": re.compile("@"),

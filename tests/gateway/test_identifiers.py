@@ -119,3 +119,9 @@ def test_the_guard_finds_identifiers_however_written(text, entity):
 def test_an_id_shaped_number_failing_its_check_is_no_card_either():
     assert ids.is_bank_card("310105196809192662") and ids.looks_like_resident_id("310105196809192662")
     assert ids.personal_identifier_type("310105196809192662") is None
+
+
+def test_social_security_card_numbers():
+    assert ids.is_social_security_card("K62811624") and ids.is_social_security_card("A67711416")
+    assert not ids.is_social_security_card("K00000000")  # a placeholder
+    assert not ids.is_social_security_card("K6281162") and not ids.is_social_security_card("KK6281162")
