@@ -4,8 +4,8 @@ Also `022 - 76274079` (a spaced dash) and the international form `+86 991 419338
 (country code, then the area code without its leading 0).
 
 Area codes are 010, 02x or 0[3-9]xx; the local number has 7-8 digits and does not start with 0;
-an extension (-123, 转123, ext.123) belongs to the span. Without a separator after the area code the
-match is weak and needs context (电话, a key such as `gddh`).
+an extension (-123, 转123, ` 分机418`, ext.123) belongs to the span. Without a separator after the area code
+the match is weak and needs context (电话, a key such as `gddh`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from .base import GovPatternRecognizer
 AREA_CODE = r"(?:010|02\d|0[3-9]\d{2})"
 INTERNATIONAL_AREA_CODE = r"(?:10|2\d|[3-9]\d{2})"  # dialled from abroad: the area code without its 0
 LOCAL_NUMBER = r"[1-9]\d{6,7}"
-EXTENSION = r"(?:(?:-|转|分机|ext\.?|#)\d{1,6})?"
+EXTENSION = r"(?:(?:-| ?(?:转|分机|ext\.?)|#)\d{1,6})?"
 
 
 class CnLandlineRecognizer(GovPatternRecognizer):
@@ -48,7 +48,7 @@ class CnLandlineRecognizer(GovPatternRecognizer):
         ),
         Pattern(
             "CN landline unseparated (weak)",
-            rf"(?<!\d){AREA_CODE}{LOCAL_NUMBER}(?!\d)",
+            rf"(?<!\d){AREA_CODE}{LOCAL_NUMBER}{EXTENSION}(?!\d)",
             0.3,
         ),
     ]

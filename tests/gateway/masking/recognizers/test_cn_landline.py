@@ -65,3 +65,12 @@ def test_span_in_text():
 @pytest.mark.parametrize("text", ["+86 138 1234 5678", "+8613812345678", "+86 991 0193383", "022 - - 76274079"])
 def test_international_form_leaves_mobiles_and_bad_local_numbers(text):
     assert [s for s, score in found(text) if score >= 0.5] == []
+
+
+@pytest.mark.parametrize("written", ["02149457684 分机418", "02149457684转418"])
+def test_an_unseparated_landline_keeps_its_extension_and_needs_context(written):
+    assert found(written) == [(written, 0.3)]
+    from tests.support.masking import detector
+    spans = detector().detect_many([("gddh", written)])[0]
+    assert [(written[s.start:s.end], s.entity) for s in spans] == [(written, "CN_LANDLINE")]
+    assert detector().detect_many([("bh", written)])[0] == []  # under a code key it stays
