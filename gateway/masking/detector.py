@@ -67,7 +67,7 @@ RECOGNIZER_GATES: dict[str, re.Pattern[str]] = {
     **dict.fromkeys(("CN_ADDRESS", "ORGANIZATION", "CN_LICENSE_PLATE"), _CJK_CHAR),
     "EMAIL_ADDRESS": re.compile("@"),
     "IP_ADDRESS": re.compile(r"[\d:]"),
-    "MAC_ADDRESS": re.compile(r"[0-9A-Fa-f]{2}[:-]|[0-9A-Fa-f]{4}\."),
+    "MAC_ADDRESS": re.compile(r"[0-9A-Fa-f]{2}[:-]|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\."),
 }  # PERSON reads everything (Latin names after an English role word hold neither digits nor CJK)
 SHADOWING_ENTITIES = frozenset({"CN_USCC", "CN_VIN"})
 _IDENTIFIER_PREFILTER = re.compile(r"[0-9０-９][0-9０-９ \-－\u3000]{9}")
