@@ -9,12 +9,13 @@ separators; `compact()` makes it) and answers with its real structure and checks
   character (ISO 7064 MOD 11-2, read in one base-13 int() call; python-stdnum's `iso7064.mod_11_2` is the
   reference the tests compare it with); legacy 15 digits (6 + YYMMDD + 3, no check character);
 - foreigners' permanent-residence ID: the 2023 form (18 characters starting with 9, GB 11643 check) and the
-  older form (3 letters of nationality + 12 digits with a real YYMMDD);
+  older form (3 letters of nationality + 2-digit province of issue + YYMMDD + 4 digits, all real);
 - unified social credit code (GB 32100-2015, read in one base-34 int() call); bank card (16–19 digits,
   Luhn with a doubled-digit table, equal to `stdnum.luhn`, which it calls for anything but ASCII digits);
 - mobile (11 digits, 13–19), landline (area code + 7/8 digits); passports (E + 8 digits, E + letter + 7
   digits, G + 8 digits, D/S/P + 7–8 digits); travel permits (H/M + 8 or 10 digits to HK/Macau, 8 digits or
   10 digits + letter for Taiwan compatriots, C + letter/digit + 7 digits for mainland residents);
+- social-security card numbers (letter + 8 digits; the social-security number itself is usually the ID);
 - VIN (ISO 3779/GB 16735: 17 characters without I, O, Q, check digit in position 9); plates (ordinary and
   new-energy); IPv4/IPv6 addresses; MAC addresses.
 
@@ -35,8 +36,8 @@ __all__ = [
     "PROVINCE_PREFIXES", "PLATE_PROVINCES", "compact", "find_personal_identifier", "gb11643_check_char",
     "is_bank_card", "is_foreign_permanent_id", "is_ipv4", "is_ipv6", "is_landline", "is_mac", "is_mobile",
     "is_passport", "is_plate", "is_real_birth_date", "is_residence_permit", "is_resident_id",
-    "is_resident_id_15", "looks_like_resident_id", "is_travel_permit", "is_uscc", "is_vin", "luhn_check_digit",
-    "luhn_valid", "mobile_digits",
+    "is_resident_id_15", "is_social_security_card", "looks_like_resident_id", "is_travel_permit", "is_uscc",
+    "is_vin", "luhn_check_digit", "luhn_valid", "mobile_digits",
     "personal_identifier_type", "uscc_check_char", "vin_check_char",
 ]
 
@@ -139,7 +140,8 @@ def is_foreign_permanent_id(value: str) -> bool:
     if len(text) == 18:
         return text[0] == "9" and text[1:3] in PROVINCE_PREFIXES and _gb11643_valid(text)
     if len(text) == 15 and text[:3].isalpha() and text[:3].isascii() and text[3:].isdigit():
-        return _digits_date(text[5:11], century=1900) or _digits_date(text[5:11], century=2000)
+        return text[3:5] in PROVINCE_PREFIXES and (
+            _digits_date(text[5:11], century=1900) or _digits_date(text[5:11], century=2000))
     return False
 
 
@@ -239,6 +241,18 @@ def is_travel_permit(value: str) -> bool:
     return _TRAVEL.fullmatch(value.upper()) is not None
 
 
+# --- social security ----------------------------------------------------------------------------
+
+_SOCIAL_SECURITY_CARD = re.compile(r"[A-Z]\d{8}")
+
+
+def is_social_security_card(value: str) -> bool:
+    """A social-security / medical-insurance card number: one capital letter + 8 digits, not one digit
+    repeated (the shape alone is also that of other codes: context decides; the number is usually the
+    holder's resident ID, which is_resident_id checks)."""
+    return _SOCIAL_SECURITY_CARD.fullmatch(value) is not None and len(set(value[1:])) > 1
+
+
 # --- vehicles -----------------------------------------------------------------------------------
 
 _VIN = re.compile(r"[A-HJ-NPR-Z0-9]{17}")
@@ -259,9 +273,14 @@ def vin_check_char(vin: str) -> str:
 
 
 def is_vin(value: str) -> bool:
-    """17 characters without I, O, Q, at least one letter and one digit, and the right check digit."""
+    """17 characters without I, O, Q, at least one letter and one digit, a model-year code in position 10
+    (never 0, U or Z), a letter after the first two characters (a two-letter prefix on 15 digits is how
+    work-order and case numbers are written, `SL251196201903599`: one in eleven passes the check digit by
+    chance), and the right check digit."""
     text = value.upper()
     if not _VIN.fullmatch(text) or text.isdigit() or text.isalpha():
+        return False
+    if text[9] in "0UZ" or text[2:].isdigit():
         return False
     return vin_check_char(text) == text[8]
 
@@ -274,6 +293,7 @@ def is_plate(value: str) -> bool:
 # --- network ------------------------------------------------------------------------------------
 
 _MAC = re.compile(r"[0-9A-F]{2}(?:([:-])[0-9A-F]{2})(?:\1[0-9A-F]{2}){4}")
+_MAC_DOTTED = re.compile(r"[0-9A-F]{4}\.[0-9A-F]{4}\.[0-9A-F]{4}")
 
 
 def is_ipv4(value: str) -> bool:
@@ -293,8 +313,13 @@ def is_ipv6(value: str) -> bool:
 
 
 def is_mac(value: str) -> bool:
-    """A MAC address written with `:` or `-` between its six octets, not all zero or all F."""
+    """A MAC address written with `:` or `-` between its six octets, or Cisco-style as three dotted groups of
+    four hex digits (`0f8e.040b.a4c2`; at least one of them a letter, so dotted numbers such as `2024.0101.1234`
+    stay numbers), not all zero or all F."""
     text = value.upper()
+    if _MAC_DOTTED.fullmatch(text):
+        bare = text.replace(".", "")
+        return not bare.isdigit() and bare not in ("000000000000", "FFFFFFFFFFFF")
     return _MAC.fullmatch(text) is not None and text.replace(text[2], "") not in ("000000000000", "FFFFFFFFFFFF")
 
 

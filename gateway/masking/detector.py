@@ -63,15 +63,15 @@ IDENTIFIER_ENTITIES = frozenset({"CN_ID_CARD", "CN_BANK_CARD", "CN_MOBILE"})
 # What every match of a recognizer holds (in the normalised view): strings without it are not read by it.
 _DIGIT, _CJK_CHAR = re.compile(r"\d"), re.compile(r"[\u4e00-\u9fff]")
 RECOGNIZER_GATES: dict[str, re.Pattern[str]] = {
-    **dict.fromkeys(("CN_ID_CARD", "CN_BANK_CARD", "CN_MOBILE", "CN_LANDLINE", "CN_USCC", "CN_PASSPORT", "CN_VIN",
+    **dict.fromkeys(("CN_ID_CARD", "CN_BANK_CARD", "CN_MOBILE", "CN_LANDLINE", "CN_USCC", "CN_PASSPORT", "CN_SOCIAL_SECURITY", "CN_VIN",
                      "TRADE_SECRET"), _DIGIT),
     **dict.fromkeys(("CN_ADDRESS", "ORGANIZATION", "CN_LICENSE_PLATE"), _CJK_CHAR),
     "EMAIL_ADDRESS": re.compile("@"),
     "IP_ADDRESS": re.compile(r"[\d:]"),
-    "MAC_ADDRESS": re.compile(r"[0-9A-Fa-f]{2}[:-]"),
+    "MAC_ADDRESS": re.compile(r"[0-9A-Fa-f]{2}[:-]|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\."),
 }  # PERSON reads everything (Latin names after an English role word hold neither digits nor CJK)
 SHADOWING_ENTITIES = frozenset({"CN_USCC", "CN_VIN"})
-_IDENTIFIER_PREFILTER = re.compile(r"[0-9０-９][0-9０-９ \-]{9}")
+_IDENTIFIER_PREFILTER = re.compile(r"[0-9０-９][0-9０-９ \-－\u3000]{9}")
 _ADDRESS_TRIGGERS = "省市州盟区县旗镇乡街道路巷弄同园寓厦场村木"
 
 
@@ -87,13 +87,14 @@ def build_prefilter(score_threshold: float) -> re.Pattern[str]:
     english = "|".join(re.escape(word.split()[0]) for word in KEYWORDS_EN)
     alternatives = [
         r"\d{5}",
-        r"\d{3}[ -]\d{4}",
+        r"\d{3}[ \-－\u3000]{1,3}\d{4}",  # grouped digits, also full-width or with a spaced dash
         r"@",
         r"\d\.\d{1,3}\.\d",
         r"::",
         r"(?:[0-9A-Fa-f]{1,4}:){7}",
         r"(?<![0-9A-Za-z])[A-HJ-NPR-Za-hj-npr-z0-9]{17}(?![0-9A-Za-z])",  # a VIN
         r"[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}",  # a MAC
+        r"[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}",  # a MAC written Cisco-style
         "[" + "".join(sorted(cjk)) + "]",
         rf"(?i:{english})",
     ]

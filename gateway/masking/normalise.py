@@ -10,7 +10,8 @@ each string where:
   identifier has (11–19, an optional trailing X), the separators are dropped.
 
 A run with more digits (two mobiles side by side) or fewer (a date) keeps its separators, so numbers never
-merge. In a run starting with one 0 (a landline: `0571-8581 8451`) only the separators inside the 7–8
+merge; so do hardware-address octets (`D1-28-25-73-77-13`) and a run that continues a group across a
+spaced dash (`0871 - 53604089-347`: local number and extension stay apart). In a run starting with one 0 (a landline: `0571-8581 8451`) only the separators inside the 7–8
 digit local number go; the one after the area code stays for the landline recognizer. So do those inside a
 7–8 digit local number after a bracketed area code (`(0571) 8765 4321`). `Normalised.span()` maps a span of the view back to the original string, so the operator masks the
 caller's own characters and keeps their formatting around the masked part.
@@ -27,6 +28,8 @@ _ONE_FOR_ONE.update({0x3000: 0x20, 0x2010: 0x2D, 0x2011: 0x2D, 0x2012: 0x2D, 0x2
                      0x2212: 0x2D, 0x00A0: 0x20})
 _RUN = re.compile(r"(?:\+|00)?\d+(?:[ \-]{1,2}\d+)+(?:[ \-]?[Xx](?![0-9A-Za-z]))?")
 _WHOLE_GROUP = re.compile(r"\d{11}")
+_OCTETS = re.compile(r"\d{1,2}(?:([ \-])\d{2})(?:\1\d{2}){2,}")
+_AFTER_GROUP = re.compile(r"\d ?[ \-] ?$")
 SQUEEZE_DIGITS = range(11, 20)  # digits of a mobile (11, or 13 with 86) … a bank card (19)
 
 
@@ -74,6 +77,10 @@ def normalise(text: str) -> Normalised:
             if sum(ch.isdigit() for ch in run[cut:]) not in (7, 8):
                 continue
             start, run = start + cut, run[cut:]
+        elif _OCTETS.fullmatch(run) or _AFTER_GROUP.search(text, max(0, start - 4), start):
+            # hardware-address octets (`D1-28-25-73-77-13`: no identifier is written in pairs), or the tail of a
+            # group the run could not join (`0871 - 5360 4089-347`: a local number and its extension)
+            continue
         elif sum(ch.isdigit() for ch in run) not in SQUEEZE_DIGITS or _WHOLE_GROUP.search(run):
             # a date, two numbers side by side, or a group already as long as an identifier with a short number
             # beside it (`13812345678 2号楼`): squeezed, the identifier would disappear into a longer number;

@@ -124,7 +124,7 @@ class Scan(Operator):
 _SEPARATORS = re.compile(r"[\s\-]+")
 _COUNTRY = re.compile(r"^(?:\+86|0086)")
 _COMPACT_ENTITIES = frozenset({"CN_ID_CARD", "CN_MOBILE", "CN_LANDLINE", "CN_BANK_CARD", "CN_USCC",
-                               "CN_PASSPORT", "CN_LICENSE_PLATE"})
+                               "CN_PASSPORT", "CN_SOCIAL_SECURITY", "CN_LICENSE_PLATE"})
 
 
 def normalise_for_hash(value: str, entity: str = "") -> str:

@@ -42,6 +42,7 @@ DEFAULT_ENTITY_RULES: dict[str, dict[str, Any]] = {
     "CN_BANK_CARD": {"operator": "keep", "first": 0, "last": 4},
     "CN_USCC": {"operator": "keep", "first": 8, "last": 2},
     "CN_PASSPORT": {"operator": "keep", "first": 1, "last": 2},
+    "CN_SOCIAL_SECURITY": {"operator": "keep", "first": 1, "last": 2},
     "CN_LICENSE_PLATE": {"operator": "keep", "first": 2, "last": 1},
     "CN_VIN": {"operator": "keep", "first": 3, "last": 0},
     "MAC_ADDRESS": {"operator": "redact"},

@@ -25,9 +25,9 @@ DETECT_BATCH = 2000  # strings per detect_many call (the watchdog is checked bet
 APPLY_CHUNK = 256  # leaves masked between two reads of the watchdog clock
 VIEW_RULES_KEYS = 512  # keys remembered per view (plain field names only)
 # Identifiers masked even inside a member the grant reveals, unless the member is of their own kind.
-NESTED_IDENTIFIERS = frozenset({"CN_ID_CARD", "CN_BANK_CARD", "CN_MOBILE", "CN_LANDLINE", "CN_PASSPORT",
+NESTED_IDENTIFIERS = frozenset({"CN_ID_CARD", "CN_BANK_CARD", "CN_MOBILE", "CN_LANDLINE", "CN_PASSPORT", "CN_SOCIAL_SECURITY",
                                 "EMAIL_ADDRESS", "CN_LICENSE_PLATE", "CN_VIN", "IP_ADDRESS", "MAC_ADDRESS"})
-ENTITY_FAMILY = {"CN_LANDLINE": "CN_MOBILE", "CN_PASSPORT": "CN_ID_CARD"}
+ENTITY_FAMILY = {"CN_LANDLINE": "CN_MOBILE", "CN_PASSPORT": "CN_ID_CARD", "CN_SOCIAL_SECURITY": "CN_ID_CARD"}
 _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]{0,63}\Z")
 
 

@@ -25,7 +25,7 @@ DIVISION_START = "division_start"
 # On a tie of score and length, the more sensitive entity keeps the span.
 ENTITY_PRIORITY: dict[str, int] = {
     entity: rank for rank, entity in enumerate((
-        "CN_ID_CARD", "CN_BANK_CARD", "CN_PASSPORT", "CN_MOBILE", "CN_LANDLINE", "EMAIL_ADDRESS", "PERSON",
+        "CN_ID_CARD", "CN_BANK_CARD", "CN_PASSPORT", "CN_SOCIAL_SECURITY", "CN_MOBILE", "CN_LANDLINE", "EMAIL_ADDRESS", "PERSON",
         "CN_ADDRESS", "CN_LICENSE_PLATE", "CN_VIN", "IP_ADDRESS", "MAC_ADDRESS", "TRADE_SECRET", "CN_USCC",
         "ORGANIZATION",
     ))

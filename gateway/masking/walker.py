@@ -17,12 +17,14 @@ from dataclasses import dataclass
 from typing import Any, Callable, NamedTuple, Protocol
 
 from .refusal import Deadline, MaskingRefused
+from ..identifiers import PLATE_PROVINCES
 
 REMOVE_MEMBER = "remove"
 SKIP_SUBTREE = "skip"
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_\u3400-\u9fff][\w\u3400-\u9fff\-]{0,63}$")
-SUSPECT_KEY = re.compile(r"\d{5}|@|\d{3}[\s-]\d{4}")
+# A key that may hold a value: digit runs, an e-mail, grouped digits (also with a full-width dash), a plate.
+SUSPECT_KEY = re.compile(rf"\d{{5}}|@|\d{{3}}[\s\-－]\d{{4}}|[{PLATE_PROVINCES}] ?[A-HJ-NP-Z]")
 
 
 class Rule(Protocol):

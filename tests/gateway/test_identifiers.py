@@ -29,6 +29,9 @@ def test_foreigners_permanent_residence_ids_new_and_old():
     assert not ids.is_foreign_permanent_id(with_check("90015619850412001"))  # 00 is no province
     assert ids.is_foreign_permanent_id("USA318504120001")
     assert not ids.is_foreign_permanent_id("USA319913120001")
+    assert ids.is_foreign_permanent_id("CAN538805093187")  # nationality, Yunnan 53, born 880509, sequence
+    assert not ids.is_foreign_permanent_id("CAN008805093187")  # 00 is no province of issue
+    assert not ids.is_foreign_permanent_id("CAN53880509318")  # 14 characters
 
 
 def test_uscc_bank_card_vin():
@@ -39,6 +42,20 @@ def test_uscc_bank_card_vin():
     assert ids.is_bank_card("4111111111111111") and not ids.is_bank_card("4111111111111112")
     assert ids.is_vin("1M8GDM9AXKP042788") and not ids.is_vin("1M8GDM9A1KP042788")
     assert not ids.is_vin("1M8GDM9AXKP04278O")  # O is never used
+
+
+def vin_with_check(vin: str) -> str:
+    return vin[:8] + ids.vin_check_char(vin) + vin[9:]
+
+
+def test_a_two_letter_prefix_on_digits_or_a_zero_model_year_is_no_vin():
+    # work-order numbers "SL" + 15 digits pass the check digit one time in eleven
+    order = vin_with_check("SL251196201903599")
+    assert not ids.is_vin(order)
+    assert not ids.is_vin(vin_with_check("LSVAM41870C184847"))  # model year 0 is never issued
+    assert not ids.is_vin(vin_with_check("LSVAM4187UC184847"))  # nor U
+    assert ids.is_vin(vin_with_check("LSVAM4187C2184847"))
+    assert ids.is_vin(vin_with_check("LS5A3ABE5CB123456"))
 
 
 @pytest.mark.parametrize("value,ok", [
@@ -83,6 +100,9 @@ def test_network_addresses():
     assert ids.is_ipv6("2001:db8::1") and not ids.is_ipv6("2001:db8:::1")
     assert ids.is_mac("00:1A:2B:3C:4D:5E") and ids.is_mac("00-1a-2b-3c-4d-5e")
     assert not ids.is_mac("00:00:00:00:00:00") and not ids.is_mac("00:1A-2B:3C:4D:5E")
+    assert ids.is_mac("0f8e.040b.a4c2") and ids.is_mac("1234.A8F5.AB86")  # Cisco-style
+    assert not ids.is_mac("2024.0101.1234")  # dotted digits: a number, not an address
+    assert not ids.is_mac("ffff.ffff.ffff") and not ids.is_mac("0f8e.040b.a4c")
 
 
 @pytest.mark.parametrize("text,entity", [
@@ -149,3 +169,9 @@ def test_uscc_equals_the_weighted_sum(value):
     if len(value) >= 17 and all(c in ids.USCC_ALPHABET for c in value[:17]):
         completed = value[:17] + ids.uscc_check_char(value[:17])
         assert ids.is_uscc(completed) is completed[2:8].isdigit()
+
+
+def test_social_security_card_numbers():
+    assert ids.is_social_security_card("K62811624") and ids.is_social_security_card("A67711416")
+    assert not ids.is_social_security_card("K00000000")  # a placeholder
+    assert not ids.is_social_security_card("K6281162") and not ids.is_social_security_card("KK6281162")

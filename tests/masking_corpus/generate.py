@@ -151,6 +151,8 @@ class Gen:
         while True:
             body = "L" + "".join(self.rng.choice(alphabet) for _ in range(16))
             v = body[:8] + "0" + body[9:]
+            if v[9] in "0UZ":  # position 10 is a model-year code: 0, U and Z are never issued (same draws)
+                v = v[:9] + "A" + v[10:]
             v = v[:8] + ids.vin_check_char(v) + v[9:]
             if ids.is_vin(v):
                 return self.unique(lambda: v)

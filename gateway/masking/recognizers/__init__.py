@@ -19,6 +19,7 @@ from .cn_mobile import CnMobileRecognizer
 from .cn_organization import CnOrganizationRecognizer
 from .cn_passport import CnPassportRecognizer
 from .cn_person import CnPersonRecognizer
+from .cn_social_security import CnSocialSecurityRecognizer
 from .cn_uscc import CnUsccRecognizer
 from .cn_vin import CnVinRecognizer
 from .email import EmailRecognizer
@@ -34,6 +35,7 @@ RECOGNIZER_CLASSES: dict[str, type[EntityRecognizer]] = {
     "CN_BANK_CARD": CnBankCardRecognizer,
     "CN_USCC": CnUsccRecognizer,
     "CN_PASSPORT": CnPassportRecognizer,
+    "CN_SOCIAL_SECURITY": CnSocialSecurityRecognizer,
     "CN_LICENSE_PLATE": CnLicensePlateRecognizer,
     "EMAIL_ADDRESS": EmailRecognizer,
     "IP_ADDRESS": IpRecognizer,
@@ -60,5 +62,6 @@ __all__ = [
     "RECOGNIZER_CLASSES", "SUPPORTED_ENTITIES", "build_recognizers",
     "CnAddressRecognizer", "CnBankCardRecognizer", "CnIdCardRecognizer", "CnLandlineRecognizer",
     "CnLicensePlateRecognizer", "CnMobileRecognizer", "CnOrganizationRecognizer", "CnPassportRecognizer", "CnPersonRecognizer",
+    "CnSocialSecurityRecognizer",
     "CnUsccRecognizer", "CnVinRecognizer", "EmailRecognizer", "IpRecognizer", "MacAddressRecognizer", "TradeSecretRecognizer",
 ]

@@ -98,12 +98,15 @@ class CnIdCardRecognizer(GovPatternRecognizer):
         Validate the check character (18 chars) and the birth date (both forms).
 
         :param pattern_text: the text detected by the regex engine
-        :return: True for a valid 18-character number, None (keep the pattern score) for a
+        :return: True for a valid 18-character number or an old 15-character permanent-residence ID
+            (nationality letters + real province + real date), None (keep the pattern score) for a
             plausible 15-digit number, False for anything that is not an ID number
         """
         text = pattern_text.upper()
         if len(text) == 18:
             return is_valid_resident_id(text)
-        if identifiers.is_resident_id_15(text) or identifiers.is_foreign_permanent_id(text):
+        if identifiers.is_foreign_permanent_id(text):
+            return True  # three letters, a real province of issue and a real birth date: no ordinary code
+        if identifiers.is_resident_id_15(text):
             return None
         return False

@@ -1,8 +1,11 @@
 """CN_LANDLINE: fixed-line numbers with an area code: 010-12345678, 0571-87654321, (010)12345678.
 
+Also `022 - 76274079` (a spaced dash) and the international form `+86 991 4193383` / `0086-10-12345678`
+(country code, then the area code without its leading 0).
+
 Area codes are 010, 02x or 0[3-9]xx; the local number has 7-8 digits and does not start with 0;
-an extension (-123, 转123, ext.123) belongs to the span. Without a separator after the area code the
-match is weak and needs context (电话, a key such as `gddh`).
+an extension (-123, 转123, ` 分机418`, ext.123) belongs to the span. Without a separator after the area code
+the match is weak and needs context (电话, a key such as `gddh`).
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from presidio_analyzer import Pattern
 from .base import GovPatternRecognizer
 
 AREA_CODE = r"(?:010|02\d|0[3-9]\d{2})"
+INTERNATIONAL_AREA_CODE = r"(?:10|2\d|[3-9]\d{2})"  # dialled from abroad: the area code without its 0
 LOCAL_NUMBER = r"[1-9]\d{6,7}"
-EXTENSION = r"(?:(?:-|转|分机|ext\.?|#)\d{1,6})?"
+EXTENSION = r"(?:(?:-| ?(?:转|分机|ext\.?)|#)\d{1,6})?"
 
 
 class CnLandlineRecognizer(GovPatternRecognizer):
@@ -33,13 +37,18 @@ class CnLandlineRecognizer(GovPatternRecognizer):
     PATTERNS = [
         Pattern(
             "CN landline with area code (medium)",
-            rf"(?<![0-9(（])(?:\({AREA_CODE}\)|（{AREA_CODE}）|{AREA_CODE}-|{AREA_CODE} )[ ]?{LOCAL_NUMBER}{EXTENSION}"
+            rf"(?<![0-9(（])(?:\({AREA_CODE}\)|（{AREA_CODE}）|{AREA_CODE} ?- ?|{AREA_CODE} )[ ]?{LOCAL_NUMBER}{EXTENSION}"
             r"(?!\d)",
             0.6,
         ),
         Pattern(
+            "CN landline after +86/0086, area code without its 0 (medium)",
+            rf"(?<![0-9A-Za-z+])(?:\+|00)86[ -]?{INTERNATIONAL_AREA_CODE}[ -]?{LOCAL_NUMBER}{EXTENSION}(?!\d)",
+            0.6,
+        ),
+        Pattern(
             "CN landline unseparated (weak)",
-            rf"(?<!\d){AREA_CODE}{LOCAL_NUMBER}(?!\d)",
+            rf"(?<!\d){AREA_CODE}{LOCAL_NUMBER}{EXTENSION}(?!\d)",
             0.3,
         ),
     ]

@@ -1,6 +1,7 @@
 """CN_LICENSE_PLATE: motor-vehicle plates: province character + letter + 5 characters (6 on new-energy plates).
 
-京A12345, 沪C·8H8H8, 粤B·D12345 (new energy, small car: D/F first), 粤B12345D (new energy, large car);
+京A12345, 沪C·8H8H8, 粤B·D12345 (new energy, small car: D/F first), 粤B12345D (new energy, large car),
+also with one space after the province character (`渝 J79988`, as exports and hand-typed cells write it);
 the letters I and O are never used; a tail of 挂/学/警/港/澳 is part of the plate. At least three digits
 must appear in the tail, which keeps ordinary words out.
 """
@@ -16,6 +17,7 @@ from .base import GovPatternRecognizer
 PROVINCE_ABBREVIATIONS = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 PLATE_CHAR = "[A-HJ-NP-Z0-9]"
 SEPARATOR = "[·•.．\\- ]?"
+PROVINCE_GAP = "[ ]?"  # one space between the province character and the letter: `渝 J79988`
 
 
 class CnLicensePlateRecognizer(GovPatternRecognizer):
@@ -33,12 +35,12 @@ class CnLicensePlateRecognizer(GovPatternRecognizer):
     PATTERNS = [
         Pattern(
             "CN plate new energy (medium)",
-            rf"[{PROVINCE_ABBREVIATIONS}][A-HJ-NP-Z]{SEPARATOR}(?:[DF]{PLATE_CHAR}\d{{4}}|\d{{5}}[DF])(?![0-9A-Za-z])",
+            rf"[{PROVINCE_ABBREVIATIONS}]{PROVINCE_GAP}[A-HJ-NP-Z]{SEPARATOR}(?:[DF]{PLATE_CHAR}\d{{4}}|\d{{5}}[DF])(?![0-9A-Za-z])",
             0.7,
         ),
         Pattern(
             "CN plate (medium)",
-            rf"[{PROVINCE_ABBREVIATIONS}][A-HJ-NP-Z]{SEPARATOR}{PLATE_CHAR}{{4}}(?:{PLATE_CHAR}|[挂学警港澳])"
+            rf"[{PROVINCE_ABBREVIATIONS}]{PROVINCE_GAP}[A-HJ-NP-Z]{SEPARATOR}{PLATE_CHAR}{{4}}(?:{PLATE_CHAR}|[挂学警港澳])"
             r"(?![0-9A-Za-z])",
             0.6,
         ),

@@ -298,3 +298,30 @@ def test_repeated_strings_in_one_call_get_the_answer_they_get_alone(detector, it
     """detect_many detects a (key hint, string) once per call and hands repeats the same spans."""
     doubled = items + [(key, text) for key, text in reversed(items)] + [("xingming", text) for _, text in items]
     assert detector.detect_many(doubled) == [detector.detect(text, key) for key, text in doubled]
+
+
+# -- shapes the held-out corpora showed leaking (plates with a gap, Cisco MACs, full-width groups) ------------
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("１５８－４１４７－５７２１", ("１５８－４１４７－５７２１", "CN_MOBILE")),  # full-width digits and dashes
+    ("6227  0038  5123  0688", ("6227  0038  5123  0688", "CN_BANK_CARD")),  # double spaces
+    ("0f8e.040b.a4c2", ("0f8e.040b.a4c2", "MAC_ADDRESS")),  # Cisco-style
+    ("D1-28-25-73-77-13", ("D1-28-25-73-77-13", "MAC_ADDRESS")),  # digit octets stay octets
+    ("渝 J79988", ("渝 J79988", "CN_LICENSE_PLATE")),
+    ("电话０１０　－　４１４７２６２１", ("０１０　－　４１４７２６２１", "CN_LANDLINE")),
+])
+def test_unlabelled_values_in_real_world_spellings_are_found(detector, text, expected):
+    assert detector.may_contain_pii(text)
+    assert typed(text, detector.detect_many([(None, text)])[0]) == [expected]
+
+
+def test_proven_identifiers_in_full_width_spellings_reach_the_identifier_path(detector):
+    texts = ["１５８－４１４７－５７２１", "６２１７　００２６　０１４１　７７２６　２４４"]
+    found = [typed(t, spans) for t, spans in zip(texts, detector.detect_identifiers(texts))]
+    assert [[e for _, e in f] for f in found] == [["CN_MOBILE"], ["CN_BANK_CARD"]]
+
+
+@pytest.mark.parametrize("control", ["SL251196201903599", "工单SL251196201903599已受理", "版本 2024.0101.1234"])
+def test_work_orders_and_dotted_numbers_stay(detector, control):
+    assert detector.detect_many([(None, control)])[0] == []

@@ -38,3 +38,11 @@ def test_every_view_character_maps_to_its_original(text):
         start, end = view.span(i, i + 1)
         assert end - start == 1
         assert normalise(text[start]).text == ch
+
+
+def test_octets_and_a_group_after_a_spaced_dash_keep_their_separators():
+    assert normalise("D1-28-25-73-77-13").text == "D1-28-25-73-77-13"  # a MAC written in pairs
+    assert normalise("12 34 56 78 90 12").text == "12 34 56 78 90 12"
+    # a local number and its extension after a spaced dash do not merge into one long number
+    assert normalise("电话0871 - 53604089-347").text == "电话0871 - 53604089-347"
+    assert normalise("+86 991 4193383").text == "+869914193383"

@@ -53,6 +53,10 @@ def test_member_path_hides_long_and_value_like_keys():
     assert member_path("$", "x" * 65) == "$.*"
     assert member_path("$", "a@b.cn") == "$.*"
     assert member_path("$.a", "ok_key-1") == "$.a.ok_key-1"
+    assert member_path("$", "渝K-7M787") == "$.*"  # a plate as a key
+    assert member_path("$", "晋 CFN4200") == "$.*"
+    assert member_path("$", "１３４－２４０２－０４３８") == "$.*"  # full-width digits and dashes
+    assert member_path("$", "北京市") == "$.北京市" and member_path("$", "京东") == "$.京东"
 
 
 def test_leaves_skip_null_and_booleans_and_keep_numbers():

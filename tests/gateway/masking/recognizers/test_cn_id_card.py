@@ -153,5 +153,17 @@ def test_foreigners_permanent_residence_ids_are_id_numbers():
     assert found(new) == [(new, 1.0)]
     text = "证件：USA318504120001 外国人永久居留证"
     spans = [text[r.start:r.end] for r in RECOGNIZER.analyze(text, ["CN_ID_CARD"])]
-    assert spans == ["USA318504120001"]  # the older form: a medium score, raised by context
+    assert spans == ["USA318504120001"]  # the older form
     assert RECOGNIZER.analyze("USA311399120001", ["CN_ID_CARD"]) == []  # month 13
+
+
+@pytest.mark.parametrize("number", ["CAN538805093187", "GBR116107115144", "MNG119811138648"])
+def test_old_permanent_residence_ids_count_without_context(number):
+    # three nationality letters, a real province of issue and a real birth date: no code is built like that
+    assert found(number) == [(number, 1.0)]
+    assert [(r.start, r.end) for r in RECOGNIZER.analyze(f"证件号{number}，", ["CN_ID_CARD"])] == [(3, 18)]
+
+
+@pytest.mark.parametrize("text", ["ORD202312011234", "ABC009905011234", "CAN531399051234", "SL2511962019035"])
+def test_letter_prefixed_codes_stay(text):
+    assert RECOGNIZER.analyze(text, ["CN_ID_CARD"]) == []
