@@ -52,6 +52,8 @@ KEY_ENTITIES: dict[str, str] = {
             "ckrxm", "jsr", "jsrxm", "jsy", "dsr", "dsrxm", "jhr", "jhrxm", "dlr", "dlrxm", "bsqr", "bsqrxm",
             "sqrmc", "cyxm", "jtcyxm", "lxrxm", "jbrxm", "xingmingpinyin", "lianxiren", "fuzeren", "farendaibiao",
             "shenqingren", "huzhu",
+            # 所有人/共有人/办税员/办税人/收件人/参保人/用户姓名; a login's userName holding a person's name
+            "syr", "jdcsyr", "gyr", "bsy", "bsr", "sjr", "sjrxm", "cbr", "cbrxm", "username",
             # English
             "legalrep", "legalrepname", "legalrepresentativename", "legalpersonname", "firstname", "lastname",
             "surname", "givenname", "familyname", "middlename", "englishname", "pinyinname", "namepinyin",
@@ -121,12 +123,12 @@ KEY_ENTITIES: dict[str, str] = {
 # Suffixes this short are too ambiguous in general; these ones are safe at the end of a compound key.
 SUFFIX_MIN = 4
 SHORT_SUFFIXES: dict[str, str] = {
-    "xm": _PERSON, "xmpy": _PERSON, "sfzh": _ID, "sjh": _MOBILE, "yx": _EMAIL, "zjhm": _ID, "sjhm": _MOBILE, "lxdh": _MOBILE, "dz": _ADDRESS,
+    "xm": _PERSON, "xmpy": _PERSON, "syr": _PERSON, "sfzh": _ID, "sjh": _MOBILE, "yx": _EMAIL, "zjhm": _ID, "sjhm": _MOBILE, "lxdh": _MOBILE, "dz": _ADDRESS,
     "zz": _ADDRESS, "yhkh": _BANK, "hzhm": _PASSPORT, "cphm": _PLATE, "hphm": _PLATE, "bz": FREE_TEXT,
 }
 # Suffix matching skips these: they end in a known key but mean something else.
 NOT_SUFFIX_KEYS = frozenset({
-    "username", "filename", "nickname", "hostname", "domainname", "typename", "classname", "tablename",
+    "filename", "nickname", "hostname", "domainname", "typename", "classname", "tablename",
     "fieldname", "deptname", "departmentname", "orgname", "organizationname", "companyname", "entname",
     "unitname", "resourcename", "appname", "servicename", "itemname", "productname", "cityname",
     "provincename", "regionname", "areaname", "streetname", "roadname", "shortname", "displayname",

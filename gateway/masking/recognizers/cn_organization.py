@@ -39,6 +39,9 @@ MAX_NAME = 30
 _SUFFIX_RE = re.compile(f"(?:{SUFFIX})")
 _NOT_AFTER = re.compile(r"[\u4e00-\u9fff]?(?:路|街|号|楼|区|县|镇|村)")  # 中心路, 公司楼: a place, not the body
 _NAME_CHAR = re.compile(rf"{NAME}|[（()）]")
+# An official document number (文号: 宁民发〔2023〕37号, 国办发[2024]5号): the issuing body's abbreviation, the year
+# in brackets, the sequence number. Public, like the body that issued it: kept whole, never read as a name.
+_DOCUMENT_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}[〔\[【][12]\d{3}[〕\]】]\d{1,5}号")
 
 
 def _in_place_word(text: str, i: int) -> bool:
@@ -82,8 +85,8 @@ class CnOrganizationRecognizer(GovPatternRecognizer):
         score = self.patterns[0].score if self.patterns else 0.95
         for m in _SUFFIX_RE.finditer(text):
             a, b = m.span()
-            if _NOT_AFTER.match(text, b):
-                continue
+            if _NOT_AFTER.match(text, b) or text.startswith("卡", b):
+                continue  # 中心路, 公司楼: a place; 银行卡: a card
             start, limit = a, max(floor, a - MAX_NAME)
             while start > limit and (_NAME_CHAR.match(text, start - 1) or _in_place_word(text, start - 1)):
                 start -= 1
@@ -93,6 +96,13 @@ class CnOrganizationRecognizer(GovPatternRecognizer):
                                             recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
                                                                   RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}))
             floor = b
+        for m in _DOCUMENT_NUMBER.finditer(text):
+            a = m.start()
+            while a < m.end() and (text[a] in NOT_ORG_CHARS):
+                a += 1
+            results.append(RecognizerResult(self.supported_entities[0], a, m.end(), score,
+                                            recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                                                                  RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}))
         return results
 
     def __init__(self, patterns: Optional[List[Pattern]] = None, context: Optional[List[str]] = None,

@@ -63,12 +63,13 @@ ROLE_WORDS = (
     "担保人", "承办人", "审批人", "签收人", "报案人", "举报人", "纳税人姓名", "驾驶人", "购房人", "产权人",
     "来电人", "来访人", "投诉人", "反映人", "求助人", "申报人", "权利人", "车主", "房主", "业主", "患者",
     "审核人", "复核人", "经办：", "经办:", "交款人", "缴款人", "领款人", "转账给", "汇款给", "村民", "居民",
+    "收件人", "寄件人", "参保人", "查询对象", "登记所有人", "车辆所有人", "中文名", "中文姓名",
 )
 
 # Words that introduce a name only when a delimiter follows it (代领人丁家峰（儿子）, 家庭成员何文明（父亲）).
 CONTEXT_WORDS = (
     "代领人", "代办人", "领取人", "家庭成员", "共同生活人", "陪同人", "证明人", "见证人", "被监护人", "被委托人",
-    "紧急联系人", "亲属",
+    "紧急联系人", "亲属", "用户", "电话联系", "所有人", "共有人",
 )
 # Kinship words: the name of the relative usually follows (兄弟何志强电话, 王某之女王丽).
 KINSHIP_WORDS = (
@@ -122,15 +123,55 @@ _TRIGGERS = re.compile(
 BEFORE_MARKERS = ("（男）", "（女）", "(男)", "(女)", "代为", "代领", "反映", "签字", "签名", "确认", "同志", "先生",
                   "女士", "家庭", "一家", "户籍", "本人", "的身份证", "身份证", "手机", "电话", "联系电话", "系",
                   "，女", "，男", ",女", ",男", "因病", "负责", "患有", "与其", "二人", "等人", "于19", "于20",
-                  "承诺", "交来", "是夫妻", "的母亲", "的父亲", "的妻子", "的丈夫", "的儿子", "的女儿", "的配偶", "、")
+                  "承诺", "交来", "是夫妻", "名下", "陈述", "报称", "报案", "来电", "的社会保障卡", "的银行卡", "的母亲", "的父亲", "的妻子", "的丈夫", "的儿子", "的女儿", "的配偶", "、")
 _BEFORE_MARKER = re.compile(
-    r"(?:^|(?<=[，。；：、,;:\s由经与和向给是被据请到明人]))"
+    r"(?:^|(?<=[，。；：、,;:\s由经与和向给是被据请到明人接至]))"
     rf"((?:{'|'.join(COMPOUND_SURNAMES)})|[{SINGLE_SURNAMES}])([\u4e00-\u9fff]{{1,2}}?)"
     rf"(?=(?:{'|'.join(re.escape(m) for m in BEFORE_MARKERS)}))"
 )
 _NAME_END = re.compile("(?:" + "|".join(NAME_END_WORDS) + f"|[{NAME_END_CHARS}]" + r"|[^\u4e00-\u9fff]|$)")
 
+# Syllables of Tibetan, Mongolian and Yi personal names as written in Chinese (扎西多吉, 乌云其木格, 阿西木呷):
+# such a name has no Han surname, so a run of CJK made only of these syllables is read as a name.
+MINORITY_SYLLABLES = frozenset("""
+扎西 次仁 卓玛 格桑 央金 旦增 洛桑 尼玛 达瓦 顿珠 拉姆 德吉 多吉 平措 丹增 白玛 索朗 普布 强巴 罗布 才让 措姆 巴桑
+边巴 益西 拉巴 次旦 旺堆 旺姆 群培 曲珍 卓嘎 央宗 德庆 贡布 嘉措 加措 多杰 仁增 桑珠 拉珍 永珍 吉宗 曲措 米玛 琼达
+巴特尔 乌云 其其格 其木格 额尔敦 巴雅尔 苏和 朝鲁 图雅 萨仁 格日勒 那仁 宝音 斯琴 高娃 乌兰 托娅 哈斯 毕力格 孟和
+敖其尔 阿拉坦 特木尔 满都拉 娜仁 达来 布和 巴图 吉雅 乌日娜 其 格
+阿西 木呷 吉克 阿约 曲比 沙马 俄其 日火 阿木 尔古 阿呷 伍各 拉且 木乃 阿牛 海来 吉木 莫色 马海 阿力
+""".split())
+_MINORITY_MAX = 6
+# Names of Uyghur, Kazakh or foreign persons in Chinese: parts joined by a middle dot (热依拉·买合木提).
+_DOTTED = re.compile(r"[\u4e00-\u9fff]{1,6}(?:[·•・][\u4e00-\u9fff]{1,6}){1,3}")
+_SPACES = re.compile(r"[ \t\u3000]+")
+
 _dictionary_lock = threading.Lock()
+
+
+def is_minority_name(text: str) -> bool:
+    """Two to six CJK characters made only of MINORITY_SYLLABLES, at least two syllables or three characters."""
+    if not 2 <= len(text) <= _MINORITY_MAX:
+        return False
+    reach = {0: 0}  # position -> syllables used to reach it
+    for i in range(len(text)):
+        if i not in reach:
+            continue
+        for n in (3, 2, 1):
+            if text[i:i + n] in MINORITY_SYLLABLES:
+                reach[i + n] = max(reach.get(i + n, 0), reach[i] + 1)
+    used = reach.get(len(text), 0)
+    return used >= 2 or (used == 1 and len(text) >= 3)
+
+
+def minority_name_after(text: str, start: int) -> Optional[int]:
+    """The end of a dotted or minority name starting at `start` and closed by a delimiter, or None."""
+    m = _DOTTED.match(text, start)
+    if m is not None and ends_name(text, m.end()):
+        return m.end()
+    for end in range(min(len(text), start + _MINORITY_MAX), start + 1, -1):
+        if ends_name(text, end) and is_minority_name(text[start:end]):
+            return end
+    return None
 
 
 def dictionary_entry(word: str) -> tuple[int, str]:
@@ -233,7 +274,7 @@ class CnPersonRecognizer(GovPatternRecognizer):
         Pattern(
             "CN name after role word (strong)",
             rf"(?:{_ROLES})(?:[：:是为]|[ \t\u3000]){{0,2}}\K"
-            rf"(?:(?:{_COMPOUND}){NAME_CHAR}{{1,2}}|[{SINGLE_SURNAMES}]{NAME_CHAR}{{1,2}})",
+            rf"(?:(?:{_COMPOUND}){NAME_CHAR}{{1,2}}|[{SINGLE_SURNAMES}](?:[ \t\u3000]{{1,2}}(?={NAME_CHAR}))?{NAME_CHAR}{{1,2}})",
             0.85,
         ),
         Pattern(
@@ -242,6 +283,23 @@ class CnPersonRecognizer(GovPatternRecognizer):
             r"|spouse|guardian|agent|mr|mrs|ms|miss|dr)\.?[ \t]*[:：]?[ \t]*\K"
             r"(?-i:[A-Z][a-z]+(?:[ \-][A-Z][a-z]+){1,2}|[A-Z]+(?: [A-Z]+){1,2})(?![A-Za-z])",
             0.85,
+        ),
+        Pattern(
+            "Latin or pinyin name after a Chinese word for a foreign or English name (strong)",
+            r"(?:英文姓名|英文名|外文姓名|拼音姓名|外籍人员|外籍人士|外国人|经核实)[ \t]*[:：]?[ \t]*\K"
+            r"(?-i:[A-Z][a-z]+(?:(?:, |[ \-])[A-Z][a-z]+){1,2}|[A-Z]{2,}(?:[ /][A-Z]{2,}){1,2})(?![A-Za-z])",
+            0.85,
+        ),
+        Pattern(
+            "Latin or pinyin name as whole value (weak)",
+            r"^(?-i:[A-Z][a-z]+(?:(?:, |[ \-])[A-Z][a-z]+){1,2}|[A-Z]{2,}(?:[ /][A-Z]{2,}){1,2})$",
+            0.2,
+        ),
+        Pattern(
+            "CN name written with spaces or middle dots, or a minority name, as whole value (weak)",
+            rf"^(?:(?:{_COMPOUND})|[{SINGLE_SURNAMES}])[ \t\u3000]{{1,3}}{CJK}{{1,2}}$"
+            r"|^[\u4e00-\u9fff]{1,6}(?:[·•・][\u4e00-\u9fff]{1,6}){1,3}$|^[\u4e00-\u9fff]{2,6}$",
+            0.2,
         ),
         Pattern(
             "CN name as whole value (weak)",
@@ -320,7 +378,7 @@ class CnPersonRecognizer(GovPatternRecognizer):
         results = []
         for m in _BEFORE_MARKER.finditer(text):
             start = m.start()
-            if text[start] in "由经与和向给是被据请到明人" and looks_like_name(text[start + 1:m.end()]):
+            if text[start] in "由经与和向给是被据请到明人接至" and looks_like_name(text[start + 1:m.end()]):
                 start += 1  # 由高洁代为: 由 is the preposition (and a surname), 高洁 the name
             candidate = text[start:m.end()]
             if looks_like_name(candidate) and not is_everyday_word(candidate) \
@@ -328,6 +386,8 @@ class CnPersonRecognizer(GovPatternRecognizer):
                 results.append(self._result(start, m.end(), self.context_score, self.CONTEXT_EXPLANATION))
         for trigger in _TRIGGERS.finditer(text):
             end = name_after_context(text, trigger.end())
+            if end is None:
+                end = minority_name_after(text, trigger.end())
             if end is not None:
                 results.append(self._result(trigger.end(), end, self.context_score, self.CONTEXT_EXPLANATION))
         return results
@@ -390,9 +450,10 @@ class CnPersonRecognizer(GovPatternRecognizer):
         :param pattern_text: the text detected by the regex engine
         :return: False for a non-name; None keeps the pattern's score
         """
-        if pattern_text.isascii():
+        if pattern_text.isascii() or _DOTTED.fullmatch(pattern_text):
             return None
-        return None if looks_like_name(pattern_text) else False
+        compact = _SPACES.sub("", pattern_text)
+        return None if looks_like_name(compact) or is_minority_name(compact) else False
 
     def _result(self, start: int, end: int, score: float, explanation_text: str) -> RecognizerResult:
         explanation = AnalysisExplanation(
