@@ -44,9 +44,37 @@ _NAME_CHAR = re.compile(rf"{NAME}|[（()）]")
 _DOCUMENT_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}[〔\[【][12]\d{3}[〕\]】]\d{1,5}号")
 
 
+ADMIN_SUFFIXES = "省市县区州旗盟镇乡"
+
+
 def _in_place_word(text: str, i: int) -> bool:
-    """A particle character that is part of a place name here (天津市和平区: 和 of 和平)."""
-    return any(text.startswith(word, j) for word in PLACE_WORDS for j in (i - 1, i) if j >= 0)
+    """A particle character that is part of a place name here (天津市和平区: 和 of 和平), by the word list or
+    by _in_place_name."""
+    return any(text.startswith(word, j) for word in PLACE_WORDS for j in (i - 1, i) if j >= 0) \
+        or _in_place_name(text, i)
+
+
+def _is_plain(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff" and char not in NOT_ORG_CHARS and char not in ADMIN_SUFFIXES
+
+
+def _in_place_name(text: str, i: int) -> bool:
+    """A particle character inside a place name of two to four characters that an administrative suffix closes
+    and a boundary opens (固原市, 于田县, 伊宁县吉里于孜镇): the boundary is the text's start, a non-CJK
+    character, another suffix or a particle. A particle right before the suffix only in a two-character name
+    (固原市), so 张三到市场监督管理局 stays a person and an agency."""
+    q = i + 1
+    while q < len(text) and q - i <= 3 and _is_plain(text[q]):
+        q += 1
+    if q >= len(text) or q - i > 3 or text[q] not in ADMIN_SUFFIXES:
+        return False
+    s = i
+    while s > 0 and i - s < 3 and _is_plain(text[s - 1]):
+        s -= 1
+    if s > 0 and _is_plain(text[s - 1]):
+        return False  # no boundary within reach: a longer run, not a place name
+    length = q - s
+    return length == 2 if q == i + 1 else 2 <= length <= 4
 
 
 class CnOrganizationRecognizer(GovPatternRecognizer):

@@ -38,64 +38,10 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from .base import GovPatternRecognizer
 from .cjk import CJK, cjk_class_without, is_cjk
 
-SINGLE_SURNAMES = (
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁"
-    "任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫阎段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃"
-    "武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮"
-    "柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉"
-    "缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑"
-    "郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊"
-    "仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄"
-    "邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束"
-    "檀衣信展阴昝智幸奉植衡富尧闭由杞蓬雒綦逄黑萧赖洪"
-)
+from .cn_person_words import (  # noqa: F401 - the word lists, re-exported
+    BEFORE_MARKERS, COMPOUND_SURNAMES, CONTEXT_WORDS, KINSHIP_WORDS, MINORITY_SYLLABLES, NAME_END_CHARS,
+    NAME_END_WORDS, NOT_GIVEN_NAME_CHARS, NOT_GIVEN_NAMES, ROLE_WORDS, SINGLE_SURNAMES)
 
-COMPOUND_SURNAMES = (
-    "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "令狐", "慕容", "长孙", "宇文", "司徒",
-    "夏侯", "轩辕", "端木", "独孤", "南宫", "西门", "呼延", "申屠", "澹台", "公羊", "万俟", "闻人", "赫连",
-    "拓跋", "百里", "东郭", "钟离", "宗政", "濮阳", "太史", "仲孙", "司空", "亓官", "巫马", "公冶", "羊舌",
-)
-
-# Words after which the next characters are a person's name (申请人王小明, 姓名：张三).
-ROLE_WORDS = (
-    "被申请人", "申请人", "经办人", "联系人", "法定代表人", "法人代表", "负责人", "户主", "姓名", "收款人",
-    "付款人", "持卡人", "委托人", "受托人", "代理人", "当事人", "监护人", "投保人", "被保险人", "借款人",
-    "担保人", "承办人", "审批人", "签收人", "报案人", "举报人", "纳税人姓名", "驾驶人", "购房人", "产权人",
-    "来电人", "来访人", "投诉人", "反映人", "求助人", "申报人", "权利人", "车主", "房主", "业主", "患者",
-    "审核人", "复核人", "经办：", "经办:", "交款人", "缴款人", "领款人", "转账给", "汇款给", "村民", "居民",
-    "收件人", "寄件人", "参保人", "查询对象", "登记所有人", "车辆所有人", "中文名", "中文姓名",
-)
-
-# Words that introduce a name only when a delimiter follows it (代领人丁家峰（儿子）, 家庭成员何文明（父亲）).
-CONTEXT_WORDS = (
-    "代领人", "代办人", "领取人", "家庭成员", "共同生活人", "陪同人", "证明人", "见证人", "被监护人", "被委托人",
-    "紧急联系人", "亲属", "用户", "电话联系", "所有人", "共有人",
-)
-# Kinship words: the name of the relative usually follows (兄弟何志强电话, 王某之女王丽).
-KINSHIP_WORDS = (
-    "配偶", "丈夫", "妻子", "爱人", "老伴", "儿子", "女儿", "长子", "次子", "长女", "次女", "独子", "独女",
-    "父亲", "母亲", "继父", "继母", "养父", "养母", "岳父", "岳母", "公公", "婆婆", "兄弟", "姐妹", "哥哥",
-    "弟弟", "姐姐", "妹妹", "胞兄", "胞弟", "胞姐", "胞妹", "祖父", "祖母", "外祖父", "外祖母", "爷爷", "奶奶",
-    "外公", "外婆", "孙子", "孙女", "外孙", "外孙女", "儿媳", "女婿", "子女", "之子", "之女", "之妻", "之夫",
-    "之父", "之母",
-)
-# What may follow a name found after a context or kinship word: any non-CJK character (punctuation,
-# digits, space, the end of the text) or one of these words and characters.
-NAME_END_WORDS = ("电话", "手机", "联系", "身份", "户籍", "住址", "现住", "家住", "本人", "同志", "先生", "女士",
-                  "负责", "患有", "因病", "二人", "等人", "照顾", "照料", "陪同", "代为", "代领", "签字", "赡养",
-                  "抚养", "监护")
-NAME_END_CHARS = "于因的在已和与及等为是系均经将向到自并也都从之"
-# Characters that are not the last character of a given name in that place (张勇于2024年: 于 ends 张勇).
-NOT_GIVEN_NAME_CHARS = "的了于在是已与及或并将被从到给让都也还就又等"
-# Words that sit where a name could be but are not a given name (母亲和女儿, 配偶于今年, 申请人和家属).
-NOT_GIVEN_NAMES = frozenset(
-    KINSHIP_WORDS + (
-        "家属", "家人", "子女", "本人", "他人", "其他", "邻居", "同事", "朋友", "单位", "社区", "村委", "居委",
-        "政府", "部门", "今日", "今天", "今年", "昨日", "昨天", "明日", "明天", "明年", "去年", "本月", "本年",
-        "当日", "当天", "近日", "次日", "同日", "上午", "下午", "晚上", "此前", "此后", "之前", "之后", "一起",
-        "共同", "同住", "生活", "病故", "去世", "死亡", "住院", "外出", "务工",
-    )
-)
 # Surnames that are also everyday function characters (和, 于, 向): a two-character dictionary word that
 # starts with one of them is that word (和睦, 于是, 向前), not a name.
 FUNCTION_WORD_SURNAMES = "和于向"
@@ -118,12 +64,6 @@ _TRIGGERS = re.compile(
     "(?:" + "|".join(sorted(set(ROLE_WORDS + CONTEXT_WORDS + KINSHIP_WORDS), key=len, reverse=True)) + ")"
     r"(?:[：:是为]|[ \t\u3000]){0,2}"
 )
-# Words right after a name that say it is one (高洁代为领取, 邓想（女）系…, 萧东家庭人均收入…): a name
-# before one of them, at the start of a clause or after 由/经/与/和/向/给/是/被, is a person.
-BEFORE_MARKERS = ("（男）", "（女）", "(男)", "(女)", "代为", "代领", "反映", "签字", "签名", "确认", "同志", "先生",
-                  "女士", "家庭", "一家", "户籍", "本人", "的身份证", "身份证", "手机", "电话", "联系电话", "系",
-                  "，女", "，男", ",女", ",男", "因病", "负责", "患有", "与其", "二人", "等人", "于19", "于20",
-                  "承诺", "交来", "是夫妻", "名下", "陈述", "报称", "报案", "来电", "的社会保障卡", "的银行卡", "的母亲", "的父亲", "的妻子", "的丈夫", "的儿子", "的女儿", "的配偶", "、")
 _BEFORE_MARKER = re.compile(
     r"(?:^|(?<=[，。；：、,;:\s由经与和向给是被据请到明人接至]))"
     rf"((?:{'|'.join(COMPOUND_SURNAMES)})|[{SINGLE_SURNAMES}])([\u4e00-\u9fff]{{1,2}}?)"
@@ -131,15 +71,6 @@ _BEFORE_MARKER = re.compile(
 )
 _NAME_END = re.compile("(?:" + "|".join(NAME_END_WORDS) + f"|[{NAME_END_CHARS}]" + r"|[^\u4e00-\u9fff]|$)")
 
-# Syllables of Tibetan, Mongolian and Yi personal names as written in Chinese (扎西多吉, 乌云其木格, 阿西木呷):
-# such a name has no Han surname, so a run of CJK made only of these syllables is read as a name.
-MINORITY_SYLLABLES = frozenset("""
-扎西 次仁 卓玛 格桑 央金 旦增 洛桑 尼玛 达瓦 顿珠 拉姆 德吉 多吉 平措 丹增 白玛 索朗 普布 强巴 罗布 才让 措姆 巴桑
-边巴 益西 拉巴 次旦 旺堆 旺姆 群培 曲珍 卓嘎 央宗 德庆 贡布 嘉措 加措 多杰 仁增 桑珠 拉珍 永珍 吉宗 曲措 米玛 琼达
-巴特尔 乌云 其其格 其木格 额尔敦 巴雅尔 苏和 朝鲁 图雅 萨仁 格日勒 那仁 宝音 斯琴 高娃 乌兰 托娅 哈斯 毕力格 孟和
-敖其尔 阿拉坦 特木尔 满都拉 娜仁 达来 布和 巴图 吉雅 乌日娜 其 格
-阿西 木呷 吉克 阿约 曲比 沙马 俄其 日火 阿木 尔古 阿呷 伍各 拉且 木乃 阿牛 海来 吉木 莫色 马海 阿力
-""".split())
 _MINORITY_MAX = 6
 # Names of Uyghur, Kazakh or foreign persons in Chinese: parts joined by a middle dot (热依拉·买合木提).
 _DOTTED = re.compile(r"[\u4e00-\u9fff]{1,6}(?:[·•・][\u4e00-\u9fff]{1,6}){1,3}")
@@ -167,7 +98,10 @@ def minority_name_after(text: str, start: int) -> Optional[int]:
     """The end of a dotted or minority name starting at `start` and closed by a delimiter, or None."""
     m = _DOTTED.match(text, start)
     if m is not None and ends_name(text, m.end()):
-        return m.end()
+        end, last_dot = m.end(), max(text.rfind(dot, start, m.end()) for dot in "·•・")
+        while end - last_dot > 3 and text[end - 1] in NAME_END_CHARS:  # 买合木提于2021: 于 ends the name
+            end -= 1
+        return end
     for end in range(min(len(text), start + _MINORITY_MAX), start + 1, -1):
         if ends_name(text, end) and is_minority_name(text[start:end]):
             return end
@@ -250,6 +184,15 @@ def name_after_context(text: str, start: int) -> Optional[int]:
             if ends_name(text, end) and looks_like_name(candidate) and not is_everyday_word(candidate):
                 return end
     return None
+
+
+_TOWN_AFTER = re.compile(r"[\u4e00-\u9fff]{0,2}?(?:镇|乡|街道|苏木)")
+
+
+def inside_place_name(text: str, start: int, end: int) -> bool:
+    """A tagged name that is part of a township's name: right after a county or city (县/市/区/旗) and
+    closed by 镇/乡/街道 within two characters (伊宁县吉里于孜镇: 吉里 is no person)."""
+    return start > 0 and text[start - 1] in "县市区旗" and _TOWN_AFTER.match(text, end) is not None
 
 
 def _is_given_name_char(char: str) -> bool:
@@ -417,7 +360,7 @@ class CnPersonRecognizer(GovPatternRecognizer):
                         and len(span.text) <= 3:
                     start = before.idx  # 司 | 马静芳: the tag took the second half of 司马
             candidate = span.doc.text[start:end]
-            if not looks_like_name(candidate):
+            if not looks_like_name(candidate) or inside_place_name(span.doc.text, start, end):
                 continue
             end = self._extend_split_name(span, start, end)
             results.append(self._result(start, end, self.ner_score, self.NER_EXPLANATION))
