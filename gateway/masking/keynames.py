@@ -196,9 +196,21 @@ def normalise_key(key: str) -> str:
     return _SEPARATORS.sub("", key).lower()
 
 
-@lru_cache(maxsize=4096)
+_DIGIT = re.compile(r"[0-9\uff10-\uff19]")
+_NUMBER_KEY_MIN_DIGITS = 11  # a mobile's 11 digits; ID numbers have 15 or 18
+
+
 def key_hint(key: str | None) -> str | None:
-    """The entity a key name hints at (FREE_TEXT for remark keys), or None."""
+    """The entity a key name hints at (FREE_TEXT for remark keys), or None. A key that is itself a phone or
+    ID number (a phone book keyed by mobile: {"138…": "王芳"}) hints PERSON for the value under it; such keys
+    are personal data and are never cached."""
+    if key and len(_DIGIT.findall(key)) >= _NUMBER_KEY_MIN_DIGITS:
+        return _PERSON
+    return _key_hint(key)
+
+
+@lru_cache(maxsize=4096)
+def _key_hint(key: str | None) -> str | None:
     if not key:
         return None
     name = normalise_key(key)

@@ -72,3 +72,9 @@ def test_controls_left_intact(detector, key, text):
 def test_a_person_next_to_an_agency_stays_a_person(detector):
     assert "王小明" in persons(detector, "王小明在北京市公安局报案", "bz")
     assert persons(detector, "户籍地址伊宁县吉里于孜镇某村", "bz") == []
+
+
+def test_a_name_under_a_phone_number_key(detector):
+    assert key_hint("+86 139 1234 5187") == "PERSON" and key_hint("１３８１２３４５６７８") == "PERSON"
+    assert key_hint("20230101") is None  # a date-like key says nothing
+    assert persons(detector, "温\u3000敏", "138 1234 9275") == ["温\u3000敏"]
