@@ -204,7 +204,7 @@ def key_hint(key: str | None) -> str | None:
     """The entity a key name hints at (FREE_TEXT for remark keys), or None. A key that is itself a phone or
     ID number (a phone book keyed by mobile: {"138…": "王芳"}) hints PERSON for the value under it; such keys
     are personal data and are never cached."""
-    if key and len(_DIGIT.findall(key)) >= _NUMBER_KEY_MIN_DIGITS:
+    if key and len(key) >= _NUMBER_KEY_MIN_DIGITS and len(_DIGIT.findall(key)) >= _NUMBER_KEY_MIN_DIGITS:
         return _PERSON
     return _key_hint(key)
 
