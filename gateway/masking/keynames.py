@@ -52,6 +52,8 @@ KEY_ENTITIES: dict[str, str] = {
             "ckrxm", "jsr", "jsrxm", "jsy", "dsr", "dsrxm", "jhr", "jhrxm", "dlr", "dlrxm", "bsqr", "bsqrxm",
             "sqrmc", "cyxm", "jtcyxm", "lxrxm", "jbrxm", "xingmingpinyin", "lianxiren", "fuzeren", "farendaibiao",
             "shenqingren", "huzhu",
+            # 所有人/共有人/办税员/办税人/收件人/参保人/用户姓名; a login's userName holding a person's name
+            "syr", "jdcsyr", "gyr", "bsy", "bsr", "sjr", "sjrxm", "cbr", "cbrxm", "username",
             # English
             "legalrep", "legalrepname", "legalrepresentativename", "legalpersonname", "firstname", "lastname",
             "surname", "givenname", "familyname", "middlename", "englishname", "pinyinname", "namepinyin",
@@ -121,12 +123,12 @@ KEY_ENTITIES: dict[str, str] = {
 # Suffixes this short are too ambiguous in general; these ones are safe at the end of a compound key.
 SUFFIX_MIN = 4
 SHORT_SUFFIXES: dict[str, str] = {
-    "xm": _PERSON, "xmpy": _PERSON, "sfzh": _ID, "sjh": _MOBILE, "yx": _EMAIL, "zjhm": _ID, "sjhm": _MOBILE, "lxdh": _MOBILE, "dz": _ADDRESS,
+    "xm": _PERSON, "xmpy": _PERSON, "syr": _PERSON, "sfzh": _ID, "sjh": _MOBILE, "yx": _EMAIL, "zjhm": _ID, "sjhm": _MOBILE, "lxdh": _MOBILE, "dz": _ADDRESS,
     "zz": _ADDRESS, "yhkh": _BANK, "hzhm": _PASSPORT, "cphm": _PLATE, "hphm": _PLATE, "bz": FREE_TEXT,
 }
 # Suffix matching skips these: they end in a known key but mean something else.
 NOT_SUFFIX_KEYS = frozenset({
-    "username", "filename", "nickname", "hostname", "domainname", "typename", "classname", "tablename",
+    "filename", "nickname", "hostname", "domainname", "typename", "classname", "tablename",
     "fieldname", "deptname", "departmentname", "orgname", "organizationname", "companyname", "entname",
     "unitname", "resourcename", "appname", "servicename", "itemname", "productname", "cityname",
     "provincename", "regionname", "areaname", "streetname", "roadname", "shortname", "displayname",
@@ -194,9 +196,21 @@ def normalise_key(key: str) -> str:
     return _SEPARATORS.sub("", key).lower()
 
 
-@lru_cache(maxsize=4096)
+_DIGIT = re.compile(r"[0-9\uff10-\uff19]")
+_NUMBER_KEY_MIN_DIGITS = 11  # a mobile's 11 digits; ID numbers have 15 or 18
+
+
 def key_hint(key: str | None) -> str | None:
-    """The entity a key name hints at (FREE_TEXT for remark keys), or None."""
+    """The entity a key name hints at (FREE_TEXT for remark keys), or None. A key that is itself a phone or
+    ID number (a phone book keyed by mobile: {"138…": "王芳"}) hints PERSON for the value under it; such keys
+    are personal data and are never cached."""
+    if key and len(key) >= _NUMBER_KEY_MIN_DIGITS and len(_DIGIT.findall(key)) >= _NUMBER_KEY_MIN_DIGITS:
+        return _PERSON
+    return _key_hint(key)
+
+
+@lru_cache(maxsize=4096)
+def _key_hint(key: str | None) -> str | None:
     if not key:
         return None
     name = normalise_key(key)

@@ -3,8 +3,8 @@ checksum, every checksum-failing control fails it, every value sits in its docum
 gateway's own rules and detector. `python -m tests.masking_corpus.score --corpus heldout-harsh --misses`
 lists what was missed.
 
-The floors below were MEASURED ON FIRST SCORING, NOT THE GOAL: they are a regression guard at the level the
-engine reached on 2026-12-04 before anyone looked at these corpora. The goals (issue 10) are higher:
+The floors below are MEASURED, NOT THE GOAL: a regression guard at the level the engine reached (first
+scored on 2026-12-04 before anyone looked at these corpora; raised after work tuned only on seeds 1 and 2). The goals (issue 10) are higher:
 ordinary fields >= 99.5%, free text >= 97%, controls >= 99%; harsh fields >= 98%, free text >= 95%,
 controls >= 98%. Raise a floor when the engine improves; never tune the engine on these cases.
 """
@@ -23,9 +23,10 @@ from tests.masking_corpus.heldout import SETS, generate_set
 from tests.masking_corpus.score import production_masker, score, table, totals
 
 SEED, COUNT = 20261205, 400
-FLOORS = {  # measured on first scoring, not the goal
-    "ordinary": {"fields": 0.9781, "text": 0.8395, "controls": 0.9960},
-    "harsh": {"fields": 0.9145, "text": 0.8310, "controls": 0.9919},
+FLOORS = {  # measured, not the goal: after the PERSON recall work of 2026-12-04 (branch recallname), tuned on
+    # validation seeds 1 and 2 only; first scoring was ordinary 0.9781/0.8395/0.9960, harsh 0.9145/0.8310/0.9919
+    "ordinary": {"fields": 0.9890, "text": 0.9752, "controls": 0.9986},
+    "harsh": {"fields": 0.9594, "text": 0.9419, "controls": 0.9979},
 }
 ENTITIES = {"PERSON", "CN_ID_CARD", "CN_MOBILE", "CN_LANDLINE", "CN_BANK_CARD", "CN_PASSPORT", "CN_LICENSE_PLATE",
             "CN_VIN", "EMAIL_ADDRESS", "IP_ADDRESS", "MAC_ADDRESS", "CN_ADDRESS", "TRADE_SECRET", "CN_FOREIGN_PR",

@@ -41,11 +41,42 @@ _SUFFIX_RE = re.compile(f"(?:{SUFFIX})")
 # 中心路, 公司楼, 光明村委会12号 / 5组: a place, not the body
 _NOT_AFTER = re.compile(r"[\u4e00-\u9fff]?(?:路|街|号|楼|区|县|镇|村)|\d{1,5}(?:号|组|队|栋|幢|单元|室)")
 _NAME_CHAR = re.compile(rf"{NAME}|[（()）]")
+# An official document number (文号: 宁民发〔2023〕37号, 国办发[2024]5号): the issuing body's abbreviation, the year
+# in brackets, the sequence number. Public, like the body that issued it: kept whole, never read as a name.
+_DOCUMENT_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}[〔\[【][12]\d{3}[〕\]】]\d{1,5}号")
+
+
+ADMIN_SUFFIXES = "省市县区州旗盟镇乡"
 
 
 def _in_place_word(text: str, i: int) -> bool:
-    """A particle character that is part of a place name here (天津市和平区: 和 of 和平)."""
-    return any(text.startswith(word, j) for word in PLACE_WORDS for j in (i - 1, i) if j >= 0)
+    """A particle character that is part of a place name here (天津市和平区: 和 of 和平), by the word list or
+    by _in_place_name."""
+    return any(text.startswith(word, j) for word in PLACE_WORDS for j in (i - 1, i) if j >= 0) \
+        or _in_place_name(text, i)
+
+
+def _is_plain(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff" and char not in NOT_ORG_CHARS and char not in ADMIN_SUFFIXES
+
+
+def _in_place_name(text: str, i: int) -> bool:
+    """A particle character inside a place name of two to four characters that an administrative suffix closes
+    and a boundary opens (固原市, 于田县, 伊宁县吉里于孜镇): the boundary is the text's start, a non-CJK
+    character, another suffix or a particle. A particle right before the suffix only in a two-character name
+    (固原市), so 张三到市场监督管理局 stays a person and an agency."""
+    q = i + 1
+    while q < len(text) and q - i <= 3 and _is_plain(text[q]):
+        q += 1
+    if q >= len(text) or q - i > 3 or text[q] not in ADMIN_SUFFIXES:
+        return False
+    s = i
+    while s > 0 and i - s < 3 and _is_plain(text[s - 1]):
+        s -= 1
+    if s > 0 and _is_plain(text[s - 1]):
+        return False  # no boundary within reach: a longer run, not a place name
+    length = q - s
+    return length == 2 if q == i + 1 else 2 <= length <= 4
 
 
 class CnOrganizationRecognizer(GovPatternRecognizer):
@@ -86,8 +117,8 @@ class CnOrganizationRecognizer(GovPatternRecognizer):
         places: list[tuple[int, int]] | None = None  # full division names in the text, found when first asked
         for m in _SUFFIX_RE.finditer(text):
             a, b = m.span()
-            if _NOT_AFTER.match(text, b):
-                continue
+            if _NOT_AFTER.match(text, b) or text.startswith("卡", b):
+                continue  # 中心路, 公司楼: a place; 银行卡: a card
             start, limit = a, max(floor, a - MAX_NAME)
             while start > limit:
                 if not (_NAME_CHAR.match(text, start - 1) or _in_place_word(text, start - 1)):
@@ -103,6 +134,13 @@ class CnOrganizationRecognizer(GovPatternRecognizer):
                                             recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
                                                                   RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}))
             floor = b
+        for m in _DOCUMENT_NUMBER.finditer(text):
+            a = m.start()
+            while a < m.end() and (text[a] in NOT_ORG_CHARS):
+                a += 1
+            results.append(RecognizerResult(self.supported_entities[0], a, m.end(), score,
+                                            recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                                                                  RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}))
         return results
 
     def __init__(self, patterns: Optional[List[Pattern]] = None, context: Optional[List[str]] = None,

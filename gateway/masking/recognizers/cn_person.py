@@ -38,63 +38,10 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from .base import GovPatternRecognizer
 from .cjk import CJK, cjk_class_without, is_cjk
 
-SINGLE_SURNAMES = (
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁"
-    "任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫阎段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃"
-    "武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮"
-    "柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉"
-    "缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑"
-    "郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊"
-    "仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄"
-    "邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束"
-    "檀衣信展阴昝智幸奉植衡富尧闭由杞蓬雒綦逄黑萧赖洪"
-)
+from .cn_person_words import (  # noqa: F401 - the word lists, re-exported
+    BEFORE_MARKERS, COMPOUND_SURNAMES, CONTEXT_WORDS, KINSHIP_WORDS, MINORITY_SYLLABLES, NAME_END_CHARS,
+    NAME_END_WORDS, NOT_GIVEN_NAME_CHARS, NOT_GIVEN_NAMES, ROLE_WORDS, SINGLE_SURNAMES)
 
-COMPOUND_SURNAMES = (
-    "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "令狐", "慕容", "长孙", "宇文", "司徒",
-    "夏侯", "轩辕", "端木", "独孤", "南宫", "西门", "呼延", "申屠", "澹台", "公羊", "万俟", "闻人", "赫连",
-    "拓跋", "百里", "东郭", "钟离", "宗政", "濮阳", "太史", "仲孙", "司空", "亓官", "巫马", "公冶", "羊舌",
-)
-
-# Words after which the next characters are a person's name (申请人王小明, 姓名：张三).
-ROLE_WORDS = (
-    "被申请人", "申请人", "经办人", "联系人", "法定代表人", "法人代表", "负责人", "户主", "姓名", "收款人",
-    "付款人", "持卡人", "委托人", "受托人", "代理人", "当事人", "监护人", "投保人", "被保险人", "借款人",
-    "担保人", "承办人", "审批人", "签收人", "报案人", "举报人", "纳税人姓名", "驾驶人", "购房人", "产权人",
-    "来电人", "来访人", "投诉人", "反映人", "求助人", "申报人", "权利人", "车主", "房主", "业主", "患者",
-    "审核人", "复核人", "经办：", "经办:", "交款人", "缴款人", "领款人", "转账给", "汇款给", "村民", "居民",
-)
-
-# Words that introduce a name only when a delimiter follows it (代领人丁家峰（儿子）, 家庭成员何文明（父亲）).
-CONTEXT_WORDS = (
-    "代领人", "代办人", "领取人", "家庭成员", "共同生活人", "陪同人", "证明人", "见证人", "被监护人", "被委托人",
-    "紧急联系人", "亲属",
-)
-# Kinship words: the name of the relative usually follows (兄弟何志强电话, 王某之女王丽).
-KINSHIP_WORDS = (
-    "配偶", "丈夫", "妻子", "爱人", "老伴", "儿子", "女儿", "长子", "次子", "长女", "次女", "独子", "独女",
-    "父亲", "母亲", "继父", "继母", "养父", "养母", "岳父", "岳母", "公公", "婆婆", "兄弟", "姐妹", "哥哥",
-    "弟弟", "姐姐", "妹妹", "胞兄", "胞弟", "胞姐", "胞妹", "祖父", "祖母", "外祖父", "外祖母", "爷爷", "奶奶",
-    "外公", "外婆", "孙子", "孙女", "外孙", "外孙女", "儿媳", "女婿", "子女", "之子", "之女", "之妻", "之夫",
-    "之父", "之母",
-)
-# What may follow a name found after a context or kinship word: any non-CJK character (punctuation,
-# digits, space, the end of the text) or one of these words and characters.
-NAME_END_WORDS = ("电话", "手机", "联系", "身份", "户籍", "住址", "现住", "家住", "本人", "同志", "先生", "女士",
-                  "负责", "患有", "因病", "二人", "等人", "照顾", "照料", "陪同", "代为", "代领", "签字", "赡养",
-                  "抚养", "监护")
-NAME_END_CHARS = "于因的在已和与及等为是系均经将向到自并也都从之"
-# Characters that are not the last character of a given name in that place (张勇于2024年: 于 ends 张勇).
-NOT_GIVEN_NAME_CHARS = "的了于在是已与及或并将被从到给让都也还就又等"
-# Words that sit where a name could be but are not a given name (母亲和女儿, 配偶于今年, 申请人和家属).
-NOT_GIVEN_NAMES = frozenset(
-    KINSHIP_WORDS + (
-        "家属", "家人", "子女", "本人", "他人", "其他", "邻居", "同事", "朋友", "单位", "社区", "村委", "居委",
-        "政府", "部门", "今日", "今天", "今年", "昨日", "昨天", "明日", "明天", "明年", "去年", "本月", "本年",
-        "当日", "当天", "近日", "次日", "同日", "上午", "下午", "晚上", "此前", "此后", "之前", "之后", "一起",
-        "共同", "同住", "生活", "病故", "去世", "死亡", "住院", "外出", "务工",
-    )
-)
 # Surnames that are also everyday function characters (和, 于, 向): a two-character dictionary word that
 # starts with one of them is that word (和睦, 于是, 向前), not a name.
 FUNCTION_WORD_SURNAMES = "和于向"
@@ -117,20 +64,48 @@ _TRIGGERS = re.compile(
     "(?:" + "|".join(sorted(set(ROLE_WORDS + CONTEXT_WORDS + KINSHIP_WORDS), key=len, reverse=True)) + ")"
     r"(?:[：:是为]|[ \t\u3000]){0,2}"
 )
-# Words right after a name that say it is one (高洁代为领取, 邓想（女）系…, 萧东家庭人均收入…): a name
-# before one of them, at the start of a clause or after 由/经/与/和/向/给/是/被, is a person.
-BEFORE_MARKERS = ("（男）", "（女）", "(男)", "(女)", "代为", "代领", "反映", "签字", "签名", "确认", "同志", "先生",
-                  "女士", "家庭", "一家", "户籍", "本人", "的身份证", "身份证", "手机", "电话", "联系电话", "系",
-                  "，女", "，男", ",女", ",男", "因病", "负责", "患有", "与其", "二人", "等人", "于19", "于20",
-                  "承诺", "交来", "是夫妻", "的母亲", "的父亲", "的妻子", "的丈夫", "的儿子", "的女儿", "的配偶", "、")
 _BEFORE_MARKER = re.compile(
-    r"(?:^|(?<=[，。；：、,;:\s由经与和向给是被据请到明人]))"
+    r"(?:^|(?<=[，。；：、,;:\s由经与和向给是被据请到明人接至]))"
     rf"((?:{'|'.join(COMPOUND_SURNAMES)})|[{SINGLE_SURNAMES}])([\u4e00-\u9fff]{{1,2}}?)"
     rf"(?=(?:{'|'.join(re.escape(m) for m in BEFORE_MARKERS)}))"
 )
 _NAME_END = re.compile("(?:" + "|".join(NAME_END_WORDS) + f"|[{NAME_END_CHARS}]" + r"|[^\u4e00-\u9fff]|$)")
 
+_MINORITY_MAX = 6
+# Names of Uyghur, Kazakh or foreign persons in Chinese: parts joined by a middle dot (热依拉·买合木提).
+_DOTTED = re.compile(r"[\u4e00-\u9fff]{1,6}(?:[·•・][\u4e00-\u9fff]{1,6}){1,3}")
+_SPACES = re.compile(r"[ \t\u3000]+")
+
 _dictionary_lock = threading.Lock()
+
+
+def is_minority_name(text: str) -> bool:
+    """Two to six CJK characters made only of MINORITY_SYLLABLES, at least two syllables or three characters."""
+    if not 2 <= len(text) <= _MINORITY_MAX:
+        return False
+    reach = {0: 0}  # position -> syllables used to reach it
+    for i in range(len(text)):
+        if i not in reach:
+            continue
+        for n in (3, 2, 1):
+            if text[i:i + n] in MINORITY_SYLLABLES:
+                reach[i + n] = max(reach.get(i + n, 0), reach[i] + 1)
+    used = reach.get(len(text), 0)
+    return used >= 2 or (used == 1 and len(text) >= 3)
+
+
+def minority_name_after(text: str, start: int) -> Optional[int]:
+    """The end of a dotted or minority name starting at `start` and closed by a delimiter, or None."""
+    m = _DOTTED.match(text, start)
+    if m is not None and ends_name(text, m.end()):
+        end, last_dot = m.end(), max(text.rfind(dot, start, m.end()) for dot in "·•・")
+        while end - last_dot > 3 and text[end - 1] in NAME_END_CHARS:  # 买合木提于2021: 于 ends the name
+            end -= 1
+        return end
+    for end in range(min(len(text), start + _MINORITY_MAX), start + 1, -1):
+        if ends_name(text, end) and is_minority_name(text[start:end]):
+            return end
+    return None
 
 
 def dictionary_entry(word: str) -> tuple[int, str]:
@@ -211,6 +186,15 @@ def name_after_context(text: str, start: int) -> Optional[int]:
     return None
 
 
+_TOWN_AFTER = re.compile(r"[\u4e00-\u9fff]{0,2}?(?:镇|乡|街道|苏木)")
+
+
+def inside_place_name(text: str, start: int, end: int) -> bool:
+    """A tagged name that is part of a township's name: right after a county or city (县/市/区/旗) and
+    closed by 镇/乡/街道 within two characters (伊宁县吉里于孜镇: 吉里 is no person)."""
+    return start > 0 and text[start - 1] in "县市区旗" and _TOWN_AFTER.match(text, end) is not None
+
+
 def _is_given_name_char(char: str) -> bool:
     return is_cjk(char) and char not in NOT_GIVEN_NAME_CHARS
 
@@ -233,7 +217,7 @@ class CnPersonRecognizer(GovPatternRecognizer):
         Pattern(
             "CN name after role word (strong)",
             rf"(?:{_ROLES})(?:[：:是为]|[ \t\u3000]){{0,2}}\K"
-            rf"(?:(?:{_COMPOUND}){NAME_CHAR}{{1,2}}|[{SINGLE_SURNAMES}]{NAME_CHAR}{{1,2}})",
+            rf"(?:(?:{_COMPOUND}){NAME_CHAR}{{1,2}}|[{SINGLE_SURNAMES}](?:[ \t\u3000]{{1,2}}(?={NAME_CHAR}))?{NAME_CHAR}{{1,2}})",
             0.85,
         ),
         Pattern(
@@ -242,6 +226,23 @@ class CnPersonRecognizer(GovPatternRecognizer):
             r"|spouse|guardian|agent|mr|mrs|ms|miss|dr)\.?[ \t]*[:：]?[ \t]*\K"
             r"(?-i:[A-Z][a-z]+(?:[ \-][A-Z][a-z]+){1,2}|[A-Z]+(?: [A-Z]+){1,2})(?![A-Za-z])",
             0.85,
+        ),
+        Pattern(
+            "Latin or pinyin name after a Chinese word for a foreign or English name (strong)",
+            r"(?:英文姓名|英文名|外文姓名|拼音姓名|外籍人员|外籍人士|外国人|经核实)[ \t]*[:：]?[ \t]*\K"
+            r"(?-i:[A-Z][a-z]+(?:(?:, |[ \-])[A-Z][a-z]+){1,2}|[A-Z]{2,}(?:[ /][A-Z]{2,}){1,2})(?![A-Za-z])",
+            0.85,
+        ),
+        Pattern(
+            "Latin or pinyin name as whole value (weak)",
+            r"^(?-i:[A-Z][a-z]+(?:(?:, |[ \-])[A-Z][a-z]+){1,2}|[A-Z]{2,}(?:[ /][A-Z]{2,}){1,2})$",
+            0.2,
+        ),
+        Pattern(
+            "CN name written with spaces or middle dots, or a minority name, as whole value (weak)",
+            rf"^(?:(?:{_COMPOUND})|[{SINGLE_SURNAMES}])[ \t\u3000]{{1,3}}{CJK}{{1,2}}$"
+            r"|^[\u4e00-\u9fff]{1,6}(?:[·•・][\u4e00-\u9fff]{1,6}){1,3}$|^[\u4e00-\u9fff]{2,6}$",
+            0.2,
         ),
         Pattern(
             "CN name as whole value (weak)",
@@ -320,7 +321,7 @@ class CnPersonRecognizer(GovPatternRecognizer):
         results = []
         for m in _BEFORE_MARKER.finditer(text):
             start = m.start()
-            if text[start] in "由经与和向给是被据请到明人" and looks_like_name(text[start + 1:m.end()]):
+            if text[start] in "由经与和向给是被据请到明人接至" and looks_like_name(text[start + 1:m.end()]):
                 start += 1  # 由高洁代为: 由 is the preposition (and a surname), 高洁 the name
             candidate = text[start:m.end()]
             if looks_like_name(candidate) and not is_everyday_word(candidate) \
@@ -328,6 +329,8 @@ class CnPersonRecognizer(GovPatternRecognizer):
                 results.append(self._result(start, m.end(), self.context_score, self.CONTEXT_EXPLANATION))
         for trigger in _TRIGGERS.finditer(text):
             end = name_after_context(text, trigger.end())
+            if end is None:
+                end = minority_name_after(text, trigger.end())
             if end is not None:
                 results.append(self._result(trigger.end(), end, self.context_score, self.CONTEXT_EXPLANATION))
         return results
@@ -357,7 +360,7 @@ class CnPersonRecognizer(GovPatternRecognizer):
                         and len(span.text) <= 3:
                     start = before.idx  # 司 | 马静芳: the tag took the second half of 司马
             candidate = span.doc.text[start:end]
-            if not looks_like_name(candidate):
+            if not looks_like_name(candidate) or inside_place_name(span.doc.text, start, end):
                 continue
             end = self._extend_split_name(span, start, end)
             results.append(self._result(start, end, self.ner_score, self.NER_EXPLANATION))
@@ -390,9 +393,10 @@ class CnPersonRecognizer(GovPatternRecognizer):
         :param pattern_text: the text detected by the regex engine
         :return: False for a non-name; None keeps the pattern's score
         """
-        if pattern_text.isascii():
+        if pattern_text.isascii() or _DOTTED.fullmatch(pattern_text):
             return None
-        return None if looks_like_name(pattern_text) else False
+        compact = _SPACES.sub("", pattern_text)
+        return None if looks_like_name(compact) or is_minority_name(compact) else False
 
     def _result(self, start: int, end: int, score: float, explanation_text: str) -> RecognizerResult:
         explanation = AnalysisExplanation(
