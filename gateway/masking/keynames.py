@@ -52,6 +52,11 @@ KEY_ENTITIES: dict[str, str] = {
             "ckrxm", "jsr", "jsrxm", "jsy", "dsr", "dsrxm", "jhr", "jhrxm", "dlr", "dlrxm", "bsqr", "bsqrxm",
             "sqrmc", "cyxm", "jtcyxm", "lxrxm", "jbrxm", "xingmingpinyin", "lianxiren", "fuzeren", "farendaibiao",
             "shenqingren", "huzhu",
+            # 办税员/所有人/机动车所有人/用户/共有人/收件人/参保人/英文姓名/外文姓名/拼音姓名/父亲/母亲…
+            "bsy", "bsyxm", "bsr", "bsrxm", "syr", "syrxm", "syrmc", "jdcsyr", "jdcsyrxm", "gyr", "gyrxm",
+            "gyrmc", "sjr", "sjrxm", "cbr", "cbrxm", "ywxm", "wwxm", "pyxm", "brxm", "xmpy", "zwxm",
+            "lxrmc", "dlrmc", "sqrxm", "bjr", "jbrmc", "fzrmc", "slr", "slrxm", "shr", "shrxm",
+            "poxm",
             # English
             "legalrep", "legalrepname", "legalrepresentativename", "legalpersonname", "firstname", "lastname",
             "surname", "givenname", "familyname", "middlename", "englishname", "pinyinname", "namepinyin",
@@ -60,7 +65,10 @@ KEY_ENTITIES: dict[str, str] = {
             "residentname", "householder", "householdername", "guardianname", "agentname", "handlername",
             "operatorname", "recipientname", "beneficiaryname", "personincharge", "principal", "spousename",
             "fathername", "mothername", "customername", "clientname", "insuredname", "debtorname",
-            "creditorname", "witnessname", "victimname", "suspectname", "partyname", "obligee", "obligor"),
+            "creditorname", "witnessname", "victimname", "suspectname", "partyname", "obligee", "obligor",
+            "username", "mc", "userrealname", "nameen", "namecn", "chinesename", "foreignname", "personname",
+            "contactpersonname", "legalpersonrep", "taxofficer", "registrant", "vehicleowner", "coowner",
+            "recipient", "addressee", "insured", "querytarget", "queriedperson"),
     **_keys(_ID, "sfzh", "sfzhm", "sfzjhm", "zjhm", "gmsfhm", "shenfenzheng", "sfz", "idcard", "idcardno",
             "idcardnumber", "idno", "idnumber", "identitycard", "identitycardno", "identityno",
             "citizenid", "residentid", "certno", "certificateno",
@@ -126,7 +134,7 @@ SHORT_SUFFIXES: dict[str, str] = {
 }
 # Suffix matching skips these: they end in a known key but mean something else.
 NOT_SUFFIX_KEYS = frozenset({
-    "username", "filename", "nickname", "hostname", "domainname", "typename", "classname", "tablename",
+    "filename", "nickname", "hostname", "domainname", "typename", "classname", "tablename",
     "fieldname", "deptname", "departmentname", "orgname", "organizationname", "companyname", "entname",
     "unitname", "resourcename", "appname", "servicename", "itemname", "productname", "cityname",
     "provincename", "regionname", "areaname", "streetname", "roadname", "shortname", "displayname",
@@ -160,7 +168,8 @@ CHINESE_KEY_WORDS: tuple[tuple[str, str], ...] = (
     ("驾驶人", _PERSON), ("当事人", _PERSON), ("监护人", _PERSON), ("代理人", _PERSON), ("法人代表", _PERSON),
     ("车架号", _VIN), ("车辆识别", _VIN), ("社保卡", _ID), ("医保卡", _ID), ("社会保障号", _ID),
     ("通行证", _PASSPORT), ("回乡证", _PASSPORT), ("台胞证", _PASSPORT), ("居留证", _ID), ("居住证", _ID), ("经办人", _PERSON), ("联系人", _PERSON),
-    ("法定代表人", _PERSON), ("户主", _PERSON), ("收款人", _PERSON),
+    ("法定代表人", _PERSON), ("户主", _PERSON), ("收款人", _PERSON), ("所有人", _PERSON), ("办税员", _PERSON),
+    ("收件人", _PERSON), ("参保人", _PERSON), ("共有人", _PERSON), ("英文名", _PERSON), ("联系人", _PERSON),
 )
 
 # The word handed to presidio's context enhancer for a hinted entity (see the module docstring).

@@ -39,8 +39,19 @@ SUFFIX = "|".join(sorted(SUFFIXES, key=len, reverse=True))
 MAX_NAME = 30
 _SUFFIX_RE = re.compile(f"(?:{SUFFIX})")
 # 中心路, 公司楼, 光明村委会12号 / 5组: a place, not the body
-_NOT_AFTER = re.compile(r"[\u4e00-\u9fff]?(?:路|街|号|楼|区|县|镇|村)|\d{1,5}(?:号|组|队|栋|幢|单元|室)")
+# 银行卡, 银行账号: an account or card (发放至王芳名下银行卡), not the bank
+_NOT_AFTER = re.compile(r"[\u4e00-\u9fff]?(?:路|街|号|楼|区|县|镇|村)|\d{1,5}(?:号|组|队|栋|幢|单元|室)|卡|账|帐|存折|流水")
+# A township inside an organisation's name, right after its county (伊宁县吉里于孜镇…合作社): a particle
+# character in it (于) is the township's, not a break in the name.
+_TOWNSHIP_AFTER = re.compile(r"[\u4e00-\u9fff]{0,3}?(?:镇|乡|街道|苏木)")
+_COUNTY_BEFORE = re.compile(r"(?:县|市|区|旗)[\u4e00-\u9fff]{0,3}$")
 _NAME_CHAR = re.compile(rf"{NAME}|[（()）]")
+
+
+def _in_township(text: str, i: int, end: int) -> bool:
+    """A particle character inside a township's name that follows its county (吉里于孜镇 after 伊宁县)."""
+    town = _TOWNSHIP_AFTER.match(text, i + 1, end)
+    return town is not None and _COUNTY_BEFORE.search(text, max(0, i - 4), i) is not None
 
 
 def _in_place_word(text: str, i: int) -> bool:
@@ -62,7 +73,7 @@ class CnOrganizationRecognizer(GovPatternRecognizer):
         Pattern(
             "CN organisation (strong)",
             rf"(?:{NAME}|[（(][\u4e00-\u9fff]{{2,6}}[)）]){{2,30}}?(?:{SUFFIX})"
-            r"(?![\u4e00-\u9fff]{0,1}(?:路|街|号|楼|区|县|镇|村)|\d{1,5}(?:号|组|队|栋|幢|单元|室))",
+            r"(?![\u4e00-\u9fff]{0,1}(?:路|街|号|楼|区|县|镇|村)|\d{1,5}(?:号|组|队|栋|幢|单元|室)|卡|账|帐|存折|流水)",
             0.95,
         ),
     ]
@@ -94,7 +105,7 @@ class CnOrganizationRecognizer(GovPatternRecognizer):
                     # a particle inside a division's name is the name's (固原市西吉县税务局: 原 of 固原)
                     if places is None:
                         places = [(d.start, d.end) for d in divisions.find(text) if not d.short]
-                    if not any(s <= start - 1 < e for s, e in places):
+                    if not any(s <= start - 1 < e for s, e in places) and not _in_township(text, start - 1, a):
                         break
                 start -= 1
             if a - start < 2:

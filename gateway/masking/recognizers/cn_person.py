@@ -1,21 +1,24 @@
-"""PERSON: Chinese personal names, by surname, by role or kinship word and by jieba's name tag.
+"""PERSON: personal names, by surname, by role or kinship word, by spelling and by jieba's name tag.
 
-Four ways a name is found:
+Ways a name is found:
 - a whole value that is a surname plus one to three characters (two to four in all; a compound
-  surname plus one or two). Weak on its own: a key that says "name" (`xm`, `姓名`, `name`) lifts it
-  through the context mechanism, so the detector's key hint decides;
+  surname plus one or two), with spaces inside too (王 芳), a name with a middle dot (热依拉·买合木提),
+  one made of minority name elements (次仁卓玛), a Latin one (ZHANG/WEI). Weak on its own: a key that says
+  "name" (`xm`, `姓名`, `name`) lifts it through the context mechanism. A surname and one or two
+  characters that jieba's dictionary does not know as a word, a dotted or a minority name is a name on
+  its own (a table cell, a list under an unknown key): analyze_whole_values;
 - a surname plus one or two characters right after a role word (申请人王小明, 法定代表人：诸葛亮),
   stopping at the first character that cannot belong to a name;
-- a surname plus one or two characters after a role word, a context word (代领人, 家庭成员) or a kinship
-  word (儿子, 配偶, 之女), when a delimiter follows the name: punctuation, a digit, the end of the text
-  or a word such as 电话, 于, 因 (代领人丁家峰（儿子）, 申请人刘和平因病住院, 兄弟何志强电话). Any
-  character may be part of the given name here (和 in 刘和平), so the delimiter decides where the name
-  ends; everyday words in that place (儿子高中在读, 与申请人和家属) are refused by a word list and by
-  jieba's dictionary frequency;
-- in free text, a token that the NLP engine tagged as a personal name (jieba `nr*`, carried in
-  NlpArtifacts.entities) and that starts with a known surname (compound surnames split by jieba,
-  欧阳/娜娜, are joined again). A tag that covers only the surname and one character while jieba split
-  off the last character of the name (朱紫/萱) is extended over it when a delimiter follows.
+- a name after a role word, a context word (代领人, 用户, 查询对象) or a kinship word (儿子, 配偶), when a
+  delimiter follows it: punctuation, a digit, the end of the text or a word such as 电话, 于, 因
+  (代领人丁家峰（儿子）, 申请人刘和平因病住院). Any character may be part of the given name here (和 in
+  刘和平), so the delimiter decides where it ends; everyday words in that place (儿子高中在读) are refused
+  by a word list and by jieba's dictionary frequency. A name right before a word that says it is one
+  (据王芳陈述, 发放至王芳名下, 王芳/138…) counts too; Latin names after 英文姓名/外籍人员 or before （中文名;
+- `key=value` text (query strings, logs) under a person key: xm=张三&…, name=%E5%BC%A0%E4%B8%89;
+- in free text, a token that the NLP engine tagged as a personal name (jieba `nr*`) and that starts with
+  a known surname (欧阳/娜娜 joined again; 朱紫/萱 extended over the split-off last character); never
+  the issuing office of a document number (宁民发〔2020〕).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import logging
 import threading
 from typing import List, Optional
+from urllib.parse import unquote
 
 import jieba
 import jieba.posseg
@@ -35,80 +39,15 @@ from presidio_analyzer import (
 )
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from ..keynames import key_hint, normalise_key
 from .base import GovPatternRecognizer
 from .cjk import CJK, cjk_class_without, is_cjk
-
-SINGLE_SURNAMES = (
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁"
-    "任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫阎段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃"
-    "武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮"
-    "柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉"
-    "缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑"
-    "郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊"
-    "仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄"
-    "邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束"
-    "檀衣信展阴昝智幸奉植衡富尧闭由杞蓬雒綦逄黑萧赖洪"
-)
-
-COMPOUND_SURNAMES = (
-    "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "令狐", "慕容", "长孙", "宇文", "司徒",
-    "夏侯", "轩辕", "端木", "独孤", "南宫", "西门", "呼延", "申屠", "澹台", "公羊", "万俟", "闻人", "赫连",
-    "拓跋", "百里", "东郭", "钟离", "宗政", "濮阳", "太史", "仲孙", "司空", "亓官", "巫马", "公冶", "羊舌",
-)
-
-# Words after which the next characters are a person's name (申请人王小明, 姓名：张三).
-ROLE_WORDS = (
-    "被申请人", "申请人", "经办人", "联系人", "法定代表人", "法人代表", "负责人", "户主", "姓名", "收款人",
-    "付款人", "持卡人", "委托人", "受托人", "代理人", "当事人", "监护人", "投保人", "被保险人", "借款人",
-    "担保人", "承办人", "审批人", "签收人", "报案人", "举报人", "纳税人姓名", "驾驶人", "购房人", "产权人",
-    "来电人", "来访人", "投诉人", "反映人", "求助人", "申报人", "权利人", "车主", "房主", "业主", "患者",
-    "审核人", "复核人", "经办：", "经办:", "交款人", "缴款人", "领款人", "转账给", "汇款给", "村民", "居民",
-)
-
-# Words that introduce a name only when a delimiter follows it (代领人丁家峰（儿子）, 家庭成员何文明（父亲）).
-CONTEXT_WORDS = (
-    "代领人", "代办人", "领取人", "家庭成员", "共同生活人", "陪同人", "证明人", "见证人", "被监护人", "被委托人",
-    "紧急联系人", "亲属",
-)
-# Kinship words: the name of the relative usually follows (兄弟何志强电话, 王某之女王丽).
-KINSHIP_WORDS = (
-    "配偶", "丈夫", "妻子", "爱人", "老伴", "儿子", "女儿", "长子", "次子", "长女", "次女", "独子", "独女",
-    "父亲", "母亲", "继父", "继母", "养父", "养母", "岳父", "岳母", "公公", "婆婆", "兄弟", "姐妹", "哥哥",
-    "弟弟", "姐姐", "妹妹", "胞兄", "胞弟", "胞姐", "胞妹", "祖父", "祖母", "外祖父", "外祖母", "爷爷", "奶奶",
-    "外公", "外婆", "孙子", "孙女", "外孙", "外孙女", "儿媳", "女婿", "子女", "之子", "之女", "之妻", "之夫",
-    "之父", "之母",
-)
-# What may follow a name found after a context or kinship word: any non-CJK character (punctuation,
-# digits, space, the end of the text) or one of these words and characters.
-NAME_END_WORDS = ("电话", "手机", "联系", "身份", "户籍", "住址", "现住", "家住", "本人", "同志", "先生", "女士",
-                  "负责", "患有", "因病", "二人", "等人", "照顾", "照料", "陪同", "代为", "代领", "签字", "赡养",
-                  "抚养", "监护")
-NAME_END_CHARS = "于因的在已和与及等为是系均经将向到自并也都从之"
-# Characters that are not the last character of a given name in that place (张勇于2024年: 于 ends 张勇).
-NOT_GIVEN_NAME_CHARS = "的了于在是已与及或并将被从到给让都也还就又等"
-# Words that sit where a name could be but are not a given name (母亲和女儿, 配偶于今年, 申请人和家属).
-NOT_GIVEN_NAMES = frozenset(
-    KINSHIP_WORDS + (
-        "家属", "家人", "子女", "本人", "他人", "其他", "邻居", "同事", "朋友", "单位", "社区", "村委", "居委",
-        "政府", "部门", "今日", "今天", "今年", "昨日", "昨天", "明日", "明天", "明年", "去年", "本月", "本年",
-        "当日", "当天", "近日", "次日", "同日", "上午", "下午", "晚上", "此前", "此后", "之前", "之后", "一起",
-        "共同", "同住", "生活", "病故", "去世", "死亡", "住院", "外出", "务工",
-    )
-)
-# Surnames that are also everyday function characters (和, 于, 向): a two-character dictionary word that
-# starts with one of them is that word (和睦, 于是, 向前), not a name.
-FUNCTION_WORD_SURNAMES = "和于向"
-FUNCTION_SURNAME_WORD_FREQUENCY = 50
-# jieba dictionary frequencies from which a candidate is an everyday word rather than a name: any word
-# this frequent (明白 10875, 齐全 1417, 高中 4732), or a word this frequent that jieba does not tag as a
-# name (常年 633 d, 程序员 170 n); 李娜 (438 nr) and 王明 (368 nr) stay names.
-COMMON_WORD_FREQUENCY = 1000
-COMMON_NON_NAME_FREQUENCY = 100
-
-# Characters that end a name in running text rather than belong to it (王五电话…, 李娜已审核).
-NOT_NAME_CHARS = "的了在是于和与及或并已将为向对把被从到给让要会能都也还就再又均曾请经等系先女男性身电手住居户籍地联现当该位息应需须所因提办申签同称出工"
-# A value ending in one of these is an organisation or a place, not a person (公安局, 王府井街).
-NON_PERSON_ENDINGS = "省市区县镇乡村路街局厅处委办院所队站司厂店馆室组部科会"
+from .cn_person_words import (  # noqa: F401 - re-exported: the detector reads the surnames from here
+    ACCOUNT_KEYS, BEFORE_MARKER_LEADS, BEFORE_MARKERS, DOCUMENT_NUMBER, DOTTED_NAME, KEY_VALUE, LATIN_NAME,
+    MINORITY_NAME, PERCENT_RUN, COMMON_NON_NAME_FREQUENCY, COMMON_WORD_FREQUENCY, COMPOUND_SURNAMES,
+    CONTEXT_WORDS, FUNCTION_SURNAME_WORD_FREQUENCY, FUNCTION_WORD_SURNAMES, KINSHIP_WORDS, LATIN_NAME_TRIGGERS,
+    MINORITY_NAME_PARTS, NAME_END_CHARS, NAME_END_WORDS, NON_PERSON_ENDINGS, NOT_GIVEN_NAME_CHARS, NOT_GIVEN_NAMES,
+    NOT_NAME_CHARS, ROLE_WORDS, SINGLE_SURNAMES)
 
 NAME_CHAR = cjk_class_without(NOT_NAME_CHARS)
 _COMPOUND = "|".join(COMPOUND_SURNAMES)
@@ -117,18 +56,18 @@ _TRIGGERS = re.compile(
     "(?:" + "|".join(sorted(set(ROLE_WORDS + CONTEXT_WORDS + KINSHIP_WORDS), key=len, reverse=True)) + ")"
     r"(?:[：:是为]|[ \t\u3000]){0,2}"
 )
-# Words right after a name that say it is one (高洁代为领取, 邓想（女）系…, 萧东家庭人均收入…): a name
-# before one of them, at the start of a clause or after 由/经/与/和/向/给/是/被, is a person.
-BEFORE_MARKERS = ("（男）", "（女）", "(男)", "(女)", "代为", "代领", "反映", "签字", "签名", "确认", "同志", "先生",
-                  "女士", "家庭", "一家", "户籍", "本人", "的身份证", "身份证", "手机", "电话", "联系电话", "系",
-                  "，女", "，男", ",女", ",男", "因病", "负责", "患有", "与其", "二人", "等人", "于19", "于20",
-                  "承诺", "交来", "是夫妻", "的母亲", "的父亲", "的妻子", "的丈夫", "的儿子", "的女儿", "的配偶", "、")
-_BEFORE_MARKER = re.compile(
-    r"(?:^|(?<=[，。；：、,;:\s由经与和向给是被据请到明人]))"
-    rf"((?:{'|'.join(COMPOUND_SURNAMES)})|[{SINGLE_SURNAMES}])([\u4e00-\u9fff]{{1,2}}?)"
-    rf"(?=(?:{'|'.join(re.escape(m) for m in BEFORE_MARKERS)}))"
-)
+_SPACE = r"[ \t\u3000]"
+_SURNAME = rf"(?:(?:{_COMPOUND})|[{SINGLE_SURNAMES}])"
+_MARKERS = "|".join(re.escape(m) for m in sorted(BEFORE_MARKERS, key=len, reverse=True))
+_LEADS = f"(?:^|(?<=[{BEFORE_MARKER_LEADS}]))"
+_BEFORE_MARKER = re.compile(rf"{_LEADS}({_SURNAME})((?:{_SPACE}{{1,2}})?[\u4e00-\u9fff]{{1,2}}?)(?=(?:{_MARKERS}))")
+_BEFORE_MARKER_OTHER = re.compile(rf"{_LEADS}(?:{DOTTED_NAME}|{MINORITY_NAME})(?=(?:{_MARKERS}))")
+_OTHER_NAME = re.compile(rf"{DOTTED_NAME}|{MINORITY_NAME}")
+_WHOLE_OTHER = re.compile(rf"(?:{DOTTED_NAME}|{MINORITY_NAME}|{_SURNAME}{_SPACE}{{1,3}}[\u4e00-\u9fff]{{1,2}})")
+_WHOLE_LINE = re.compile(rf"^(?:{_SURNAME}{_SPACE}{{0,3}}[\u4e00-\u9fff]{{1,2}}|{DOTTED_NAME}|{MINORITY_NAME})$", re.M)
+_LATIN = re.compile(LATIN_NAME + r"(?![A-Za-z])")
 _NAME_END = re.compile("(?:" + "|".join(NAME_END_WORDS) + f"|[{NAME_END_CHARS}]" + r"|[^\u4e00-\u9fff]|$)")
+_OTHER_CLOSED = re.compile(rf"(?:{DOTTED_NAME}|{MINORITY_NAME})(?={_NAME_END.pattern})")
 
 _dictionary_lock = threading.Lock()
 
@@ -193,7 +132,8 @@ def name_after_context(text: str, start: int) -> Optional[int]:
     The end of the name that starts at `start` right after a role, context or kinship word, or None.
 
     A surname, then one or two given-name characters, then a delimiter (ends_name); the longest such
-    name that is not an everyday word wins (刘和平因病: 刘和平; 张勇于2024年: 张勇).
+    name that is not an everyday word wins (刘和平因病: 刘和平; 张勇于2024年: 张勇). Up to three spaces may
+    sit between surname and given name (王 芳, 白　勇: a name typed to a fixed width).
 
     :param text: the text
     :param start: where the name would start
@@ -201,14 +141,51 @@ def name_after_context(text: str, start: int) -> Optional[int]:
     compound = text[start : start + 2] in COMPOUND_SURNAMES
     single = start < len(text) and text[start] in SINGLE_SURNAMES
     for surname in (2,) * compound + (1,) * single:
+        gap = 0
+        while gap < 3 and start + surname + gap < len(text) and text[start + surname + gap] in " \t\u3000":
+            gap += 1
         for given in (2, 1):
-            end = start + surname + given
-            if end > len(text) or not all(_is_given_name_char(char) for char in text[start + surname : end]):
+            end = start + surname + gap + given
+            if end > len(text) or not all(_is_given_name_char(c) for c in text[start + surname + gap : end]):
                 continue
-            candidate = text[start:end]
+            candidate = text[start : start + surname] + text[start + surname + gap : end]
             if ends_name(text, end) and looks_like_name(candidate) and not is_everyday_word(candidate):
                 return end
     return None
+
+
+def other_name_end(text: str, start: int) -> Optional[int]:
+    """
+    The end of a name in another spelling that starts at `start` and that a delimiter closes, or None: a
+    name with a middle dot (热依拉·买合木提), one made of minority name elements (扎西多吉), a Latin one.
+
+    :param text: the text
+    :param start: where the name would start
+    """
+    m = _OTHER_CLOSED.match(text, start)
+    if m and m.end() - start >= 2:
+        return m.end()
+    m = _LATIN.match(text, start)
+    return m.end() if m else None
+
+
+def is_person_value(text: str) -> bool:
+    """A whole value that is a name in some spelling: looks_like_name, or with spaces inside (王 芳), with a
+    middle dot, made of minority name elements, or in Latin letters (a person key decides, as for 张三)."""
+    if text.isascii():
+        return True
+    compact = re.sub(_SPACE, "", text)
+    if looks_like_name(compact):
+        return True
+    return compact == text and _OTHER_NAME.fullmatch(text) is not None and len(text) <= 12
+
+
+def _is_dictionary_non_name(word: str) -> bool:
+    """A word jieba's dictionary knows as something other than a name (黄金 n) at any frequency, or as a
+    name that is frequent enough to be a place or a figure too (王府井 183 nr): only jieba's tag or a key
+    that says "name" then make it a person."""
+    frequency, tag = dictionary_entry(word)
+    return frequency >= COMMON_NON_NAME_FREQUENCY or (frequency > 0 and not tag.startswith("nr"))
 
 
 def _is_given_name_char(char: str) -> bool:
@@ -225,6 +202,7 @@ class CnPersonRecognizer(GovPatternRecognizer):
     :param supported_entity: The entity this recognizer can detect
     :param ner_score: score of a name found through the NLP engine's name tag
     :param context_score: score of a name found after a role, context or kinship word and a delimiter
+    :param whole_value_score: score of a whole value spelled as a name (analyze_whole_values)
     """
 
     COUNTRY_CODE = "cn"
@@ -243,6 +221,12 @@ class CnPersonRecognizer(GovPatternRecognizer):
             r"(?-i:[A-Z][a-z]+(?:[ \-][A-Z][a-z]+){1,2}|[A-Z]+(?: [A-Z]+){1,2})(?![A-Za-z])",
             0.85,
         ),
+        Pattern("Latin or pinyin name after a Chinese word for it (strong)",
+                rf"(?:{'|'.join(LATIN_NAME_TRIGGERS)})[：: ]{{0,2}}\K{LATIN_NAME}(?![A-Za-z])", 0.85),
+        Pattern("Latin or pinyin name before its Chinese name (strong)",
+                rf"(?<![A-Za-z]){LATIN_NAME}(?=[ ]?[（(](?:中文名|中文姓名))", 0.85),
+        Pattern("Name with a space or middle dot, minority or Latin name as whole value (weak)",
+                rf"^(?:{_WHOLE_OTHER.pattern}|{LATIN_NAME})$", 0.2),
         Pattern(
             "CN name as whole value (weak)",
             rf"^(?={CJK}{{2,4}}$)(?:(?:{_COMPOUND}){CJK}{{1,2}}|[{SINGLE_SURNAMES}]{CJK}{{1,3}})$",
@@ -250,22 +234,12 @@ class CnPersonRecognizer(GovPatternRecognizer):
         ),
     ]
 
-    CONTEXT = [
-        "姓名",
-        "申请人",
-        "经办人",
-        "联系人",
-        "法定代表人",
-        "负责人",
-        "户主",
-        "收款人",
-        "持卡人",
-        "name",
-    ]
+    CONTEXT = ["姓名", "申请人", "经办人", "联系人", "法定代表人", "负责人", "户主", "收款人", "持卡人", "name"]
 
     NER_LABEL = "PERSON"
     NER_EXPLANATION = f"Identified as {NER_LABEL} by the NLP engine's name tag"
     CONTEXT_EXPLANATION = "Identified as PERSON after a role, context or kinship word, closed by a delimiter"
+    WHOLE_EXPLANATION = "Identified as PERSON: a whole value spelled as a name and not an everyday word"
 
     def __init__(
         self,
@@ -276,11 +250,13 @@ class CnPersonRecognizer(GovPatternRecognizer):
         name: Optional[str] = None,
         ner_score: float = 0.6,
         context_score: float = 0.85,
+        whole_value_score: float = 0.6,
     ):
         patterns = patterns if patterns else self.PATTERNS
         context = context if context else self.CONTEXT
         self.ner_score = ner_score
         self.context_score = context_score
+        self.whole_value_score = whole_value_score
         super().__init__(
             supported_entity=supported_entity,
             patterns=patterns,
@@ -306,9 +282,36 @@ class CnPersonRecognizer(GovPatternRecognizer):
         :return: the recognized names
         """
         results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        results.extend(self.analyze_whole_values(text))
         results.extend(self.analyze_context_names(text))
         results.extend(self.analyze_nlp_entities(nlp_artifacts))
         return EntityRecognizer.remove_duplicates(results)
+
+    def analyze_whole_values(self, text: str) -> List[RecognizerResult]:
+        """
+        A whole value (a line) that is a name whatever its key says: a surname and one or two characters
+        (spaces allowed between) that is no everyday word, a name with a middle dot, or one of minority name
+        elements. A table cell or a list under an unknown key holds names so; a key that says "name" is
+        not needed (the weak whole-value patterns wait for one).
+
+        :param text: Text to be analyzed
+        :return: one result per name, scored whole_value_score
+        """
+        results = []
+        for m in _WHOLE_LINE.finditer(text):
+            value = m.group()
+            compact = re.sub(_SPACE, "", value)
+            if _OTHER_NAME.fullmatch(compact):
+                ok = compact == value and len(value) >= 3
+            else:
+                ok = (surname_length(compact) > 0 and len(compact) <= 3 + (surname_length(compact) == 2)
+                      and looks_like_name(compact) and not is_everyday_word(compact)
+                      and not _is_dictionary_non_name(compact)
+                      and all(_is_given_name_char(c) and c not in NOT_NAME_CHARS
+                              for c in compact[surname_length(compact):]))
+            if ok:
+                results.append(self._result(m.start(), m.end(), self.whole_value_score, self.WHOLE_EXPLANATION))
+        return results
 
     def analyze_context_names(self, text: str) -> List[RecognizerResult]:
         """
@@ -320,16 +323,51 @@ class CnPersonRecognizer(GovPatternRecognizer):
         results = []
         for m in _BEFORE_MARKER.finditer(text):
             start = m.start()
-            if text[start] in "由经与和向给是被据请到明人" and looks_like_name(text[start + 1:m.end()]):
+            if text[start] in BEFORE_MARKER_LEADS and looks_like_name(re.sub(_SPACE, "", text[start + 1:m.end()])):
                 start += 1  # 由高洁代为: 由 is the preposition (and a surname), 高洁 the name
-            candidate = text[start:m.end()]
+            candidate = re.sub(_SPACE, "", text[start:m.end()])
             if looks_like_name(candidate) and not is_everyday_word(candidate) \
                     and all(_is_given_name_char(c) for c in candidate[surname_length(candidate):]):
                 results.append(self._result(start, m.end(), self.context_score, self.CONTEXT_EXPLANATION))
+        for m in _BEFORE_MARKER_OTHER.finditer(text):
+            results.append(self._result(m.start(), m.end(), self.context_score, self.CONTEXT_EXPLANATION))
         for trigger in _TRIGGERS.finditer(text):
             end = name_after_context(text, trigger.end())
+            if end is None:
+                end = other_name_end(text, trigger.end())
             if end is not None:
                 results.append(self._result(trigger.end(), end, self.context_score, self.CONTEXT_EXPLANATION))
+        if "=" in text:
+            results.extend(self.analyze_key_values(text))
+        return results
+
+    def analyze_key_values(self, text: str) -> List[RecognizerResult]:
+        """
+        Names as values of person keys in `key=value` text (query strings, log lines): xm=张三&…,
+        userName=古丽娜尔·吐尔洪, name=%E6%9D%8E%E5%9B%9B (percent-encoded, decoded to judge).
+
+        :param text: Text to be analyzed
+        :return: one result per name, scored context_score
+        """
+        results = []
+        for m in KEY_VALUE.finditer(text):
+            account = normalise_key(m.group(1)) in ACCOUNT_KEYS  # a login, unless the value is a Chinese name
+            if not account and key_hint(m.group(1)) != self.NER_LABEL:
+                continue
+            start = m.end()
+            encoded = PERCENT_RUN.match(text, start)
+            if encoded:
+                try:
+                    value = unquote(encoded.group(), errors="strict")
+                except UnicodeDecodeError:
+                    continue
+                end = encoded.end() if is_person_value(value) and not value.isascii() else None
+            else:
+                end = name_after_context(text, start) or other_name_end(text, start)
+            if end is not None and account and text[start:end].isascii():
+                end = None
+            if end is not None:
+                results.append(self._result(start, end, self.context_score, self.CONTEXT_EXPLANATION))
         return results
 
     def analyze_nlp_entities(self, nlp_artifacts: Optional[NlpArtifacts]) -> List[RecognizerResult]:
@@ -357,7 +395,7 @@ class CnPersonRecognizer(GovPatternRecognizer):
                         and len(span.text) <= 3:
                     start = before.idx  # 司 | 马静芳: the tag took the second half of 司马
             candidate = span.doc.text[start:end]
-            if not looks_like_name(candidate):
+            if not looks_like_name(candidate) or DOCUMENT_NUMBER.match(span.doc.text, end - 1):
                 continue
             end = self._extend_split_name(span, start, end)
             results.append(self._result(start, end, self.ner_score, self.NER_EXPLANATION))
@@ -385,14 +423,12 @@ class CnPersonRecognizer(GovPatternRecognizer):
     def validate_result(self, pattern_text: str) -> Optional[bool]:
         """
         Reject organisation and place words that happen to start with a surname (公安局, 王府井街); a
-        Latin-letter name (after an English role word) is taken as found.
+        Latin-letter name is taken as found (is_person_value).
 
         :param pattern_text: the text detected by the regex engine
         :return: False for a non-name; None keeps the pattern's score
         """
-        if pattern_text.isascii():
-            return None
-        return None if looks_like_name(pattern_text) else False
+        return None if is_person_value(pattern_text) else False
 
     def _result(self, start: int, end: int, score: float, explanation_text: str) -> RecognizerResult:
         explanation = AnalysisExplanation(

@@ -59,7 +59,7 @@ def test_compound_keys_by_suffix_or_chinese_word(key, entity):
 
 @pytest.mark.parametrize(
     "key",
-    [None, "", "id", "status", "code", "type", "companyName", "userName", "fileName", "deptName", "zip",
+    [None, "", "id", "status", "code", "type", "companyName", "fileName", "deptName", "zip",
      "updated", "count", "状态", "___"],
 )
 def test_keys_without_a_hint(key):
@@ -100,7 +100,11 @@ def test_each_context_word_supports_only_its_own_recognizer(entity, word):
     ("cphm", "CN_LICENSE_PLATE"), ("hphm", "CN_LICENSE_PLATE"), ("clsbdh", "CN_VIN"), ("车架号", "CN_VIN"),
     ("nsze", "TRADE_SECRET"), ("yysr", "TRADE_SECRET"), ("tbj", "TRADE_SECRET"), ("企业所得税", "TRADE_SECRET"),
     ("sbkh", "CN_ID_CARD"), ("txzhm", "CN_PASSPORT"), ("fzrdh", "CN_MOBILE"),
-    ("单位名称", None), ("企业名称", None), ("ddh", None), ("username", None),
+    ("单位名称", None), ("企业名称", None), ("ddh", None),
+    # a login is no name pattern (admin01, zhangsan): the hint only lifts name-shaped values (userName=王芳);
+    # 名称 under owner and contact lists (gyr[].mc, lxrxx[].mc) names people; organisations there stay (ORG first)
+    ("username", "PERSON"), ("mc", "PERSON"), ("bsy", "PERSON"), ("syr", "PERSON"), ("jdcsyr", "PERSON"),
+    ("ywxm", "PERSON"), ("所有人", "PERSON"),
 ])
 def test_the_larger_vocabulary(key, entity):
     assert key_hint(key) == entity
