@@ -30,6 +30,8 @@ from urllib.parse import unquote
 
 import jieba
 import jieba.posseg
+import re as stdlib_re
+
 import regex as re
 from presidio_analyzer import (
     AnalysisExplanation,
@@ -61,10 +63,16 @@ _SURNAME = rf"(?:(?:{_COMPOUND})|[{SINGLE_SURNAMES}])"
 _MARKERS = "|".join(re.escape(m) for m in sorted(BEFORE_MARKERS, key=len, reverse=True))
 _LEADS = f"(?:^|(?<=[{BEFORE_MARKER_LEADS}]))"
 _BEFORE_MARKER = re.compile(rf"{_LEADS}({_SURNAME})((?:{_SPACE}{{1,2}})?[\u4e00-\u9fff]{{1,2}}?)(?=(?:{_MARKERS}))")
-_BEFORE_MARKER_OTHER = re.compile(rf"{_LEADS}(?:{DOTTED_NAME}|{MINORITY_NAME})(?=(?:{_MARKERS}))")
 _OTHER_NAME = re.compile(rf"{DOTTED_NAME}|{MINORITY_NAME}")
 _WHOLE_OTHER = re.compile(rf"(?:{DOTTED_NAME}|{MINORITY_NAME}|{_SURNAME}{_SPACE}{{1,3}}[\u4e00-\u9fff]{{1,2}})")
-_WHOLE_LINE = re.compile(rf"^(?:{_SURNAME}{_SPACE}{{0,3}}[\u4e00-\u9fff]{{1,2}}|{DOTTED_NAME}|{MINORITY_NAME})$", re.M)
+_WHOLE_LINE = re.compile(rf"{_SURNAME}{_SPACE}{{0,3}}[\u4e00-\u9fff]{{1,2}}")
+_LATIN_WHOLE = re.compile(LATIN_NAME)
+_LATIN_BEFORE_CN = re.compile(rf"(?<![A-Za-z]){LATIN_NAME}(?=[ ]?[（(](?:中文名|中文姓名))")
+_MARKER = stdlib_re.compile(_MARKERS)
+MAX_WHOLE_VALUE, MAX_OTHER_NAME, WEAK_SCORE = 30, 14, 0.2
+_ROLE_AND_CONTEXT = frozenset(ROLE_WORDS + CONTEXT_WORDS)
+_PART_TAILS, _DOTS = frozenset(part[-2:] for part in MINORITY_NAME_PARTS), frozenset("·•・")
+_NAME_SHAPED = stdlib_re.compile(r"[\u4e00-\u9fffA-Za-z ·•・,/\-\t\u3000]+")
 _LATIN = re.compile(LATIN_NAME + r"(?![A-Za-z])")
 _NAME_END = re.compile("(?:" + "|".join(NAME_END_WORDS) + f"|[{NAME_END_CHARS}]" + r"|[^\u4e00-\u9fff]|$)")
 _OTHER_CLOSED = re.compile(rf"(?:{DOTTED_NAME}|{MINORITY_NAME})(?={_NAME_END.pattern})")
@@ -110,7 +118,7 @@ def looks_like_name(text: str) -> bool:
         return False
     if text[-1] in NON_PERSON_ENDINGS:
         return False
-    return not any(role in text for role in ROLE_WORDS + CONTEXT_WORDS)
+    return not any(text[i:j] in _ROLE_AND_CONTEXT for i in range(len(text) - 1) for j in range(i + 2, len(text) + 1))
 
 
 def is_everyday_word(candidate: str) -> bool:
@@ -223,10 +231,6 @@ class CnPersonRecognizer(GovPatternRecognizer):
         ),
         Pattern("Latin or pinyin name after a Chinese word for it (strong)",
                 rf"(?:{'|'.join(LATIN_NAME_TRIGGERS)})[：: ]{{0,2}}\K{LATIN_NAME}(?![A-Za-z])", 0.85),
-        Pattern("Latin or pinyin name before its Chinese name (strong)",
-                rf"(?<![A-Za-z]){LATIN_NAME}(?=[ ]?[（(](?:中文名|中文姓名))", 0.85),
-        Pattern("Name with a space or middle dot, minority or Latin name as whole value (weak)",
-                rf"^(?:{_WHOLE_OTHER.pattern}|{LATIN_NAME})$", 0.2),
         Pattern(
             "CN name as whole value (weak)",
             rf"^(?={CJK}{{2,4}}$)(?:(?:{_COMPOUND}){CJK}{{1,2}}|[{SINGLE_SURNAMES}]{CJK}{{1,3}})$",
@@ -241,29 +245,16 @@ class CnPersonRecognizer(GovPatternRecognizer):
     CONTEXT_EXPLANATION = "Identified as PERSON after a role, context or kinship word, closed by a delimiter"
     WHOLE_EXPLANATION = "Identified as PERSON: a whole value spelled as a name and not an everyday word"
 
-    def __init__(
-        self,
-        patterns: Optional[List[Pattern]] = None,
-        context: Optional[List[str]] = None,
-        supported_language: str = "zh",
-        supported_entity: str = "PERSON",
-        name: Optional[str] = None,
-        ner_score: float = 0.6,
-        context_score: float = 0.85,
-        whole_value_score: float = 0.6,
-    ):
+    def __init__(self, patterns: Optional[List[Pattern]] = None, context: Optional[List[str]] = None,
+                 supported_language: str = "zh", supported_entity: str = "PERSON", name: Optional[str] = None,
+                 ner_score: float = 0.6, context_score: float = 0.85, whole_value_score: float = 0.6):
         patterns = patterns if patterns else self.PATTERNS
         context = context if context else self.CONTEXT
         self.ner_score = ner_score
         self.context_score = context_score
         self.whole_value_score = whole_value_score
-        super().__init__(
-            supported_entity=supported_entity,
-            patterns=patterns,
-            context=context,
-            supported_language=supported_language,
-            name=name,
-        )
+        super().__init__(supported_entity=supported_entity, patterns=patterns, context=context,
+                         supported_language=supported_language, name=name)
 
     def analyze(
         self,
@@ -298,19 +289,25 @@ class CnPersonRecognizer(GovPatternRecognizer):
         :return: one result per name, scored whole_value_score
         """
         results = []
-        for m in _WHOLE_LINE.finditer(text):
-            value = m.group()
-            compact = re.sub(_SPACE, "", value)
+        at = 0
+        for line in text.split("\n"):
+            start, at = at, at + len(line) + 1
+            if not 2 <= len(line) <= MAX_WHOLE_VALUE or not _NAME_SHAPED.fullmatch(line):
+                continue
+            compact = line.replace(" ", "").replace("\t", "").replace("\u3000", "")
             if _OTHER_NAME.fullmatch(compact):
-                ok = compact == value and len(value) >= 3
+                ok = compact == line and len(line) >= 3
+            elif _WHOLE_LINE.fullmatch(line):
+                surname = surname_length(compact)
+                ok = (surname > 0 and len(compact) <= 3 + (surname == 2) and looks_like_name(compact)
+                      and not is_everyday_word(compact) and not _is_dictionary_non_name(compact)
+                      and all(_is_given_name_char(c) and c not in NOT_NAME_CHARS for c in compact[surname:]))
             else:
-                ok = (surname_length(compact) > 0 and len(compact) <= 3 + (surname_length(compact) == 2)
-                      and looks_like_name(compact) and not is_everyday_word(compact)
-                      and not _is_dictionary_non_name(compact)
-                      and all(_is_given_name_char(c) and c not in NOT_NAME_CHARS
-                              for c in compact[surname_length(compact):]))
+                ok = None
             if ok:
-                results.append(self._result(m.start(), m.end(), self.whole_value_score, self.WHOLE_EXPLANATION))
+                results.append(self._result(start, start + len(line), self.whole_value_score, self.WHOLE_EXPLANATION))
+            elif (_WHOLE_OTHER.fullmatch(line) or _LATIN_WHOLE.fullmatch(line)) and is_person_value(line):
+                results.append(self._result(start, start + len(line), WEAK_SCORE, self.WHOLE_EXPLANATION))
         return results
 
     def analyze_context_names(self, text: str) -> List[RecognizerResult]:
@@ -329,8 +326,17 @@ class CnPersonRecognizer(GovPatternRecognizer):
             if looks_like_name(candidate) and not is_everyday_word(candidate) \
                     and all(_is_given_name_char(c) for c in candidate[surname_length(candidate):]):
                 results.append(self._result(start, m.end(), self.context_score, self.CONTEXT_EXPLANATION))
-        for m in _BEFORE_MARKER_OTHER.finditer(text):
-            results.append(self._result(m.start(), m.end(), self.context_score, self.CONTEXT_EXPLANATION))
+        for marker in _MARKER.finditer(text):  # a dotted or minority name before it: read backwards
+            end = marker.start()
+            if text[end - 2:end] not in _PART_TAILS and not _DOTS.intersection(text[end - MAX_OTHER_NAME:end]):
+                continue
+            for start in range(max(0, end - MAX_OTHER_NAME), end - 1):
+                if (start == 0 or text[start - 1] in BEFORE_MARKER_LEADS) and _OTHER_NAME.fullmatch(text, start, end):
+                    results.append(self._result(start, end, self.context_score, self.CONTEXT_EXPLANATION))
+                    break
+        if "中文名" in text or "中文姓名" in text:
+            for m in _LATIN_BEFORE_CN.finditer(text):
+                results.append(self._result(m.start(), m.end(), self.context_score, self.CONTEXT_EXPLANATION))
         for trigger in _TRIGGERS.finditer(text):
             end = name_after_context(text, trigger.end())
             if end is None:
@@ -431,20 +437,9 @@ class CnPersonRecognizer(GovPatternRecognizer):
         return None if is_person_value(pattern_text) else False
 
     def _result(self, start: int, end: int, score: float, explanation_text: str) -> RecognizerResult:
-        explanation = AnalysisExplanation(
-            recognizer=self.name,
-            original_score=score,
-            textual_explanation=explanation_text,
-        )
-        return RecognizerResult(
-            entity_type=self.supported_entities[0],
-            start=start,
-            end=end,
-            score=score,
-            analysis_explanation=explanation,
-            recognition_metadata={
-                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-            },
-        )
-
+        explanation = AnalysisExplanation(recognizer=self.name, original_score=score,
+                                          textual_explanation=explanation_text)
+        return RecognizerResult(entity_type=self.supported_entities[0], start=start, end=end, score=score,
+                                analysis_explanation=explanation,
+                                recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                                                      RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id})
