@@ -54,7 +54,7 @@ from .cn_person_words import (  # noqa: F401 - re-exported: the detector reads t
 NAME_CHAR = cjk_class_without(NOT_NAME_CHARS)
 _COMPOUND = "|".join(COMPOUND_SURNAMES)
 _ROLES = "|".join(sorted(ROLE_WORDS, key=len, reverse=True))
-_TRIGGERS = re.compile(
+_TRIGGERS = stdlib_re.compile(
     "(?:" + "|".join(sorted(set(ROLE_WORDS + CONTEXT_WORDS + KINSHIP_WORDS), key=len, reverse=True)) + ")"
     r"(?:[：:是为]|[ \t\u3000]){0,2}"
 )
@@ -62,20 +62,20 @@ _SPACE = r"[ \t\u3000]"
 _SURNAME = rf"(?:(?:{_COMPOUND})|[{SINGLE_SURNAMES}])"
 _MARKERS = "|".join(re.escape(m) for m in sorted(BEFORE_MARKERS, key=len, reverse=True))
 _LEADS = f"(?:^|(?<=[{BEFORE_MARKER_LEADS}]))"
-_BEFORE_MARKER = re.compile(rf"{_LEADS}({_SURNAME})((?:{_SPACE}{{1,2}})?[\u4e00-\u9fff]{{1,2}}?)(?=(?:{_MARKERS}))")
-_OTHER_NAME = re.compile(rf"{DOTTED_NAME}|{MINORITY_NAME}")
-_WHOLE_OTHER = re.compile(rf"(?:{DOTTED_NAME}|{MINORITY_NAME}|{_SURNAME}{_SPACE}{{1,3}}[\u4e00-\u9fff]{{1,2}})")
-_WHOLE_LINE = re.compile(rf"{_SURNAME}{_SPACE}{{0,3}}[\u4e00-\u9fff]{{1,2}}")
-_LATIN_WHOLE = re.compile(LATIN_NAME)
-_LATIN_BEFORE_CN = re.compile(rf"(?<![A-Za-z]){LATIN_NAME}(?=[ ]?[（(](?:中文名|中文姓名))")
+_BEFORE_MARKER = stdlib_re.compile(rf"{_LEADS}({_SURNAME})((?:{_SPACE}{{1,2}})?[\u4e00-\u9fff]{{1,2}}?)(?=(?:{_MARKERS}))")
+_OTHER_NAME = stdlib_re.compile(rf"{DOTTED_NAME}|{MINORITY_NAME}")
+_WHOLE_OTHER = stdlib_re.compile(rf"(?:{DOTTED_NAME}|{MINORITY_NAME}|{_SURNAME}{_SPACE}{{1,3}}[\u4e00-\u9fff]{{1,2}})")
+_WHOLE_LINE = stdlib_re.compile(rf"{_SURNAME}{_SPACE}{{0,3}}[\u4e00-\u9fff]{{1,2}}")
+_LATIN_WHOLE = stdlib_re.compile(LATIN_NAME)
+_LATIN_BEFORE_CN = stdlib_re.compile(rf"(?<![A-Za-z]){LATIN_NAME}(?=[ ]?[（(](?:中文名|中文姓名))")
 _MARKER = stdlib_re.compile(_MARKERS)
 MAX_WHOLE_VALUE, MAX_OTHER_NAME, WEAK_SCORE = 30, 14, 0.2
 _ROLE_AND_CONTEXT = frozenset(ROLE_WORDS + CONTEXT_WORDS)
 _PART_TAILS, _DOTS = frozenset(part[-2:] for part in MINORITY_NAME_PARTS), frozenset("·•・")
 _NAME_SHAPED = stdlib_re.compile(r"[\u4e00-\u9fffA-Za-z ·•・,/\-\t\u3000]+")
-_LATIN = re.compile(LATIN_NAME + r"(?![A-Za-z])")
-_NAME_END = re.compile("(?:" + "|".join(NAME_END_WORDS) + f"|[{NAME_END_CHARS}]" + r"|[^\u4e00-\u9fff]|$)")
-_OTHER_CLOSED = re.compile(rf"(?:{DOTTED_NAME}|{MINORITY_NAME})(?={_NAME_END.pattern})")
+_LATIN = stdlib_re.compile(LATIN_NAME + r"(?![A-Za-z])")
+_NAME_END = stdlib_re.compile("(?:" + "|".join(NAME_END_WORDS) + f"|[{NAME_END_CHARS}]" + r"|[^\u4e00-\u9fff]|$)")
+_OTHER_CLOSED = stdlib_re.compile(rf"(?:{DOTTED_NAME}|{MINORITY_NAME})(?={_NAME_END.pattern})")
 
 _dictionary_lock = threading.Lock()
 
