@@ -5,8 +5,8 @@ lists what was missed.
 
 The floors below were MEASURED, NOT THE GOAL: they are a regression guard at the level the engine reached on
 2026-12-04 (first scoring, raised after the person-name work, whose misses were read at seeds 1 and 2 only).
-The goals (issue 10) are higher: ordinary fields >= 99.5%, free text >= 97%, controls >= 99%; harsh fields >= 98%, free text >= 95%,
-controls >= 98%. Raise a floor when the engine improves; never tune the engine on these cases.
+The goals (issue 10) are higher: ordinary fields >= 99.5%, free text >= 97%, controls >= 99%; harsh fields
+>= 98%, free text >= 95%, controls >= 98%. Raise a floor when the engine improves; never tune the engine on these cases.
 """
 
 from __future__ import annotations
