@@ -370,7 +370,7 @@ class CnPersonRecognizer(GovPatternRecognizer):
                 end = encoded.end() if is_person_value(value) and not value.isascii() else None
             else:
                 end = name_after_context(text, start) or other_name_end(text, start)
-            if end is not None and account and text[start:end].isascii():
+            if end is not None and account and not encoded and text[start:end].isascii():
                 end = None
             if end is not None:
                 results.append(self._result(start, end, self.context_score, self.CONTEXT_EXPLANATION))

@@ -213,6 +213,7 @@ def test_latin_names_after_a_chinese_clue(detector, text, name):
 @pytest.mark.parametrize("text,name", [
     ("/api/verify?xm=殷志华&sfzh=待补", "殷志华"), ("/api/verify?userName=尼玛次仁&phone=1", "尼玛次仁"),
     ("logText: name=%E7%8E%8B%E8%8A%B3&id=1", "%E7%8E%8B%E8%8A%B3"), ("xm=甘 霖, zjhm=待补", "甘 霖"),
+    ("/verify?userName=%E6%AC%A7%E9%98%B3%E6%99%93%E6%9C%88&x=1", "%E6%AC%A7%E9%98%B3%E6%99%93%E6%9C%88"),
 ])
 def test_names_as_values_of_person_keys_in_key_value_text(detector, text, name):
     assert name in persons(detector, text)
