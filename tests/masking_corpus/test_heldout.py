@@ -25,7 +25,7 @@ from tests.masking_corpus.score import production_masker, score, table, totals
 SEED, COUNT = 20261205, 400
 FLOORS = {  # measured (2026-12-04, after the names work), not the goal
     "ordinary": {"fields": 0.9934, "text": 0.9826, "controls": 0.9986},
-    "harsh": {"fields": 0.9745, "text": 0.9734, "controls": 0.9972},
+    "harsh": {"fields": 0.9745, "text": 0.9753, "controls": 0.9972},
 }
 ENTITIES = {"PERSON", "CN_ID_CARD", "CN_MOBILE", "CN_LANDLINE", "CN_BANK_CARD", "CN_PASSPORT", "CN_LICENSE_PLATE",
             "CN_VIN", "EMAIL_ADDRESS", "IP_ADDRESS", "MAC_ADDRESS", "CN_ADDRESS", "TRADE_SECRET", "CN_FOREIGN_PR",
