@@ -77,6 +77,9 @@ FUNCTION_SURNAME_WORD_FREQUENCY = 50
 # name (常年 633 d, 程序员 170 n); 李娜 (438 nr) and 王明 (368 nr) stay names.
 COMMON_WORD_FREQUENCY = 1000
 COMMON_NON_NAME_FREQUENCY = 100
+# A whole value spelled as a name that is a dictionary word this frequent (by length: 2 characters, 3 or more)
+# is no name on its spelling alone; the NLP engine's limits for a name tag (nlp_engine.MAX_DICTIONARY_FREQUENCY).
+NAME_WORD_MAX_FREQUENCY = {2: 10, 3: 100}
 
 # Characters that end a name in running text rather than belong to it (王五电话…, 李娜已审核).
 NOT_NAME_CHARS = "的了在是于和与及或并已将为向对把被从到给让要会能都也还就再又均曾请经等系先女男性身电手住居户籍地联现当该位息应需须所因提办申签同称出工"

@@ -33,3 +33,11 @@ def test_a_bank_card_or_account_is_no_bank(text):
 def test_banks_are_still_organisations():
     assert orgs("中国工商银行杭州分行")[0] == "中国工商银行"
     assert orgs("交款至中国农业银行") == ["中国农业银行"]
+
+
+@pytest.mark.parametrize("text,org", [
+    ("杭州某某科技有限公司账户已冻结", "杭州某某科技有限公司"), ("宁夏某某物流有限公司流水已调取", "宁夏某某物流有限公司"),
+])
+def test_an_account_or_statement_after_a_company_keeps_the_company(text, org):
+    # only a bank's suffix reads 卡/账/流水 after it as an account rather than the body
+    assert orgs(text) == [org]
