@@ -5,8 +5,8 @@ Ways a name is found:
   surname plus one or two), with spaces inside too (王 芳), a name with a middle dot (热依拉·买合木提),
   one made of minority name elements (次仁卓玛), a Latin one (ZHANG/WEI). Weak on its own: a key that says
   "name" (`xm`, `姓名`, `name`) lifts it through the context mechanism. A surname and one or two
-  characters that jieba's dictionary does not know as a word, a dotted or a minority name is a name on
-  its own (a table cell, a list under an unknown key): analyze_whole_values;
+  characters that jieba's dictionary does not know as a frequent word (the NLP engine's limits), a dotted or
+  a minority name is a name on its own (a table cell, a list under an unknown key): analyze_whole_values;
 - a surname plus one or two characters right after a role word (申请人王小明, 法定代表人：诸葛亮),
   stopping at the first character that cannot belong to a name;
 - a name after a role word, a context word (代领人, 用户, 查询对象) or a kinship word (儿子, 配偶), when a
