@@ -45,7 +45,8 @@ from .recognizers import SUPPORTED_ENTITIES, build_recognizers
 from .recognizers.base import remove_duplicates
 from .recognizers.cn_address import PROVINCES
 from .recognizers.cn_license_plate import PROVINCE_ABBREVIATIONS
-from .recognizers.cn_person import COMPOUND_SURNAMES, CnPersonRecognizer, SINGLE_SURNAMES
+from .recognizers.cn_person import (
+    COMPOUND_SURNAMES, MINORITY_NAME_PARTS, MINORITY_SYLLABLES, CnPersonRecognizer, SINGLE_SURNAMES)
 from .recognizers.trade_secret import KEYWORDS_EN, KEYWORDS_ZH
 from .spans import (  # noqa: F401 - re-exported: the detector's result types live in spans.py
     ENTITY_PRIORITY, DetectionError, KeyContextEnhancer, Span, _recognizer_id, resolve_overlaps)
@@ -82,7 +83,8 @@ def build_prefilter(score_threshold: float) -> re.Pattern[str]:
     five or more and grouped digits (IDs, phones, cards, passports, USCC), '@', IPv4/IPv6 shapes, and
     the Chinese characters that begin a name, a plate, an address component or a business-figure word.
     """
-    cjk = set(SINGLE_SURNAMES) | {s[0] for s in COMPOUND_SURNAMES} | set(PROVINCE_ABBREVIATIONS)
+    cjk = set(SINGLE_SURNAMES) | {s[0] for s in COMPOUND_SURNAMES} | set(PROVINCE_ABBREVIATIONS) | set("·•・")
+    cjk |= {part[0] for part in (*MINORITY_NAME_PARTS, *MINORITY_SYLLABLES)}  # names without a Han surname
     cjk |= set("".join(PROVINCES)) | set(_ADDRESS_TRIGGERS) | {word[0] for word in KEYWORDS_ZH}
     english = "|".join(re.escape(word.split()[0]) for word in KEYWORDS_EN)
     alternatives = [

@@ -52,8 +52,11 @@ KEY_ENTITIES: dict[str, str] = {
             "ckrxm", "jsr", "jsrxm", "jsy", "dsr", "dsrxm", "jhr", "jhrxm", "dlr", "dlrxm", "bsqr", "bsqrxm",
             "sqrmc", "cyxm", "jtcyxm", "lxrxm", "jbrxm", "xingmingpinyin", "lianxiren", "fuzeren", "farendaibiao",
             "shenqingren", "huzhu",
-            # 所有人/共有人/办税员/办税人/收件人/参保人/用户姓名; a login's userName holding a person's name
-            "syr", "jdcsyr", "gyr", "bsy", "bsr", "sjr", "sjrxm", "cbr", "cbrxm", "username",
+            # 所有人/机动车所有人/共有人/办税员/办税人/收件人/参保人/英文姓名/外文姓名/拼音姓名/配偶姓名…; a login's
+            # userName holding a person's name
+            "syr", "syrxm", "syrmc", "jdcsyr", "jdcsyrxm", "gyr", "gyrxm", "gyrmc", "bsy", "bsyxm", "bsr", "bsrxm",
+            "sjr", "sjrxm", "cbr", "cbrxm", "ywxm", "wwxm", "pyxm", "brxm", "xmpy", "zwxm", "lxrmc", "dlrmc",
+            "sqrxm", "bjr", "jbrmc", "fzrmc", "slr", "slrxm", "shr", "shrxm", "poxm", "username",
             # English
             "legalrep", "legalrepname", "legalrepresentativename", "legalpersonname", "firstname", "lastname",
             "surname", "givenname", "familyname", "middlename", "englishname", "pinyinname", "namepinyin",
@@ -62,7 +65,10 @@ KEY_ENTITIES: dict[str, str] = {
             "residentname", "householder", "householdername", "guardianname", "agentname", "handlername",
             "operatorname", "recipientname", "beneficiaryname", "personincharge", "principal", "spousename",
             "fathername", "mothername", "customername", "clientname", "insuredname", "debtorname",
-            "creditorname", "witnessname", "victimname", "suspectname", "partyname", "obligee", "obligor"),
+            "creditorname", "witnessname", "victimname", "suspectname", "partyname", "obligee", "obligor",
+            "userrealname", "namecn", "chinesename", "foreignname",
+            "contactpersonname", "legalpersonrep", "taxofficer", "registrant", "vehicleowner", "coowner",
+            "recipient", "addressee", "insured", "querytarget", "queriedperson"),
     **_keys(_ID, "sfzh", "sfzhm", "sfzjhm", "zjhm", "gmsfhm", "shenfenzheng", "sfz", "idcard", "idcardno",
             "idcardnumber", "idno", "idnumber", "identitycard", "identitycardno", "identityno",
             "citizenid", "residentid", "certno", "certificateno",
@@ -162,7 +168,8 @@ CHINESE_KEY_WORDS: tuple[tuple[str, str], ...] = (
     ("驾驶人", _PERSON), ("当事人", _PERSON), ("监护人", _PERSON), ("代理人", _PERSON), ("法人代表", _PERSON),
     ("车架号", _VIN), ("车辆识别", _VIN), ("社保卡", _ID), ("医保卡", _ID), ("社会保障号", _ID),
     ("通行证", _PASSPORT), ("回乡证", _PASSPORT), ("台胞证", _PASSPORT), ("居留证", _ID), ("居住证", _ID), ("经办人", _PERSON), ("联系人", _PERSON),
-    ("法定代表人", _PERSON), ("户主", _PERSON), ("收款人", _PERSON),
+    ("法定代表人", _PERSON), ("户主", _PERSON), ("收款人", _PERSON), ("所有人", _PERSON), ("办税员", _PERSON),
+    ("收件人", _PERSON), ("参保人", _PERSON), ("共有人", _PERSON), ("英文名", _PERSON),
 )
 
 # The word handed to presidio's context enhancer for a hinted entity (see the module docstring).

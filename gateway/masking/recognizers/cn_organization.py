@@ -40,6 +40,14 @@ MAX_NAME = 30
 _SUFFIX_RE = re.compile(f"(?:{SUFFIX})")
 # 中心路, 公司楼, 光明村委会12号 / 5组: a place, not the body
 _NOT_AFTER = re.compile(r"[\u4e00-\u9fff]?(?:路|街|号|楼|区|县|镇|村)|\d{1,5}(?:号|组|队|栋|幢|单元|室)")
+# 银行卡, 银行账号, 信用社存折: an account or card (发放至王芳名下银行卡), not the bank; only after a bank's suffix,
+# so 某某有限公司账户 stays the company's
+_BANK_SUFFIXES = frozenset({"银行", "支行", "分行", "信用社", "联社", "分理处"})
+_NOT_AFTER_BANK = re.compile("卡|账|帐|存折|流水")
+# A township inside an organisation's name, right after its county (伊宁县吉里于孜镇…合作社): a particle
+# character in it (于) is the township's, not a break in the name.
+_TOWNSHIP_AFTER = re.compile(r"[\u4e00-\u9fff]{0,3}?(?:镇|乡|街道|苏木)")
+_COUNTY_BEFORE = re.compile(r"(?:县|市|区|旗)[\u4e00-\u9fff]{0,3}$")
 _NAME_CHAR = re.compile(rf"{NAME}|[（()）]")
 # An official document number (文号: 宁民发〔2023〕37号, 国办发[2024]5号): the issuing body's abbreviation, the year
 # in brackets, the sequence number. Public, like the body that issued it: kept whole, never read as a name.
@@ -47,6 +55,12 @@ _DOCUMENT_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}[〔\[【][12]\d{3}[〕\]】
 
 
 ADMIN_SUFFIXES = "省市县区州旗盟镇乡"
+
+
+def _in_township(text: str, i: int, end: int) -> bool:
+    """A particle character inside a township's name that follows its county (吉里于孜镇 after 伊宁县)."""
+    town = _TOWNSHIP_AFTER.match(text, i + 1, end)
+    return town is not None and _COUNTY_BEFORE.search(text, max(0, i - 4), i) is not None
 
 
 def _in_place_word(text: str, i: int) -> bool:
@@ -93,7 +107,7 @@ class CnOrganizationRecognizer(GovPatternRecognizer):
         Pattern(
             "CN organisation (strong)",
             rf"(?:{NAME}|[（(][\u4e00-\u9fff]{{2,6}}[)）]){{2,30}}?(?:{SUFFIX})"
-            r"(?![\u4e00-\u9fff]{0,1}(?:路|街|号|楼|区|县|镇|村)|\d{1,5}(?:号|组|队|栋|幢|单元|室))",
+            r"(?![\u4e00-\u9fff]{0,1}(?:路|街|号|楼|区|县|镇|村)|\d{1,5}(?:号|组|队|栋|幢|单元|室)|卡|账|帐|存折|流水)",
             0.95,
         ),
     ]
@@ -117,7 +131,7 @@ class CnOrganizationRecognizer(GovPatternRecognizer):
         places: list[tuple[int, int]] | None = None  # full division names in the text, found when first asked
         for m in _SUFFIX_RE.finditer(text):
             a, b = m.span()
-            if _NOT_AFTER.match(text, b) or text.startswith("卡", b):
+            if _NOT_AFTER.match(text, b) or (m.group() in _BANK_SUFFIXES and _NOT_AFTER_BANK.match(text, b)):
                 continue  # 中心路, 公司楼: a place; 银行卡: a card
             start, limit = a, max(floor, a - MAX_NAME)
             while start > limit:
@@ -125,7 +139,7 @@ class CnOrganizationRecognizer(GovPatternRecognizer):
                     # a particle inside a division's name is the name's (固原市西吉县税务局: 原 of 固原)
                     if places is None:
                         places = [(d.start, d.end) for d in divisions.find(text) if not d.short]
-                    if not any(s <= start - 1 < e for s, e in places):
+                    if not any(s <= start - 1 < e for s, e in places) and not _in_township(text, start - 1, a):
                         break
                 start -= 1
             if a - start < 2:

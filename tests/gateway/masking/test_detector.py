@@ -63,9 +63,13 @@ def test_mixed_text(detector):
 
 
 def test_key_hint_name(detector):
-    assert detector.detect("张三", "xm") == [Span(0, 2, "PERSON", pytest.approx(0.55))]
-    assert detector.detect("张三") == [Span(0, 2, "PERSON", pytest.approx(0.6))]  # the name tag alone
-    assert detector.detect("张三", "sfzh") == []  # a key hinting another entity: no name tagging
+    # a whole value spelled as a name and no dictionary word is a name on its own (0.6); the key lifts it
+    assert detector.detect("张三", "xm") == [Span(0, 2, "PERSON", pytest.approx(0.95))]
+    assert detector.detect("张三") == [Span(0, 2, "PERSON", pytest.approx(0.6))]
+    assert detector.detect("张三", "sfzh") == [Span(0, 2, "PERSON", pytest.approx(0.6))]
+    # a name that is also a dictionary word (高峰) still needs a key that says "name"
+    assert detector.detect("高峰", "sfzh") == []
+    assert [s.entity for s in detector.detect("高峰", "xm")] == ["PERSON"]
 
 
 def test_key_hint_boosts_the_hinted_entity(detector):

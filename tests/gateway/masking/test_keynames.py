@@ -100,7 +100,13 @@ def test_each_context_word_supports_only_its_own_recognizer(entity, word):
     ("cphm", "CN_LICENSE_PLATE"), ("hphm", "CN_LICENSE_PLATE"), ("clsbdh", "CN_VIN"), ("车架号", "CN_VIN"),
     ("nsze", "TRADE_SECRET"), ("yysr", "TRADE_SECRET"), ("tbj", "TRADE_SECRET"), ("企业所得税", "TRADE_SECRET"),
     ("sbkh", "CN_ID_CARD"), ("txzhm", "CN_PASSPORT"), ("fzrdh", "CN_MOBILE"),
-    ("单位名称", None), ("企业名称", None), ("ddh", None), ("username", "PERSON"),
+    ("单位名称", None), ("企业名称", None), ("ddh", None),
+    # a login is no name pattern (admin01, zhangsan): the hint only lifts name-shaped values (userName=王芳)
+    ("username", "PERSON"), ("bsy", "PERSON"), ("syr", "PERSON"), ("jdcsyr", "PERSON"), ("ywxm", "PERSON"),
+    ("所有人", "PERSON"),
+    # 名称 names anything (事项名称, 项目名称, 单位名称): a person's name under mc is found by its spelling
+    # (the whole-value rule), not by a hint that would lift 明细 or 黄金 to a name
+    ("mc", None),
 ])
 def test_the_larger_vocabulary(key, entity):
     assert key_hint(key) == entity
