@@ -9,8 +9,8 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from .idpolicy import (CHECKSUM_ENTITIES, CHECKSUM_MIN_CHARS, HINT_SHAPES, as_text, is_plain_credit_code,
-                       personal_identifier_shape)
+from .idpolicy import (CHECKSUM_ENTITIES, CHECKSUM_MIN_CHARS, HINT_SHAPES, MIN_NUMBER_DIGITS, as_text,
+                       is_plain_credit_code, personal_identifier_shape)
 from .operators import REMOVE, Hash, OpContext, Operator, Plain, Redact, Remove, Scan, parse_amount
 from .refusal import Deadline, MaskingRefused
 from .rules import PROTECTED_CLASSES
@@ -28,6 +28,20 @@ VIEW_RULES_KEYS = 512  # keys remembered per view (plain field names only)
 NESTED_IDENTIFIERS = frozenset({"CN_ID_CARD", "CN_BANK_CARD", "CN_MOBILE", "CN_LANDLINE", "CN_PASSPORT", "CN_SOCIAL_SECURITY",
                                 "EMAIL_ADDRESS", "CN_LICENSE_PLATE", "CN_VIN", "IP_ADDRESS", "MAC_ADDRESS"})
 ENTITY_FAMILY = {"CN_LANDLINE": "CN_MOBILE", "CN_PASSPORT": "CN_ID_CARD", "CN_SOCIAL_SECURITY": "CN_ID_CARD"}
+_MIN_NUMBER = 10 ** (MIN_NUMBER_DIGITS - 1)  # the smallest integer as_text gives a detected field
+_NUMBER_SKIP, _NUMBER_TEXT, _NUMBER_FIGURE = 0, 1, 2
+
+
+def _is_amount(text: str, t: type) -> bool:
+    """parse_amount(text) is not None, for the whole text of a JSON number of type `t`: any int's digits
+    are one, a float's repr is one unless it is written with an exponent or is inf/nan."""
+    if t is int:
+        return True
+    if t is float:
+        return "e" not in text and "n" not in text
+    return parse_amount(text) is not None
+
+
 _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]{0,63}\Z")
 
 
@@ -48,6 +62,7 @@ class Session:
         self._contexts: dict[tuple[str, bool], OpContext] = {}
         self._prepared: list[Prepared] = []
         self._quiet: dict[Rule, Rule] = {}
+        self._shaped: dict[tuple[str, str], bool] = {}
         # a detector without the identifiers-only path (a test double) gets scanned text through detect_many
         self._identifiers = getattr(masker.detector, "detect_identifiers", None)
 
@@ -169,19 +184,26 @@ class Session:
     def run(self) -> None:
         """Apply whole-field operators now; send everything else to detection in one batch, then apply
         its spans. Whole-field leaves are the bulk of a labelled body, so their loop is kept tight: one
-        operator context per rule, and paths counted per rule at the end instead of per value."""
+        operator context per rule, and paths counted per rule at the end instead of per value. Numbers are
+        the bulk of a table: what a short number under a key comes to (nothing, detection of its text, or
+        a business figure masked whole) is worked out once per key."""
         check_now = self.deadline.check_now
         pending: list[tuple[Leaf, str]] = []
         items: list[tuple[str | None, str]] = []
         scanned: list[tuple[Leaf, str]] = []  # labelled public/internal: only proven identifiers are kept
         applied: dict[Rule, tuple[Operator, OpContext, list[str], Rule]] = {}
+        numbers: dict[str | None, int] = {}  # key -> _NUMBER_SKIP | _NUMBER_TEXT | _NUMBER_FIGURE
+        figures: list[str] = []  # paths of short numbers masked whole as business figures
+        identifiers = self._identifiers
         leaves = self.leaves
         for start in range(0, len(leaves), APPLY_CHUNK):
             check_now()
             for leaf in leaves[start:start + APPLY_CHUNK]:
                 container, slot, path, key, value, rule = leaf
-                if rule.action == "apply":
-                    text = value if type(value) is str else as_text(value, whole=True)
+                action = rule.action
+                t = type(value)
+                if action == "apply":
+                    text = value if t is str else as_text(value, whole=True)
                     if not text:
                         continue
                     plan = applied.get(rule)
@@ -191,22 +213,47 @@ class Session:
                     container[slot] = None if result is None or result is REMOVE else result
                     plan[2].append(path)
                     continue
-                text = as_text(value, whole=False)
-                if text is None and rule.action == "detect" and self._hinted(key):
+                if t is str:
+                    text = value
+                elif t is int:  # as_text(whole=False): only integers of MIN_NUMBER_DIGITS digits or more
+                    text = str(value) if value >= _MIN_NUMBER or value <= -_MIN_NUMBER else None
+                else:
+                    text = as_text(value, whole=False)
+                if text is None:
+                    if action != "detect":
+                        continue
+                    kind = numbers.get(key)
+                    if kind is None:
+                        kind = numbers[key] = self._number_kind(key)
+                    if kind == _NUMBER_SKIP:
+                        continue
                     text = as_text(value, whole=True)  # a short number under `yysr` is still a figure
-                    if text and self.m.key_hint(key) == "TRADE_SECRET" and parse_amount(text) is not None:
+                    if kind == _NUMBER_FIGURE and text and _is_amount(text, t):
                         # a JSON number under a key naming a business figure is that figure, whatever
                         # detection would add: masked whole, as _apply_spans does for it (no detection)
-                        self._apply_whole(leaf, text, self.rules.entity_operator("TRADE_SECRET"), "TRADE_SECRET")
+                        op = self.rules.entity_operator("TRADE_SECRET")
+                        result = op(text, self._ctx("TRADE_SECRET", op))
+                        container[slot] = None if result is None or result is REMOVE else result
+                        figures.append(path)
                         continue
-                if not text or (rule.action == "scan" and len(text) < CHECKSUM_MIN_CHARS):
-                    continue  # too short to hold the only identifiers a scanned field gives up
-                if rule.action == "scan" and self._identifiers is not None:
-                    if not is_plain_credit_code(text):  # a whole credit code gives up nothing
-                        scanned.append((leaf, text))
+                if not text:
+                    continue
+                if action == "scan":
+                    if len(text) < CHECKSUM_MIN_CHARS:
+                        continue  # too short to hold the only identifiers a scanned field gives up
+                    if identifiers is not None:
+                        if not is_plain_credit_code(text):  # a whole credit code gives up nothing
+                            scanned.append((leaf, text))
+                        continue
+                    pending.append((leaf, text))
+                    items.append((None, text))
                     continue
                 pending.append((leaf, text))
-                items.append((key if rule.action != "scan" else None, text))
+                items.append((key, text))
+        if figures:
+            op = self.rules.entity_operator("TRADE_SECRET")
+            for path, n in Counter(figures).items():
+                self.counts[(path, "TRADE_SECRET", op.name)] += n
         for op, _ctx, paths, rule in applied.values():
             if paths and paths.count(paths[0]) == len(paths):  # the usual case: one path per rule
                 self.counts[(paths[0], rule.entity, op.name)] += len(paths)
@@ -219,7 +266,8 @@ class Session:
         check = self.deadline.check
         for (leaf, text), spans in zip(pending, spans_per_item):
             check()
-            self._apply_spans(leaf, text, spans)
+            if spans or (leaf.key is not None and leaf.rule.action == "detect"):  # else nothing to apply
+                self._apply_spans(leaf, text, spans)
         self._rename_keys(key_refs, spans_per_item[len(pending):])
         if scanned:
             found = self._detect_identifiers([text for _, text in scanned])
@@ -231,9 +279,13 @@ class Session:
         self._prepared = []
         self.leaves, self.keys = [], []
 
-    def _hinted(self, key: str | None) -> bool:
+    def _number_kind(self, key: str | None) -> int:
+        """What a number too short to be an identifier comes to under `key` in a detected field: nothing
+        (no hint), its text sent to detection (a key naming an entity), or a business figure (`yysr`)."""
         hint = self.m.key_hint(key)
-        return hint is not None and hint != "FREE_TEXT"
+        if hint is None or hint == "FREE_TEXT":
+            return _NUMBER_SKIP
+        return _NUMBER_FIGURE if hint == "TRADE_SECRET" else _NUMBER_TEXT
 
     def _detect_identifiers(self, texts: list[str]) -> list[list]:
         out: list[list] = []
@@ -289,7 +341,7 @@ class Session:
             if leaf.rule.action == "detect" and leaf.key is not None:
                 hint = self.m.key_hint(leaf.key)
                 shape = HINT_SHAPES.get(hint) if hint else None
-                if shape is not None and shape(text):
+                if shape is not None and self._has_shape(hint, shape, text):
                     if reveal:  # pragma: no cover - reveal leaves never take this branch
                         return
                     self._apply_whole(leaf, text, self.rules.entity_operator(hint), hint)
@@ -326,6 +378,15 @@ class Session:
         if changed:
             pieces.append(text[pos:])
             leaf.container[leaf.slot] = "".join(pieces)
+
+    def _has_shape(self, hint: str, shape, text: str) -> bool:
+        """shape(text), worked out once per (hint, value) in a call: row labels and names repeat in a table."""
+        memo = (hint, text)
+        try:
+            return self._shaped[memo]
+        except KeyError:
+            result = self._shaped[memo] = bool(shape(text))
+            return result
 
     @staticmethod
     def _revealed(rule: Rule, entity: str) -> bool:

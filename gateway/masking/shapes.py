@@ -28,7 +28,6 @@ from urllib.parse import quote, unquote_plus
 from .keynames import key_hint
 from .operators import parse_amount
 from .refusal import Deadline
-from .walker import member_path
 
 FINANCE_LABELS = frozenset("""
 营业收入 营业总收入 主营业务收入 其他业务收入 营业成本 营业总成本 主营业务成本 利润总额 净利润 营业利润 毛利润 纳税总额
@@ -83,38 +82,54 @@ def needs_prepare(text: str) -> bool:
 def prepare(holder: list, deadline: Deadline | None = None,
             labelled: Callable[[str], bool] = lambda key: False) -> Prepared:
     """Rewrite the document in holder[0] in place (see the module docstring); `labelled(key)` says whether
-    the catalog labels a key (its members are never moved: labels win)."""
+    the catalog labels a key (its members are never moved: labels win).
+
+    Runs on every member of a body that may hold one of the shapes, so strings are looked at where they
+    sit (only a string starting with `{`/`[` or holding `=` can be rewritten) and containers go on a stack."""
     out = Prepared()
-    stack: list[tuple[Any, Any, str]] = [(holder, 0, "$")]
+    stack: list[tuple[Any, Any]] = [(holder, 0)]
     budget = CHECK_EVERY
     while stack:
-        parent, slot, path = stack.pop()
+        parent, slot = stack.pop()
         value = parent[slot]
         budget -= 1
         if budget <= 0 and deadline is not None:
             budget = CHECK_EVERY
             deadline.check_now()
         t = type(value)
-        if t is str:
-            replaced = _embedded(parent, slot, value, out) or _pairs(parent, slot, value, out)
-            if replaced is not None:
-                stack.append((parent, slot, path))
-            continue
         if t is dict:
-            _columns_rows(value, out)
+            if not _HEADER_KEYS.isdisjoint(value):
+                _columns_rows(value, out)
             if not _finance_row(value, out, labelled):
                 _label_value_row(value, out, labelled)
-            for k in value:
-                child = value[k]
-                if type(child) in (dict, list, str):
-                    stack.append((value, k, member_path(path, k)))
+            children = value.items()
         elif t is list:
             _header_table(value, out)
-            child_path = path + "[*]"
-            for i, child in enumerate(value):
-                if type(child) in (dict, list, str):
-                    stack.append((value, i, child_path))
+            children = enumerate(value)
+        elif t is str:
+            if _rewritten(parent, slot, value, out):
+                stack.append((parent, slot))
+            continue
+        else:
+            continue
+        budget -= len(value)
+        for k, child in children:
+            tc = type(child)
+            if tc is dict or tc is list:
+                stack.append((value, k))
+            elif tc is str and child and (child[0] in _EMBED_START or "=" in child or child[0].isspace()) \
+                    and _rewritten(value, k, child, out):
+                stack.append((value, k))  # now a document or a record: walked in its turn
     return out
+
+
+_EMBED_START = frozenset("{[")
+_HEADER_KEYS = frozenset(HEADER_KEYS)
+
+
+def _rewritten(parent: Any, slot: Any, text: str, out: Prepared) -> bool:
+    """Whether the string at parent[slot] was replaced by the document or record it holds."""
+    return (_embedded(parent, slot, text, out) or _pairs(parent, slot, text, out)) is not None
 
 
 # --- tables -------------------------------------------------------------------------------------
