@@ -154,6 +154,7 @@ def _rows_to_records(rows: list, start: int, header: list[str], out: Prepared) -
     for i in range(start, len(rows)):
         lengths[i] = len(rows[i])
         rows[i] = dict(zip(header, rows[i]))
+    header = list(header)  # masking may rewrite the header row itself (a name as a header under `xm`)
 
     def restore() -> None:
         for i, n in lengths.items():
