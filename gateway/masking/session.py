@@ -16,7 +16,7 @@ from .refusal import Deadline, MaskingRefused
 from .rules import PROTECTED_CLASSES
 from .shapes import Prepared, needs_prepare, prepare
 from .types import DETECT, REVEAL, SCAN, SKIP, Rule, entity_of, Finding, MaskingView
-from .walker import SUSPECT_KEY, KeyRef, Leaf, REMOVE_MEMBER, SKIP_SUBTREE, member_path, walk
+from .walker import SUSPECT_KEY, KeyRef, REMOVE_MEMBER, SKIP_SUBTREE, member_path, walk
 
 if TYPE_CHECKING:
     from .engine import Masker
@@ -28,6 +28,7 @@ VIEW_RULES_KEYS = 512  # keys remembered per view (plain field names only)
 NESTED_IDENTIFIERS = frozenset({"CN_ID_CARD", "CN_BANK_CARD", "CN_MOBILE", "CN_LANDLINE", "CN_PASSPORT", "CN_SOCIAL_SECURITY",
                                 "EMAIL_ADDRESS", "CN_LICENSE_PLATE", "CN_VIN", "IP_ADDRESS", "MAC_ADDRESS"})
 ENTITY_FAMILY = {"CN_LANDLINE": "CN_MOBILE", "CN_PASSPORT": "CN_ID_CARD", "CN_SOCIAL_SECURITY": "CN_ID_CARD"}
+_CONTAINER, _SLOT, _PATH, _KEY, _VALUE, _RULE = range(6)  # walker.Leaf's layout
 _MIN_NUMBER = 10 ** (MIN_NUMBER_DIGITS - 1)  # the smallest integer as_text gives a detected field
 _NUMBER_SKIP, _NUMBER_TEXT, _NUMBER_FIGURE = 0, 1, 2
 
@@ -54,7 +55,7 @@ class Session:
         self.view = view
         self.deadline = deadline or Deadline(masker.settings.timeout_seconds)
         self.counts: Counter[tuple[str, str, str]] = Counter()
-        self.leaves: list[Leaf] = []
+        self.leaves: list[tuple] = []  # walker.Leaf layout, as plain tuples
         self.keys: list[KeyRef] = []
         self._own: dict[str, Rule | None] = {}
         self._shared = masker.rules_for(view)
@@ -80,7 +81,7 @@ class Session:
             if prepared.fixups:
                 self._prepared.append(prepared)
         result = walk(doc, self.classify, DETECT, max_depth=self.m.settings.max_depth, deadline=self.deadline)
-        self.leaves.extend(result.leaves)
+        self.leaves.extend(result.rows)
         self.keys.extend(result.suspect_keys)
         return result.holder
 
@@ -93,7 +94,7 @@ class Session:
             container[slot] = None
             return None
         if rule.action != SKIP_SUBTREE:
-            self.leaves.append(Leaf(container, slot, path, key, value, rule))
+            self.leaves.append((container, slot, path, key, value, rule))  # Leaf layout
         return rule
 
     # deciding
@@ -188,12 +189,14 @@ class Session:
         the bulk of a table: what a short number under a key comes to (nothing, detection of its text, or
         a business figure masked whole) is worked out once per key."""
         check_now = self.deadline.check_now
-        pending: list[tuple[Leaf, str]] = []
+        pending: list[tuple[tuple, str]] = []  # (leaf, text)
         items: list[tuple[str | None, str]] = []
-        scanned: list[tuple[Leaf, str]] = []  # labelled public/internal: only proven identifiers are kept
+        scanned: list[tuple[tuple, str]] = []  # labelled public/internal: only proven identifiers are kept
         applied: dict[Rule, tuple[Operator, OpContext, list[str], Rule]] = {}
         numbers: dict[str | None, int] = {}  # key -> _NUMBER_SKIP | _NUMBER_TEXT | _NUMBER_FIGURE
         figures: list[str] = []  # paths of short numbers masked whole as business figures
+        figure_op: Operator | None = None
+        figure_ctx: OpContext | None = None
         identifiers = self._identifiers
         leaves = self.leaves
         for start in range(0, len(leaves), APPLY_CHUNK):
@@ -217,6 +220,9 @@ class Session:
                     text = value
                 elif t is int:  # as_text(whole=False): only integers of MIN_NUMBER_DIGITS digits or more
                     text = str(value) if value >= _MIN_NUMBER or value <= -_MIN_NUMBER else None
+                elif t is float:  # as_text(whole=False): only whole numbers that may be an identifier
+                    text = (str(int(value)) if value.is_integer() and _MIN_NUMBER <= abs(value) < 1e21
+                            else None)
                 else:
                     text = as_text(value, whole=False)
                 if text is None:
@@ -227,12 +233,15 @@ class Session:
                         kind = numbers[key] = self._number_kind(key)
                     if kind == _NUMBER_SKIP:
                         continue
-                    text = as_text(value, whole=True)  # a short number under `yysr` is still a figure
+                    # a short number under `yysr` is still a figure (as_text(whole=True))
+                    text = repr(value) if t is float else str(value) if t is int else as_text(value, whole=True)
                     if kind == _NUMBER_FIGURE and text and _is_amount(text, t):
                         # a JSON number under a key naming a business figure is that figure, whatever
                         # detection would add: masked whole, as _apply_spans does for it (no detection)
-                        op = self.rules.entity_operator("TRADE_SECRET")
-                        result = op(text, self._ctx("TRADE_SECRET", op))
+                        if figure_op is None:
+                            figure_op = self.rules.entity_operator("TRADE_SECRET")
+                            figure_ctx = self._ctx("TRADE_SECRET", figure_op)
+                        result = figure_op(text, figure_ctx)
                         container[slot] = None if result is None or result is REMOVE else result
                         figures.append(path)
                         continue
@@ -251,9 +260,8 @@ class Session:
                 pending.append((leaf, text))
                 items.append((key, text))
         if figures:
-            op = self.rules.entity_operator("TRADE_SECRET")
             for path, n in Counter(figures).items():
-                self.counts[(path, "TRADE_SECRET", op.name)] += n
+                self.counts[(path, "TRADE_SECRET", figure_op.name)] += n
         for op, _ctx, paths, rule in applied.values():
             if paths and paths.count(paths[0]) == len(paths):  # the usual case: one path per rule
                 self.counts[(paths[0], rule.entity, op.name)] += len(paths)
@@ -266,7 +274,7 @@ class Session:
         check = self.deadline.check
         for (leaf, text), spans in zip(pending, spans_per_item):
             check()
-            if spans or (leaf.key is not None and leaf.rule.action == "detect"):  # else nothing to apply
+            if spans or (leaf[_KEY] is not None and leaf[_RULE].action == "detect"):  # else nothing to apply
                 self._apply_spans(leaf, text, spans)
         self._rename_keys(key_refs, spans_per_item[len(pending):])
         if scanned:
@@ -330,16 +338,16 @@ class Session:
             self._contexts[(entity, hashing)] = ctx
             return ctx
 
-    def _apply_whole(self, leaf: Leaf, text: str, op: Operator, entity: str) -> None:
+    def _apply_whole(self, leaf: tuple, text: str, op: Operator, entity: str) -> None:
         result = op(text, self._ctx(entity, op))
-        leaf.container[leaf.slot] = None if result is None or result is REMOVE else result
-        self.counts[(leaf.path, entity, op.name)] += 1
+        leaf[_CONTAINER][leaf[_SLOT]] = None if result is None or result is REMOVE else result
+        self.counts[(leaf[_PATH], entity, op.name)] += 1
 
-    def _apply_spans(self, leaf: Leaf, text: str, spans: list) -> None:
-        reveal = leaf.rule.action == "reveal"
+    def _apply_spans(self, leaf: tuple, text: str, spans: list) -> None:
+        reveal = leaf[_RULE].action == "reveal"
         if not spans:
-            if leaf.rule.action == "detect" and leaf.key is not None:
-                hint = self.m.key_hint(leaf.key)
+            if leaf[_RULE].action == "detect" and leaf[_KEY] is not None:
+                hint = self.m.key_hint(leaf[_KEY])
                 shape = HINT_SHAPES.get(hint) if hint else None
                 if shape is not None and self._has_shape(hint, shape, text):
                     if reveal:  # pragma: no cover - reveal leaves never take this branch
@@ -354,11 +362,11 @@ class Session:
             start, end, entity = max(span.start, pos), min(span.end, n), span.entity
             if start >= end:
                 continue
-            if reveal and self._revealed(leaf.rule, entity):
-                if leaf.rule.finding is None:  # a labelled field's reveal is counted once, by classify
-                    self.counts[(leaf.path, entity, "reveal")] += 1
+            if reveal and self._revealed(leaf[_RULE], entity):
+                if leaf[_RULE].finding is None:  # a labelled field's reveal is counted once, by classify
+                    self.counts[(leaf[_PATH], entity, "reveal")] += 1
                 continue
-            if leaf.rule.action == "scan" and entity not in CHECKSUM_ENTITIES:
+            if leaf[_RULE].action == "scan" and entity not in CHECKSUM_ENTITIES:
                 continue  # a field its provider labelled public/internal: only proven identifiers are masked
             entity = self._effective_entity(entity, text[start:end])
             if entity is None:
@@ -367,9 +375,9 @@ class Session:
             if isinstance(op, Scan):
                 op = Redact()
             result = op(text[start:end], self._ctx(entity, op))
-            self.counts[(leaf.path, entity, op.name)] += 1
+            self.counts[(leaf[_PATH], entity, op.name)] += 1
             if (result is None or result is REMOVE) and start == 0 and end == n:
-                leaf.container[leaf.slot] = None
+                leaf[_CONTAINER][leaf[_SLOT]] = None
                 return
             pieces.append(text[pos:start])
             pieces.append(result if isinstance(result, str) else "")
@@ -377,7 +385,7 @@ class Session:
             changed = True
         if changed:
             pieces.append(text[pos:])
-            leaf.container[leaf.slot] = "".join(pieces)
+            leaf[_CONTAINER][leaf[_SLOT]] = "".join(pieces)
 
     def _has_shape(self, hint: str, shape, text: str) -> bool:
         """shape(text), worked out once per (hint, value) in a call: row labels and names repeat in a table."""
