@@ -202,18 +202,27 @@ def _finance_row(obj: dict, out: Prepared, labelled: Callable[[str], bool]) -> b
         return False
     label_key = label = None
     for k, v in obj.items():
-        if type(v) is str:
-            word = v.strip().lstrip("一二三四五六七八九十、.（）() 0123456789")
+        if type(v) is str and v:
+            if v in FINANCE_LABELS:
+                label_key, label = k, v
+                break
+            if v[0] not in _FINANCE_LEAD and not v[0].isspace():
+                continue  # what strip/lstrip below would leave starts with no label's first character
+            word = v.strip().lstrip(_LABEL_NUMBERING)
             if word in FINANCE_LABELS:
                 label_key, label = k, word
                 break
     if label_key is None:
         return False
     renames = {k: f"{label}#{k}" for k, v in obj.items()
-               if k != label_key and not labelled(k) and type(v) is not bool
-               and (type(v) in (int, float) or type(v) is str and parse_amount(v) is not None)}
+               if (type(v) is int or type(v) is float or type(v) is str and parse_amount(v) is not None)
+               and k != label_key and not labelled(k)}
     _rename(obj, renames, out)
     return True
+
+
+_LABEL_NUMBERING = "一二三四五六七八九十、.（）() 0123456789"  # `一、营业收入`, `1. 利润总额`
+_FINANCE_LEAD = frozenset(_LABEL_NUMBERING) | {w[0] for w in FINANCE_LABELS}
 
 
 def _rename(obj: dict, renames: dict[str, str], out: Prepared) -> None:
