@@ -33,16 +33,6 @@ _MIN_NUMBER = 10 ** (MIN_NUMBER_DIGITS - 1)  # the smallest integer as_text give
 _NUMBER_SKIP, _NUMBER_TEXT, _NUMBER_FIGURE = 0, 1, 2
 
 
-def _is_amount(text: str, t: type) -> bool:
-    """parse_amount(text) is not None, for the whole text of a JSON number of type `t`: any int's digits
-    are one, a float's repr is one unless it is written with an exponent or is inf/nan."""
-    if t is int:
-        return True
-    if t is float:
-        return "e" not in text and "n" not in text
-    return parse_amount(text) is not None
-
-
 _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]{0,63}\Z")
 
 
@@ -74,13 +64,16 @@ class Session:
 
         Tables, strings holding JSON or queries, and financial rows are first rewritten by shapes.prepare
         (skipped when `raw`, the document's JSON text, shows none of them) and put back at the end of run()."""
+        aliases = None
         if isinstance(doc, (dict, list)) and (raw is None or needs_prepare(raw)):
             resource = self.view.resource
             labelled = (lambda key: resource.field(key) is not None) if resource is not None else (lambda key: False)
             prepared = prepare([doc], self.deadline, labelled)
             if prepared.fixups:
                 self._prepared.append(prepared)
-        result = walk(doc, self.classify, DETECT, max_depth=self.m.settings.max_depth, deadline=self.deadline)
+            aliases = prepared.aliases
+        result = walk(doc, self.classify, DETECT, max_depth=self.m.settings.max_depth, deadline=self.deadline,
+                      aliases=aliases)
         self.leaves.extend(result.rows)
         self.keys.extend(result.suspect_keys)
         return result.holder
@@ -235,14 +228,19 @@ class Session:
                         continue
                     # a short number under `yysr` is still a figure (as_text(whole=True))
                     text = repr(value) if t is float else str(value) if t is int else as_text(value, whole=True)
-                    if kind == _NUMBER_FIGURE and text and _is_amount(text, t):
+                    if kind == _NUMBER_FIGURE and text and (
+                            t is int or ("e" not in text and "n" not in text if t is float  # parse_amount of a repr
+                                         else parse_amount(text) is not None)):
                         # a JSON number under a key naming a business figure is that figure, whatever
                         # detection would add: masked whole, as _apply_spans does for it (no detection)
                         if figure_op is None:
                             figure_op = self.rules.entity_operator("TRADE_SECRET")
                             figure_ctx = self._ctx("TRADE_SECRET", figure_op)
-                        result = figure_op(text, figure_ctx)
-                        container[slot] = None if result is None or result is REMOVE else result
+                        if type(figure_op) is Remove:  # the default: the figure's value becomes null
+                            container[slot] = None
+                        else:
+                            result = figure_op(text, figure_ctx)
+                            container[slot] = None if result is None or result is REMOVE else result
                         figures.append(path)
                         continue
                 if not text:
@@ -272,10 +270,14 @@ class Session:
         items.extend((None, ref.key) for ref in key_refs)
         spans_per_item = self._detect(items)
         check = self.deadline.check
+        shaped = self._shaped
         for (leaf, text), spans in zip(pending, spans_per_item):
             check()
-            if spans or (leaf[_KEY] is not None and leaf[_RULE].action == "detect"):  # else nothing to apply
+            if spans:
                 self._apply_spans(leaf, text, spans)
+            elif leaf[_KEY] is not None and leaf[_RULE].action == "detect" \
+                    and shaped.get((self.m.key_hint(leaf[_KEY]), text)) is not False:
+                self._apply_spans(leaf, text, spans)  # a value of the shape its key names is masked whole
         self._rename_keys(key_refs, spans_per_item[len(pending):])
         if scanned:
             found = self._detect_identifiers([text for _, text in scanned])

@@ -11,7 +11,7 @@ that says what it is, and records how to undo each rewrite once masking is done:
 - URL query strings and `key=value` text inside strings (`https://…?xm=王凯&sjhm=…`, `xm=王凯;sjhm=…`):
   the values, decoded, sit under their keys; only values that masking changed are written back;
 - financial rows: an object whose label member names a business figure (`{"xm": "营业收入", "je": …}`):
-  its amount members sit under `营业收入#je` while masking (so they are trade secrets), unless labelled;
+  its amount members are walked under `营业收入#je` (so they are trade secrets; Prepared.aliases), unless labelled;
 - label/value rows (`{"label": "身份证号", "value": "…"}`): the value sits under its label while masking.
 
 `needs_prepare(text)` is the cheap check on the raw JSON text that lets ordinary bodies skip the pass.
@@ -28,6 +28,7 @@ from urllib.parse import quote, unquote_plus
 from .keynames import key_hint
 from .operators import parse_amount
 from .refusal import Deadline
+from .walker import SUSPECT_KEY
 
 FINANCE_LABELS = frozenset("""
 营业收入 营业总收入 主营业务收入 其他业务收入 营业成本 营业总成本 主营业务成本 利润总额 净利润 营业利润 毛利润 纳税总额
@@ -62,9 +63,13 @@ _KV_SEP = re.compile(r"\s*[;&,，；|]\s*")
 
 @dataclass
 class Prepared:
-    """Undo steps, run in reverse order after masking."""
+    """Undo steps, run in reverse order after masking, and the members walked under another key.
+
+    `aliases` maps id(object) to (object, {key: key it is walked under}): a financial row's amounts are not
+    moved but walked (classified, counted, hinted) under `<label>#<key>`, so there is nothing to undo."""
 
     fixups: list[Callable[[], None]] = field(default_factory=list)
+    aliases: dict[int, tuple[dict, dict[str, str]]] = field(default_factory=dict)
 
     def restore(self) -> None:
         for fix in reversed(self.fixups):
@@ -196,8 +201,8 @@ def _columns_rows(obj: dict, out: Prepared) -> None:
 
 
 def _finance_row(obj: dict, out: Prepared, labelled: Callable[[str], bool]) -> bool:
-    """{"xm": "营业收入", "je": …}: each amount member sits under `<label>#<key>` while masking (a key that
-    names the figure, so it is masked as a trade secret), unless the catalog labels its own key."""
+    """{"xm": "营业收入", "je": …}: each amount member is walked under `<label>#<key>` (a key that names the
+    figure, so it is masked as a trade secret; Prepared.aliases), unless the catalog labels its own key."""
     if not 2 <= len(obj) <= 8:
         return False
     label_key = label = None
@@ -217,7 +222,12 @@ def _finance_row(obj: dict, out: Prepared, labelled: Callable[[str], bool]) -> b
     renames = {k: f"{label}#{k}" for k, v in obj.items()
                if (type(v) is int or type(v) is float or type(v) is str and parse_amount(v) is not None)
                and k != label_key and not labelled(k)}
-    _rename(obj, renames, out)
+    if not renames or any(new in obj for new in renames.values()):
+        return True  # (as _rename would: no member is moved onto another)
+    if any(SUSPECT_KEY.search(new) is not None for new in renames.values()):
+        _rename(obj, renames, out)  # a key that may be a value is masked as a key: moved for real
+    else:
+        out.aliases[id(obj)] = (obj, renames)
     return True
 
 

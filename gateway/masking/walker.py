@@ -86,7 +86,8 @@ CHECK_EVERY = 256  # members walked between two reads of the watchdog clock
 
 
 def walk(doc: Any, classify: Callable[[str, str, Any], Any], root_rule: Any, *, max_depth: int,
-         deadline: Deadline | None = None) -> WalkResult:
+         deadline: Deadline | None = None, aliases: dict[int, tuple[dict, dict[str, str]]] | None = None
+         ) -> WalkResult:
     """Walk `doc` (mutating it only to delete members classified REMOVE_MEMBER).
 
     `classify(key, path, inherited_rule) -> rule` decides a member; `rule.action` REMOVE_MEMBER deletes the
@@ -94,6 +95,8 @@ def walk(doc: Any, classify: Callable[[str, str, Any], Any], root_rule: Any, *, 
     and the inherited rule: it is asked once per (parent path, key, inherited rule), and again on every
     occurrence only when the rule has a `finding` (a rule whose occurrences the caller counts).
     Raises MaskingRefused('too_deep') when containers nest deeper than `max_depth`.
+    `aliases` (id(object) -> (object, {key: alias})) names members walked under another key: the alias is
+    what is classified, what the path and the leaf's key say; the leaf's slot stays the member's own key.
 
     This is the masking hot path (every member of every response), written for speed: a member's path,
     whether its key is suspect and its rule are worked out once per (parent path, key), not once per record; JSON
@@ -128,10 +131,16 @@ def walk(doc: Any, classify: Callable[[str, str, Any], Any], root_rule: Any, *, 
             if entry is None or entry[0] is not rule:
                 entry = members_of[path] = (rule, {})
             members = entry[1]
+            alias = None
+            if aliases:
+                aliased = aliases.get(id(container))
+                if aliased is not None and aliased[0] is container:
+                    alias = aliased[1]
             for k, v in container.items():
-                info = members.get(k)
+                ak = k if alias is None else alias.get(k, k)  # the key the member is walked under
+                info = members.get(ak)
                 if info is None:
-                    info = _member(members, path, k, rule, classify)
+                    info = _member(members, path, ak, rule, classify)
                 child_path, child_rule, flags = info
                 if flags:
                     if flags & _SUSPECT:
@@ -147,13 +156,13 @@ def walk(doc: Any, classify: Callable[[str, str, Any], Any], root_rule: Any, *, 
                         continue
                 t = type(v)
                 if t is str or t is int or t is float:
-                    leaves.append((container, k, child_path, k, v, child_rule))
+                    leaves.append((container, k, child_path, ak, v, child_rule))
                 elif t is dict or t is list or isinstance(v, (dict, list)):
                     if deeper > max_depth:
                         raise MaskingRefused("too_deep")
-                    stack.append((v, child_path, k, child_rule, deeper))
+                    stack.append((v, child_path, ak, child_rule, deeper))
                 elif v is not None and _is_leaf(v):  # subclasses of str/int/float; raises on anything no JSON
-                    leaves.append((container, k, child_path, k, v, child_rule))
+                    leaves.append((container, k, child_path, ak, v, child_rule))
             if removed:
                 for k in removed:
                     del container[k]
