@@ -70,6 +70,7 @@ class Prepared:
 
     fixups: list[Callable[[], None]] = field(default_factory=list)
     aliases: dict[int, tuple[dict, dict[str, str]]] = field(default_factory=dict)
+    plans: dict[tuple, Any] = field(default_factory=dict, repr=False)  # financial rows' plans, by shape
 
     def restore(self) -> None:
         for fix in reversed(self.fixups):
@@ -219,16 +220,36 @@ def _finance_row(obj: dict, out: Prepared, labelled: Callable[[str], bool]) -> b
                 break
     if label_key is None:
         return False
+    # The rows of one statement repeat their keys and value types: what they come to is worked out once
+    # (a row with a string besides its label is worked out on its own: parse_amount reads the string).
+    types = tuple(map(type, obj.values()))
+    memo = (label_key, label, tuple(obj), types) if types.count(str) == 1 else None
+    plan = out.plans.get(memo, _NO_PLAN) if memo is not None else _NO_PLAN
+    if plan is _NO_PLAN:
+        plan = _finance_plan(obj, label_key, label, labelled)
+        if memo is not None:
+            out.plans[memo] = plan
+    if plan is not None:
+        aliased, renames = plan
+        if aliased:
+            out.aliases[id(obj)] = (obj, renames)
+        else:
+            _rename(obj, renames, out)  # a key that may be a value is masked as a key: moved for real
+    return True
+
+
+_NO_PLAN = object()
+
+
+def _finance_plan(obj: dict, label_key: str, label: str,
+                  labelled: Callable[[str], bool]) -> tuple[bool, dict[str, str]] | None:
+    """(walked under aliases?, {key: `<label>#<key>`}) for a financial row, or None to leave it as it is."""
     renames = {k: f"{label}#{k}" for k, v in obj.items()
                if (type(v) is int or type(v) is float or type(v) is str and parse_amount(v) is not None)
                and k != label_key and not labelled(k)}
     if not renames or any(new in obj for new in renames.values()):
-        return True  # (as _rename would: no member is moved onto another)
-    if any(SUSPECT_KEY.search(new) is not None for new in renames.values()):
-        _rename(obj, renames, out)  # a key that may be a value is masked as a key: moved for real
-    else:
-        out.aliases[id(obj)] = (obj, renames)
-    return True
+        return None  # (as _rename would: no member is moved onto another)
+    return not any(SUSPECT_KEY.search(new) is not None for new in renames.values()), renames
 
 
 _LABEL_NUMBERING = "一二三四五六七八九十、.（）() 0123456789"  # `一、营业收入`, `1. 利润总额`
