@@ -281,7 +281,7 @@ def _rename(obj: dict, renames: dict[str, str], out: Prepared) -> None:
 
 def _label_value_row(obj: dict, out: Prepared, labelled: Callable[[str], bool]) -> None:
     """{"label": "身份证号", "value": "…"}: the value sits under its label while masking, then goes back."""
-    if not 2 <= len(obj) <= 4:
+    if not 2 <= len(obj) <= 4 or LABEL_KEYS.isdisjoint(obj) or VALUE_KEYS.isdisjoint(obj):
         return
     label_key = next((k for k in obj if k in LABEL_KEYS and type(obj[k]) is str), None)
     value_key = next((k for k in obj if k in VALUE_KEYS and type(obj[k]) in (str, int, float)), None)
