@@ -31,8 +31,6 @@ ENTITY_FAMILY = {"CN_LANDLINE": "CN_MOBILE", "CN_PASSPORT": "CN_ID_CARD", "CN_SO
 _CONTAINER, _SLOT, _PATH, _KEY, _VALUE, _RULE = range(6)  # walker.Leaf's layout
 _MIN_NUMBER = 10 ** (MIN_NUMBER_DIGITS - 1)  # the smallest integer as_text gives a detected field
 _NUMBER_SKIP, _NUMBER_TEXT, _NUMBER_FIGURE = 0, 1, 2
-
-
 _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]{0,63}\Z")
 
 
@@ -188,8 +186,7 @@ class Session:
         applied: dict[Rule, tuple[Operator, OpContext, list[str], Rule]] = {}
         numbers: dict[str | None, int] = {}  # key -> _NUMBER_SKIP | _NUMBER_TEXT | _NUMBER_FIGURE
         figures: list[str] = []  # paths of short numbers masked whole as business figures
-        figure_op: Operator | None = None
-        figure_ctx: OpContext | None = None
+        figure_op = figure_ctx = None  # the TRADE_SECRET operator and its context, once needed
         identifiers = self._identifiers
         leaves = self.leaves
         for start in range(0, len(leaves), APPLY_CHUNK):
@@ -236,11 +233,9 @@ class Session:
                         if figure_op is None:
                             figure_op = self.rules.entity_operator("TRADE_SECRET")
                             figure_ctx = self._ctx("TRADE_SECRET", figure_op)
-                        if type(figure_op) is Remove:  # the default: the figure's value becomes null
-                            container[slot] = None
-                        else:
-                            result = figure_op(text, figure_ctx)
-                            container[slot] = None if result is None or result is REMOVE else result
+                        # (remove, the default, makes the figure null without an operator call)
+                        result = None if type(figure_op) is Remove else figure_op(text, figure_ctx)
+                        container[slot] = None if result is None or result is REMOVE else result
                         figures.append(path)
                         continue
                 if not text:
@@ -252,14 +247,10 @@ class Session:
                         if not is_plain_credit_code(text):  # a whole credit code gives up nothing
                             scanned.append((leaf, text))
                         continue
-                    pending.append((leaf, text))
-                    items.append((None, text))
-                    continue
                 pending.append((leaf, text))
-                items.append((key, text))
-        if figures:
-            for path, n in Counter(figures).items():
-                self.counts[(path, "TRADE_SECRET", figure_op.name)] += n
+                items.append((key if action != "scan" else None, text))
+        for path, n in Counter(figures).items():  # (figure_op is set once there is one)
+            self.counts[(path, "TRADE_SECRET", figure_op.name)] += n
         for op, _ctx, paths, rule in applied.values():
             if paths and paths.count(paths[0]) == len(paths):  # the usual case: one path per rule
                 self.counts[(paths[0], rule.entity, op.name)] += len(paths)
@@ -290,8 +281,7 @@ class Session:
         self.leaves, self.keys = [], []
 
     def _number_kind(self, key: str | None) -> int:
-        """What a number too short to be an identifier comes to under `key` in a detected field: nothing
-        (no hint), its text sent to detection (a key naming an entity), or a business figure (`yysr`)."""
+        """What a short number under `key` comes to: nothing, detection of its text, or a business figure."""
         hint = self.m.key_hint(key)
         if hint is None or hint == "FREE_TEXT":
             return _NUMBER_SKIP
@@ -391,12 +381,10 @@ class Session:
 
     def _has_shape(self, hint: str, shape, text: str) -> bool:
         """shape(text), worked out once per (hint, value) in a call: row labels and names repeat in a table."""
-        memo = (hint, text)
-        try:
-            return self._shaped[memo]
-        except KeyError:
-            result = self._shaped[memo] = bool(shape(text))
-            return result
+        known = self._shaped.get((hint, text))
+        if known is None:
+            known = self._shaped[(hint, text)] = bool(shape(text))
+        return known
 
     @staticmethod
     def _revealed(rule: Rule, entity: str) -> bool:
