@@ -77,7 +77,11 @@ def personal_identifier_shape(text: str) -> str | None:
 def is_plain_credit_code(text: str) -> bool:
     """A whole value that is a valid unified social credit code and no personal identifier read another way
     (an all-digit code may also pass the ID or Luhn check): public, nothing in it to mask."""
-    return len(text) == 18 and is_uscc(text) and personal_identifier_type(text) is None
+    if len(text) != 18 or not is_uscc(text):
+        return False
+    # a code (ASCII, no separators) with a letter among its first 17 characters is no ID number (17 digits
+    # and a check character) and no card number (digits): personal_identifier_type would say None
+    return not text[:17].isdigit() or personal_identifier_type(text) is None
 
 
 def as_text(value: Any, *, whole: bool) -> str | None:

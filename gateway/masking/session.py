@@ -9,14 +9,14 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from .idpolicy import (CHECKSUM_ENTITIES, CHECKSUM_MIN_CHARS, HINT_SHAPES, as_text, is_plain_credit_code,
-                       personal_identifier_shape)
+from .idpolicy import (CHECKSUM_ENTITIES, CHECKSUM_MIN_CHARS, HINT_SHAPES, MIN_NUMBER_DIGITS, as_text,
+                       is_plain_credit_code, personal_identifier_shape)
 from .operators import REMOVE, Hash, OpContext, Operator, Plain, Redact, Remove, Scan, parse_amount
 from .refusal import Deadline, MaskingRefused
 from .rules import PROTECTED_CLASSES
 from .shapes import Prepared, needs_prepare, prepare
 from .types import DETECT, REVEAL, SCAN, SKIP, Rule, entity_of, Finding, MaskingView
-from .walker import SUSPECT_KEY, KeyRef, Leaf, REMOVE_MEMBER, SKIP_SUBTREE, member_path, walk
+from .walker import SUSPECT_KEY, KeyRef, REMOVE_MEMBER, SKIP_SUBTREE, member_path, walk
 
 if TYPE_CHECKING:
     from .engine import Masker
@@ -28,6 +28,9 @@ VIEW_RULES_KEYS = 512  # keys remembered per view (plain field names only)
 NESTED_IDENTIFIERS = frozenset({"CN_ID_CARD", "CN_BANK_CARD", "CN_MOBILE", "CN_LANDLINE", "CN_PASSPORT", "CN_SOCIAL_SECURITY",
                                 "EMAIL_ADDRESS", "CN_LICENSE_PLATE", "CN_VIN", "IP_ADDRESS", "MAC_ADDRESS"})
 ENTITY_FAMILY = {"CN_LANDLINE": "CN_MOBILE", "CN_PASSPORT": "CN_ID_CARD", "CN_SOCIAL_SECURITY": "CN_ID_CARD"}
+_CONTAINER, _SLOT, _PATH, _KEY, _VALUE, _RULE = range(6)  # walker.Leaf's layout
+_MIN_NUMBER = 10 ** (MIN_NUMBER_DIGITS - 1)  # the smallest integer as_text gives a detected field
+_NUMBER_SKIP, _NUMBER_TEXT, _NUMBER_FIGURE = 0, 1, 2
 _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]{0,63}\Z")
 
 
@@ -40,7 +43,7 @@ class Session:
         self.view = view
         self.deadline = deadline or Deadline(masker.settings.timeout_seconds)
         self.counts: Counter[tuple[str, str, str]] = Counter()
-        self.leaves: list[Leaf] = []
+        self.leaves: list[tuple] = []  # walker.Leaf layout, as plain tuples
         self.keys: list[KeyRef] = []
         self._own: dict[str, Rule | None] = {}
         self._shared = masker.rules_for(view)
@@ -48,6 +51,7 @@ class Session:
         self._contexts: dict[tuple[str, bool], OpContext] = {}
         self._prepared: list[Prepared] = []
         self._quiet: dict[Rule, Rule] = {}
+        self._shaped: dict[tuple[str, str], bool] = {}
         # a detector without the identifiers-only path (a test double) gets scanned text through detect_many
         self._identifiers = getattr(masker.detector, "detect_identifiers", None)
 
@@ -58,14 +62,17 @@ class Session:
 
         Tables, strings holding JSON or queries, and financial rows are first rewritten by shapes.prepare
         (skipped when `raw`, the document's JSON text, shows none of them) and put back at the end of run()."""
+        aliases = None
         if isinstance(doc, (dict, list)) and (raw is None or needs_prepare(raw)):
             resource = self.view.resource
             labelled = (lambda key: resource.field(key) is not None) if resource is not None else (lambda key: False)
             prepared = prepare([doc], self.deadline, labelled)
             if prepared.fixups:
                 self._prepared.append(prepared)
-        result = walk(doc, self.classify, DETECT, max_depth=self.m.settings.max_depth, deadline=self.deadline)
-        self.leaves.extend(result.leaves)
+            aliases = prepared.aliases
+        result = walk(doc, self.classify, DETECT, max_depth=self.m.settings.max_depth, deadline=self.deadline,
+                      aliases=aliases)
+        self.leaves.extend(result.rows)
         self.keys.extend(result.suspect_keys)
         return result.holder
 
@@ -78,7 +85,7 @@ class Session:
             container[slot] = None
             return None
         if rule.action != SKIP_SUBTREE:
-            self.leaves.append(Leaf(container, slot, path, key, value, rule))
+            self.leaves.append((container, slot, path, key, value, rule))  # Leaf layout
         return rule
 
     # deciding
@@ -169,19 +176,27 @@ class Session:
     def run(self) -> None:
         """Apply whole-field operators now; send everything else to detection in one batch, then apply
         its spans. Whole-field leaves are the bulk of a labelled body, so their loop is kept tight: one
-        operator context per rule, and paths counted per rule at the end instead of per value."""
+        operator context per rule, and paths counted per rule at the end instead of per value. Numbers are
+        the bulk of a table: what a short number under a key comes to (nothing, detection of its text, or
+        a business figure masked whole) is worked out once per key."""
         check_now = self.deadline.check_now
-        pending: list[tuple[Leaf, str]] = []
+        pending: list[tuple[tuple, str]] = []  # (leaf, text)
         items: list[tuple[str | None, str]] = []
-        scanned: list[tuple[Leaf, str]] = []  # labelled public/internal: only proven identifiers are kept
+        scanned: list[tuple[tuple, str]] = []  # labelled public/internal: only proven identifiers are kept
         applied: dict[Rule, tuple[Operator, OpContext, list[str], Rule]] = {}
+        numbers: dict[str | None, int] = {}  # key -> _NUMBER_SKIP | _NUMBER_TEXT | _NUMBER_FIGURE
+        figures: list[str] = []  # paths of short numbers masked whole as business figures
+        figure_op = figure_ctx = None  # the TRADE_SECRET operator and its context, once needed
+        identifiers = self._identifiers
         leaves = self.leaves
         for start in range(0, len(leaves), APPLY_CHUNK):
             check_now()
             for leaf in leaves[start:start + APPLY_CHUNK]:
                 container, slot, path, key, value, rule = leaf
-                if rule.action == "apply":
-                    text = value if type(value) is str else as_text(value, whole=True)
+                action = rule.action
+                t = type(value)
+                if action == "apply":
+                    text = value if t is str else as_text(value, whole=True)
                     if not text:
                         continue
                     plan = applied.get(rule)
@@ -191,22 +206,51 @@ class Session:
                     container[slot] = None if result is None or result is REMOVE else result
                     plan[2].append(path)
                     continue
-                text = as_text(value, whole=False)
-                if text is None and rule.action == "detect" and self._hinted(key):
-                    text = as_text(value, whole=True)  # a short number under `yysr` is still a figure
-                    if text and self.m.key_hint(key) == "TRADE_SECRET" and parse_amount(text) is not None:
+                if t is str:
+                    text = value
+                elif t is int:  # as_text(whole=False): only integers of MIN_NUMBER_DIGITS digits or more
+                    text = str(value) if value >= _MIN_NUMBER or value <= -_MIN_NUMBER else None
+                elif t is float:  # as_text(whole=False): only whole numbers that may be an identifier
+                    text = (str(int(value)) if value.is_integer() and _MIN_NUMBER <= abs(value) < 1e21
+                            else None)
+                else:
+                    text = as_text(value, whole=False)
+                if text is None:
+                    if action != "detect":
+                        continue
+                    kind = numbers.get(key)
+                    if kind is None:
+                        kind = numbers[key] = self._number_kind(key)
+                    if kind == _NUMBER_SKIP:
+                        continue
+                    # a short number under `yysr` is still a figure (as_text(whole=True))
+                    text = repr(value) if t is float else str(value) if t is int else as_text(value, whole=True)
+                    if kind == _NUMBER_FIGURE and text and (
+                            t is int or ("e" not in text and "n" not in text if t is float  # parse_amount of a repr
+                                         else parse_amount(text) is not None)):
                         # a JSON number under a key naming a business figure is that figure, whatever
                         # detection would add: masked whole, as _apply_spans does for it (no detection)
-                        self._apply_whole(leaf, text, self.rules.entity_operator("TRADE_SECRET"), "TRADE_SECRET")
+                        if figure_op is None:
+                            figure_op = self.rules.entity_operator("TRADE_SECRET")
+                            figure_ctx = self._ctx("TRADE_SECRET", figure_op)
+                        # (remove, the default, makes the figure null without an operator call)
+                        result = None if type(figure_op) is Remove else figure_op(text, figure_ctx)
+                        container[slot] = None if result is None or result is REMOVE else result
+                        figures.append(path)
                         continue
-                if not text or (rule.action == "scan" and len(text) < CHECKSUM_MIN_CHARS):
-                    continue  # too short to hold the only identifiers a scanned field gives up
-                if rule.action == "scan" and self._identifiers is not None:
-                    if not is_plain_credit_code(text):  # a whole credit code gives up nothing
-                        scanned.append((leaf, text))
+                if not text:
                     continue
+                if action == "scan":
+                    if len(text) < CHECKSUM_MIN_CHARS:
+                        continue  # too short to hold the only identifiers a scanned field gives up
+                    if identifiers is not None:
+                        if not is_plain_credit_code(text):  # a whole credit code gives up nothing
+                            scanned.append((leaf, text))
+                        continue
                 pending.append((leaf, text))
-                items.append((key if rule.action != "scan" else None, text))
+                items.append((key if action != "scan" else None, text))
+        for path, n in Counter(figures).items():  # (figure_op is set once there is one)
+            self.counts[(path, "TRADE_SECRET", figure_op.name)] += n
         for op, _ctx, paths, rule in applied.values():
             if paths and paths.count(paths[0]) == len(paths):  # the usual case: one path per rule
                 self.counts[(paths[0], rule.entity, op.name)] += len(paths)
@@ -217,9 +261,14 @@ class Session:
         items.extend((None, ref.key) for ref in key_refs)
         spans_per_item = self._detect(items)
         check = self.deadline.check
+        shaped = self._shaped
         for (leaf, text), spans in zip(pending, spans_per_item):
             check()
-            self._apply_spans(leaf, text, spans)
+            if spans:
+                self._apply_spans(leaf, text, spans)
+            elif leaf[_KEY] is not None and leaf[_RULE].action == "detect" \
+                    and shaped.get((self.m.key_hint(leaf[_KEY]), text)) is not False:
+                self._apply_spans(leaf, text, spans)  # a value of the shape its key names is masked whole
         self._rename_keys(key_refs, spans_per_item[len(pending):])
         if scanned:
             found = self._detect_identifiers([text for _, text in scanned])
@@ -231,9 +280,12 @@ class Session:
         self._prepared = []
         self.leaves, self.keys = [], []
 
-    def _hinted(self, key: str | None) -> bool:
+    def _number_kind(self, key: str | None) -> int:
+        """What a short number under `key` comes to: nothing, detection of its text, or a business figure."""
         hint = self.m.key_hint(key)
-        return hint is not None and hint != "FREE_TEXT"
+        if hint is None or hint == "FREE_TEXT":
+            return _NUMBER_SKIP
+        return _NUMBER_FIGURE if hint == "TRADE_SECRET" else _NUMBER_TEXT
 
     def _detect_identifiers(self, texts: list[str]) -> list[list]:
         out: list[list] = []
@@ -278,18 +330,18 @@ class Session:
             self._contexts[(entity, hashing)] = ctx
             return ctx
 
-    def _apply_whole(self, leaf: Leaf, text: str, op: Operator, entity: str) -> None:
+    def _apply_whole(self, leaf: tuple, text: str, op: Operator, entity: str) -> None:
         result = op(text, self._ctx(entity, op))
-        leaf.container[leaf.slot] = None if result is None or result is REMOVE else result
-        self.counts[(leaf.path, entity, op.name)] += 1
+        leaf[_CONTAINER][leaf[_SLOT]] = None if result is None or result is REMOVE else result
+        self.counts[(leaf[_PATH], entity, op.name)] += 1
 
-    def _apply_spans(self, leaf: Leaf, text: str, spans: list) -> None:
-        reveal = leaf.rule.action == "reveal"
+    def _apply_spans(self, leaf: tuple, text: str, spans: list) -> None:
+        reveal = leaf[_RULE].action == "reveal"
         if not spans:
-            if leaf.rule.action == "detect" and leaf.key is not None:
-                hint = self.m.key_hint(leaf.key)
+            if leaf[_RULE].action == "detect" and leaf[_KEY] is not None:
+                hint = self.m.key_hint(leaf[_KEY])
                 shape = HINT_SHAPES.get(hint) if hint else None
-                if shape is not None and shape(text):
+                if shape is not None and self._has_shape(hint, shape, text):
                     if reveal:  # pragma: no cover - reveal leaves never take this branch
                         return
                     self._apply_whole(leaf, text, self.rules.entity_operator(hint), hint)
@@ -302,11 +354,11 @@ class Session:
             start, end, entity = max(span.start, pos), min(span.end, n), span.entity
             if start >= end:
                 continue
-            if reveal and self._revealed(leaf.rule, entity):
-                if leaf.rule.finding is None:  # a labelled field's reveal is counted once, by classify
-                    self.counts[(leaf.path, entity, "reveal")] += 1
+            if reveal and self._revealed(leaf[_RULE], entity):
+                if leaf[_RULE].finding is None:  # a labelled field's reveal is counted once, by classify
+                    self.counts[(leaf[_PATH], entity, "reveal")] += 1
                 continue
-            if leaf.rule.action == "scan" and entity not in CHECKSUM_ENTITIES:
+            if leaf[_RULE].action == "scan" and entity not in CHECKSUM_ENTITIES:
                 continue  # a field its provider labelled public/internal: only proven identifiers are masked
             entity = self._effective_entity(entity, text[start:end])
             if entity is None:
@@ -315,9 +367,9 @@ class Session:
             if isinstance(op, Scan):
                 op = Redact()
             result = op(text[start:end], self._ctx(entity, op))
-            self.counts[(leaf.path, entity, op.name)] += 1
+            self.counts[(leaf[_PATH], entity, op.name)] += 1
             if (result is None or result is REMOVE) and start == 0 and end == n:
-                leaf.container[leaf.slot] = None
+                leaf[_CONTAINER][leaf[_SLOT]] = None
                 return
             pieces.append(text[pos:start])
             pieces.append(result if isinstance(result, str) else "")
@@ -325,7 +377,14 @@ class Session:
             changed = True
         if changed:
             pieces.append(text[pos:])
-            leaf.container[leaf.slot] = "".join(pieces)
+            leaf[_CONTAINER][leaf[_SLOT]] = "".join(pieces)
+
+    def _has_shape(self, hint: str, shape, text: str) -> bool:
+        """shape(text), worked out once per (hint, value) in a call: row labels and names repeat in a table."""
+        known = self._shaped.get((hint, text))
+        if known is None:
+            known = self._shaped[(hint, text)] = bool(shape(text))
+        return known
 
     @staticmethod
     def _revealed(rule: Rule, entity: str) -> bool:

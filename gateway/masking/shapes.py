@@ -11,7 +11,7 @@ that says what it is, and records how to undo each rewrite once masking is done:
 - URL query strings and `key=value` text inside strings (`https://…?xm=王凯&sjhm=…`, `xm=王凯;sjhm=…`):
   the values, decoded, sit under their keys; only values that masking changed are written back;
 - financial rows: an object whose label member names a business figure (`{"xm": "营业收入", "je": …}`):
-  its amount members sit under `营业收入#je` while masking (so they are trade secrets), unless labelled;
+  its amount members are walked under `营业收入#je` (so they are trade secrets; Prepared.aliases), unless labelled;
 - label/value rows (`{"label": "身份证号", "value": "…"}`): the value sits under its label while masking.
 
 `needs_prepare(text)` is the cheap check on the raw JSON text that lets ordinary bodies skip the pass.
@@ -28,7 +28,7 @@ from urllib.parse import quote, unquote_plus
 from .keynames import key_hint
 from .operators import parse_amount
 from .refusal import Deadline
-from .walker import member_path
+from .walker import SUSPECT_KEY
 
 FINANCE_LABELS = frozenset("""
 营业收入 营业总收入 主营业务收入 其他业务收入 营业成本 营业总成本 主营业务成本 利润总额 净利润 营业利润 毛利润 纳税总额
@@ -63,9 +63,14 @@ _KV_SEP = re.compile(r"\s*[;&,，；|]\s*")
 
 @dataclass
 class Prepared:
-    """Undo steps, run in reverse order after masking."""
+    """Undo steps, run in reverse order after masking, and the members walked under another key.
+
+    `aliases` maps id(object) to (object, {key: key it is walked under}): a financial row's amounts are not
+    moved but walked (classified, counted, hinted) under `<label>#<key>`, so there is nothing to undo."""
 
     fixups: list[Callable[[], None]] = field(default_factory=list)
+    aliases: dict[int, tuple[dict, dict[str, str]]] = field(default_factory=dict)
+    plans: dict[tuple, Any] = field(default_factory=dict, repr=False)  # financial rows' plans, by shape
 
     def restore(self) -> None:
         for fix in reversed(self.fixups):
@@ -83,38 +88,54 @@ def needs_prepare(text: str) -> bool:
 def prepare(holder: list, deadline: Deadline | None = None,
             labelled: Callable[[str], bool] = lambda key: False) -> Prepared:
     """Rewrite the document in holder[0] in place (see the module docstring); `labelled(key)` says whether
-    the catalog labels a key (its members are never moved: labels win)."""
+    the catalog labels a key (its members are never moved: labels win).
+
+    Runs on every member of a body that may hold one of the shapes, so strings are looked at where they
+    sit (only a string starting with `{`/`[` or holding `=` can be rewritten) and containers go on a stack."""
     out = Prepared()
-    stack: list[tuple[Any, Any, str]] = [(holder, 0, "$")]
+    stack: list[tuple[Any, Any]] = [(holder, 0)]
     budget = CHECK_EVERY
     while stack:
-        parent, slot, path = stack.pop()
+        parent, slot = stack.pop()
         value = parent[slot]
         budget -= 1
         if budget <= 0 and deadline is not None:
             budget = CHECK_EVERY
             deadline.check_now()
         t = type(value)
-        if t is str:
-            replaced = _embedded(parent, slot, value, out) or _pairs(parent, slot, value, out)
-            if replaced is not None:
-                stack.append((parent, slot, path))
-            continue
         if t is dict:
-            _columns_rows(value, out)
+            if not _HEADER_KEYS.isdisjoint(value):
+                _columns_rows(value, out)
             if not _finance_row(value, out, labelled):
                 _label_value_row(value, out, labelled)
-            for k in value:
-                child = value[k]
-                if type(child) in (dict, list, str):
-                    stack.append((value, k, member_path(path, k)))
+            children = value.items()
         elif t is list:
             _header_table(value, out)
-            child_path = path + "[*]"
-            for i, child in enumerate(value):
-                if type(child) in (dict, list, str):
-                    stack.append((value, i, child_path))
+            children = enumerate(value)
+        elif t is str:
+            if _rewritten(parent, slot, value, out):
+                stack.append((parent, slot))
+            continue
+        else:
+            continue
+        budget -= len(value)
+        for k, child in children:
+            tc = type(child)
+            if tc is dict or tc is list:
+                stack.append((value, k))
+            elif tc is str and child and (child[0] in _EMBED_START or "=" in child or child[0].isspace()) \
+                    and _rewritten(value, k, child, out):
+                stack.append((value, k))  # now a document or a record: walked in its turn
     return out
+
+
+_EMBED_START = frozenset("{[")
+_HEADER_KEYS = frozenset(HEADER_KEYS)
+
+
+def _rewritten(parent: Any, slot: Any, text: str, out: Prepared) -> bool:
+    """Whether the string at parent[slot] was replaced by the document or record it holds."""
+    return (_embedded(parent, slot, text, out) or _pairs(parent, slot, text, out)) is not None
 
 
 # --- tables -------------------------------------------------------------------------------------
@@ -139,6 +160,7 @@ def _rows_to_records(rows: list, start: int, header: list[str], out: Prepared) -
     for i in range(start, len(rows)):
         lengths[i] = len(rows[i])
         rows[i] = dict(zip(header, rows[i]))
+    header = list(header)  # masking may rewrite the header row itself (a name as a header under `xm`)
 
     def restore() -> None:
         for i, n in lengths.items():
@@ -180,24 +202,58 @@ def _columns_rows(obj: dict, out: Prepared) -> None:
 
 
 def _finance_row(obj: dict, out: Prepared, labelled: Callable[[str], bool]) -> bool:
-    """{"xm": "营业收入", "je": …}: each amount member sits under `<label>#<key>` while masking (a key that
-    names the figure, so it is masked as a trade secret), unless the catalog labels its own key."""
+    """{"xm": "营业收入", "je": …}: each amount member is walked under `<label>#<key>` (a key that names the
+    figure, so it is masked as a trade secret; Prepared.aliases), unless the catalog labels its own key."""
     if not 2 <= len(obj) <= 8:
         return False
     label_key = label = None
     for k, v in obj.items():
-        if type(v) is str:
-            word = v.strip().lstrip("一二三四五六七八九十、.（）() 0123456789")
+        if type(v) is str and v:
+            if v in FINANCE_LABELS:
+                label_key, label = k, v
+                break
+            if v[0] not in _FINANCE_LEAD and not v[0].isspace():
+                continue  # what strip/lstrip below would leave starts with no label's first character
+            word = v.strip().lstrip(_LABEL_NUMBERING)
             if word in FINANCE_LABELS:
                 label_key, label = k, word
                 break
     if label_key is None:
         return False
-    renames = {k: f"{label}#{k}" for k, v in obj.items()
-               if k != label_key and not labelled(k) and type(v) is not bool
-               and (type(v) in (int, float) or type(v) is str and parse_amount(v) is not None)}
-    _rename(obj, renames, out)
+    # The rows of one statement repeat their keys and value types: what they come to is worked out once
+    # (a row with a string besides its label is worked out on its own: parse_amount reads the string).
+    types = tuple(map(type, obj.values()))
+    memo = (label_key, label, tuple(obj), types) if types.count(str) == 1 else None
+    plan = out.plans.get(memo, _NO_PLAN) if memo is not None else _NO_PLAN
+    if plan is _NO_PLAN:
+        plan = _finance_plan(obj, label_key, label, labelled)
+        if memo is not None:
+            out.plans[memo] = plan
+    if plan is not None:
+        aliased, renames = plan
+        if aliased:
+            out.aliases[id(obj)] = (obj, renames)
+        else:
+            _rename(obj, renames, out)  # a key that may be a value is masked as a key: moved for real
     return True
+
+
+_NO_PLAN = object()
+
+
+def _finance_plan(obj: dict, label_key: str, label: str,
+                  labelled: Callable[[str], bool]) -> tuple[bool, dict[str, str]] | None:
+    """(walked under aliases?, {key: `<label>#<key>`}) for a financial row, or None to leave it as it is."""
+    renames = {k: f"{label}#{k}" for k, v in obj.items()
+               if (type(v) is int or type(v) is float or type(v) is str and parse_amount(v) is not None)
+               and k != label_key and not labelled(k)}
+    if not renames or any(new in obj for new in renames.values()):
+        return None  # (as _rename would: no member is moved onto another)
+    return not any(SUSPECT_KEY.search(new) is not None for new in renames.values()), renames
+
+
+_LABEL_NUMBERING = "一二三四五六七八九十、.（）() 0123456789"  # `一、营业收入`, `1. 利润总额`
+_FINANCE_LEAD = frozenset(_LABEL_NUMBERING) | {w[0] for w in FINANCE_LABELS}
 
 
 def _rename(obj: dict, renames: dict[str, str], out: Prepared) -> None:
@@ -225,7 +281,7 @@ def _rename(obj: dict, renames: dict[str, str], out: Prepared) -> None:
 
 def _label_value_row(obj: dict, out: Prepared, labelled: Callable[[str], bool]) -> None:
     """{"label": "身份证号", "value": "…"}: the value sits under its label while masking, then goes back."""
-    if not 2 <= len(obj) <= 4:
+    if not 2 <= len(obj) <= 4 or LABEL_KEYS.isdisjoint(obj) or VALUE_KEYS.isdisjoint(obj):
         return
     label_key = next((k for k in obj if k in LABEL_KEYS and type(obj[k]) is str), None)
     value_key = next((k for k in obj if k in VALUE_KEYS and type(obj[k]) in (str, int, float)), None)

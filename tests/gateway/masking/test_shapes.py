@@ -63,6 +63,24 @@ def test_financial_rows_lose_their_amounts_and_labels_still_win():
     assert mask(doc, view(labelled)) == doc  # the catalog says the amounts are public
 
 
+def test_financial_rows_are_reported_under_their_label():
+    doc = {"cwbb": [{"xm": "营业收入", "je": 1.5}, {"xm": "营业成本", "je": 2}, {"xm": "营业收入", "je": 3}]}
+    masked, findings = masker().mask_document(doc, UNLABELLED)
+    assert masked == {"cwbb": [{"xm": "营业收入", "je": None}, {"xm": "营业成本", "je": None},
+                               {"xm": "营业收入", "je": None}]}
+    assert sorted((f.path, f.entity, f.operator, f.count) for f in findings) == [
+        ("$.cwbb[*]['营业成本#je']", "TRADE_SECRET", "remove", 1),
+        ("$.cwbb[*]['营业收入#je']", "TRADE_SECRET", "remove", 2)]
+    assert doc["cwbb"][0] == {"xm": "营业收入", "je": 1.5}  # the caller's document is not touched
+
+
+def test_a_header_row_that_masking_rewrites_still_gives_back_its_rows():
+    # a header row under a labelled name key is masked like any of its names; the rows keep their cells
+    doc = {"xm": [["0", "00000000000"], [[]]]}
+    masked = mask(doc, view(resource(("xm", "personal", "PERSON"))))
+    assert masked["xm"][1] == [[]]
+
+
 def test_the_cheap_check_lets_ordinary_bodies_skip_the_pass():
     assert not needs_prepare('{"data": {"items": [{"xm": "张三", "sfzh": "11010519491231002X"}]}}')
     assert needs_prepare('{"data": [["姓名"], ["张三"]]}')

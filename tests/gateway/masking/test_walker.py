@@ -165,3 +165,44 @@ def test_depth_limit_through_the_masker():
     with pytest.raises(MaskingRefused) as e:
         m.mask_document(nested(6), UNLABELLED)
     assert e.value.reason == "too_deep"
+
+
+@dataclass(frozen=True)
+class Counted:
+    action: str
+    finding: str | None = None
+
+
+def test_a_member_is_classified_once_per_path_unless_its_rule_counts_each_occurrence():
+    calls: list[str] = []
+
+    def classify(key, path, inherited):
+        calls.append(key)
+        if key == "gone":
+            return Counted(REMOVE_MEMBER, finding="remove")
+        return Counted("walk", finding="reveal") if key == "seen" else WALK
+
+    doc = {"rows": [{"a": 1, "seen": 2, "gone": 3}, {"a": 4, "seen": 5, "gone": 6}, {"a": 7, "seen": 8, "gone": 9}]}
+    result = walk(doc, classify, WALK, max_depth=8)
+    assert calls.count("rows") == 1 and calls.count("a") == 1  # decided once for every record
+    assert calls.count("seen") == 3 and calls.count("gone") == 3  # the caller counts each occurrence
+    assert doc == {"rows": [{"a": 1, "seen": 2}, {"a": 4, "seen": 5}, {"a": 7, "seen": 8}]}
+    assert sorted(leaf.value for leaf in result.leaves) == [1, 2, 4, 5, 7, 8]
+
+
+def test_aliased_members_are_walked_under_their_alias_and_stay_in_place():
+    row = {"xm": "营业收入", "je": 12.5}
+    other = {"xm": "营业收入", "je": 3}
+    seen: list[tuple[str, str]] = []
+
+    def classify(key, path, inherited):
+        seen.append((key, path))
+        return WALK
+
+    result = walk({"rows": [row, other]}, classify, WALK, max_depth=8,
+                  aliases={id(row): (row, {"je": "营业收入#je"})})
+    assert ("营业收入#je", "$.rows[*]['营业收入#je']") in seen and ("je", "$.rows[*].je") in seen
+    leaf = next(leaf for leaf in result.leaves if leaf.value == 12.5)
+    assert (leaf.slot, leaf.key, leaf.path) == ("je", "营业收入#je", "$.rows[*]['营业收入#je']")
+    assert next(leaf for leaf in result.leaves if leaf.value == 3).key == "je"  # only the aliased object
+    assert list(row) == ["xm", "je"]
