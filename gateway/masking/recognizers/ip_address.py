@@ -1,7 +1,9 @@
 """IP_ADDRESS: IPv4 and IPv6 addresses (optionally with a prefix length), validated with `ipaddress`.
 
 Like presidio's own IP recognizer, but the lookarounds are ASCII-only so an address written against
-Chinese text (地址192.168.1.10) is still found, and dotted runs longer than four parts are not.
+Chinese text (地址192.168.1.10) is still found, and dotted runs longer than four parts are not. An IPv6
+address may follow a label's colon (IP:2001:db8::1, IP地址：fe80::1 once normalised), but never starts
+inside a longer colon run, nor right after a dash, dot or slash (2000-01-01:: is a date run into colons).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ class IpRecognizer(GovPatternRecognizer):
         ),
         Pattern(
             "IPv6",
-            r"(?<![0-9A-Za-z:])(?=[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:)(?:"
+            r"(?<![0-9A-Za-z./\-])(?<![0-9A-Fa-f]:)(?<!::)(?=[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:)(?:"
             rf"(?:{HEX}:){{7}}{HEX}"
             rf"|(?:{HEX}:){{1,7}}:"
             rf"|(?:{HEX}:){{1,6}}:{HEX}"

@@ -30,3 +30,13 @@ def test_address_against_chinese_text():
 )
 def test_non_addresses(text):
     assert found(text) == []
+
+
+@pytest.mark.parametrize("text", ["IP:2001:db8::1", "ip:fe80::1ff:fe23:4567:890a", "地址:2001:db8::8a2e:370:7334"])
+def test_ipv6_after_a_label_colon(text):
+    assert found(text) == [text.split(":", 1)[1]]
+
+
+@pytest.mark.parametrize("text", ["2000-01-01::", "2000/01/01::", "v1.01::", "1:2:3:4:5:6:7:8:9"])
+def test_colons_after_dates_and_runs_are_no_address(text):
+    assert found(text) == []
