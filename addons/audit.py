@@ -40,8 +40,8 @@ from .state import state
 
 log = logging.getLogger("govshare.audit")
 
-CLIENT_DISCONNECTED = "Client disconnected."
-MEMO_SIZE = 4096  # cleaned values kept between requests (see Audit._memo)  # mitmproxy's flow.error message when the caller went away
+CLIENT_DISCONNECTED = "Client disconnected."  # mitmproxy's flow.error message when the caller went away
+MEMO_SIZE = 4096  # cleaned values kept between requests (see Audit._memo)
 
 
 def utc_ms() -> str:
