@@ -41,6 +41,7 @@ from .state import state
 log = logging.getLogger("govshare.audit")
 
 CLIENT_DISCONNECTED = "Client disconnected."  # mitmproxy's flow.error message when the caller went away
+MEMO_SIZE = 4096  # cleaned values kept between requests (see Audit._memo)
 
 
 def utc_ms() -> str:
@@ -51,6 +52,7 @@ class Audit:
     def __init__(self, context: Context):
         self.context = context
         self._cleaner: tuple[object, Cleaner] | None = None
+        self._memo_of: tuple[tuple, dict] | None = None
 
     async def response(self, flow: http.HTTPFlow) -> None:
         await self._record(flow)
@@ -150,26 +152,41 @@ class Audit:
             self._cleaner = (services, Cleaner(key, known_key=lambda k: key_hint(k) is not None))
         return self._cleaner[1]
 
+    def _memo(self) -> dict:
+        """Cleaned values that come back on every request (a principal's subject hash and purpose, findings
+        paths, a resource's field names), valid for one set of services, catalog and masker: a reload that
+        replaces either starts a new memo, so nothing cleaned under an old catalog or masking version is
+        reused. Bounded; emptied when full. It lives in this process's memory only, never in a record or a log."""
+        services = self.context.services
+        generation = (services, services.catalog.current, services.masker)
+        memo = self._memo_of
+        if memo is None or any(a is not b for a, b in zip(memo[0], generation)) or len(memo[1]) >= MEMO_SIZE:
+            memo = self._memo_of = (generation, {})
+        return memo[1]
+
     def build(self, flow: http.HTTPFlow) -> dict:
         st = state(flow)
         route, principal, decision, refusal = st.route, st.principal, st.decision, st.refusal
         resp = flow.response
         cleaner = self.cleaner()
-        fields = {f.name for f in route.resource.fields} if route else ()
+        memo = self._memo()
+        code = route.resource.code if route else None
+        fields = self._fields(memo, route) if route else ()
+        query = flow.request.path.partition("?")[2]
         return {
             "ts": utc_ms(),
             "event": "request",
             "request_id": st.request_id,  # always the gateway's own (addons.state)
             "dept": getattr(principal, "dept", None),
             "app": getattr(principal, "app", None),
-            "subject": self.subject_hash(principal),
+            "subject": self._subject(memo, principal),
             "client": flow.client_conn.peername[0] if flow.client_conn.peername else None,
             "method": flow.request.data.method.decode("latin-1"),  # as sent: mitmproxy upper-cases .method
-            "resource": route.resource.code if route else None,
+            "resource": code,
             "path": (route.resource.path + ("/…" if route.rest not in ("", "/") else "")) if route
             else cleaner.raw_path(flow.request.path),
-            "query": cleaner.query(flow.request.path.partition("?")[2], self.query_masker(route)),
-            "purpose": cleaner.text(getattr(principal, "purpose", None), self.text_masker(route)),
+            "query": cleaner.query(query, self.query_masker(route)) if query else None,
+            "purpose": self._purpose(memo, cleaner, route, getattr(principal, "purpose", None)),
             "decision": "allow" if st.allowed else "deny",
             "reason": refusal.reason if refusal else getattr(decision, "reason", None),
             "rule": getattr(decision, "rule", None),
@@ -179,11 +196,45 @@ class Audit:
             "bytes_in": st.bytes_in,
             "bytes_out": len(resp.raw_content or b"") if resp is not None else 0,
             "latency_ms": round((time.monotonic() - st.started) * 1000, 3),
-            "masking": [{"path": cleaner.finding_path(f.path, fields), "entity": f.entity,
+            "masking": [{"path": self._finding_path(memo, cleaner, code, f.path, fields), "entity": f.entity,
                          "operator": f.operator, "count": f.count} for f in st.findings],
             "error": st.error,
             "correlation_id": cleaner.request_id(st.correlation_id, True) if st.correlation_id else None,
         }
+
+    @staticmethod
+    def _fields(memo: dict, route) -> frozenset:
+        key = ("fields", route.resource.code)
+        fields = memo.get(key)
+        if fields is None:
+            fields = memo[key] = frozenset(f.name for f in route.resource.fields)
+        return fields
+
+    def _subject(self, memo: dict, principal) -> str | None:
+        if principal is None:
+            return None
+        key = ("subject", principal.sub)
+        hashed = memo.get(key)
+        if hashed is None:
+            hashed = memo[key] = self.subject_hash(principal)
+        return hashed
+
+    def _purpose(self, memo: dict, cleaner: Cleaner, route, purpose: str | None) -> str | None:
+        if purpose is None:
+            return None
+        key = ("purpose", route.resource.code if route else None, purpose)
+        if key in memo:
+            return memo[key]
+        cleaned = memo[key] = cleaner.text(purpose, self.text_masker(route))
+        return cleaned
+
+    @staticmethod
+    def _finding_path(memo: dict, cleaner: Cleaner, code: str | None, path: str, fields) -> str:
+        key = ("path", code, path)
+        cleaned = memo.get(key)
+        if cleaned is None:
+            cleaned = memo[key] = cleaner.finding_path(path, fields)
+        return cleaned
 
     def query_masker(self, route):
         """The masking engine over a query string, as for a caller with no grant (the trail never holds what

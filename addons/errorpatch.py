@@ -26,12 +26,12 @@ from mitmproxy.net.http.http1 import expected_http_body_size
 from mitmproxy.proxy.layers.http._events import ErrorCode, RequestProtocolError, ResponseProtocolError
 from mitmproxy.proxy.layers.http._hooks import HttpErrorHook, HttpResponseHeadersHook
 from mitmproxy.net.http.validate import validate_headers
-from mitmproxy.utils import human
 
 from gateway.response_policy import ResponseRefused
 
 from . import http1patch
 from .failclosed import deny_response
+from .optsnap import snapshot
 from .state import state
 
 _original = HttpStream.handle_protocol_error
@@ -78,7 +78,7 @@ TOO_LARGE = "Response body exceeds mitmproxy's body_size_limit."
 
 
 def _response_too_large(self: HttpStream) -> bool:
-    limit = human.parse_size(self.context.options.body_size_limit)
+    limit = snapshot(self.context.options).body_size_bytes
     if limit is None:
         return False
     if self.response_body_buf:
@@ -94,7 +94,7 @@ def _response_too_large(self: HttpStream) -> bool:
 def _check_body_size(self: HttpStream, request: bool):
     """mitmproxy answers an over-limit response body itself, outside handle_protocol_error; give the error
     hook the same chance to answer (502 `upstream_too_large`, audited) there too."""
-    if request or not self.context.options.body_size_limit or not _response_too_large(self):
+    if request or not snapshot(self.context.options).body_size_limit or not _response_too_large(self):
         return (yield from _original_check_body_size(self, request))
     if not self.response_body_buf:
         yield HttpResponseHeadersHook(self.flow)
@@ -125,7 +125,7 @@ def _check_invalid(self: HttpStream, request: bool):
     """mitmproxy refuses a provider head with ambiguous framing (Content-Length and Transfer-Encoding, two
     lengths, an unknown coding) with its own page, unaudited; answer it with our JSON 502 `invalid_framing`
     through the response hooks instead, and drop the provider connection."""
-    if request or not self.context.options.validate_inbound_headers:
+    if request or not snapshot(self.context.options).validate_inbound_headers:
         return (yield from _original_check_invalid(self, request))
     try:
         validate_headers(self.flow.response)

@@ -35,6 +35,7 @@ from gateway.limits import DepartmentSlots, HeadersTooLarge, RequestTooLarge, To
 
 from .context import Context
 from .failclosed import guarded
+from .optsnap import snapshot
 from .state import Verdict, state
 
 log = logging.getLogger("govshare.limits")
@@ -49,9 +50,8 @@ _original_client_read_headers = _http1.Http1Client.read_headers
 
 
 def _limits(layer) -> tuple[int | None, int | None, int | None]:
-    opts = layer.context.options
-    return (getattr(opts, "govshare_max_header_bytes", None), getattr(opts, "govshare_max_headers", None),
-            getattr(opts, "govshare_max_request_body", None))
+    snap = snapshot(layer.context.options)  # read once per options change, not per head (addons.optsnap)
+    return snap.max_header_bytes, snap.max_headers, snap.max_request_body
 
 
 def _discard(self, event: events.Event):

@@ -64,6 +64,16 @@ def point_at_provider(flow: http.HTTPFlow, route, method: str | None = None) -> 
     flow.request.host_header = netloc
 
 
+def points_at_provider(flow: http.HTTPFlow, route, method: str) -> bool:
+    """True when the flow's method and target are already exactly what point_at_provider(flow, route, method)
+    makes them (so the upstream stage's second pointing would change nothing and can be skipped)."""
+    scheme, host, port, target_path, netloc = provider_target(route)
+    data = flow.request.data
+    return (data.method == method.encode("ascii") and data.scheme == scheme.encode("utf-8", "surrogateescape") and data.host == host
+            and data.port == port and data.authority == b"" and data.path == target_path.encode("utf-8", "surrogateescape")
+            and flow.request.headers.get_all("Host") == [netloc] and flow.request.host_header == netloc)
+
+
 class Route:
     def __init__(self, context: Context):
         self.context = context

@@ -22,7 +22,7 @@ from gateway.response_policy import ResponseRefused
 from .context import Context
 from .errorpatch import INVALID_FRAMING, UNPARSABLE
 from .failclosed import deny_response, guarded
-from .route import point_at_provider
+from .route import point_at_provider, points_at_provider
 from .state import Verdict, state
 
 log = logging.getLogger("govshare.upstream")
@@ -47,7 +47,8 @@ class Upstream:
         st = state(flow)
         if flow.response is not None or st.verdict is not Verdict.ALLOWED:
             return
-        point_at_provider(flow, st.route, st.method)  # exactly the method and provider URL the policy judged
+        if not points_at_provider(flow, st.route, st.method):  # exactly the method and URL the policy judged
+            point_at_provider(flow, st.route, st.method)
         if self.timeout is None:
             self.running()
         loop = asyncio.get_running_loop()

@@ -19,6 +19,7 @@ Pure functions, no proxy types: headers come in and go out as (name, value) pair
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterable
@@ -144,6 +145,12 @@ def _accept_encoding(values: list[str]) -> str:
     return ", ".join(kept) if kept else "identity"
 
 
+@functools.lru_cache(maxsize=1024)
+def _header_purpose(purpose: str) -> str:
+    """The purpose claim percent-encoded for its header (the same few purposes come back on every call)."""
+    return quote(purpose, safe="")
+
+
 def forward_headers(incoming: Iterable[tuple[str | bytes, str | bytes]], principal: PrincipalLike,
                     route: RouteLike, request_id: str, client_addr: str, *, proto: str = "https",
                     gateway_host: str = "", correlation: str | None = None) -> list[tuple[str, str]]:
@@ -178,7 +185,7 @@ def forward_headers(incoming: Iterable[tuple[str | bytes, str | bytes]], princip
         out.append(("X-Forwarded-Host", gateway_host))
     out += [("X-Govshare-Dept", principal.dept),
             ("X-Govshare-App", principal.app or ""),
-            ("X-Govshare-Purpose", quote(principal.purpose or "", safe="")),
+            ("X-Govshare-Purpose", _header_purpose(principal.purpose or "")),
             ("X-Request-Id", request_id)]
     if correlation is not None:
         out.append(("X-Govshare-Correlation-Id", correlation))

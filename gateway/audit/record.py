@@ -120,6 +120,8 @@ def _number(field: str, value: Any) -> int | float:
 
 
 def _text(field, value):
+    if value.__class__ is str and value in _PASSED:  # what _string would find first: already scanned and clean
+        return value
     return _string(field, value)
 
 
@@ -136,15 +138,25 @@ def _masking(field: str, value: Any) -> list:
         raise AuditRejected(field, f"more than {MAX_MASKING_ENTRIES} entries")
     out = []
     for i, entry in enumerate(value):
+        if entry.__class__ is dict and len(entry) == 4:  # the common case, without building field names
+            path, entity, operator, count = (entry.get("path"), entry.get("entity"), entry.get("operator"),
+                                             entry.get("count"))
+            if (path.__class__ is str and entity.__class__ is str and operator.__class__ is str
+                    and path in _PASSED and entity in _PASSED and operator in _PASSED
+                    and count.__class__ is int and 0 <= count <= 2**63 - 1):
+                # keys in sorted order: prepare()'s encoding relies on it
+                out.append({"count": count, "entity": entity, "operator": operator, "path": path})
+                continue
         where = f"{field}[{i}]"
         if not isinstance(entry, dict):
             raise AuditRejected(where, "must be an object with path, entity, operator, count")
         if set(entry) != {"path", "entity", "operator", "count"}:
             raise AuditRejected(where, "must have exactly the keys path, entity, operator, count")
-        out.append({"path": _string(f"{where}.path", entry["path"]),
-                    "entity": _string(f"{where}.entity", entry["entity"]),
-                    "operator": _string(f"{where}.operator", entry["operator"]),
-                    "count": _int(f"{where}.count", entry["count"])})
+        checked_path = _string(f"{where}.path", entry["path"])
+        checked_entity = _string(f"{where}.entity", entry["entity"])
+        checked_operator = _string(f"{where}.operator", entry["operator"])
+        out.append({"count": _int(f"{where}.count", entry["count"]), "entity": checked_entity,
+                    "operator": checked_operator, "path": checked_path})
     return out
 
 
@@ -235,6 +247,8 @@ ADMIN = Shape("admin", {
 }, frozenset({"ts", "event", "actor", "role", "action", "outcome"}))
 
 SHAPES = {REQUEST.event: REQUEST, ADMIN.event: ADMIN}
+# The order validate() emits a shape's fields in: sorted, as the canonical form sorts them (see prepare).
+_ORDER = {shape.event: tuple(sorted(shape.checks)) for shape in SHAPES.values()}
 REQUEST_FIELDS = tuple(REQUEST.checks)
 ADMIN_FIELDS = tuple(ADMIN.checks)
 # Indexed copies of record values kept beside the canonical form for queries.
@@ -253,7 +267,9 @@ def validate(record: dict) -> dict:
         names = ", ".join(sorted(str(k)[:40] for k in unknown))
         raise AuditRejected("record", f"unknown key(s) for a {shape.event} record: {names}")
     out: dict = {}
-    for name, check in shape.checks.items():
+    checks = shape.checks
+    for name in _ORDER[shape.event]:
+        check = checks[name]
         value = record.get(name)
         if value is None and name == "ts":
             value = utc_ms()
@@ -300,10 +316,15 @@ def scrub(record: dict) -> tuple[dict, list[str]]:
     return validate(out), changed
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+# For a validated request record, whose keys validate() emitted in sorted order at every level (the record's
+# own, and each masking entry's): the same bytes as _CANONICAL without sorting again.
+_PRESORTED = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def canonical(record: dict) -> bytes:
     """The exact bytes the chain hashes: sorted keys, no spaces, UTF-8, no NaN."""
-    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False).encode("utf-8")
+    return _CANONICAL.encode(record).encode("utf-8")
 
 
 def columns_of(record: dict) -> dict:
@@ -321,7 +342,11 @@ class Prepared:
 
 def prepare(record: dict) -> Prepared:
     checked = validate(record)
-    return Prepared(canonical(checked), columns_of(checked))
+    if checked["event"] == REQUEST.event:  # nothing in it but validate()'s sorted dicts and scalars
+        data = _PRESORTED.encode(checked).encode("utf-8")
+    else:  # an admin record's detail keeps its caller's key order
+        data = canonical(checked)
+    return Prepared(data, columns_of(checked))
 
 
 def admin_record(actor: str, role: str, action: str, target: str | None = None, digest_before: str | None = None,

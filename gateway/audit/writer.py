@@ -1,22 +1,22 @@
 """AuditTrail: the one writer of the audit chain, and the checkpoints that anchor it.
 
-`await trail.append(record)` validates the record in the caller's task, hands it to a single writer thread
-and returns its seq only once the batch holding it is committed (durable). The writer drains a queue and
-commits up to `batch_max` records per locked transaction, then wakes every waiting task with one
-`call_soon_threadsafe` per event loop. A write that fails, or takes longer than `write_timeout_seconds`,
-raises AuditUnavailable: the gateway answers 503 and releases nothing.
+`await trail.append(record)` validates the record in the caller's task, hands it to a single writer thread and
+returns its seq only once the batch holding it is committed (durable). The writer commits up to `batch_max`
+queued records per locked transaction (lingering a moment for more under concurrent load: group commit), then
+wakes the waiting tasks with one `call_soon_threadsafe` per event loop. A write that fails, or takes longer
+than `write_timeout_seconds`, raises AuditUnavailable: the gateway answers 503 and releases nothing.
 
-A record the caller was told is not written is never written later: the writer claims the records of a
-batch only once it holds the chain lock, and a caller's timeout gives up its record only while it is not
-claimed (a claimed record's caller waits the few milliseconds its locked insert takes, for its real
-outcome). What the caller got instead — the 503 — is recorded with `append_later`: an owed record, kept by
-the writer and retried until the store takes it (written first in the next batch), so every request still
-has exactly one record. `wait_drained` waits until nothing is queued, in flight or owed.
+A record the caller was told is not written is never written later: the writer claims a batch's records only
+once it holds the chain lock, and a caller's timeout gives up its record only while it is not claimed (a
+claimed record's caller waits the few milliseconds its locked insert takes, for its real outcome). What the
+caller got instead — the 503 — is recorded with `append_later`: an owed record, retried until the store takes
+it (first in the next batch), so every request has exactly one record. `wait_drained` waits until nothing is
+queued, in flight or owed.
 
-`append_sync` (CLI, administrator actions) writes through the same locked transaction, so a gateway and a
-CLI appending at the same moment still build one chain. A signed checkpoint is written every
-`checkpoint_every` records or `checkpoint_seconds`, and at `close()`, then copied to every configured
-checkpoint sink (sinks.py). The signing key comes from custody.py (outside the data directory).
+`append_sync` (CLI, administrator actions) writes through the same locked transaction, so a gateway and a CLI
+appending at once still build one chain. A signed checkpoint is written every `checkpoint_every` records or
+`checkpoint_seconds`, and at `close()`, then copied to every checkpoint sink (sinks.py); the signing key comes
+from custody.py (outside the data directory).
 """
 
 from __future__ import annotations
@@ -50,6 +50,9 @@ _STOP = object()
 # A pending record's life: queued → claimed (inside a locked transaction) → done; or queued → expired (its
 # caller timed out: the writer drops it unwritten). Changed only under AuditTrail._claim_lock.
 QUEUED, CLAIMED, EXPIRED, DONE = range(4)
+# Group commit: after a batch that had company, wait this long for more (a commit's transaction and fsync
+# are most of a record's cost); a lone caller never waits.
+LINGER_SECONDS = 0.003
 
 
 @dataclass(slots=True)
@@ -61,9 +64,7 @@ class _Pending:
 
 
 @dataclass(slots=True)
-class _Owed:
-    """A record owed to the trail (append_later): written as soon as the store takes it."""
-
+class _Owed:  # a record owed to the trail (append_later): written as soon as the store takes it
     prepared: Prepared
 
 
@@ -75,6 +76,14 @@ def _settle(outcomes: list) -> None:
             future.set_exception(error)
         else:
             future.set_result(seq)
+
+
+def _wake(by_loop: dict) -> None:  # settle each event loop's waiting callers, one call per loop
+    for loop, outcomes in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle, outcomes)
+        except RuntimeError:  # the caller's loop is closed; nobody is waiting any more
+            continue
 
 
 def _describe(exc: BaseException) -> str:
@@ -118,6 +127,7 @@ class AuditTrail:
         self._head: tuple[int, str] | None = None  # newest (seq, hash) this process committed
         self._driver_conn = None  # the writer thread's own SQLite connection (see store.append_chain_sqlite)
         self._driver_isolation: str | None = ""
+        self._last_batch = 0  # records in the writer's last batch (group commit only under concurrency)
 
     # ------------------------------------------------------------------------------------------ opening
     @classmethod
@@ -257,6 +267,7 @@ class AuditTrail:
                 break
             batch: list[_Pending] = []
             item = first
+            until = time.monotonic() + LINGER_SECONDS if self._last_batch >= 2 else 0.0
             while True:
                 if isinstance(item, _Owed):
                     self._owed.append(item.prepared)
@@ -265,13 +276,15 @@ class AuditTrail:
                 if len(batch) + len(self._owed) >= self._batch_max:  # owed records share the batch
                     break
                 try:
-                    item = self._queue.get_nowait()
+                    wait = until - time.monotonic()
+                    item = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
                 except queue.Empty:
                     break
                 if item is _STOP:
                     stopping = True
                     break
             self._commit(batch)
+            self._last_batch = len(batch)
         self._release_driver_conn()
 
     def _append(self, batch) -> list[tuple[int, str]]:
@@ -345,11 +358,7 @@ class AuditTrail:
             if results:
                 self._committed(*results[-1])
         self._track(-(len(batch) + written_owed))
-        for loop, outcomes in by_loop.items():
-            try:
-                loop.call_soon_threadsafe(_settle, outcomes)
-            except RuntimeError:  # the caller's loop is closed; nobody is waiting any more
-                pass
+        _wake(by_loop)
 
     # ------------------------------------------------------------------------------------- checkpoints
     def _committed(self, seq: int, digest: str) -> None:
@@ -428,11 +437,7 @@ class AuditTrail:
             elif item is not _STOP:
                 by_loop[item.loop].append((item.future, None, AuditUnavailable("closed")))
                 self._track(-1)
-        for loop, outcomes in by_loop.items():
-            try:
-                loop.call_soon_threadsafe(_settle, outcomes)
-            except RuntimeError:
-                pass
+        _wake(by_loop)
 
     @property
     def closed(self) -> bool:

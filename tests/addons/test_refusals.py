@@ -327,3 +327,38 @@ def test_audit_failure_is_503_and_nothing_is_released(services):
     response_side(context, f, content=b'{"qymc": "x"}')
     assert_refusal(None, f, 503, "audit_unavailable")
     assert state(f).error == "OSError"
+
+
+@pytest.mark.parametrize("change", [
+    lambda r: setattr(r, "path", "/other/path"),
+    lambda r: setattr(r, "host", "evil.example"),
+    lambda r: setattr(r, "port", 8443),
+    lambda r: setattr(r, "scheme", "https"),
+    lambda r: setattr(r.data, "method", b"get"),
+    lambda r: setattr(r, "authority", "evil.example:80"),
+    lambda r: r.headers.__setitem__("Host", "evil.example"),
+    lambda r: r.headers.add("Host", "second.example"),
+])
+def test_upstream_points_the_call_at_the_judged_provider_again(services, change):
+    """Whatever a hook between the route stage and the provider changed in the target, the upstream stage sends
+    exactly the method and provider URL the policy judged (and changes nothing when nothing was changed)."""
+    context, f = allowed(services)
+    request = f.request
+    judged = (request.data.method, request.scheme, request.host, request.port, request.authority, request.path,
+              request.headers.get_all("Host"))
+
+    def upstream_request():
+        async def go():
+            Upstream(context).request(f)
+            timer = state(f).upstream_timer
+            if timer is not None:
+                timer.cancel()
+        asyncio.run(go())
+
+    upstream_request()
+    assert (request.data.method, request.scheme, request.host, request.port, request.authority, request.path,
+            request.headers.get_all("Host")) == judged
+    change(request)
+    upstream_request()
+    assert (request.data.method, request.scheme, request.host, request.port, request.authority, request.path,
+            request.headers.get_all("Host")) == judged

@@ -336,3 +336,20 @@ def test_when_even_the_deny_cannot_be_built_the_flow_is_killed(ctx, services, mo
     hooks(lambda: Route(ctx).request(f))
     assert state(f).denied
     assert f.error is not None and f.error.msg == f.error.KILLED_MESSAGE
+
+
+def test_audit_reuses_cleaned_values_only_within_one_catalog_and_masker(services, ctx):
+    """The audit stage memoises what it cleans on every request (subject hash, purpose, findings paths); a
+    reload that swaps the catalog or the masker must start afresh, so nothing cleaned under old rules is reused."""
+    import copy
+
+    audit = Audit(ctx)
+    memo = audit._memo()
+    memo[("purpose", None, "x")] = "cleaned under the old rules"
+    assert audit._memo() is memo
+    services.masker = copy.copy(services.masker)
+    fresh = audit._memo()
+    assert fresh is not memo and ("purpose", None, "x") not in fresh
+    fresh[("purpose", None, "x")] = "cleaned under the old catalog"
+    services.catalog.current = copy.copy(services.catalog.current)
+    assert ("purpose", None, "x") not in audit._memo()

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from gateway.audit import ADMIN_FIELDS, REQUEST_FIELDS, AuditRejected, AuditTrail, canonical, validate
 from gateway.audit.query import tail
-from gateway.audit.record import is_valid_id_number, looks_like_pii
+from gateway.audit.record import is_valid_id_number, looks_like_pii, prepare
 
 ID_NUMBER = "11010519491231002X"  # valid GB 11643 check character
 MOBILE = "13812345678"
@@ -179,3 +179,33 @@ def test_the_guard_is_the_identifiers_module_rule_in_every_spelling():
                     "110105 19491231 002X"):
         found = looks_like_pii(f"caller text {spelled}")
         assert found in ("CN_MOBILE", "CN_ID_CARD", "CN_BANK_CARD"), spelled
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from(["purpose", "reason", "rule", "app", "path", "query"]),
+                       st.text(max_size=40).filter(lambda s: looks_like_pii(s) is None), max_size=4),
+       st.lists(st.tuples(st.sampled_from(["$.data[*].sfzh", "$.a.b", "header.vary"]),
+                          st.sampled_from(["CN_ID_CARD", "PERSON"]), st.sampled_from(["mask", "keep"]),
+                          st.integers(0, 2**63 - 1)), max_size=4),
+       st.booleans())
+def test_prepared_bytes_are_the_canonical_form(values, entries, twice):
+    """prepare() encodes a request record without sorting again (validate emits it sorted): the bytes must be
+    exactly canonical()'s, for masking entries given in any key order, scanned before (twice) or not."""
+    masking = [dict(reversed(list({"path": p, "entity": e, "operator": o, "count": c}.items())))
+               for p, e, o, c in entries]
+    record = request_record(5, masking=masking, **values)
+    if twice:
+        prepare(record)
+    prepared = prepare(record)
+    assert prepared.canonical == canonical(validate(record))
+    assert prepared.canonical == canonical(json.loads(prepared.canonical))
+
+
+def test_masking_entries_are_still_checked_once_their_strings_were_seen():
+    """The fast path for known masking strings keeps every check: key set, count type and range."""
+    good = {"path": "$.data[*].sfzh", "entity": "CN_ID_CARD", "operator": "mask", "count": 3}
+    validate(request_record(1, masking=[good]))  # its strings are now known clean
+    for bad in ({**good, "count": True}, {**good, "count": -1}, {**good, "count": 2**63},
+                {k: v for k, v in good.items() if k != "count"} | {"extra": 3}, {**good, "count": "3"}):
+        with pytest.raises(AuditRejected):
+            validate(request_record(1, masking=[bad]))

@@ -348,3 +348,42 @@ def test_a_backlog_of_owed_records_is_written_in_batches_of_at_most_batch_max_wi
     assert len(ids) == 16 and set(ids) == expected and sorted(seqs) == sorted(set(seqs))
     result = verify(config)
     assert result.ok, result
+
+
+def test_group_commit_waits_for_company_only_after_a_batch_that_had_it(tmp_path, monkeypatch):
+    """Under concurrent load the writer lingers for more records before committing (one commit's transaction
+    and fsync carry several records); a record arriving while it lingers joins the same batch. After a lone
+    record's batch nothing lingers: the next record is committed on its own at once."""
+    from gateway.audit import store, writer
+
+    config = make_config(tmp_path / "var", batch_max=2)
+    monkeypatch.setattr(writer, "LINGER_SECONDS", 600.0)  # a batch here ends by batch_max, never by the clock
+    batches: list[int] = []
+    original = store.append_chain_sqlite
+
+    def counting(conn, hasher, batch):
+        out = original(conn, hasher, batch)
+        batches.append(len(out))
+        return out
+
+    monkeypatch.setattr(store, "append_chain_sqlite", counting)
+
+    async def go(trail):
+        assert await trail.append(request_record(1)) == 1  # lone: its batch held one record
+        while trail._last_batch != 1:  # the writer has noted that batch
+            await asyncio.sleep(0.001)
+        trail._last_batch = 2  # as after a batch that had company
+        first = asyncio.ensure_future(trail.append(request_record(2)))
+        await asyncio.sleep(0)  # record 2 is queued
+        while not trail._queue.empty():  # until the writer took it (and lingers)
+            await asyncio.sleep(0.001)
+        second = await trail.append(request_record(3))
+        return await first, second
+
+    trail = AuditTrail.open(config)
+    try:
+        assert asyncio.run(go(trail)) == (2, 3)
+    finally:
+        trail.close()
+    assert batches == [1, 2]  # record 2 waited for record 3 instead of being committed alone
+    assert verify(config).ok
