@@ -245,7 +245,7 @@ class Detector:
 
         tagged: dict[int, tuple[list[str], list[str]] | None] = {}
         if not identifiers_only and self._person is not None:
-            # the free text of the batch is name-tagged in one jieba call (ChineseNlpEngine.tag_many)
+            # the free text of the batch is name-tagged before its items are finished (ChineseNlpEngine.tag_many)
             free = [slot for slot, index in enumerate(indices)
                     if slot not in crossed and _is_free_text(self.key_hint(items[index][0]), texts[slot])]
             tagged = dict(zip(free, self._nlp.tag_many([texts[slot] for slot in free])))
