@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import accumulate
 from typing import Any
 
@@ -108,8 +108,8 @@ class _LiteSpan:
 
     def __init__(self, doc: _LiteDoc, start: int, end: int):
         self.doc, self.start, self.end = doc, start, end
-        self.start_char = doc[start].idx
-        self.end_char = doc[end - 1].idx + len(doc[end - 1].text)
+        self.start_char = doc._starts[start]  # doc[start].idx, without making the token
+        self.end_char = doc._starts[end - 1] + len(doc._words[end - 1])
         self.text = doc.text[self.start_char:self.end_char]
         self.label_ = PERSON_LABEL
 
@@ -120,7 +120,7 @@ class LightArtifacts:
     them, worked out only if the enhancer reads them."""
 
     __slots__ = ("entities", "tokens", "tokens_indices", "token_ends", "lemmas", "scores", "_engine", "_language",
-                 "_keywords", "_keyword_set")
+                 "_keywords", "_keyword_set", "_is_keyword")
 
     def __init__(self, entities: list, words: list[str], indices: list[int], ends: list[int],
                  engine: "ChineseNlpEngine", language: str):
@@ -128,6 +128,7 @@ class LightArtifacts:
         self.lemmas = words
         self.scores = [0.85] * len(entities)
         self._engine, self._language, self._keywords, self._keyword_set = engine, language, None, None
+        self._is_keyword = None
 
     @property
     def keywords(self) -> list[str]:
@@ -148,6 +149,25 @@ class LightArtifacts:
                 keywords.update(lower.split(":"))
             self._keyword_set = frozenset(keywords)
         return self._keyword_set
+
+    @property
+    def is_keyword(self) -> Callable[[str], bool]:
+        """Whether a lemma of these artifacts is a keyword (its lowered form is in keyword_set), tested on the
+        lemma alone: the set is only built when a lemma could make it differ from that test (one holding ':'
+        adds its parts; "be" and "-PRON-" are dropped by spelling, not by lowered form)."""
+        if self._is_keyword is None:
+            lemmas = self.lemmas
+            if "be" in lemmas or "-PRON-" in lemmas or ":" in "".join(lemmas):
+                keyword_set = self.keyword_set
+                self._is_keyword = lambda lemma: lemma.lower() in keyword_set
+            else:
+                self._is_keyword = _plain_keyword
+        return self._is_keyword
+
+
+def _plain_keyword(lemma: str) -> bool:
+    """keyword_set's filter for one lemma: no stopword, whitespace or punctuation."""
+    return lemma.lower() not in STOPWORDS_ZH and bool(lemma.strip()) and bool(lemma.strip(_PUNCTUATION_CHARS))
 
 
 class ChineseNlpEngine(NlpEngine):
