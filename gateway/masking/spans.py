@@ -109,7 +109,10 @@ class KeyContextEnhancer(LemmaContextAwareEnhancer):
                     max(result.score + self.context_similarity_factor, self.min_score_with_context_similarity),
                     ContextAwareEnhancer.MAX_SCORE,
                 )
-                if result.analysis_explanation is not None:
+                explain = getattr(result, "explain_context", None)  # recognizers.base.ExplainedLater: kept for later
+                if explain is not None:
+                    explain(word, result.score)
+                elif result.analysis_explanation is not None:
                     result.analysis_explanation.set_supportive_context_word(word)
                     result.analysis_explanation.set_improved_score(result.score)
         return results
@@ -176,6 +179,8 @@ def resolve_overlaps(results: Iterable[RecognizerResult]) -> list[Span]:
     ORGANIZATION spans are placed first and not returned: a name or an address overlapping one is dropped, or trimmed to
     the part before it when it starts earlier (住在杭州市西湖区人民法院旁 keeps the court whole)."""
     results = list(results)
+    if len(results) < 2:  # the usual case of a remark: nothing to resolve
+        return [Span(r.start, r.end, r.entity_type, r.score) for r in results if r.entity_type != ORGANIZATION]
     orgs = [r for r in results if r.entity_type == ORGANIZATION]
     if orgs:
         results = [r for r in results if r.entity_type != ORGANIZATION]
@@ -199,12 +204,20 @@ def resolve_overlaps(results: Iterable[RecognizerResult]) -> list[Span]:
     )
     kept: list[RecognizerResult] = list(orgs)
     for result in ordered:
-        if all(result.end <= other.start or result.start >= other.end for other in kept):
+        start, end = result.start, result.end
+        for other in kept:
+            if start < other.end and other.start < end:
+                break
+        else:
             kept.append(result)
-    return sorted(  # organisations only hold their place: their names are public, nothing to mask
-        (Span(r.start, r.end, r.entity_type, r.score) for r in kept if r.entity_type != ORGANIZATION),
-        key=lambda span: span.start,
-    )
+    # organisations only hold their place: their names are public, nothing to mask
+    spans = [r for r in kept if r.entity_type != ORGANIZATION]
+    spans.sort(key=_start)
+    return [Span(r.start, r.end, r.entity_type, r.score) for r in spans]
+
+
+def _start(result: RecognizerResult) -> int:
+    return result.start
 
 
 def _names_end_at_divisions(results: list[RecognizerResult]) -> list[RecognizerResult]:
