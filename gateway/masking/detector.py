@@ -247,6 +247,7 @@ class Detector:
         gated: dict[Gate, tuple[str, list[int], list[int]]] = {}
         everything = (joined, starts, list(range(len(texts))))
         runs: list[int] = []  # the longest run of digits in each text, worked out once
+        by_slots: dict[tuple[int, ...], tuple[str, list[int], list[int]]] = {}
         for recognizer in recognizers:
             gate = RECOGNIZER_GATES.get(recognizer.supported_entities[0])
             if gate is None:
@@ -255,7 +256,10 @@ class Detector:
                 if gate not in gated:
                     if gate[0] and not runs:
                         runs = [max(map(len, _DIGIT_RUN.findall(t)), default=0) for t in texts]
-                    gated[gate] = _subset(texts, _passing(gate, texts, runs))
+                    kept = tuple(_passing(gate, texts, runs))
+                    if kept not in by_slots:  # several gates often keep the same strings: join them once
+                        by_slots[kept] = _subset(texts, list(kept))
+                    gated[gate] = by_slots[kept]
                 text, at, slots = gated[gate]
                 if not slots:
                     continue
