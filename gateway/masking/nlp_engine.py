@@ -67,6 +67,8 @@ def name_spans(doc: Doc | None, words: list[str], tags: list[str], raw: bool = F
     """Spans of name-tagged tokens that are probable names; a compound surname jieba split off
     (欧阳 | 娜娜) is joined to the given name after it. With `raw`, (start, end) token indices."""
     spans = []
+    if " " + NAME_TAG_PREFIX not in " " + " ".join(tags):  # no tag starts with it (tags hold no spaces)
+        return spans
     for i in [i for i, tag in enumerate(tags) if tag[:2] == NAME_TAG_PREFIX]:
         start, word = i, words[i]
         if i > 0 and words[i - 1] in COMPOUND_SURNAMES and len(word) <= 2:
@@ -246,18 +248,20 @@ class ChineseNlpEngine(NlpEngine):
                         tagged: tuple[list[str], list[str]] | None = None) -> "LightArtifacts":
         """What process_text returns, as read by the person recognizer and presidio's context enhancer —
         the same tokens, offsets, lemmas, keywords and PERSON entities — without building a spaCy Doc.
-        `tagged`: this text's (words, tags) from tag_many, when the batch tagged it already."""
+        `tagged`: this text's (words, tags) from tag_many (which checked that they cover the text), when the
+        batch tagged it already."""
         self._check(text, language)
         if not self._loaded:
             self.load()
-        if with_entities and tagged is not None:
-            words, tags = tagged
+        from_tag_many = with_entities and tagged is not None
+        if from_tag_many:
+            words, tags = tagged  # tag_many checked that the words cover the text
         elif with_entities:
             pairs = rjieba.tag(text, True) if text else []
             words, tags = [word for word, _ in pairs], [flag for _, flag in pairs]
         else:
             words, tags = (rjieba.cut(text, False) if text else []), None
-        if "".join(words) != text:
+        if not from_tag_many and "".join(words) != text:
             words, tags = list(text), None
         ends = list(accumulate(map(len, words)))
         indices = [0, *ends[:-1]] if words else []
