@@ -10,6 +10,7 @@ Nothing here logs text or values.
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -78,7 +79,7 @@ class KeyContextEnhancer(LemmaContextAwareEnhancer):
         artifacts: Callable[[], NlpArtifacts],
     ) -> list[RecognizerResult]:
         """Raise the scores of results with supporting context; `artifacts` is called at most once."""
-        contexts = self._contexts(recognizers)
+        contexts, patterns = self._context_table(recognizers)
         supplied = _joined(word.lower() for word in context or [])
         lowered = text.lower()
         nlp_artifacts: NlpArtifacts | None = None
@@ -96,7 +97,7 @@ class KeyContextEnhancer(LemmaContextAwareEnhancer):
             if not word:
                 found = in_text.get(recognizer_id)
                 if found is None:
-                    found = in_text[recognizer_id] = any(low in lowered for _, low in words)
+                    found = in_text[recognizer_id] = patterns[recognizer_id].search(lowered) is not None
                 if found:
                     # Surrounding words are substrings of the text: without a context word in the text,
                     # none of them can contain one, so only then is tokenizing worth it.
@@ -117,16 +118,19 @@ class KeyContextEnhancer(LemmaContextAwareEnhancer):
                     result.analysis_explanation.set_improved_score(result.score)
         return results
 
-    def _contexts(self, recognizers: Sequence[EntityRecognizer]) -> dict[str, list[tuple[str, str]]]:
-        """Each recognizer's context words (as listed, lowered) by recognizer id, worked out once per list."""
+    def _context_table(self, recognizers: Sequence[EntityRecognizer]
+                       ) -> tuple[dict[str, list[tuple[str, str]]], dict[str, re.Pattern[str]]]:
+        """Each recognizer's context words (as listed, lowered) by recognizer id, and the pattern finding any of
+        them lowered in one scan of a text; worked out once per recognizer list."""
         cached = getattr(self, "_contexts_cache", None)
         if cached is not None and cached[0] is recognizers:
-            return cached[1]
+            return cached[1], cached[2]
         contexts = {r.id: [(word, word.lower()) for word in r.context] for r in recognizers if r.context}
         if any("\0" in word or not word for words in contexts.values() for word, _ in words):
             raise ValueError("a context word is empty or holds NUL (_joined)")
-        self._contexts_cache = (recognizers, contexts)
-        return contexts
+        patterns = {rid: re.compile("|".join(re.escape(low) for _, low in words)) for rid, words in contexts.items()}
+        self._contexts_cache = (recognizers, contexts, patterns)  # one assignment: a thread sees all or none
+        return contexts, patterns
 
     def _words_around(self, nlp_artifacts: NlpArtifacts, start: int, word: str) -> list[str]:
         """presidio's _extract_surrounding_words (the token at `start`, context_prefix_count keywords
