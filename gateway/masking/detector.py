@@ -62,8 +62,8 @@ _SHORT_NAME = re.compile(rf"(?:{'|'.join(COMPOUND_SURNAMES)}|[{''.join(SINGLE_SU
 # Proven identifiers: what a field labelled public/internal gives up (numbers a checksum proves, mobiles).
 IDENTIFIER_ENTITIES = frozenset({"CN_ID_CARD", "CN_BANK_CARD", "CN_MOBILE"})
 # What every match of a recognizer holds (in the normalised view): strings without it are not read by it.
-# A gate is (the longest run of digits every match holds, tests every match passes); each is read off the recognizer's patterns (test_detector checks the gates
-# against every match found in the corpora's strings).
+# A gate is (the longest run of digits every match holds, tests every match passes), read off the recognizer's
+# patterns; test_detector_gates checks each against every string of the corpora a recognizer finds something in.
 _DIGIT_RUN, _CJK_CHAR = re.compile(r"\d+"), re.compile(r"[\u4e00-\u9fff]")
 Test = Callable[[str], object]
 Gate = tuple[int, tuple[Test, ...]]
