@@ -32,7 +32,7 @@ from __future__ import annotations
 import bisect
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
@@ -41,6 +41,7 @@ from .keynames import FREE_TEXT, context_words
 from .keynames import key_hint as _key_hint
 from .nlp_engine import ChineseNlpEngine
 from .normalise import Normalised, normalise
+from .recognizers.trade_secret import GATE as _TRADE_SECRET_GATE
 from .recognizers import SUPPORTED_ENTITIES, build_recognizers
 from .recognizers.base import remove_duplicates
 from .recognizers.cn_address import PROVINCES
@@ -62,14 +63,39 @@ _SHORT_NAME = re.compile(rf"(?:{'|'.join(COMPOUND_SURNAMES)}|[{''.join(SINGLE_SU
 # Proven identifiers: what a field labelled public/internal gives up (numbers a checksum proves, mobiles).
 IDENTIFIER_ENTITIES = frozenset({"CN_ID_CARD", "CN_BANK_CARD", "CN_MOBILE"})
 # What every match of a recognizer holds (in the normalised view): strings without it are not read by it.
-_DIGIT, _CJK_CHAR = re.compile(r"\d"), re.compile(r"[\u4e00-\u9fff]")
-RECOGNIZER_GATES: dict[str, re.Pattern[str]] = {
-    **dict.fromkeys(("CN_ID_CARD", "CN_BANK_CARD", "CN_MOBILE", "CN_LANDLINE", "CN_USCC", "CN_PASSPORT", "CN_SOCIAL_SECURITY", "CN_VIN",
-                     "TRADE_SECRET"), _DIGIT),
-    **dict.fromkeys(("CN_ADDRESS", "ORGANIZATION", "CN_LICENSE_PLATE"), _CJK_CHAR),
-    "EMAIL_ADDRESS": re.compile("@"),
-    "IP_ADDRESS": re.compile(r"[\d:]"),
-    "MAC_ADDRESS": re.compile(r"[0-9A-Fa-f]{2}[:-]|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\."),
+# A gate is (the longest run of digits every match holds, tests every match passes), read off the recognizer's
+# patterns; test_detector_gates checks each against every string of the corpora a recognizer finds something in.
+_DIGIT_RUN, _CJK_CHAR = re.compile(r"\d+"), re.compile(r"[\u4e00-\u9fff]")
+Test = Callable[[str], object]
+Gate = tuple[int, tuple[Test, ...]]
+
+
+def _any(first: Test, *others: Test) -> Test:
+    """A test that holds when one of the tests does (a chain of `or`: no generator per text)."""
+    if not others:
+        return first
+    rest = _any(*others)
+    return lambda text: first(text) or rest(text)
+
+
+RECOGNIZER_GATES: dict[str, Gate] = {
+    "CN_ID_CARD": (12, ()),  # 18 and legacy 15 digits; three letters and 12 digits
+    "CN_BANK_CARD": (4, (re.compile(r"\d{4}[ -]?\d{4}").search,)),  # 16-19 digits, or grouped by four
+    "CN_MOBILE": (4, (re.compile(r"1[3-9]\d[ -]?\d{4}[ -]?\d{4}").search,)),  # the pattern's own tail
+    "CN_LANDLINE": (7, ()),  # the local number
+    "CN_USCC": (6, ()),  # the administrative-division code
+    "CN_PASSPORT": (7, ()),
+    "CN_SOCIAL_SECURITY": (8, ()),
+    "CN_VIN": (1, ()),
+    "TRADE_SECRET": (1, (_any(*_TRADE_SECRET_GATE),)),  # an amount after a business-figure word, or a whole amount
+    "CN_LICENSE_PLATE": (0, (re.compile(f"[{PROVINCE_ABBREVIATIONS}]").search,)),
+    **dict.fromkeys(("CN_ADDRESS", "ORGANIZATION"), (0, (_CJK_CHAR.search,))),
+    "EMAIL_ADDRESS": (0, (re.compile("@").search,)),
+    # IPv4's \d.\d; IPv6's lookahead (:hex{0,4}:); each written to start at a fixed character, which `re` scans fast
+    "IP_ADDRESS": (0, (_any(re.compile(r"\.(?<=\d\.)\d").search, re.compile(r":[0-9A-Fa-f]{0,4}:").search),)),
+    # hex pairs joined by : or -, or Cisco-style dotted groups of four
+    "MAC_ADDRESS": (0, (_any(re.compile(r"[:-](?<=[0-9A-Fa-f]{2}[:-])").search,
+                             re.compile(r"\.(?<=[0-9A-Fa-f]{4}\.)[0-9A-Fa-f]{4}\.").search),)),
 }  # PERSON reads everything (Latin names after an English role word hold neither digits nor CJK)
 SHADOWING_ENTITIES = frozenset({"CN_USCC", "CN_VIN"})
 _IDENTIFIER_PREFILTER = re.compile(r"[0-9０-９][0-9０-９ \-－\u3000]{9}")
@@ -220,15 +246,22 @@ class Detector:
         per_item: list[list[RecognizerResult]] = [[] for _ in indices]
         crossed: set[int] = set()
         recognizers = self._identifier_recognizers if identifiers_only else self._recognizers
-        gated: dict[re.Pattern[str], tuple[str, list[int], list[int]]] = {}
+        gated: dict[Gate, tuple[str, list[int], list[int]]] = {}
         everything = (joined, starts, list(range(len(texts))))
+        runs: list[int] = []  # the longest run of digits in each text, worked out once
+        by_slots: dict[tuple[int, ...], tuple[str, list[int], list[int]]] = {}
         for recognizer in recognizers:
             gate = RECOGNIZER_GATES.get(recognizer.supported_entities[0])
             if gate is None:
                 text, at, slots = everything
             else:  # only the strings that hold what every match of this recognizer must hold
                 if gate not in gated:
-                    gated[gate] = _subset(texts, [i for i, t in enumerate(texts) if gate.search(t)])
+                    if gate[0] and not runs:
+                        runs = [max(map(len, _DIGIT_RUN.findall(t)), default=0) for t in texts]
+                    kept = tuple(_passing(gate, texts, runs))
+                    if kept not in by_slots:  # several gates often keep the same strings: join them once
+                        by_slots[kept] = _subset(texts, list(kept))
+                    gated[gate] = by_slots[kept]
                 text, at, slots = gated[gate]
                 if not slots:
                     continue
@@ -247,7 +280,7 @@ class Detector:
 
         tagged: dict[int, tuple[list[str], list[str]] | None] = {}
         if not identifiers_only and self._person is not None:
-            # the free text of the batch is name-tagged in one jieba call (ChineseNlpEngine.tag_many)
+            # the free text of the batch is name-tagged before its items are finished (ChineseNlpEngine.tag_many)
             free = [slot for slot, index in enumerate(indices)
                     if slot not in crossed and _is_free_text(self.key_hint(items[index][0]), texts[slot])]
             tagged = dict(zip(free, self._nlp.tag_many([texts[slot] for slot in free])))
@@ -328,6 +361,15 @@ def _without_duplicates(results: list[RecognizerResult]) -> list[RecognizerResul
     for result in results:
         by_type.setdefault(result.entity_type, []).append(result)
     return [kept for group in by_type.values() for kept in remove_duplicates(group)]
+
+
+def _passing(gate: Gate, texts: list[str], runs: list[int]) -> list[int]:
+    """The slots of the texts that hold what the gate asks (`runs`: each text's longest digit run)."""
+    least, tests = gate
+    slots = [i for i, run in enumerate(runs) if run >= least] if least else list(range(len(texts)))
+    for test in tests:
+        slots = [i for i in slots if test(texts[i])]
+    return slots
 
 
 def _subset(texts: list[str], slots: list[int]) -> tuple[str, list[int], list[int]]:

@@ -30,6 +30,10 @@ _RUN = re.compile(r"(?:\+|00)?\d+(?:[ \-]{1,2}\d+)+(?:[ \-]?[Xx](?![0-9A-Za-z]))
 _WHOLE_GROUP = re.compile(r"\d{11}")
 _OCTETS = re.compile(r"\d{1,2}(?:([ \-])\d{2})(?:\1\d{2}){2,}")
 _AFTER_GROUP = re.compile(r"\d ?[ \-] ?$")
+# The characters _ONE_FOR_ONE replaces: a string holds only a few (its full-width punctuation), so they are
+# replaced where found (str.translate looks every character of a CJK string up in the table: ~5x slower).
+_REPLACED = re.compile("[" + re.escape("".join(map(chr, _ONE_FOR_ONE))) + "]")
+_REPLACEMENT = {chr(k): chr(v) for k, v in _ONE_FOR_ONE.items()}.__getitem__
 SQUEEZE_DIGITS = range(11, 20)  # digits of a mobile (11, or 13 with 86) … a bank card (19)
 
 
@@ -55,10 +59,14 @@ class Normalised:
         return self.original(start), self.original(end - 1) + 1
 
 
+def _replace(match: re.Match[str]) -> str:
+    return _REPLACEMENT(match.group())
+
+
 def normalise(text: str) -> Normalised:
     """The normalised view of `text` (see the module docstring)."""
     if not text.isascii():
-        text = text.translate(_ONE_FOR_ONE)
+        text = _REPLACED.sub(_replace, text)
     if "-" not in text and " " not in text:
         return Normalised(text, [], [])
     pieces: list[str] = []

@@ -10,6 +10,7 @@ Nothing here logs text or values.
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -78,51 +79,67 @@ class KeyContextEnhancer(LemmaContextAwareEnhancer):
         artifacts: Callable[[], NlpArtifacts],
     ) -> list[RecognizerResult]:
         """Raise the scores of results with supporting context; `artifacts` is called at most once."""
-        contexts = self._contexts(recognizers)
-        supplied = [word.lower() for word in context or []]
+        contexts, patterns = self._context_table(recognizers)
+        supplied = _joined(word.lower() for word in context or [])
         lowered = text.lower()
         nlp_artifacts: NlpArtifacts | None = None
+        in_text: dict[str | None, bool] = {}  # whether one of a recognizer's context words is in the text
         for result in results:
-            words = contexts.get(_recognizer_id(result))
-            if not words or result.score >= ContextAwareEnhancer.MAX_SCORE:
+            if result.score >= ContextAwareEnhancer.MAX_SCORE:
+                continue
+            recognizer_id = _recognizer_id(result)
+            words = contexts.get(recognizer_id)
+            if not words:
                 continue
             if result.recognition_metadata.get(RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY):
                 continue
-            word = _supportive_word(supplied, words)
-            if not word and any(low in lowered for _, low in words):
-                # Surrounding words are substrings of the text: without a context word in the text,
-                # none of them can contain one, so only then is tokenizing worth it.
-                if nlp_artifacts is None:
-                    nlp_artifacts = artifacts()
-                surrounding = self._words_around(nlp_artifacts, result.start, text[result.start : result.end])
-                word = _supportive_word(surrounding, words)
+            word = _supportive_word(supplied, words) if supplied else ""
+            if not word:
+                found = in_text.get(recognizer_id)
+                if found is None:
+                    found = in_text[recognizer_id] = patterns[recognizer_id].search(lowered) is not None
+                if found:
+                    # Surrounding words are substrings of the text: without a context word in the text,
+                    # none of them can contain one, so only then is tokenizing worth it.
+                    if nlp_artifacts is None:
+                        nlp_artifacts = artifacts()
+                    surrounding = self._words_around(nlp_artifacts, result.start, text[result.start : result.end])
+                    word = _supportive_word(_joined(surrounding), words)
             if word:
                 result.score = min(
                     max(result.score + self.context_similarity_factor, self.min_score_with_context_similarity),
                     ContextAwareEnhancer.MAX_SCORE,
                 )
-                if result.analysis_explanation is not None:
+                explain = getattr(result, "explain_context", None)  # recognizers.base.ExplainedLater: kept for later
+                if explain is not None:
+                    explain(word, result.score)
+                elif result.analysis_explanation is not None:
                     result.analysis_explanation.set_supportive_context_word(word)
                     result.analysis_explanation.set_improved_score(result.score)
         return results
 
-    def _contexts(self, recognizers: Sequence[EntityRecognizer]) -> dict[str, list[tuple[str, str]]]:
-        """Each recognizer's context words (as listed, lowered) by recognizer id, worked out once per list."""
+    def _context_table(self, recognizers: Sequence[EntityRecognizer]
+                       ) -> tuple[dict[str, list[tuple[str, str]]], dict[str, re.Pattern[str]]]:
+        """Each recognizer's context words (as listed, lowered) by recognizer id, and the pattern finding any of
+        them lowered in one scan of a text; worked out once per recognizer list."""
         cached = getattr(self, "_contexts_cache", None)
         if cached is not None and cached[0] is recognizers:
-            return cached[1]
+            return cached[1], cached[2]
         contexts = {r.id: [(word, word.lower()) for word in r.context] for r in recognizers if r.context}
-        self._contexts_cache = (recognizers, contexts)
-        return contexts
+        if any("\0" in word or not word for words in contexts.values() for word, _ in words):
+            raise ValueError("a context word is empty or holds NUL (_joined)")
+        patterns = {rid: re.compile("|".join(re.escape(low) for _, low in words)) for rid, words in contexts.items()}
+        self._contexts_cache = (recognizers, contexts, patterns)  # one assignment: a thread sees all or none
+        return contexts, patterns
 
     def _words_around(self, nlp_artifacts: NlpArtifacts, start: int, word: str) -> list[str]:
         """presidio's _extract_surrounding_words (the token at `start`, context_prefix_count keywords
         before it and context_suffix_count after it, each side counting the token itself), read through the
-        artifacts' keyword set and token ends when they offer them (nlp_engine.LightArtifacts): a binary
-        search and set lookups instead of a scan of the tokens and of the keyword list per step."""
-        keyword_set = getattr(nlp_artifacts, "keyword_set", None)
+        artifacts' keyword test and token ends when they offer them (nlp_engine.LightArtifacts): a binary
+        search and a test of the lemmas it visits instead of a scan of the tokens and of the keyword list."""
+        is_keyword = getattr(nlp_artifacts, "is_keyword", None)
         token_ends = getattr(nlp_artifacts, "token_ends", None)
-        if keyword_set is None or token_ends is None or not nlp_artifacts.tokens:
+        if is_keyword is None or token_ends is None or not nlp_artifacts.tokens:
             try:
                 return self._extract_surrounding_words(nlp_artifacts=nlp_artifacts, word=word, start=start)
             except ValueError:  # presidio's message quotes the matched text: never pass it on
@@ -135,21 +152,28 @@ class KeyContextEnhancer(LemmaContextAwareEnhancer):
         for step, count in ((-1, self.context_prefix_count), (1, self.context_suffix_count)):
             i, remaining = index, count + 1
             while 0 <= i < len(lemmas) and remaining > 0:
-                lower = lemmas[i].lower()
-                if lower in keyword_set:
-                    words.append(lower)
+                lemma = lemmas[i]
+                if is_keyword(lemma):
+                    words.append(lemma.lower())
                     remaining -= 1
                 i += step
         return list(set(words))
 
 
-def _supportive_word(words: list[str], context: list[tuple[str, str]]) -> str:
-    """presidio's _find_supportive_word_in_context in its default "substring" mode, for lowered words: the
-    first of the recognizer's context words (as listed) that is part of one of `words`, or ""."""
+def _joined(words: Iterable[str]) -> str:
+    """Lowered words joined by NUL, which no context word holds: a context word is part of one of the words
+    exactly when it is part of the joined string."""
+    return "\0".join(words)
+
+
+def _supportive_word(words: str, context: list[tuple[str, str]]) -> str:
+    """presidio's _find_supportive_word_in_context in its default "substring" mode, for lowered words (_joined):
+    the first of the recognizer's context words (as listed) that is part of one of `words`, or ""."""
+    if not words:
+        return ""
     for word, low in context:
-        for keyword in words:
-            if low in keyword:
-                return word
+        if low in words:
+            return word
     return ""
 
 
@@ -159,6 +183,8 @@ def resolve_overlaps(results: Iterable[RecognizerResult]) -> list[Span]:
     ORGANIZATION spans are placed first and not returned: a name or an address overlapping one is dropped, or trimmed to
     the part before it when it starts earlier (住在杭州市西湖区人民法院旁 keeps the court whole)."""
     results = list(results)
+    if len(results) < 2:  # the usual case of a remark: nothing to resolve
+        return [Span(r.start, r.end, r.entity_type, r.score) for r in results if r.entity_type != ORGANIZATION]
     orgs = [r for r in results if r.entity_type == ORGANIZATION]
     if orgs:
         results = [r for r in results if r.entity_type != ORGANIZATION]
@@ -182,12 +208,20 @@ def resolve_overlaps(results: Iterable[RecognizerResult]) -> list[Span]:
     )
     kept: list[RecognizerResult] = list(orgs)
     for result in ordered:
-        if all(result.end <= other.start or result.start >= other.end for other in kept):
+        start, end = result.start, result.end
+        for other in kept:
+            if start < other.end and other.start < end:
+                break
+        else:
             kept.append(result)
-    return sorted(  # organisations only hold their place: their names are public, nothing to mask
-        (Span(r.start, r.end, r.entity_type, r.score) for r in kept if r.entity_type != ORGANIZATION),
-        key=lambda span: span.start,
-    )
+    # organisations only hold their place: their names are public, nothing to mask
+    spans = [r for r in kept if r.entity_type != ORGANIZATION]
+    spans.sort(key=_start)
+    return [Span(r.start, r.end, r.entity_type, r.score) for r in spans]
+
+
+def _start(result: RecognizerResult) -> int:
+    return result.start
 
 
 def _names_end_at_divisions(results: list[RecognizerResult]) -> list[RecognizerResult]:

@@ -17,7 +17,7 @@ results:
 - No result for a match its validation refuses (presidio scores it MIN_SCORE and drops it), and a result's
   AnalysisExplanation is built when something first reads it (ExplainedLater): the batch detector never
   does, presidio's AnalyzerEngine drops it unless asked for the decision process; reading it gives the
-  object presidio's loop builds.
+  object presidio's loop builds (with what the context enhancer wrote into it meanwhile: explain_context).
 - A recognizer may declare WINDOW_BREAKS (characters no pattern of it can match or test in a lookaround) and
   WINDOW_MIN (its shortest match): analyze() then reads only the runs of other characters that long, joined
   by a newline, and maps offsets back (test_windows.py proves this from the parsed patterns). A caller may
@@ -65,13 +65,30 @@ class ExplainedLater(RecognizerResult):
             explanation = recognizer.build_regex_explanation(
                 recognizer.name, pattern.name, pattern.regex, pattern.score, validation_result, flags)
             explanation.score = score
+            context = fields.pop("_context", None)
+            if context is not None:  # what the context enhancer wrote before anyone read the explanation
+                explanation.set_supportive_context_word(context[0])
+                explanation.set_improved_score(context[1])
             fields["analysis_explanation"] = explanation
         return fields["analysis_explanation"]
 
     @analysis_explanation.setter
     def analysis_explanation(self, value) -> None:
         self.__dict__.pop("_explain", None)
+        self.__dict__.pop("_context", None)
         self.__dict__["analysis_explanation"] = value
+
+    def explain_context(self, word: str, score: float) -> None:
+        """What presidio's context enhancer writes into the explanation (set_supportive_context_word, then
+        set_improved_score), written when the explanation is built if it is not yet."""
+        fields = self.__dict__
+        if "analysis_explanation" in fields:
+            explanation = fields["analysis_explanation"]
+            if explanation is not None:
+                explanation.set_supportive_context_word(word)
+                explanation.set_improved_score(score)
+        else:
+            fields["_context"] = (word, score)
 
     def to_dict(self) -> Dict:
         """Serialize self to dictionary (presidio's fields, the explanation built)."""

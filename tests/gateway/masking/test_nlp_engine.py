@@ -10,7 +10,8 @@ from spacy.tokens import Doc
 
 from gateway.masking.nlp_engine import ChineseNlpEngine, is_probable_name
 from gateway.masking.recognizers import CnPassportRecognizer
-from gateway.masking.spans import KeyContextEnhancer, _supportive_word
+from gateway.masking.nlp_engine import LightArtifacts
+from gateway.masking.spans import KeyContextEnhancer, _joined, _supportive_word
 
 
 @pytest.fixture(scope="module")
@@ -146,4 +147,17 @@ def test_keyword_set_is_presidios_keywords(text):
 def test_supportive_word_is_presidios(words, context):
     lowered = [w.lower() for w in words]
     expected = KeyContextEnhancer._find_supportive_word_in_context(lowered, context, "substring")
-    assert _supportive_word(lowered, [(w, w.lower()) for w in context]) == expected
+    assert _supportive_word(_joined(lowered), [(w, w.lower()) for w in context]) == expected
+
+
+LEMMAS = st.lists(st.sampled_from(["be", "Be", "BE", "-PRON-", "-pron-", "的", "The", "the", "a:b", "A", "a", "b", "，", " ",
+                                   "\t", "住址", "E12", "e12", ":", "x:", "İ", "i̇"]), max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(LEMMAS)
+def test_is_keyword_answers_as_keyword_set(lemmas):
+    engine = ChineseNlpEngine()
+    ends = [sum(map(len, lemmas[:i + 1])) for i in range(len(lemmas))]
+    artifacts = LightArtifacts([], lemmas, [e - len(w) for e, w in zip(ends, lemmas)], ends, engine, "zh")
+    assert [artifacts.is_keyword(lemma) for lemma in lemmas] == [lemma.lower() in artifacts.keyword_set for lemma in lemmas]

@@ -59,6 +59,21 @@ def test_a_later_explanation_takes_context_updates_like_presidios():
     assert result.analysis_explanation is None and "_explain" not in vars(result)
 
 
+def test_context_written_before_the_explanation_is_built_is_in_it():
+    recognizer = RECOGNIZER_CLASSES["CN_MOBILE"]()
+    early, late = (recognizer.analyze("手机13812345678", ["CN_MOBILE"])[0] for _ in range(2))
+    early.explain_context("手机", 0.95)  # not built yet: kept for later
+    late.analysis_explanation.set_supportive_context_word("手机")
+    late.analysis_explanation.set_improved_score(0.95)
+    assert vars(early.analysis_explanation) == vars(late.analysis_explanation)
+    assert early.analysis_explanation.score_context_improvement == pytest.approx(0.95 - 0.6)
+    assert "_context" not in vars(early) and early.to_dict().keys() == late.to_dict().keys()
+    built = recognizer.analyze("手机13812345678", ["CN_MOBILE"])[0]
+    built.analysis_explanation  # noqa: B018 - built first, then written into
+    built.explain_context("手机", 0.95)
+    assert vars(built.analysis_explanation) == vars(late.analysis_explanation)
+
+
 def test_validation_runs_once_per_distinct_match():
     calls = []
 
