@@ -292,7 +292,10 @@ def _with_divisions(text: str, found: List[RecognizerResult],
         for r in around:
             if r.start < n.start and _is_glue(text[r.start:n.start]):
                 r.start = n.start
-        outer = max((r for r in around if r.start == n.start), key=lambda r: (r.end, r.score))
+        starting_here = [r for r in around if r.start == n.start]
+        if not starting_here:  # inside an address that rightly began earlier (88号北京市…浙江省北京市建国路)
+            continue
+        outer = max(starting_here, key=lambda r: (r.end, r.score))
         outer.recognition_metadata[DIVISION_START] = True  # a name running into it stops here (spans)
         found = [r for r in found if r is outer or not (outer.start <= r.start and r.end <= outer.end)]
     return found

@@ -137,3 +137,11 @@ def test_gated_and_ungated_answers_agree_on_generated_text(pieces):
     text = "".join(pieces)
     view = lambda results: sorted((r.start, r.end, r.score) for r in results)  # noqa: E731
     assert view(RECOGNIZER.analyze(text, ["CN_ADDRESS"])) == view(_ungated().analyze(text, ["CN_ADDRESS"]))
+
+
+def test_a_division_name_inside_an_address_that_began_earlier_is_no_crash():
+    """Hypothesis drew this: a division's address (浙江省北京市建国路) inside a pattern's match that began at an
+    earlier division with components between them (北京市张江镇张江镇) raised ValueError: a masking refusal
+    (502) for a caller, on a plain address."""
+    text = "88号北京市张江镇张江镇浙江省北京市建国路"
+    assert [t for t, _ in found(text)] == ["北京市张江镇张江镇浙江省北京市建国路"]
