@@ -4,7 +4,7 @@ PY        := $(VENV)/bin/python
 STAMP     := $(VENV)/.installed
 PORT      ?= 8080
 
-.PHONY: run test test-fast fuzz bench soak faults setup clean
+.PHONY: run test test-fast fuzz explore bench soak faults setup clean
 
 setup: $(STAMP)
 
@@ -34,6 +34,9 @@ test-fast: $(STAMP)
 FUZZ_EXAMPLES ?= 3000
 fuzz: $(STAMP)
 	GOVSHARE_FUZZ=deep GOVSHARE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q -p no:cacheprovider -k fuzz tests/ $(PYTEST_ARGS)
+
+explore: $(STAMP)  # property tests with fresh random examples (make test draws the same ones every run)
+	GOVSHARE_HYPOTHESIS=explore $(PY) -m pytest -q -p no:cacheprovider -m "not slow" $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(VENV)/bin/govshare bench

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from gateway.config import Config
 from tests.support.gateway import GatewayClient, Response, make_config, upstream_port  # noqa: F401 - fixtures' API
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Property tests draw the same examples on every run of `make test` (a red CI run is then a defect of the
+# commit, never a new draw); `make explore` (GOVSHARE_HYPOTHESIS=explore) draws new ones, and what it finds
+# becomes a plain regression test. Loaded here, before any test module builds its @settings on the default.
+settings.register_profile("govshare-repeatable", derandomize=True)
+settings.load_profile("default" if os.environ.get("GOVSHARE_HYPOTHESIS") == "explore" else "govshare-repeatable")
 
 
 @pytest.fixture(scope="session", autouse=True)
