@@ -130,6 +130,7 @@ def prepare(holder: list, deadline: Deadline | None = None,
 
 
 _EMBED_START = frozenset("{[")
+_VALUE_SHAPED = re.compile(r"\d{5}|[０-９]{5}|@")
 _HEADER_KEYS = frozenset(HEADER_KEYS)
 
 
@@ -142,9 +143,14 @@ def _rewritten(parent: Any, slot: Any, text: str, out: Prepared) -> bool:
 
 
 def _usable_header(header: Any) -> list[str] | None:
+    """`header` when it reads as a row of column names: distinct short strings, none shaped like a value (a
+    run of 5+ digits, an @: the first data row of a table whose real header is elsewhere holds a phone
+    number, which is a person key), and at least one a known key name or table word."""
     if type(header) is not list or len(header) < 2:
         return None
     if not all(type(h) is str and 0 < len(h) <= 32 for h in header) or len(set(header)) != len(header):
+        return None
+    if any(_VALUE_SHAPED.search(h) for h in header):
         return None
     if not any(key_hint(h) is not None or h in TABLE_HEADER_WORDS for h in header):
         return None
@@ -185,9 +191,10 @@ def _columns_rows(obj: dict, out: Prepared) -> None:
         return
     header = obj[hk]
     if type(header) is list and header and all(type(h) is dict for h in header):
-        names = [next((h[n] for n in ("name", "key", "field", "title", "label") if type(h.get(n)) is str), None)
-                 for h in header]
-        header = names if all(names) else None
+        # Columns as objects ({"field": "c0", "title": "姓名"}): the first naming member that gives a usable
+        # header, so opaque field ids (c0, c1, …) give way to the titles.
+        header = next((names for n in ("name", "key", "field", "title", "label")
+                       if _usable_header(names := [h.get(n) for h in header]) is not None), None)
     header = _usable_header(header)
     if header is None:
         return

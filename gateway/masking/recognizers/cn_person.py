@@ -152,6 +152,7 @@ class CnPersonRecognizer(GovPatternRecognizer):
                 surname = surname_length(compact)
                 ok = (surname > 0 and len(compact) <= 3 + (surname == 2) and looks_like_name(compact)
                       and not _in_dictionary(compact) and not is_everyday_word(compact)
+                      and key_hint(compact) is None  # a field name (车牌号, 姓名): a column title, no person
                       and all(_is_given_name_char(c) and c not in NOT_NAME_CHARS for c in compact[surname:]))
             else:
                 ok = None

@@ -31,6 +31,25 @@ def test_columns_and_rows_objects():
     assert mask(doc)["rows"] == [["王*", "138****5678"]]
 
 
+def test_columns_with_opaque_field_ids_are_read_by_their_titles():
+    """Seen on held-out seed 2: with field ids c0, c1 … the header was unusable, the first data row was taken
+    as the header (its phone number is a person key), and the other rows came back as nulls or unmasked."""
+    doc = {"columns": [{"field": "c0", "title": "姓名"}, {"field": "c1", "title": "车牌号"},
+                       {"field": "c2", "title": "联系电话"}, {"field": "c3", "title": "登记日期"}],
+           "rows": [["王凯", "京A12345", "13812345678", "2021-02-05"],
+                    ["其其格", "蒙B12345", "13912345678", "2021-02-06"]]}
+    out = mask(doc)
+    assert out["columns"] == doc["columns"]  # column titles are field names, not people
+    assert out["rows"] == [["王*", "京A****5", "138****5678", "2021-02-05"],
+                           ["其**", "蒙B****5", "139****5678", "2021-02-06"]]
+
+
+def test_a_data_row_is_never_taken_for_a_header():
+    doc = {"rows": [["王凯", "13812345678", "北京市朝阳区建国路88号"], ["李娜", "13912345678", "上海市黄浦区南京路1号"]]}
+    out = json.dumps(mask(doc), ensure_ascii=False)
+    assert "13812345678" not in out and "13912345678" not in out and "null" not in out
+
+
 def test_arrays_of_plain_lists_are_not_tables():
     doc = {"tags": [["a", "b"], ["王凯", "x"]]}
     assert prepare([doc]).fixups == []
