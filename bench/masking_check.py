@@ -3,7 +3,7 @@
 `python -m bench.masking_check [--seconds 0.5] [--digest-only] [--save F] [--compare F]` masks, with the
 bench caller's view, every demo resource page, the free-text page, the labelled/unlabelled 3 KB and 1 MB
 bench bodies, and the development corpus; prints CPU ms and MB/s for each, and a SHA-256 of every masked
-output so a change to the hot path can show it changed no byte (`--save` then `--compare`).
+output and its findings so a change to the hot path can show it changed no byte (`--save` then `--compare`).
 """
 
 from __future__ import annotations
@@ -31,6 +31,14 @@ def _cpu_ms(call, seconds: float) -> float:
         call()
         times.append(time.process_time() - t0)
     return statistics.median(times) * 1000
+
+
+def _digest(result) -> str:
+    """SHA-256 of the masked body and the findings (path, entity, operator, count) the audit record gets."""
+    h = hashlib.sha256(result.body)
+    for f in result.findings:
+        h.update(f"\0{f.path}\0{f.entity}\0{f.operator}\0{f.count}".encode())
+    return h.hexdigest()[:16]
 
 
 def run(seconds: float, digest_only: bool, profile: str | None = None) -> dict[str, str]:
@@ -64,8 +72,7 @@ def run(seconds: float, digest_only: bool, profile: str | None = None) -> dict[s
                 print(profiler.output_text(unicode=False, color=False))
                 return {}
             for code, body, view in jobs:
-                out = mask(body, CONTENT_TYPE, None, view).body
-                digests[code] = hashlib.sha256(out).hexdigest()[:16]
+                digests[code] = _digest(mask(body, CONTENT_TYPE, None, view))
                 if digest_only or (len(body) > 500_000 and seconds < 0.2):
                     print(f"{code:<16} {len(body):>8} B  {digests[code]}")
                     continue
@@ -82,7 +89,7 @@ def run(seconds: float, digest_only: bool, profile: str | None = None) -> dict[s
     for case in generate():
         body = json.dumps(case.doc, ensure_ascii=False).encode("utf-8")
         size += len(body)
-        outs.append(masker.mask_body(body, CONTENT_TYPE, None, MaskingView(resource=None)).body)
+        outs.append(_digest(masker.mask_body(body, CONTENT_TYPE, None, MaskingView(resource=None))).encode())
     cpu = time.process_time() - started
     digests["corpus"] = hashlib.sha256(b"\0".join(outs)).hexdigest()[:16]
     print(f"{'corpus':<16} {size:>8} B {cpu * 1000:8.0f} ms {size / cpu / 1e6:7.2f} MB/s  {digests['corpus']}")
