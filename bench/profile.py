@@ -1,8 +1,8 @@
 """Where a gateway's time goes under load: py-spy samples one gateway process while the load generator runs.
 
-`python -m bench.profile [--variant full|policy|lean|bare] [--body a|b|c] [--unlabelled] [--seconds 20]
-[--connections 16] [--top 25] [--out profile.txt]` starts the bench upstream and one gateway process (the
-same processes as bench.run), loads it, samples it with `py-spy record --format raw` (py-spy is a
+`python -m bench.profile [--variant full|policy|lean|bare] [--body a|b|c | --resource CODE] [--unlabelled]
+[--seconds 20] [--connections 16] [--top 25] [--out profile.txt] [--subprocesses]` starts the bench upstream
+and one gateway process (the same processes as bench.run), loads it, samples it with `py-spy record --format raw` (py-spy is a
 profiling aid, not a project dependency: `pip install py-spy`), and prints the functions with the largest
 share of the samples, by own time and by inclusive time (GIL-holding samples only, unless --all-samples).
 """
@@ -22,6 +22,7 @@ from pathlib import Path
 from . import machine
 from .fixture import caller_token, gateway_path, upstream_path, write_catalog, write_config
 from .load import Target, run_load
+from .resources import all_pages
 from .run import Child, python_module
 
 
@@ -64,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--variant", choices=("bare", "lean", "policy", "full"), default="full")
     parser.add_argument("--body", choices=("a", "b", "c"), default="a")
     parser.add_argument("--unlabelled", action="store_true", help="the unlabelled resource (detection only)")
+    parser.add_argument("--resource", metavar="CODE",
+                        help="a demo resource's real page (bench.resources, e.g. GA-ZT-0001) instead of --body")
+    parser.add_argument("--subprocesses", action="store_true",
+                        help="also sample the gateway's child processes (masking workers)")
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--top", type=int, default=25)
@@ -96,7 +101,15 @@ def main(argv: list[str] | None = None) -> int:
             gateway = Child(args.variant, argv_gw, tmp / "gateway.log")
             children.append(gateway)
             gateway.wait_ready()
-            if args.variant in ("bare", "lean"):
+            page = next((p for p in all_pages() if p.code == args.resource), None) if args.resource else None
+            if args.resource and page is None:
+                raise SystemExit(f"no demo resource page {args.resource!r}")
+            if page is not None and args.variant in ("bare", "lean"):
+                target = Target(gateway.url + page.upstream_path)
+            elif page is not None:
+                target = Target(gateway.url + page.gateway_path,
+                                {"Authorization": f"Bearer {caller_token(tmp / 'gw' / 'var')}"})
+            elif args.variant in ("bare", "lean"):
                 target = Target(gateway.url + upstream_path(args.body))
             else:
                 token = caller_token(tmp / "gw" / "var")
@@ -112,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
                    "--format", "raw", "--nolineno", "--output", str(raw)]
             if not args.all_samples:
                 cmd.append("--gil")
+            if args.subprocesses:
+                cmd.append("--subprocesses")
             subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             loader.join()
             collapsed = raw.read_text()
@@ -122,7 +137,9 @@ def main(argv: list[str] | None = None) -> int:
             child.stop()
     load = result.get("load")
     if load is not None:
-        print(f"{args.variant} body {args.body}{' unlabelled' if args.unlabelled else ''}: {load.rps:.1f} req/s, "
+        what = f"resource {args.resource}" if args.resource else \
+            f"body {args.body}{' unlabelled' if args.unlabelled else ''}"
+        print(f"{args.variant} {what}: {load.rps:.1f} req/s, "
               f"p50 {load.p50_ms:.2f} ms, p99 {load.p99_ms:.2f} ms (while sampled)")
     print(render(*summarize(collapsed, args.top)))
     return 0

@@ -52,6 +52,7 @@ START_TIMEOUT = 120.0  # seconds a new worker may take to build its masker
 RESPAWN_BACKOFF = 1.0  # seconds before retrying a worker that failed to start
 GRACE = 0.5  # seconds past the deadline the event loop waits for the pool's own answer
 MAX_WAITING = 256  # pool threads: jobs in flight or waiting for a free worker
+VIEWS_KEPT = 512  # callers' views a worker keeps to reuse its per-resource rules (_interned)
 
 
 def _load_factory(spec: str):
@@ -107,6 +108,7 @@ def _template_main(conn, config: Config, factory: str) -> None:
 def _serve(conn, masker) -> None:
     """A worker's life: mask jobs until the pipe closes (or None arrives)."""
     settings = getattr(masker, "settings", None)
+    views: dict = {}  # view -> the first equal view this worker met (_interned)
     while True:
         try:
             job = conn.recv()
@@ -116,6 +118,7 @@ def _serve(conn, masker) -> None:
             return
         body, content_type, content_encoding, view, budget, *rules = job
         try:
+            view = _interned(views, view)
             if rules and rules[0] is not None and rules[0][0] != getattr(masker.rules, "digest", None):
                 masker = _rules_version(masker, rules[0])  # a new masking-rules version is in force
             if settings is not None:
@@ -129,6 +132,19 @@ def _serve(conn, masker) -> None:
             conn.send(reply)
         except (EOFError, OSError):
             return
+
+
+def _interned(views: dict, view):
+    """The first view equal to `view` this worker has met. Every job arrives with a freshly unpickled view, and
+    the masker remembers its per-resource rules by the resource object (Masker.rules_for): without this, a
+    worker would work out every field's rule again on every body (measured: +0.4-0.6 ms on a demo page)."""
+    try:
+        return views.setdefault(view, view)
+    except TypeError:  # an unhashable view (not a MaskingView): mask it as it came
+        return view
+    finally:
+        if len(views) > VIEWS_KEPT:
+            views.clear()
 
 
 def _rules_version(masker, rules: tuple[str, str]):

@@ -9,6 +9,8 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 
 from gateway.masking.detector import (
+    _disjoint_spans,
+    _without_duplicates,
     ENTITY_PRIORITY,
     SEPARATOR,
     Detector,
@@ -139,6 +141,35 @@ def test_resolve_overlaps_rules():
         Span(0, 2, "PERSON", 0.6), Span(5, 7, "PERSON", 0.6)
     ]
     assert set(ENTITY_PRIORITY) == set(SUPPORTED_ENTITIES)
+
+
+_RESULTS = st.lists(
+    st.tuples(st.sampled_from(sorted(ENTITY_PRIORITY)), st.integers(0, 30), st.integers(0, 6),
+              st.sampled_from([0.0, 0.4, 0.6, 0.85, 1.0])),
+    max_size=6,
+)
+
+
+@given(_RESULTS)
+def test_disjoint_fast_path_equals_the_full_resolution(drawn):
+    def made():
+        return [RecognizerResult(entity, start, start + length, score) for entity, start, length, score in drawn]
+
+    fast = _disjoint_spans(made())
+    if fast is not None:
+        assert fast == resolve_overlaps(_without_duplicates(made()))
+
+
+def test_disjoint_fast_path_takes_separate_findings_only():
+    def result(entity, start, end, score=0.85):
+        return RecognizerResult(entity, start, end, score)
+
+    assert _disjoint_spans([result("CN_MOBILE", 9, 20), result("PERSON", 0, 3)]) == [
+        Span(0, 3, "PERSON", 0.85), Span(9, 20, "CN_MOBILE", 0.85)]
+    assert _disjoint_spans([result("PERSON", 0, 3), result("CN_ADDRESS", 3, 9)]) is not None  # touching
+    assert _disjoint_spans([result("PERSON", 0, 3), result("CN_ADDRESS", 2, 9)]) is None
+    assert _disjoint_spans([result("PERSON", 0, 3), result("ORGANIZATION", 5, 9)]) is None
+    assert _disjoint_spans([result("PERSON", 0, 3)]) is None
 
 
 def test_an_organisation_keeps_its_place_and_is_not_returned():

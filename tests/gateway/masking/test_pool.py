@@ -105,3 +105,30 @@ def test_closing_the_pool_ends_its_workers_and_template(config):
             return False
         return state != "Z"
     wait_for(lambda: [p for p in pids if alive(p)], until=lambda left: left == [], timeout=20)
+
+
+def test_a_worker_reuses_its_rules_for_a_view_that_arrives_again(config):
+    """Each job brings a freshly unpickled view; the worker masks it with the first equal view it met, so the
+    rules it worked out for that resource are used again instead of being worked out per body."""
+    import threading
+    from multiprocessing import Pipe
+
+    from gateway.masking.engine import MaskingView, build_masker
+    from gateway.masking.pool import _serve
+    from tests.support.masking import POPULATION
+
+    masker = build_masker(config)
+    ours, theirs = Pipe()
+    worker = threading.Thread(target=_serve, args=(theirs, masker), daemon=True)
+    worker.start()
+    body = json.dumps({"items": [{"xm": "张伟", "sfzh": "110101199003077777"}]}, ensure_ascii=False).encode()
+    views = [MaskingView(POPULATION), MaskingView(POPULATION), MaskingView(POPULATION, reveal=frozenset({"xm"}))]
+    replies = []
+    for view in views:
+        ours.send((body, JSON, None, view, 60.0, None))  # pickled on the way, as the pool sends it
+        replies.append(ours.recv())
+    ours.send(None)
+    worker.join(30)
+    assert [r[0] for r in replies] == ["ok"] * 3
+    assert replies[0][1].body == replies[1][1].body != replies[2][1].body
+    assert len(masker._view_rules) == 2  # one per distinct view, not one per job
