@@ -25,7 +25,6 @@ import hmac
 import logging
 import os
 import time
-from datetime import datetime, timezone
 
 from mitmproxy import http
 
@@ -44,8 +43,18 @@ CLIENT_DISCONNECTED = "Client disconnected."  # mitmproxy's flow.error message w
 MEMO_SIZE = 4096  # cleaned values kept between requests (see Audit._memo)
 
 
+_second: tuple[int, str] = (-1, "")  # (epoch second, its text up to the seconds), see utc_ms
+
+
 def utc_ms() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """Now in UTC as `2026-11-25T10:00:00.123Z` (milliseconds truncated, as isoformat(timespec="milliseconds")
+    does). Runs for every record: the text up to the seconds is formatted once per second, not per call."""
+    global _second
+    sec, rest = divmod(time.time_ns(), 1_000_000_000)
+    cached = _second
+    if cached[0] != sec:
+        cached = _second = (sec, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec)))
+    return f"{cached[1]}.{rest // 1_000_000:03d}Z"
 
 
 class Audit:

@@ -20,7 +20,7 @@ from gateway.audit import logfilter
 from gateway.config import Config
 from gateway.services import Services
 
-from . import auditpatch, errorpatch, limits
+from . import auditpatch, dispatch, errorpatch, limits
 from .bootstrap import enforce, limit_options
 
 log = logging.getLogger("govshare.runner")
@@ -101,7 +101,8 @@ def gateway_master(opts, stages: list):
     """A mitmproxy master with only the proxy addons a gateway needs, then the govshare stages.
 
     Also installs addons.errorpatch and addons.limits (idempotent), so upstream failures are answered with
-    our JSON deny and request heads are read only up to their limits: done here, in the wiring, and in addons/govshare.py for mitmdump — never from an addon hook."""
+    our JSON deny and request heads are read only up to their limits: done here, in the wiring, and in addons/govshare.py for mitmdump — never from an addon hook.
+    Its hooks are dispatched by addons.dispatch (handlers looked up once per hook, not walked per event)."""
     from mitmproxy.master import Master
 
     errorpatch.install()
@@ -111,6 +112,7 @@ def gateway_master(opts, stages: list):
     master = Master(opts, with_termlog=True)
     master.addons.add(*proxy_addons())
     master.addons.add(*stages)
+    dispatch.install(master.addons)  # each hook's handlers looked up once, not walked per event
     return master
 
 

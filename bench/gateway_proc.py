@@ -49,14 +49,13 @@ def policy_pipeline(services) -> list:
     from addons.bootstrap import Bootstrap
     from addons.context import Context
     from addons.gate import Gate
-    from addons.pipeline import Stages
+    from addons.pipeline import Corridor
     from addons.route import Route
     from addons.upstream import Upstream
 
     context = Context(services)
-    return [Stages(Bootstrap(context), Route(context), Authenticate(context), Authorize(context), Upstream(context),
-                   Release()),
-            Gate()]
+    return [Corridor([Bootstrap(context), Route(context), Authenticate(context), Authorize(context), Upstream(context),
+                      Release()], [Gate()])]
 
 
 async def serve(variant: str, config, upstream: str | None) -> None:

@@ -14,6 +14,7 @@ NUL, control characters, non-UTF-8 and malformed escapes in it are refused.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import NamedTuple
 
@@ -143,7 +144,19 @@ def _canonical_query(query: str) -> str:
     return "".join(out)
 
 
+# Targets up to this long are remembered (canonical_target is pure: the same target gives the same answer),
+# so a client repeating a page's URL costs a dictionary lookup; a refusal is never cached, only raised again.
+CACHED_TARGET_CHARS = 512
+
+
 def canonical_target(raw: str | bytes) -> CanonicalTarget:
+    """canonical_target_uncached, remembered for the last 2048 short targets (see CACHED_TARGET_CHARS)."""
+    if type(raw) in (str, bytes) and len(raw) <= CACHED_TARGET_CHARS:
+        return _cached_target(raw)
+    return canonical_target_uncached(raw)
+
+
+def canonical_target_uncached(raw: str | bytes) -> CanonicalTarget:
     """The one spelling of a request target (origin or absolute form) the gateway judges and forwards.
 
     Raises AmbiguousTarget (400, reason `ambiguous_path`) for anything a provider could read differently:
@@ -173,3 +186,6 @@ def canonical_target(raw: str | bytes) -> CanonicalTarget:
             raw = "/" + raw
     path, sep, query = raw.partition("?")
     return CanonicalTarget(_canonical_path(path), _canonical_query(query) if sep else "")
+
+
+_cached_target = functools.lru_cache(maxsize=2048)(canonical_target_uncached)

@@ -9,6 +9,7 @@ import json
 
 import pytest
 from hypothesis import given, settings, strategies as st
+from mitmproxy import hooks as mitm_hooks
 from mitmproxy.test import taddons, tflow
 
 from addons.state import Verdict, state
@@ -268,14 +269,81 @@ def through_pipeline(services, flow, *hook_classes):
         root.handlers[:] = before
 
 
-def test_pipeline_is_three_chain_entries_in_corridor_order(services):
-    from addons.pipeline import Stages, pipeline
+def test_pipeline_is_one_chain_entry_calling_the_stages_in_corridor_order(services):
+    from addons.pipeline import Corridor, pipeline
 
     chain = pipeline(services)
-    assert [type(a).__name__ for a in chain] == ["Stages", "Gate", "Audit"]
-    assert isinstance(chain[0], Stages)
-    assert [type(a).__name__ for a in chain[0].addons] == ["Bootstrap", "Route", "Authenticate", "Authorize",
+    assert [type(a).__name__ for a in chain] == ["Corridor"]
+    corridor = chain[0]
+    assert isinstance(corridor, Corridor) and not hasattr(corridor, "addons")  # mitmproxy must not walk them
+    assert [type(a).__name__ for a in corridor.stages] == ["Bootstrap", "Route", "Authenticate", "Authorize",
                                                            "Upstream", "Mask", "Limits"]
+    assert [type(a).__name__ for a in corridor.guards] == ["Gate", "Audit"]
+    names = {hook: ([n for n, _ in stages], [n for n, _ in guards]) for hook, (stages, guards) in corridor._flow.items()}
+    assert names["request"] == (["route", "authenticate", "authorize", "upstream", "limits"], ["gate"])
+    assert names["response"] == (["upstream", "mask", "limits"], ["gate", "audit"])
+    assert names["error"] == (["upstream", "limits"], ["audit"])
+    assert names["responseheaders"] == (["mask"], [])
+    assert not hasattr(corridor, "update") and not hasattr(corridor, "requestheaders")  # no dispatch for those
+
+
+def test_the_corridor_registers_and_forwards_lifecycle_hooks_in_order():
+    """load/configure/running/done reach every stage and guard, in order, through mitmproxy's manager."""
+    from addons.pipeline import Corridor
+
+    seen = []
+
+    class Probe:
+        def __init__(self, tag):
+            self.tag = tag
+
+        def load(self, loader):
+            seen.append((self.tag, "load"))
+
+        def configure(self, updated):
+            seen.append((self.tag, "configure"))
+
+        def running(self):
+            seen.append((self.tag, "running"))
+
+    with taddons.context() as tctx:
+        tctx.master.addons.add(Corridor([Probe("a"), Probe("b")], [Probe("g")]))
+        assert [t for t, h in seen if h == "load"] == ["a", "b", "g"]
+        seen.clear()
+        tctx.master.addons.trigger(mitm_hooks.ConfigureHook(set()))
+        asyncio.run(tctx.master.addons.trigger_event(mitm_hooks.RunningHook()))
+    assert seen == [("a", "configure"), ("b", "configure"), ("g", "configure"),
+                    ("a", "running"), ("b", "running"), ("g", "running")]
+
+
+def test_an_escaped_stage_exception_ends_the_stages_but_every_guard_still_runs(caplog):
+    from addons.pipeline import Corridor
+
+    calls = []
+
+    class Raising:
+        def request(self, flow):
+            calls.append("raising")
+            raise RuntimeError("escaped 13812345678")
+
+    class Later:
+        async def request(self, flow):
+            calls.append("later")
+
+    class Guard:
+        def __init__(self, tag, fail=False):
+            self.tag, self.fail = tag, fail
+
+        async def request(self, flow):
+            calls.append(self.tag)
+            if self.fail:
+                raise ValueError("guard failed")
+
+    corridor = Corridor([Raising(), Later()], [Guard("gate", fail=True), Guard("audit")])
+    with caplog.at_level(logging.ERROR, logger="govshare"):
+        asyncio.run(corridor.request(object()))
+    assert calls == ["raising", "gate", "audit"]
+    assert "13812345678" not in caplog.text and "RuntimeError" in caplog.text
 
 
 def test_pipeline_serves_an_allowed_request_end_to_end_in_the_manager(services):

@@ -168,3 +168,13 @@ def test_arbitrary_text_is_refused_or_canonical(raw):
     if got is not None:
         assert got.path.startswith("/") and got.path.isascii()
         assert canonical_target(got.target) == got
+
+
+def test_remembered_targets_answer_as_the_uncached_function_and_refusals_are_raised_every_time():
+    from gateway.target import canonical_target_uncached
+
+    for raw in ("/scjg/%41b/./c?x=%7e&y=1", b"/a//b/", "http://h/x?q", "/" + "a" * 600):
+        assert canonical_target(raw) == canonical_target(raw) == canonical_target_uncached(raw)
+    for _ in range(2):
+        with pytest.raises(AmbiguousTarget):
+            canonical_target("/a/..;/b")

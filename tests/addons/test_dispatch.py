@@ -1,0 +1,99 @@
+"""addons.dispatch: the gateway master's hook dispatch calls what mitmproxy's own walk calls, in its order."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from mitmproxy import exceptions
+from mitmproxy.proxy.layers.http import HttpRequestHook
+from mitmproxy.test import taddons, tflow
+
+from addons import dispatch
+
+
+class Recorder:
+    def __init__(self, tag: str, seen: list, fail: bool = False, halt: bool = False, children=()):
+        self.name = tag
+        self.tag, self.seen, self.fail, self.halt = tag, seen, fail, halt
+        if children:
+            self.addons = list(children)
+
+    async def request(self, flow):
+        self.seen.append((self.tag, flow.id))
+        if self.halt:
+            raise exceptions.AddonHalt()
+        if self.fail:
+            raise RuntimeError("boom")
+
+
+class Silent:
+    """An entry without a request hook: skipped."""
+
+    name = "silent"
+
+
+def _in_loop(go):
+    """asyncio.run(go()), leaving the root logger's handlers as they were (a test master adds its own, bound
+    to the loop that ends here)."""
+    root = logging.getLogger()
+    before = list(root.handlers)
+    try:
+        return asyncio.run(go())
+    finally:
+        root.handlers[:] = before
+
+
+def _both(build):
+    """The calls seen with mitmproxy's own dispatch and with the installed one, for the same chain."""
+    out = []
+    for patched in (False, True):
+        seen: list = []
+
+        async def go():
+            with taddons.context() as tctx:
+                tctx.master.addons.add(*build(seen))
+                if patched:
+                    dispatch.install(tctx.master.addons)
+                flow = tflow.tflow()
+                await tctx.master.addons.handle_lifecycle(HttpRequestHook(flow))
+                return flow
+
+        flow = _in_loop(go)
+        out.append([(tag, fid == flow.id) for tag, fid in seen])
+    return out
+
+
+def test_handlers_run_in_chain_order_children_included_entries_without_the_hook_skipped():
+    def build(seen):
+        return [Recorder("a", seen), Silent(), Recorder("p", seen, children=[Recorder("c1", seen),
+                                                                               Recorder("c2", seen)]),
+                Recorder("z", seen)]
+
+    plain, patched = _both(build)
+    assert patched == plain == [("a", True), ("p", True), ("c1", True), ("c2", True), ("z", True)]
+
+
+def test_an_exception_ends_its_entry_only_and_addonhalt_ends_the_event():
+    def build(seen):
+        return [Recorder("p", seen, fail=True, children=[Recorder("skipped", seen)]), Recorder("next", seen),
+                Recorder("halt", seen, halt=True), Recorder("never", seen)]
+
+    plain, patched = _both(build)
+    assert patched == plain == [("p", True), ("next", True), ("halt", True)]
+
+
+def test_an_entry_added_later_is_dispatched_to():
+    seen: list = []
+
+    async def go():
+        with taddons.context() as tctx:
+            tctx.master.addons.add(Recorder("a", seen))
+            dispatch.install(tctx.master.addons)
+            dispatch.install(tctx.master.addons)  # idempotent
+            await tctx.master.addons.handle_lifecycle(HttpRequestHook(tflow.tflow()))
+            tctx.master.addons.add(Recorder("b", seen))
+            await tctx.master.addons.handle_lifecycle(HttpRequestHook(tflow.tflow()))
+
+    _in_loop(go)
+    assert [tag for tag, _ in seen] == ["a", "a", "b"]
