@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from addons.bootstrap import WORKERS_START_TIMEOUT
 from tests.support.certs import CA  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,7 +45,10 @@ def wait_listening(port: int, proc: subprocess.Popen, timeout: float = 60) -> No
 
 
 def get(port: int, path: str, token: str) -> tuple[int, dict]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+    # The gateway accepts connections before it serves: its `running` hook first waits (up to
+    # WORKERS_START_TIMEOUT) for the masking workers, whose masker build takes seconds on a busy machine.
+    # The first answer is the condition waited for, so the client's patience exceeds that wait.
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=WORKERS_START_TIMEOUT + 30)
     conn.request("GET", path, headers={"Authorization": f"Bearer {token}"})
     r = conn.getresponse()
     return r.status, json.loads(r.read())
