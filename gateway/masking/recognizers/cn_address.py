@@ -109,6 +109,9 @@ _WEAK_START = stdlib_re.compile(rf"{BOUNDARY}(?=[\u4e00-\u9fff]{{0,20}}[{SUFFIX_
 # The pre-cut runs on the standard library's `re` (plain classes, no flags: both engines agree; `re` is faster).
 _CLAUSE = stdlib_re.compile(r"[\u4e00-\u9fff0-9A-Za-z\-－]+")
 _UNIT_CHAR = stdlib_re.compile(r"[省市州盟区县旗镇乡街道路巷弄胡同条村园寓厦场号楼室栋幢座元层房户组队苑府庄心]")
+# What every match of the PATTERNS holds: the strongest begins at a province's name, the weaker ones at a
+# component whose suffix ends in one of SUFFIX_ENDS. A clause without either has no match of any pattern.
+_MAY_MATCH = stdlib_re.compile(rf"[{SUFFIX_ENDS}]|{'|'.join(PROVINCES)}")
 _JOIN = "\n\u2029\n"
 
 
@@ -209,9 +212,11 @@ class CnAddressRecognizer(GovPatternRecognizer):
         pieces: List[str] = []
         position = 0
         unit_char = _UNIT_CHAR.search
+        own = self.patterns is self.PATTERNS and regex_flags in (None, 0, self.global_regex_flags)
+        may_match = _MAY_MATCH.search if own else unit_char
         for m in _CLAUSE.finditer(text):
             clause = m.group()
-            if len(clause) < 4 or unit_char(clause) is None:
+            if len(clause) < 4 or unit_char(clause) is None or may_match(clause) is None:
                 continue
             starts.append(position)
             origins.append(m.start())
@@ -240,7 +245,6 @@ class CnAddressRecognizer(GovPatternRecognizer):
         weak = []
         if rest_pieces:  # the weaker PATTERNS all begin at a BOUNDARY before a component: tried only there
             rest = _JOIN.join(rest_pieces)
-            own = self.patterns is self.PATTERNS and regex_flags in (None, 0, self.global_regex_flags)
             weak_starts = [m.start() for m in _WEAK_START.finditer(rest)] if own else None
             if weak_starts != []:
                 weak = self._analyze_patterns(rest, regex_flags, self.patterns[1:], verdicts, weak_starts)
@@ -311,20 +315,31 @@ def _is_glue(words: str) -> bool:
 _DIGIT = re.compile(r"\d")
 _COMPONENT = re.compile(rf"{CITY}|{DISTRICT}|{TOWN}|{ESTATE}|{ROAD}|{NUMBER}", flags=re.IGNORECASE)
 _HEAD = ("province", "city", "district", "town")
+# _STRUCTURE's groups by number, in the order they are written (checked in test_cn_address).
+_PROVINCE, _CITY, _DISTRICT, _TOWN, _ESTATE, _ROAD, _NUMBER = range(1, 8)
 
 
 def _structure_verdict(text: str) -> Optional[bool]:
     """validate_result's answer. Decided from the standard library's match where its groups suffice: no match;
     nothing after the head (province, city, district, town: the count is theirs, and no number); a province or
-    city with more after it (two components, no number needed). Otherwise `regex` counts the components."""
+    city with more after it (two components, no number needed); a run that ends in a number, alone at the end
+    (its last repetition is that number, so there is one; it has company when the head or another repetition
+    precedes it). Otherwise `regex` counts the components."""
     fast = _STRUCTURE_FAST.fullmatch(text)
     if fast is None:
         return False
-    head = [fast.start(name) >= 0 for name in _HEAD]
-    if max((fast.end(name) for name, found in zip(_HEAD, head) if found), default=0) == len(text):
-        return None if sum(head) >= 2 and (head[0] or head[1]) else False
-    if head[0] or head[1]:
+    regs = fast.regs  # one (start, end) per group, (-1, -1) for a group that took no part
+    province, city, district, town = regs[_PROVINCE][1], regs[_CITY][1], regs[_DISTRICT][1], regs[_TOWN][1]
+    size = len(text)
+    if max(province, city, district, town, 0) == size:
+        heads = (province >= 0) + (city >= 0) + (district >= 0) + (town >= 0)
+        return None if heads >= 2 and (province >= 0 or city >= 0) else False
+    if province >= 0 or city >= 0:
         return None
+    number = regs[_NUMBER]
+    if number[1] == size and regs[_ESTATE][1] != size and regs[_ROAD][1] != size:
+        # the last repetition is this number; before it the head or earlier repetitions: two or more
+        return None if number[0] > 0 else False
     return _counted_verdict(text)
 
 

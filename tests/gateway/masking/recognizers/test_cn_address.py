@@ -145,3 +145,44 @@ def test_a_division_name_inside_an_address_that_began_earlier_is_no_crash():
     (502) for a caller, on a plain address."""
     text = "88号北京市张江镇张江镇浙江省北京市建国路"
     assert [t for t, _ in found(text)] == ["北京市张江镇张江镇浙江省北京市建国路"]
+
+
+# --- only clauses that can hold a match are read (_MAY_MATCH) ----------------------------------------------
+
+
+def test_every_pattern_begins_at_a_province_or_at_a_component_with_a_suffix():
+    """_MAY_MATCH's derivation: the strongest pattern starts with the province names, every weaker one with a
+    BOUNDARY and then a CITY, DISTRICT, TOWN, ESTATE or ROAD (whose suffixes end in SUFFIX_ENDS, tested above)."""
+    from gateway.masking.recognizers import cn_address as a
+
+    strong, *weaker = CnAddressRecognizer.PATTERNS
+    assert strong.regex.startswith(f"(?:{'|'.join(a.PROVINCES)})")
+    firsts = {
+        "CN address from city (medium)": (a.CITY,),
+        "CN address from district or street (medium)": (f"(?:{a.DISTRICT}(?:{a.TOWN})?|{a.TOWN})",),
+        "CN address from road down to the building (medium)": (f"(?={a.ROAD_TO_BUILDING})(?:{a.ESTATE}|{a.ROAD})",),
+        "CN address from road (weak)": (f"(?:{a.ESTATE}|{a.ROAD})",),
+    }
+    for pattern in weaker:
+        (first,) = firsts[pattern.name]
+        assert pattern.regex.startswith(a.BOUNDARY + first), pattern.name
+    assert a._MAY_MATCH.pattern == f"[{a.SUFFIX_ENDS}]|{'|'.join(a.PROVINCES)}"
+
+
+def test_the_corpus_clauses_left_unread_have_no_match_of_any_pattern():
+    from gateway.masking.recognizers import cn_address as a
+    from tests.masking_corpus.generate import generate
+
+    texts = [json.dumps(case.doc, ensure_ascii=False) for case in generate()] + ["身份证号码已核验无误3号201室"]
+    unread = {m.group() for text in texts for m in a._CLAUSE.finditer(text) if a._MAY_MATCH.search(m.group()) is None}
+    assert len(unread) > 100 and "身份证号码已核验无误3号201室" in unread
+    compiled = [RECOGNIZER.compiled(p, RECOGNIZER.global_regex_flags) for p in CnAddressRecognizer.PATTERNS]
+    assert not [clause for clause in unread if any(c.search(clause) for c in compiled)]
+
+
+def test_structure_groups_are_numbered_as_the_verdict_reads_them():
+    from gateway.masking.recognizers import cn_address as a
+
+    names = ("province", "city", "district", "town", "estate", "road", "number")
+    assert a._STRUCTURE_FAST.groupindex == {name: i for i, name in enumerate(names, 1)}
+    assert (a._PROVINCE, a._CITY, a._DISTRICT, a._TOWN, a._ESTATE, a._ROAD, a._NUMBER) == tuple(range(1, 8))
