@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import bisect
 import re as stdlib_re
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import regex as re
 from presidio_analyzer import Pattern, RecognizerResult
@@ -113,6 +113,50 @@ _UNIT_CHAR = stdlib_re.compile(r"[省市州盟区县旗镇乡街道路巷弄胡�
 # component whose suffix ends in one of SUFFIX_ENDS. A clause without either has no match of any pattern.
 _MAY_MATCH = stdlib_re.compile(rf"[{SUFFIX_ENDS}]|{'|'.join(PROVINCES)}")
 _JOIN = "\n\u2029\n"
+# Where a clause that _MAY_MATCH can begin: a SUFFIX_ENDS character or a province name's first character.
+_HIT = stdlib_re.compile("[" + "".join(sorted(set(SUFFIX_ENDS) | {name[0] for name in PROVINCES})) + "]")
+_NOT_CLAUSE = stdlib_re.compile(r"[^\u4e00-\u9fff0-9A-Za-z\-－]")
+
+
+def _unit_clauses(text: str) -> Tuple[List[int], List[str]]:
+    """The clauses (runs of _CLAUSE characters, at least 4) that hold an address unit character, and where
+    each begins."""
+    origins: List[int] = []
+    pieces: List[str] = []
+    unit_char = _UNIT_CHAR.search
+    for m in _CLAUSE.finditer(text):
+        clause = m.group()
+        if len(clause) >= 4 and unit_char(clause) is not None:
+            origins.append(m.start())
+            pieces.append(clause)
+    return origins, pieces
+
+
+def _clauses(text: str) -> Tuple[List[int], List[str]]:
+    """The _unit_clauses that _MAY_MATCH, found from the characters they hold (_HIT) rather than by walking
+    every clause of the text: each hit's clause is cut out around it (its start found in the reversed text)."""
+    origins: List[int] = []
+    pieces: List[str] = []
+    unit_char, may_match, not_clause = _UNIT_CHAR.search, _MAY_MATCH.search, _NOT_CLAUSE.search
+    backwards = None
+    size = len(text)
+    end = -1
+    for hit in _HIT.finditer(text):
+        at = hit.start()
+        if at < end:
+            continue  # in the clause just read
+        after = not_clause(text, at)
+        end = after.start() if after is not None else size
+        if backwards is None:
+            backwards = text[::-1]
+        before = not_clause(backwards, size - at)
+        start = size - before.start() if before is not None else 0
+        if end - start >= 4:
+            clause = text[start:end]
+            if unit_char(clause) is not None and may_match(clause) is not None:
+                origins.append(start)
+                pieces.append(clause)
+    return origins, pieces
 
 
 class CnAddressRecognizer(GovPatternRecognizer):
@@ -207,23 +251,18 @@ class CnAddressRecognizer(GovPatternRecognizer):
         :param regex_flags: regex flags to be used in regex matching
         :return: the recognized addresses
         """
-        starts: List[int] = []
-        origins: List[int] = []
-        pieces: List[str] = []
-        position = 0
-        unit_char = _UNIT_CHAR.search
         own = self.patterns is self.PATTERNS and regex_flags in (None, 0, self.global_regex_flags)
-        may_match = _MAY_MATCH.search if own else unit_char
-        for m in _CLAUSE.finditer(text):
-            clause = m.group()
-            if len(clause) < 4 or unit_char(clause) is None or may_match(clause) is None:
-                continue
-            starts.append(position)
-            origins.append(m.start())
-            pieces.append(clause)
-            position += len(clause) + len(_JOIN)
+        origins, pieces = _clauses(text) if own else _unit_clauses(text)
         if not pieces:
+            if own and _unit_clauses(text)[1]:  # clauses with no match: the division names are still read
+                named = self._division_results(text, [])
+                return remove_duplicates(_with_divisions(text, [], named) if named else [])
             return []
+        starts: List[int] = []
+        position = 0
+        for piece in pieces:
+            starts.append(position)
+            position += len(piece) + len(_JOIN)
         # validate_result's answers for this call: several patterns match the same address, and a page
         # repeats its streets; dropped when the call returns, so no address outlives it.
         verdicts: dict = {}

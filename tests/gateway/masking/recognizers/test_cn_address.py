@@ -186,3 +186,32 @@ def test_structure_groups_are_numbered_as_the_verdict_reads_them():
     names = ("province", "city", "district", "town", "estate", "road", "number")
     assert a._STRUCTURE_FAST.groupindex == {name: i for i, name in enumerate(names, 1)}
     assert (a._PROVINCE, a._CITY, a._DISTRICT, a._TOWN, a._ESTATE, a._ROAD, a._NUMBER) == tuple(range(1, 8))
+
+
+def test_division_names_are_read_when_the_only_unit_clauses_cannot_match():
+    """The division pass runs whenever some clause holds an address unit character, as before the clause
+    gate: here 身份证号码 (号, but no province name nor suffix end) lets 朝阳区 (a clause of three) read on
+    into the Arabic-Indic digits, which the grammar's \\d takes."""
+    assert found("朝阳区٨٨号，身份证号码") == [("朝阳区٨٨号", 0.6)]
+    assert found("朝阳区٨٨号") == []
+
+
+def test_clauses_are_cut_around_their_hits_as_a_walk_over_every_clause_cuts_them():
+    from gateway.masking.recognizers import cn_address as a
+
+    texts = ["", "省", "ab-北京市朝阳区1号,x", "，，住在杭州市西湖区文三路478号。其他内容社区", "浙江杭州_延边州-3号楼"]
+    for text in texts:
+        walked = [(m.start(), m.group()) for m in a._CLAUSE.finditer(text)
+                  if len(m.group()) >= 4 and a._UNIT_CHAR.search(m.group()) and a._MAY_MATCH.search(m.group())]
+        assert list(zip(*a._clauses(text))) == walked, text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES + ["，", "_", " ", "ab", "延边", "浙江", "社区", "身份证", "-"]), max_size=12))
+def test_clauses_cut_around_hits_equal_the_walk_on_generated_text(pieces):
+    from gateway.masking.recognizers import cn_address as a
+
+    text = "".join(pieces)
+    walked = [(m.start(), m.group()) for m in a._CLAUSE.finditer(text)
+              if len(m.group()) >= 4 and a._UNIT_CHAR.search(m.group()) and a._MAY_MATCH.search(m.group())]
+    assert list(zip(*a._clauses(text))) == walked
