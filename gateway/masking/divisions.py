@@ -129,6 +129,11 @@ def find(text: str) -> Iterator[Division]:
         yield Division(at_char, at_char + length, level, short)
 
 
+def starts_with_full_name(text: str, at: int) -> bool:
+    """Whether a division's full name (浙江省, 延边朝鲜族自治州; not a short form) starts at `at`."""
+    return at < len(text) and any(text.startswith(name, at) for name in _FULL_BY_FIRST.get(text[at], ()))
+
+
 def _full_names_inside(text: str, short: Division) -> Iterator[Division]:
     for start in range(short.start + 1, short.end):
         for name in _FULL_BY_FIRST.get(text[start], ()):

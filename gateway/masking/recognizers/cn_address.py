@@ -242,8 +242,10 @@ class CnAddressRecognizer(GovPatternRecognizer):
         without any address unit character (省/市/区/县/镇/路/村/号…) are dropped, and the rest are read
         joined by SEPARATOR, with offsets mapped back: the same matches, without trying every position of
         every sentence. The strongest pattern reads them first; the weaker ones read only the clauses it did
-        not cover whole, and are tried only at the positions where they can begin (_WEAK_START). All run on
-        the standard library's `re`, and validation decides on its match where it can (_structure_verdict).
+        not cover whole, and are tried only at the positions where they can begin (_WEAK_START) and outside the
+        strong addresses that run to their clause's end and start at a division's full name (_analyze: the
+        answer is checked, and read again without that skip when the check fails). All run on the standard
+        library's `re`, and validation decides on its match where it can (_structure_verdict).
 
         :param text: Text to be analyzed
         :param entities: Entities this recognizer can detect
@@ -252,6 +254,25 @@ class CnAddressRecognizer(GovPatternRecognizer):
         :return: the recognized addresses
         """
         own = self.patterns is self.PATTERNS and regex_flags in (None, 0, self.global_regex_flags)
+        found = self._analyze(text, regex_flags, own, skip=own)
+        if found is None:  # the skip's condition did not hold (see _analyze): read again without it
+            found = self._analyze(text, regex_flags, own, skip=False)
+        return found
+
+    def _analyze(self, text: str, regex_flags, own: bool, skip: bool) -> Optional[List[RecognizerResult]]:
+        """analyze()'s answer; with `skip`, the weaker patterns are not tried inside a strong address S that
+        runs to its clause's end and begins at a division's full name, and None is returned unless S comes
+        out as the address that starts at that name (DIVISION_START, its start kept).
+
+        Why that answer is the full one: a weaker match W starting inside S ends inside S (at the latest at
+        the clause's end), so it hides no later start from its pattern and no weaker match before S from
+        the weaker patterns' de-duplication. divisions.addresses reads S's division first (earlier names never
+        see W, which starts later) and takes it as confirmed up to S's end either way (W, starting there,
+        ends no later), skipping every name inside; _with_divisions then finds S (score 0.85 beats any W)
+        as the address starting there and drops everything inside it, W included, before any W is looked
+        at. So when S comes out marked and unmoved, the Ws would have changed nothing; otherwise (S moved, or
+        another address won at its start) the text is read again without the skip.
+        """
         origins, pieces = _clauses(text) if own else _unit_clauses(text)
         if not pieces:
             if own and _unit_clauses(text)[1]:  # clauses with no match: the division names are still read
@@ -273,18 +294,31 @@ class CnAddressRecognizer(GovPatternRecognizer):
         slot_of = {start: i for i, start in enumerate(starts)}
         covered = {slot_of[r.start] for r in strong
                    if r.start in slot_of and r.end - r.start == len(pieces[slot_of[r.start]])}
+        # strong addresses that run to their clause's end from a division's full name: clause -> (offset, S)
+        skipped = {}
+        if skip:
+            for r in strong:
+                i = bisect.bisect_right(starts, r.start) - 1
+                if i not in covered and r.end == starts[i] + len(pieces[i]) \
+                        and divisions.starts_with_full_name(joined, r.start):
+                    skipped[i] = (r.start - starts[i], r, origins[i] + r.start - starts[i])
         rest_starts, rest_pieces, rest_origins = [], [], []
+        hidden = []  # [from, to) of the rest where the weaker patterns are not tried
         position = 0
         for i, piece in enumerate(pieces):
             if i not in covered:
                 rest_starts.append(position)
                 rest_pieces.append(piece)
                 rest_origins.append(origins[i])
+                if i in skipped:
+                    hidden.append((position + skipped[i][0], position + len(piece)))
                 position += len(piece) + len(_JOIN)
         weak = []
         if rest_pieces:  # the weaker PATTERNS all begin at a BOUNDARY before a component: tried only there
             rest = _JOIN.join(rest_pieces)
             weak_starts = [m.start() for m in _WEAK_START.finditer(rest)] if own else None
+            if hidden and weak_starts:
+                weak_starts = _outside(weak_starts, hidden)
             if weak_starts != []:
                 weak = self._analyze_patterns(rest, regex_flags, self.patterns[1:], verdicts, weak_starts)
         for found, at, to in ((strong, starts, origins), (weak, rest_starts, rest_origins)):
@@ -295,7 +329,13 @@ class CnAddressRecognizer(GovPatternRecognizer):
                 result.end += shift
         found = strong + weak
         named = self._division_results(text, found)
-        return remove_duplicates(_with_divisions(text, found, named) if named else found)
+        found = _with_divisions(text, found, named) if named else found
+        if skipped:
+            kept = {id(r) for r in found}
+            for _, r, start in skipped.values():
+                if id(r) not in kept or r.start != start or not r.recognition_metadata.get(DIVISION_START):
+                    return None
+        return remove_duplicates(found)
 
     def _division_results(self, text: str, found: List[RecognizerResult]) -> List[RecognizerResult]:
         """Addresses that start at a known division's name (divisions.addresses), without a boundary before
@@ -314,6 +354,18 @@ class CnAddressRecognizer(GovPatternRecognizer):
         :return: False for too thin a match; None keeps the pattern's score
         """
         return _structure_verdict(pattern_text)
+
+
+def _outside(positions: List[int], spans: List[Tuple[int, int]]) -> List[int]:
+    """The ascending `positions` outside every [from, to) of the ascending, disjoint `spans`."""
+    kept = []
+    i = 0
+    for at in positions:
+        while i < len(spans) and spans[i][1] <= at:
+            i += 1
+        if i == len(spans) or at < spans[i][0]:
+            kept.append(at)
+    return kept
 
 
 def _with_divisions(text: str, found: List[RecognizerResult],
