@@ -129,9 +129,13 @@ def find(text: str) -> Iterator[Division]:
         yield Division(at_char, at_char + length, level, short)
 
 
+_FULL_NAMES = frozenset(name for name, (_, short) in NAMES.items() if not short)
+_FULL_LENGTHS = tuple(sorted({len(name) for name in _FULL_NAMES}))
+
+
 def starts_with_full_name(text: str, at: int) -> bool:
     """Whether a division's full name (浙江省, 延边朝鲜族自治州; not a short form) starts at `at`."""
-    return at < len(text) and any(text.startswith(name, at) for name in _FULL_BY_FIRST.get(text[at], ()))
+    return any(text[at:at + length] in _FULL_NAMES for length in _FULL_LENGTHS)
 
 
 def _full_names_inside(text: str, short: Division) -> Iterator[Division]:

@@ -113,8 +113,8 @@ _UNIT_CHAR = stdlib_re.compile(r"[省市州盟区县旗镇乡街道路巷弄胡�
 # component whose suffix ends in one of SUFFIX_ENDS. A clause without either has no match of any pattern.
 _MAY_MATCH = stdlib_re.compile(rf"[{SUFFIX_ENDS}]|{'|'.join(PROVINCES)}")
 _JOIN = "\n\u2029\n"
-# Where a clause that _MAY_MATCH can begin: a SUFFIX_ENDS character or a province name's first character.
-_HIT = stdlib_re.compile("[" + "".join(sorted(set(SUFFIX_ENDS) | {name[0] for name in PROVINCES})) + "]")
+# _MAY_MATCH's matches, written as literals only: `re` then scans for their first characters at C speed.
+_HIT = stdlib_re.compile("|".join(list(SUFFIX_ENDS) + list(PROVINCES)))
 _NOT_CLAUSE = stdlib_re.compile(r"[^\u4e00-\u9fff0-9A-Za-z\-－]")
 
 
@@ -133,11 +133,11 @@ def _unit_clauses(text: str) -> Tuple[List[int], List[str]]:
 
 
 def _clauses(text: str) -> Tuple[List[int], List[str]]:
-    """The _unit_clauses that _MAY_MATCH, found from the characters they hold (_HIT) rather than by walking
+    """The _unit_clauses that _MAY_MATCH, found from _MAY_MATCH's own matches (_HIT) rather than by walking
     every clause of the text: each hit's clause is cut out around it (its start found in the reversed text)."""
     origins: List[int] = []
     pieces: List[str] = []
-    unit_char, may_match, not_clause = _UNIT_CHAR.search, _MAY_MATCH.search, _NOT_CLAUSE.search
+    unit_char, not_clause = _UNIT_CHAR.search, _NOT_CLAUSE.search
     backwards = None
     size = len(text)
     end = -1
@@ -153,7 +153,7 @@ def _clauses(text: str) -> Tuple[List[int], List[str]]:
         start = size - before.start() if before is not None else 0
         if end - start >= 4:
             clause = text[start:end]
-            if unit_char(clause) is not None and may_match(clause) is not None:
+            if unit_char(clause) is not None:
                 origins.append(start)
                 pieces.append(clause)
     return origins, pieces

@@ -193,3 +193,10 @@ def test_uncommon_place_in_a_sentence_with_a_person(detector):
 )
 def test_a_name_glued_to_an_address_ends_where_the_division_begins(detector, text, name, address):
     assert typed(detector, text) == [(name, "PERSON"), (address, "CN_ADDRESS")]
+
+
+def test_starts_with_full_name_reads_full_names_only():
+    assert divisions.starts_with_full_name("住浙江省杭州市", 1)
+    assert divisions.starts_with_full_name("延边朝鲜族自治州延吉市", 0)
+    assert not divisions.starts_with_full_name("延边延吉市", 0)  # 延边 is a short form
+    assert not divisions.starts_with_full_name("浙江省", 3)
