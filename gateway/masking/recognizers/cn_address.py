@@ -21,7 +21,9 @@ Fast path (same matches as running every pattern over the whole text with `regex
 clauses holding an address unit character; the patterns run on the standard library's `re`; the weaker
 patterns skip clauses the strong one covers whole and are tried only where they can begin (_WEAK_START);
 validation answers once per distinct match per call and counts components with `regex` only when the
-`re` match cannot decide (_structure_verdict).
+`re` match cannot decide (_structure_verdict). Only clauses holding a province name or a component's suffix
+end are read (_clauses), and the weaker patterns leave alone a strong address that starts at a division
+and runs to its clause's end (_analyze, checked afterwards).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from presidio_analyzer import Pattern, RecognizerResult
 from .. import divisions
 from ..spans import DIVISION_START
 from .base import GovPatternRecognizer, remove_duplicates
+from .cn_address_merge import with_divisions
 
 from .cjk import CJK, cjk_class_without
 
@@ -268,7 +271,7 @@ class CnAddressRecognizer(GovPatternRecognizer):
         the clause's end), so it hides no later start from its pattern and no weaker match before S from
         the weaker patterns' de-duplication. divisions.addresses reads S's division first (earlier names never
         see W, which starts later) and takes it as confirmed up to S's end either way (W, starting there,
-        ends no later), skipping every name inside; _with_divisions then finds S (score 0.85 beats any W)
+        ends no later), skipping every name inside; with_divisions then finds S (score 0.85 beats any W)
         as the address starting there and drops everything inside it, W included, before any W is looked
         at. So when S comes out marked and unmoved, the Ws would have changed nothing; otherwise (S moved, or
         another address won at its start) the text is read again without the skip.
@@ -277,7 +280,7 @@ class CnAddressRecognizer(GovPatternRecognizer):
         if not pieces:
             if own and _unit_clauses(text)[1]:  # clauses with no match: the division names are still read
                 named = self._division_results(text, [])
-                return remove_duplicates(_with_divisions(text, [], named) if named else [])
+                return remove_duplicates(with_divisions(text, [], named, _is_glue) if named else [])
             return []
         starts: List[int] = []
         position = 0
@@ -329,7 +332,7 @@ class CnAddressRecognizer(GovPatternRecognizer):
                 result.end += shift
         found = strong + weak
         named = self._division_results(text, found)
-        found = _with_divisions(text, found, named) if named else found
+        found = with_divisions(text, found, named, _is_glue) if named else found
         if skipped:
             kept = {id(r) for r in found}
             for _, r, start in skipped.values():
@@ -366,34 +369,6 @@ def _outside(positions: List[int], spans: List[Tuple[int, int]]) -> List[int]:
         if i == len(spans) or at < spans[i][0]:
             kept.append(at)
     return kept
-
-
-def _with_divisions(text: str, found: List[RecognizerResult],
-                    named: List[RecognizerResult]) -> List[RecognizerResult]:
-    """The patterns' addresses and those starting at a division name, each address once.
-
-    An address that starts at a division name replaces the matches inside it (河南街道12号, read as from the
-    province 河南, inside 延边朝鲜族自治州延吉市河南街道12号). One inside a pattern's match is not added: that
-    match began earlier only because words that are no address component were glued before the name
-    (张三日喀则市…, 原籍浦东新区…), so it starts at the name instead and those words stay out of it. Each
-    address that starts at a division name is marked so (DIVISION_START): a person's name that runs into it
-    ends where it starts (张三杭|州市… is 张三 | 杭州市…, spans.resolve_overlaps).
-    """
-    for n in named:
-        around = [r for r in found if r.start <= n.start and n.end <= r.end]
-        if not around:
-            found.append(n)
-            around = [n]
-        for r in around:
-            if r.start < n.start and _is_glue(text[r.start:n.start]):
-                r.start = n.start
-        starting_here = [r for r in around if r.start == n.start]
-        if not starting_here:  # inside an address that rightly began earlier (88号北京市…浙江省北京市建国路)
-            continue
-        outer = max(starting_here, key=lambda r: (r.end, r.score))
-        outer.recognition_metadata[DIVISION_START] = True  # a name running into it stops here (spans)
-        found = [r for r in found if r is outer or not (outer.start <= r.start and r.end <= outer.end)]
-    return found
 
 
 def _is_glue(words: str) -> bool:

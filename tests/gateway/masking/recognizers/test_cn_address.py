@@ -254,3 +254,18 @@ def test_the_skip_declines_when_its_address_is_not_the_one_starting_at_the_divis
                 max_size=12))
 def test_skipping_and_full_reads_agree_on_generated_text(pieces):
     assert _skip_agrees("".join(pieces))
+
+
+def test_a_long_body_merged_per_cluster_answers_as_merged_at_once(monkeypatch):
+    """Many addresses (the corpus in one string): with_divisions merges per cluster of overlapping addresses
+    (and divisions indexes the known ones); forced to merge and scan at once, the answer is the same."""
+    from gateway.masking import divisions
+    from gateway.masking.recognizers import cn_address_merge
+    from tests.masking_corpus.generate import generate
+
+    text = "\n".join(json.dumps(case.doc, ensure_ascii=False) for case in generate())
+    clustered = _full_view(RECOGNIZER.analyze(text, ["CN_ADDRESS"]))
+    assert len(clustered) > 100
+    monkeypatch.setattr(cn_address_merge, "CLUSTER_ABOVE", 10**9)
+    monkeypatch.setattr(divisions, "INDEX_ABOVE", 10**9)
+    assert _full_view(RECOGNIZER.analyze(text, ["CN_ADDRESS"])) == clustered
