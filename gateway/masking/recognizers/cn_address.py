@@ -105,9 +105,13 @@ _STRUCTURE_FAST = stdlib_re.compile(_STRUCTURE.pattern, stdlib_re.IGNORECASE)
 
 # The last character of every CITY, DISTRICT, TOWN, ROAD and ESTATE suffix. Every match of the patterns after
 # the first begins at a BOUNDARY with one of those components, a run of at most 8 names (1-2 characters each)
-# and a suffix of at most 5 (村民委员会): so at a BOUNDARY followed, within 21 Chinese characters, by one of these.
+# and a suffix of at most 5 (村民委员会): so at a BOUNDARY followed by 1 to 20 characters a component can hold
+# (a name's, a place word's, a suffix's: _IN_COMPONENT) and then one of these.
 SUFFIX_ENDS = "州区盟市县旗道镇乡木街同路巷弄条园寓厦场村居庭苑府馆庄心楼会"
-_WEAK_START = stdlib_re.compile(rf"{BOUNDARY}(?=[\u4e00-\u9fff]{{0,20}}[{SUFFIX_ENDS}])")
+SUFFIXES = tuple(word for component in (CITY, DISTRICT, TOWN, ROAD, ESTATE)
+                 for word in re.search(r"\{\d+,\d+\}\?\(\?:([^()]*)\)", component).group(1).split("|"))
+_IN_COMPONENT = cjk_class_without("".join(set(NOT_NAME_CHARS) - set("".join(PLACE_WORDS + SUFFIXES))))
+_WEAK_START = stdlib_re.compile(rf"{BOUNDARY}(?={_IN_COMPONENT}{{1,20}}[{SUFFIX_ENDS}])")
 
 # The pre-cut runs on the standard library's `re` (plain classes, no flags: both engines agree; `re` is faster).
 _CLAUSE = stdlib_re.compile(r"[\u4e00-\u9fff0-9A-Za-z\-－]+")

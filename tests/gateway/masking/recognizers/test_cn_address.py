@@ -269,3 +269,16 @@ def test_a_long_body_merged_per_cluster_answers_as_merged_at_once(monkeypatch):
     monkeypatch.setattr(cn_address_merge, "CLUSTER_ABOVE", 10**9)
     monkeypatch.setattr(divisions, "INDEX_ABOVE", 10**9)
     assert _full_view(RECOGNIZER.analyze(text, ["CN_ADDRESS"])) == clustered
+
+
+def test_in_component_holds_every_character_a_component_can_hold_before_its_last():
+    """_WEAK_START's derivation: a component is names (a name character or a place word) then a suffix."""
+    from gateway.masking.recognizers import cn_address as a
+
+    in_component = re.compile(a._IN_COMPONENT)
+    name = re.compile(a.cjk_class_without(a.NOT_NAME_CHARS))
+    names = [chr(c) for c in range(0x4E00, 0xA000) if name.fullmatch(chr(c))]
+    assert len(names) > 20000
+    held = names + list("".join(a.PLACE_WORDS + a.SUFFIXES))
+    assert all(in_component.fullmatch(char) for char in held)
+    assert {"大道", "村民委员会", "自治州", "雅居"} <= set(a.SUFFIXES) and not in_component.fullmatch("住")
