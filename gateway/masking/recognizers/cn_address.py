@@ -17,18 +17,16 @@ none, and a word glued before such a name is left out (户主王建国延边朝�
 house number alone is weak (建国路88号); a road with a house number and a building or room after it is
 medium (白云大道北679号8栋803房).
 
-Fast path (same matches as running every pattern over the whole text with `regex`): analyze() reads only
-clauses holding an address unit character; the patterns run on the standard library's `re`; the weaker
-patterns skip clauses the strong one covers whole and are tried only where they can begin (_WEAK_START);
-validation answers once per distinct match per call and counts components with `regex` only when the
-`re` match cannot decide (_structure_verdict). Only clauses holding a province name or a component's suffix
-end are read (_clauses), and the weaker patterns leave alone a strong address that starts at a division
-and runs to its clause's end (_analyze, checked afterwards).
+Fast path (same answers as every pattern over the whole text with `regex`; see analyze): only clauses that
+hold a province name or a component's suffix end, and an address unit character, are read, on the standard
+library's `re`; validation answers once per distinct match per call and counts components with `regex` only
+when the `re` match cannot decide (_structure_verdict).
 """
 
 from __future__ import annotations
 
 import bisect
+import copy
 import re as stdlib_re
 from typing import List, Optional, Tuple
 
@@ -242,17 +240,13 @@ class CnAddressRecognizer(GovPatternRecognizer):
         )
 
     def analyze(self, text: str, entities: List[str], nlp_artifacts=None, regex_flags=None):
-        """The PATTERNS' matches, read only in the clauses that can hold an address.
+        """The PATTERNS' matches, read only in the clauses that can hold an address (see _analyze).
 
         Every pattern matches Chinese characters, letters, digits and hyphens only, and looks around a match
-        only for characters outside them; so the text is cut into clauses of those characters, the clauses
-        without any address unit character (省/市/区/县/镇/路/村/号…) are dropped, and the rest are read
-        joined by SEPARATOR, with offsets mapped back: the same matches, without trying every position of
-        every sentence. The strongest pattern reads them first; the weaker ones read only the clauses it did
-        not cover whole, and are tried only at the positions where they can begin (_WEAK_START) and outside the
-        strong addresses that run to their clause's end and start at a division's full name (_analyze: the
-        answer is checked, and read again without that skip when the check fails). All run on the standard
-        library's `re`, and validation decides on its match where it can (_structure_verdict).
+        only for characters outside them; so only the clauses (runs of those) that can hold a match are read,
+        joined by _JOIN, with offsets mapped back. The strongest pattern reads them first; the weaker ones
+        read each other clause's text once, only where they can begin (_WEAK_START) and not inside a strong
+        address that starts at a division and runs to its clause's end (checked; else read again in full).
 
         :param text: Text to be analyzed
         :param entities: Entities this recognizer can detect
@@ -309,17 +303,27 @@ class CnAddressRecognizer(GovPatternRecognizer):
                 if i not in covered and r.end == starts[i] + len(pieces[i]) \
                         and divisions.starts_with_full_name(joined, r.start):
                     skipped[i] = (r.start - starts[i], r, origins[i] + r.start - starts[i])
-        rest_starts, rest_pieces, rest_origins = [], [], []
+        # The clauses left to the weaker patterns, each text once (with its hidden part): a clause's matches
+        # depend on its text alone (none reaches past it or looks across _JOIN), and a page repeats its phrases.
+        rest_starts, rest_pieces, rest_origins = [], [], []  # rest_origins: where each occurs in the text
         hidden = []  # [from, to) of the rest where the weaker patterns are not tried
+        distinct: dict = {}
         position = 0
         for i, piece in enumerate(pieces):
-            if i not in covered:
-                rest_starts.append(position)
-                rest_pieces.append(piece)
-                rest_origins.append(origins[i])
-                if i in skipped:
-                    hidden.append((position + skipped[i][0], position + len(piece)))
-                position += len(piece) + len(_JOIN)
+            if i in covered:
+                continue
+            key = (piece, skipped[i][0] if i in skipped else None) if own else i
+            slot = distinct.get(key)
+            if slot is not None:
+                rest_origins[slot].append(origins[i])
+                continue
+            distinct[key] = len(rest_pieces)
+            rest_starts.append(position)
+            rest_pieces.append(piece)
+            rest_origins.append([origins[i]])
+            if i in skipped:
+                hidden.append((position + skipped[i][0], position + len(piece)))
+            position += len(piece) + len(_JOIN)
         weak = []
         if rest_pieces:  # the weaker PATTERNS all begin at a BOUNDARY before a component: tried only there
             rest = _JOIN.join(rest_pieces)
@@ -328,12 +332,24 @@ class CnAddressRecognizer(GovPatternRecognizer):
                 weak_starts = _outside(weak_starts, hidden)
             if weak_starts != []:
                 weak = self._analyze_patterns(rest, regex_flags, self.patterns[1:], verdicts, weak_starts)
-        for found, at, to in ((strong, starts, origins), (weak, rest_starts, rest_origins)):
-            for result in found:
-                i = bisect.bisect_right(at, result.start) - 1
-                shift = to[i] - at[i]
-                result.start += shift
-                result.end += shift
+        for result in strong:
+            i = bisect.bisect_right(starts, result.start) - 1
+            shift = origins[i] - starts[i]
+            result.start += shift
+            result.end += shift
+        repeated = []
+        for result in weak:
+            i = bisect.bisect_right(rest_starts, result.start) - 1
+            at = rest_origins[i]
+            for origin in at[1:]:  # the same match where the clause's text occurs again
+                twin = _copied(result)
+                twin.start += origin - rest_starts[i]
+                twin.end += origin - rest_starts[i]
+                repeated.append(twin)
+            result.start += at[0] - rest_starts[i]
+            result.end += at[0] - rest_starts[i]
+        if repeated:  # in the order the patterns' loop gives every clause read (its de-duplication sorts)
+            weak = remove_duplicates(weak + repeated)
         found = strong + weak
         named = self._division_results(text, found)
         found = with_divisions(text, found, named, _is_glue) if named else found
@@ -361,6 +377,13 @@ class CnAddressRecognizer(GovPatternRecognizer):
         :return: False for too thin a match; None keeps the pattern's score
         """
         return _structure_verdict(pattern_text)
+
+
+def _copied(result: RecognizerResult) -> RecognizerResult:
+    """A result of its own (start, end and metadata are changed in place later) equal to `result`."""
+    twin = copy.copy(result)
+    twin.recognition_metadata = dict(result.recognition_metadata)
+    return twin
 
 
 def _outside(positions: List[int], spans: List[Tuple[int, int]]) -> List[int]:

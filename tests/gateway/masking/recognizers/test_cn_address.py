@@ -282,3 +282,12 @@ def test_in_component_holds_every_character_a_component_can_hold_before_its_last
     held = names + list("".join(a.PLACE_WORDS + a.SUFFIXES))
     assert all(in_component.fullmatch(char) for char in held)
     assert {"大道", "村民委员会", "自治州", "雅居"} <= set(a.SUFFIXES) and not in_component.fullmatch("住")
+
+
+def test_a_repeated_clause_is_read_once_and_found_at_every_occurrence():
+    text = "，".join(["家住朝阳区建国路88号院"] * 3 + ["经社区公示无异议"] * 2)
+    results = RECOGNIZER.analyze(text, ["CN_ADDRESS"])
+    assert [(r.start, r.end, r.score) for r in sorted(results, key=lambda r: r.start)] == [
+        (2, 12, 0.6), (15, 25, 0.6), (28, 38, 0.6)]
+    assert len({id(r.recognition_metadata) for r in results}) == 3  # each its own, as the loop makes them
+    assert _full_view(results) == _full_view(_ungated().analyze(text, ["CN_ADDRESS"]))
