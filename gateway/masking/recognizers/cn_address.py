@@ -238,6 +238,7 @@ class CnAddressRecognizer(GovPatternRecognizer):
             supported_language=supported_language,
             name=name,
         )
+        _ = [self.compiled(p, self.global_regex_flags) for p in self.patterns]  # warm-up may skip some (_analyze)
 
     def analyze(self, text: str, entities: List[str], nlp_artifacts=None, regex_flags=None):
         """The PATTERNS' matches, read only in the clauses that can hold an address (see _analyze).
@@ -295,8 +296,7 @@ class CnAddressRecognizer(GovPatternRecognizer):
         slot_of = {start: i for i, start in enumerate(starts)}
         covered = {slot_of[r.start] for r in strong
                    if r.start in slot_of and r.end - r.start == len(pieces[slot_of[r.start]])}
-        # strong addresses that run to their clause's end from a division's full name: clause -> (offset, S)
-        skipped = {}
+        skipped = {}  # strong addresses running to their clause's end from a division's full name, by clause
         if skip:
             for r in strong:
                 i = bisect.bisect_right(starts, r.start) - 1
@@ -381,7 +381,7 @@ class CnAddressRecognizer(GovPatternRecognizer):
 
 def _copied(result: RecognizerResult) -> RecognizerResult:
     """A result of its own (start, end and metadata are changed in place later) equal to `result`."""
-    twin = copy.copy(result)
+    twin = copy.copy(result)  # presidio's fields and, for ExplainedLater, the explanation to build
     twin.recognition_metadata = dict(result.recognition_metadata)
     return twin
 
