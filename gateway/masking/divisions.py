@@ -12,7 +12,9 @@ their names end in 街道/镇/乡/苏木/村, which the grammar reads by suffix.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
+from itertools import accumulate
 from typing import Any, NamedTuple
 
 import ahocorasick
@@ -129,6 +131,15 @@ def find(text: str) -> Iterator[Division]:
         yield Division(at_char, at_char + length, level, short)
 
 
+_FULL_NAMES = frozenset(name for name, (_, short) in NAMES.items() if not short)
+_FULL_LENGTHS = tuple(sorted({len(name) for name in _FULL_NAMES}))
+
+
+def starts_with_full_name(text: str, at: int) -> bool:
+    """Whether a division's full name (浙江省, 延边朝鲜族自治州; not a short form) starts at `at`."""
+    return any(text[at:at + length] in _FULL_NAMES for length in _FULL_LENGTHS)
+
+
 def _full_names_inside(text: str, short: Division) -> Iterator[Division]:
     for start in range(short.start + 1, short.end):
         for name in _FULL_BY_FIRST.get(text[start], ()):
@@ -152,6 +163,7 @@ def addresses(text: str, grammar: Any, known: Sequence[tuple[int, int]] = (),
     """
     found: list[tuple[int, int, float]] = []
     covered = -1
+    containing = _containing(known)
     for division in find(text):
         if division.short and _may_follow_short(text, division.end):
             # a full name starting inside the short form wins (王五河东区: 河东区, not 五河 of 五河县)
@@ -159,7 +171,7 @@ def addresses(text: str, grammar: Any, known: Sequence[tuple[int, int]] = (),
         start, end, level, short = division
         if start < covered:
             continue
-        inside = [(s, e) for s, e in known if s <= start < e]
+        inside = containing(start)
         if inside:
             if any(s == start for s, _ in inside):
                 if not short:
@@ -182,6 +194,30 @@ def addresses(text: str, grammar: Any, known: Sequence[tuple[int, int]] = (),
         found.append((start, m.end(), _SCORE[level]))
         covered = m.end()
     return found
+
+
+INDEX_ABOVE = 32  # known addresses above which _containing indexes them by start
+
+
+def _containing(known: Sequence[tuple[int, int]]) -> Callable[[int], list[tuple[int, int]]]:
+    """A function giving the spans of `known` that hold a position (in no particular order): a scan for a
+    few, an index by start for many (a long body's thousands of addresses, read for each division name)."""
+    if len(known) <= INDEX_ABOVE:
+        return lambda at: [(s, e) for s, e in known if s <= at < e]
+    ordered = sorted(known)
+    starts = [s for s, _ in ordered]
+    reach = list(accumulate((e for _, e in ordered), max))  # the furthest end among the spans so far
+
+    def containing(at: int) -> list[tuple[int, int]]:
+        spans = []
+        j = bisect_right(starts, at) - 1
+        while j >= 0 and reach[j] > at:
+            if ordered[j][1] > at:
+                spans.append(ordered[j])
+            j -= 1
+        return spans
+
+    return containing
 
 
 def _may_follow_short(text: str, end: int) -> bool:

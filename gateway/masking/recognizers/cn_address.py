@@ -17,18 +17,18 @@ none, and a word glued before such a name is left out (户主王建国延边朝�
 house number alone is weak (建国路88号); a road with a house number and a building or room after it is
 medium (白云大道北679号8栋803房).
 
-Fast path (same matches as running every pattern over the whole text with `regex`): analyze() reads only
-clauses holding an address unit character; the patterns run on the standard library's `re`; the weaker
-patterns skip clauses the strong one covers whole and are tried only where they can begin (_WEAK_START);
-validation answers once per distinct match per call and counts components with `regex` only when the
-`re` match cannot decide (_structure_verdict).
+Fast path (same answers as every pattern over the whole text with `regex`; see analyze): only clauses that
+hold a province name or a component's suffix end, and an address unit character, are read, on the standard
+library's `re`; validation answers once per distinct match per call and counts components with `regex` only
+when the `re` match cannot decide (_structure_verdict).
 """
 
 from __future__ import annotations
 
 import bisect
+import copy
 import re as stdlib_re
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import regex as re
 from presidio_analyzer import Pattern, RecognizerResult
@@ -36,6 +36,7 @@ from presidio_analyzer import Pattern, RecognizerResult
 from .. import divisions
 from ..spans import DIVISION_START
 from .base import GovPatternRecognizer, remove_duplicates
+from .cn_address_merge import with_divisions
 
 from .cjk import CJK, cjk_class_without
 
@@ -102,14 +103,65 @@ _STRUCTURE_FAST = stdlib_re.compile(_STRUCTURE.pattern, stdlib_re.IGNORECASE)
 
 # The last character of every CITY, DISTRICT, TOWN, ROAD and ESTATE suffix. Every match of the patterns after
 # the first begins at a BOUNDARY with one of those components, a run of at most 8 names (1-2 characters each)
-# and a suffix of at most 5 (村民委员会): so at a BOUNDARY followed, within 21 Chinese characters, by one of these.
+# and a suffix of at most 5 (村民委员会): so at a BOUNDARY followed by 1 to 20 characters a component can hold
+# (a name's, a place word's, a suffix's: _IN_COMPONENT) and then one of these.
 SUFFIX_ENDS = "州区盟市县旗道镇乡木街同路巷弄条园寓厦场村居庭苑府馆庄心楼会"
-_WEAK_START = stdlib_re.compile(rf"{BOUNDARY}(?=[\u4e00-\u9fff]{{0,20}}[{SUFFIX_ENDS}])")
+SUFFIXES = tuple(word for component in (CITY, DISTRICT, TOWN, ROAD, ESTATE)
+                 for word in re.search(r"\{\d+,\d+\}\?\(\?:([^()]*)\)", component).group(1).split("|"))
+_IN_COMPONENT = cjk_class_without("".join(set(NOT_NAME_CHARS) - set("".join(PLACE_WORDS + SUFFIXES))))
+_WEAK_START = stdlib_re.compile(rf"{BOUNDARY}(?={_IN_COMPONENT}{{1,20}}[{SUFFIX_ENDS}])")
 
 # The pre-cut runs on the standard library's `re` (plain classes, no flags: both engines agree; `re` is faster).
 _CLAUSE = stdlib_re.compile(r"[\u4e00-\u9fff0-9A-Za-z\-－]+")
 _UNIT_CHAR = stdlib_re.compile(r"[省市州盟区县旗镇乡街道路巷弄胡同条村园寓厦场号楼室栋幢座元层房户组队苑府庄心]")
+# What every match of the PATTERNS holds: the strongest begins at a province's name, the weaker ones at a
+# component whose suffix ends in one of SUFFIX_ENDS. A clause without either has no match of any pattern.
+_MAY_MATCH = stdlib_re.compile(rf"[{SUFFIX_ENDS}]|{'|'.join(PROVINCES)}")
 _JOIN = "\n\u2029\n"
+# _MAY_MATCH's matches, written as literals only: `re` then scans for their first characters at C speed.
+_HIT = stdlib_re.compile("|".join(list(SUFFIX_ENDS) + list(PROVINCES)))
+_NOT_CLAUSE = stdlib_re.compile(r"[^\u4e00-\u9fff0-9A-Za-z\-－]")
+
+
+def _unit_clauses(text: str) -> Tuple[List[int], List[str]]:
+    """The clauses (runs of _CLAUSE characters, at least 4) that hold an address unit character, and where
+    each begins."""
+    origins: List[int] = []
+    pieces: List[str] = []
+    unit_char = _UNIT_CHAR.search
+    for m in _CLAUSE.finditer(text):
+        clause = m.group()
+        if len(clause) >= 4 and unit_char(clause) is not None:
+            origins.append(m.start())
+            pieces.append(clause)
+    return origins, pieces
+
+
+def _clauses(text: str) -> Tuple[List[int], List[str]]:
+    """The _unit_clauses that _MAY_MATCH, found from _MAY_MATCH's own matches (_HIT) rather than by walking
+    every clause of the text: each hit's clause is cut out around it (its start found in the reversed text)."""
+    origins: List[int] = []
+    pieces: List[str] = []
+    unit_char, not_clause = _UNIT_CHAR.search, _NOT_CLAUSE.search
+    backwards = None
+    size = len(text)
+    end = -1
+    for hit in _HIT.finditer(text):
+        at = hit.start()
+        if at < end:
+            continue  # in the clause just read
+        after = not_clause(text, at)
+        end = after.start() if after is not None else size
+        if backwards is None:
+            backwards = text[::-1]
+        before = not_clause(backwards, size - at)
+        start = size - before.start() if before is not None else 0
+        if end - start >= 4:
+            clause = text[start:end]
+            if unit_char(clause) is not None:
+                origins.append(start)
+                pieces.append(clause)
+    return origins, pieces
 
 
 class CnAddressRecognizer(GovPatternRecognizer):
@@ -186,17 +238,16 @@ class CnAddressRecognizer(GovPatternRecognizer):
             supported_language=supported_language,
             name=name,
         )
+        _ = [self.compiled(p, self.global_regex_flags) for p in self.patterns]  # warm-up may skip some (_analyze)
 
     def analyze(self, text: str, entities: List[str], nlp_artifacts=None, regex_flags=None):
-        """The PATTERNS' matches, read only in the clauses that can hold an address.
+        """The PATTERNS' matches, read only in the clauses that can hold an address (see _analyze).
 
         Every pattern matches Chinese characters, letters, digits and hyphens only, and looks around a match
-        only for characters outside them; so the text is cut into clauses of those characters, the clauses
-        without any address unit character (省/市/区/县/镇/路/村/号…) are dropped, and the rest are read
-        joined by SEPARATOR, with offsets mapped back: the same matches, without trying every position of
-        every sentence. The strongest pattern reads them first; the weaker ones read only the clauses it did
-        not cover whole, and are tried only at the positions where they can begin (_WEAK_START). All run on
-        the standard library's `re`, and validation decides on its match where it can (_structure_verdict).
+        only for characters outside them; so only the clauses (runs of those) that can hold a match are read,
+        joined by _JOIN, with offsets mapped back. The strongest pattern reads them first; the weaker ones
+        read each other clause's text once, only where they can begin (_WEAK_START) and not inside a strong
+        address that starts at a division and runs to its clause's end (checked; else read again in full).
 
         :param text: Text to be analyzed
         :param entities: Entities this recognizer can detect
@@ -204,21 +255,37 @@ class CnAddressRecognizer(GovPatternRecognizer):
         :param regex_flags: regex flags to be used in regex matching
         :return: the recognized addresses
         """
-        starts: List[int] = []
-        origins: List[int] = []
-        pieces: List[str] = []
-        position = 0
-        unit_char = _UNIT_CHAR.search
-        for m in _CLAUSE.finditer(text):
-            clause = m.group()
-            if len(clause) < 4 or unit_char(clause) is None:
-                continue
-            starts.append(position)
-            origins.append(m.start())
-            pieces.append(clause)
-            position += len(clause) + len(_JOIN)
+        own = self.patterns is self.PATTERNS and regex_flags in (None, 0, self.global_regex_flags)
+        found = self._analyze(text, regex_flags, own, skip=own)
+        if found is None:  # the skip's condition did not hold (see _analyze): read again without it
+            found = self._analyze(text, regex_flags, own, skip=False)
+        return found
+
+    def _analyze(self, text: str, regex_flags, own: bool, skip: bool) -> Optional[List[RecognizerResult]]:
+        """analyze()'s answer; with `skip`, the weaker patterns are not tried inside a strong address S that
+        runs to its clause's end and begins at a division's full name, and None is returned unless S comes
+        out as the address that starts at that name (DIVISION_START, its start kept).
+
+        Why that answer is the full one: a weaker match W starting inside S ends inside S (at the latest at
+        the clause's end), so it hides no later start from its pattern and no weaker match before S from
+        the weaker patterns' de-duplication. divisions.addresses reads S's division first (earlier names never
+        see W, which starts later) and takes it as confirmed up to S's end either way (W, starting there,
+        ends no later), skipping every name inside; with_divisions then finds S (score 0.85 beats any W)
+        as the address starting there and drops everything inside it, W included, before any W is looked
+        at. So when S comes out marked and unmoved, the Ws would have changed nothing; otherwise (S moved, or
+        another address won at its start) the text is read again without the skip.
+        """
+        origins, pieces = _clauses(text) if own else _unit_clauses(text)
         if not pieces:
+            if own and _unit_clauses(text)[1]:  # clauses with no match: the division names are still read
+                named = self._division_results(text, [])
+                return remove_duplicates(with_divisions(text, [], named, _is_glue) if named else [])
             return []
+        starts: List[int] = []
+        position = 0
+        for piece in pieces:
+            starts.append(position)
+            position += len(piece) + len(_JOIN)
         # validate_result's answers for this call: several patterns match the same address, and a page
         # repeats its streets; dropped when the call returns, so no address outlives it.
         verdicts: dict = {}
@@ -229,30 +296,69 @@ class CnAddressRecognizer(GovPatternRecognizer):
         slot_of = {start: i for i, start in enumerate(starts)}
         covered = {slot_of[r.start] for r in strong
                    if r.start in slot_of and r.end - r.start == len(pieces[slot_of[r.start]])}
-        rest_starts, rest_pieces, rest_origins = [], [], []
+        skipped = {}  # strong addresses running to their clause's end from a division's full name, by clause
+        if skip:
+            for r in strong:
+                i = bisect.bisect_right(starts, r.start) - 1
+                if i not in covered and r.end == starts[i] + len(pieces[i]) \
+                        and divisions.starts_with_full_name(joined, r.start):
+                    skipped[i] = (r.start - starts[i], r, origins[i] + r.start - starts[i])
+        # The clauses left to the weaker patterns, each text once (with its hidden part): a clause's matches
+        # depend on its text alone (none reaches past it or looks across _JOIN), and a page repeats its phrases.
+        rest_starts, rest_pieces, rest_origins = [], [], []  # rest_origins: where each occurs in the text
+        hidden = []  # [from, to) of the rest where the weaker patterns are not tried
+        distinct: dict = {}
         position = 0
         for i, piece in enumerate(pieces):
-            if i not in covered:
-                rest_starts.append(position)
-                rest_pieces.append(piece)
-                rest_origins.append(origins[i])
-                position += len(piece) + len(_JOIN)
+            if i in covered:
+                continue
+            key = (piece, skipped[i][0] if i in skipped else None) if own else i
+            slot = distinct.get(key)
+            if slot is not None:
+                rest_origins[slot].append(origins[i])
+                continue
+            distinct[key] = len(rest_pieces)
+            rest_starts.append(position)
+            rest_pieces.append(piece)
+            rest_origins.append([origins[i]])
+            if i in skipped:
+                hidden.append((position + skipped[i][0], position + len(piece)))
+            position += len(piece) + len(_JOIN)
         weak = []
         if rest_pieces:  # the weaker PATTERNS all begin at a BOUNDARY before a component: tried only there
             rest = _JOIN.join(rest_pieces)
-            own = self.patterns is self.PATTERNS and regex_flags in (None, 0, self.global_regex_flags)
             weak_starts = [m.start() for m in _WEAK_START.finditer(rest)] if own else None
+            if hidden and weak_starts:
+                weak_starts = _outside(weak_starts, hidden)
             if weak_starts != []:
                 weak = self._analyze_patterns(rest, regex_flags, self.patterns[1:], verdicts, weak_starts)
-        for found, at, to in ((strong, starts, origins), (weak, rest_starts, rest_origins)):
-            for result in found:
-                i = bisect.bisect_right(at, result.start) - 1
-                shift = to[i] - at[i]
-                result.start += shift
-                result.end += shift
+        for result in strong:
+            i = bisect.bisect_right(starts, result.start) - 1
+            shift = origins[i] - starts[i]
+            result.start += shift
+            result.end += shift
+        repeated = []
+        for result in weak:
+            i = bisect.bisect_right(rest_starts, result.start) - 1
+            at = rest_origins[i]
+            for origin in at[1:]:  # the same match where the clause's text occurs again
+                twin = _copied(result)
+                twin.start += origin - rest_starts[i]
+                twin.end += origin - rest_starts[i]
+                repeated.append(twin)
+            result.start += at[0] - rest_starts[i]
+            result.end += at[0] - rest_starts[i]
+        if repeated:  # in the order the patterns' loop gives every clause read (its de-duplication sorts)
+            weak = remove_duplicates(weak + repeated)
         found = strong + weak
         named = self._division_results(text, found)
-        return remove_duplicates(_with_divisions(text, found, named) if named else found)
+        found = with_divisions(text, found, named, _is_glue) if named else found
+        if skipped:
+            kept = {id(r) for r in found}
+            for _, r, start in skipped.values():
+                if id(r) not in kept or r.start != start or not r.recognition_metadata.get(DIVISION_START):
+                    return None
+        return remove_duplicates(found)
 
     def _division_results(self, text: str, found: List[RecognizerResult]) -> List[RecognizerResult]:
         """Addresses that start at a known division's name (divisions.addresses), without a boundary before
@@ -273,32 +379,23 @@ class CnAddressRecognizer(GovPatternRecognizer):
         return _structure_verdict(pattern_text)
 
 
-def _with_divisions(text: str, found: List[RecognizerResult],
-                    named: List[RecognizerResult]) -> List[RecognizerResult]:
-    """The patterns' addresses and those starting at a division name, each address once.
+def _copied(result: RecognizerResult) -> RecognizerResult:
+    """A result of its own (start, end and metadata are changed in place later) equal to `result`."""
+    twin = copy.copy(result)  # presidio's fields and, for ExplainedLater, the explanation to build
+    twin.recognition_metadata = dict(result.recognition_metadata)
+    return twin
 
-    An address that starts at a division name replaces the matches inside it (河南街道12号, read as from the
-    province 河南, inside 延边朝鲜族自治州延吉市河南街道12号). One inside a pattern's match is not added: that
-    match began earlier only because words that are no address component were glued before the name
-    (张三日喀则市…, 原籍浦东新区…), so it starts at the name instead and those words stay out of it. Each
-    address that starts at a division name is marked so (DIVISION_START): a person's name that runs into it
-    ends where it starts (张三杭|州市… is 张三 | 杭州市…, spans.resolve_overlaps).
-    """
-    for n in named:
-        around = [r for r in found if r.start <= n.start and n.end <= r.end]
-        if not around:
-            found.append(n)
-            around = [n]
-        for r in around:
-            if r.start < n.start and _is_glue(text[r.start:n.start]):
-                r.start = n.start
-        starting_here = [r for r in around if r.start == n.start]
-        if not starting_here:  # inside an address that rightly began earlier (88号北京市…浙江省北京市建国路)
-            continue
-        outer = max(starting_here, key=lambda r: (r.end, r.score))
-        outer.recognition_metadata[DIVISION_START] = True  # a name running into it stops here (spans)
-        found = [r for r in found if r is outer or not (outer.start <= r.start and r.end <= outer.end)]
-    return found
+
+def _outside(positions: List[int], spans: List[Tuple[int, int]]) -> List[int]:
+    """The ascending `positions` outside every [from, to) of the ascending, disjoint `spans`."""
+    kept = []
+    i = 0
+    for at in positions:
+        while i < len(spans) and spans[i][1] <= at:
+            i += 1
+        if i == len(spans) or at < spans[i][0]:
+            kept.append(at)
+    return kept
 
 
 def _is_glue(words: str) -> bool:
@@ -311,20 +408,31 @@ def _is_glue(words: str) -> bool:
 _DIGIT = re.compile(r"\d")
 _COMPONENT = re.compile(rf"{CITY}|{DISTRICT}|{TOWN}|{ESTATE}|{ROAD}|{NUMBER}", flags=re.IGNORECASE)
 _HEAD = ("province", "city", "district", "town")
+# _STRUCTURE's groups by number, in the order they are written (checked in test_cn_address).
+_PROVINCE, _CITY, _DISTRICT, _TOWN, _ESTATE, _ROAD, _NUMBER = range(1, 8)
 
 
 def _structure_verdict(text: str) -> Optional[bool]:
     """validate_result's answer. Decided from the standard library's match where its groups suffice: no match;
     nothing after the head (province, city, district, town: the count is theirs, and no number); a province or
-    city with more after it (two components, no number needed). Otherwise `regex` counts the components."""
+    city with more after it (two components, no number needed); a run that ends in a number, alone at the end
+    (its last repetition is that number, so there is one; it has company when the head or another repetition
+    precedes it). Otherwise `regex` counts the components."""
     fast = _STRUCTURE_FAST.fullmatch(text)
     if fast is None:
         return False
-    head = [fast.start(name) >= 0 for name in _HEAD]
-    if max((fast.end(name) for name, found in zip(_HEAD, head) if found), default=0) == len(text):
-        return None if sum(head) >= 2 and (head[0] or head[1]) else False
-    if head[0] or head[1]:
+    regs = fast.regs  # one (start, end) per group, (-1, -1) for a group that took no part
+    province, city, district, town = regs[_PROVINCE][1], regs[_CITY][1], regs[_DISTRICT][1], regs[_TOWN][1]
+    size = len(text)
+    if max(province, city, district, town, 0) == size:
+        heads = (province >= 0) + (city >= 0) + (district >= 0) + (town >= 0)
+        return None if heads >= 2 and (province >= 0 or city >= 0) else False
+    if province >= 0 or city >= 0:
         return None
+    number = regs[_NUMBER]
+    if number[1] == size and regs[_ESTATE][1] != size and regs[_ROAD][1] != size:
+        # the last repetition is this number; before it the head or earlier repetitions: two or more
+        return None if number[0] > 0 else False
     return _counted_verdict(text)
 
 

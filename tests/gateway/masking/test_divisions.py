@@ -1,6 +1,8 @@
 """Division names from the data package; addresses in uncommon places found; organisations left whole."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gateway.masking import divisions
 from gateway.masking.detector import Detector
@@ -193,3 +195,23 @@ def test_uncommon_place_in_a_sentence_with_a_person(detector):
 )
 def test_a_name_glued_to_an_address_ends_where_the_division_begins(detector, text, name, address):
     assert typed(detector, text) == [(name, "PERSON"), (address, "CN_ADDRESS")]
+
+
+def test_starts_with_full_name_reads_full_names_only():
+    assert divisions.starts_with_full_name("住浙江省杭州市", 1)
+    assert divisions.starts_with_full_name("延边朝鲜族自治州延吉市", 0)
+    assert not divisions.starts_with_full_name("延边延吉市", 0)  # 延边 is a short form
+    assert not divisions.starts_with_full_name("浙江省", 3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 60), st.integers(1, 30)), max_size=80), st.integers(-2, 95))
+def test_the_index_of_known_spans_answers_as_the_scan(spans, at):
+    known = [(s, s + n) for s, n in spans]
+    scan = sorted((s, e) for s, e in known if s <= at < e)
+    indexed = divisions.INDEX_ABOVE
+    try:
+        divisions.INDEX_ABOVE = -1  # the index even for a few
+        assert sorted(divisions._containing(known)(at)) == scan
+    finally:
+        divisions.INDEX_ABOVE = indexed

@@ -145,3 +145,155 @@ def test_a_division_name_inside_an_address_that_began_earlier_is_no_crash():
     (502) for a caller, on a plain address."""
     text = "88号北京市张江镇张江镇浙江省北京市建国路"
     assert [t for t, _ in found(text)] == ["北京市张江镇张江镇浙江省北京市建国路"]
+
+
+# --- only clauses that can hold a match are read (_MAY_MATCH) ----------------------------------------------
+
+
+def test_every_pattern_begins_at_a_province_or_at_a_component_with_a_suffix():
+    """_MAY_MATCH's derivation: the strongest pattern starts with the province names, every weaker one with a
+    BOUNDARY and then a CITY, DISTRICT, TOWN, ESTATE or ROAD (whose suffixes end in SUFFIX_ENDS, tested above)."""
+    from gateway.masking.recognizers import cn_address as a
+
+    strong, *weaker = CnAddressRecognizer.PATTERNS
+    assert strong.regex.startswith(f"(?:{'|'.join(a.PROVINCES)})")
+    firsts = {
+        "CN address from city (medium)": (a.CITY,),
+        "CN address from district or street (medium)": (f"(?:{a.DISTRICT}(?:{a.TOWN})?|{a.TOWN})",),
+        "CN address from road down to the building (medium)": (f"(?={a.ROAD_TO_BUILDING})(?:{a.ESTATE}|{a.ROAD})",),
+        "CN address from road (weak)": (f"(?:{a.ESTATE}|{a.ROAD})",),
+    }
+    for pattern in weaker:
+        (first,) = firsts[pattern.name]
+        assert pattern.regex.startswith(a.BOUNDARY + first), pattern.name
+    assert a._MAY_MATCH.pattern == f"[{a.SUFFIX_ENDS}]|{'|'.join(a.PROVINCES)}"
+
+
+def test_the_corpus_clauses_left_unread_have_no_match_of_any_pattern():
+    from gateway.masking.recognizers import cn_address as a
+    from tests.masking_corpus.generate import generate
+
+    texts = [json.dumps(case.doc, ensure_ascii=False) for case in generate()] + ["身份证号码已核验无误3号201室"]
+    unread = {m.group() for text in texts for m in a._CLAUSE.finditer(text) if a._MAY_MATCH.search(m.group()) is None}
+    assert len(unread) > 100 and "身份证号码已核验无误3号201室" in unread
+    compiled = [RECOGNIZER.compiled(p, RECOGNIZER.global_regex_flags) for p in CnAddressRecognizer.PATTERNS]
+    assert not [clause for clause in unread if any(c.search(clause) for c in compiled)]
+
+
+def test_structure_groups_are_numbered_as_the_verdict_reads_them():
+    from gateway.masking.recognizers import cn_address as a
+
+    names = ("province", "city", "district", "town", "estate", "road", "number")
+    assert a._STRUCTURE_FAST.groupindex == {name: i for i, name in enumerate(names, 1)}
+    assert (a._PROVINCE, a._CITY, a._DISTRICT, a._TOWN, a._ESTATE, a._ROAD, a._NUMBER) == tuple(range(1, 8))
+
+
+def test_division_names_are_read_when_the_only_unit_clauses_cannot_match():
+    """The division pass runs whenever some clause holds an address unit character, as before the clause
+    gate: here 身份证号码 (号, but no province name nor suffix end) lets 朝阳区 (a clause of three) read on
+    into the Arabic-Indic digits, which the grammar's \\d takes."""
+    assert found("朝阳区٨٨号，身份证号码") == [("朝阳区٨٨号", 0.6)]
+    assert found("朝阳区٨٨号") == []
+
+
+def test_clauses_are_cut_around_their_hits_as_a_walk_over_every_clause_cuts_them():
+    from gateway.masking.recognizers import cn_address as a
+
+    texts = ["", "省", "ab-北京市朝阳区1号,x", "，，住在杭州市西湖区文三路478号。其他内容社区", "浙江杭州_延边州-3号楼"]
+    for text in texts:
+        walked = [(m.start(), m.group()) for m in a._CLAUSE.finditer(text)
+                  if len(m.group()) >= 4 and a._UNIT_CHAR.search(m.group()) and a._MAY_MATCH.search(m.group())]
+        assert list(zip(*a._clauses(text))) == walked, text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES + ["，", "_", " ", "ab", "延边", "浙江", "社区", "身份证", "-"]), max_size=12))
+def test_clauses_cut_around_hits_equal_the_walk_on_generated_text(pieces):
+    from gateway.masking.recognizers import cn_address as a
+
+    text = "".join(pieces)
+    walked = [(m.start(), m.group()) for m in a._CLAUSE.finditer(text)
+              if len(m.group()) >= 4 and a._UNIT_CHAR.search(m.group()) and a._MAY_MATCH.search(m.group())]
+    assert list(zip(*a._clauses(text))) == walked
+
+
+# --- the weaker patterns skip a strong address that starts at a division (CnAddressRecognizer._analyze) ----
+
+
+def _full_view(results):
+    from gateway.masking.spans import DIVISION_START
+
+    return [(r.start, r.end, r.score, bool(r.recognition_metadata.get(DIVISION_START))) for r in results]
+
+
+def _skip_agrees(text: str) -> bool:
+    """The skipping read answers as the full one, or declines (None): never a different answer."""
+    skipping = RECOGNIZER._analyze(text, None, True, skip=True)
+    return skipping is None or _full_view(skipping) == _full_view(RECOGNIZER._analyze(text, None, True, skip=False))
+
+
+def test_skipping_and_full_reads_agree_on_the_corpus():
+    from tests.masking_corpus.generate import generate
+
+    texts = [json.dumps(case.doc, ensure_ascii=False) for case in generate()] + [a for a, _ in WHOLE]
+    assert all(_skip_agrees(text) for text in texts)
+    assert RECOGNIZER._analyze("现住广东省深圳市宝安区西乡大道440号御景新村15栋A座203", None, True, skip=True)
+
+
+def test_the_skip_declines_when_its_address_is_not_the_one_starting_at_the_division():
+    """北京市浙江省A座: the strongest pattern matches 浙江省A座 (北京市 alone fails validation), which runs to
+    the clause's end from a division's name; but the address read from the division 北京市 takes it in, so
+    it is not the address starting at 浙江省: the skip declines and analyze reads the text again in full."""
+    text = "北京市浙江省A座"
+    assert RECOGNIZER._analyze(text, None, True, skip=True) is None
+    assert found(text) == [("北京市浙江省A座", 0.85)]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES + ["，", "住在", "延边", "延吉市", "张三", "浦东新区", "河南街道", "现住", "_"]),
+                max_size=12))
+def test_skipping_and_full_reads_agree_on_generated_text(pieces):
+    assert _skip_agrees("".join(pieces))
+
+
+def test_a_long_body_merged_per_cluster_answers_as_merged_at_once(monkeypatch):
+    """Many addresses (the corpus in one string): with_divisions merges per cluster of overlapping addresses
+    (and divisions indexes the known ones); forced to merge and scan at once, the answer is the same."""
+    from gateway.masking import divisions
+    from gateway.masking.recognizers import cn_address_merge
+    from tests.masking_corpus.generate import generate
+
+    text = "\n".join(json.dumps(case.doc, ensure_ascii=False) for case in generate())
+    clustered = _full_view(RECOGNIZER.analyze(text, ["CN_ADDRESS"]))
+    assert len(clustered) > 100
+    monkeypatch.setattr(cn_address_merge, "CLUSTER_ABOVE", 10**9)
+    monkeypatch.setattr(divisions, "INDEX_ABOVE", 10**9)
+    assert _full_view(RECOGNIZER.analyze(text, ["CN_ADDRESS"])) == clustered
+
+
+def test_in_component_holds_every_character_a_component_can_hold_before_its_last():
+    """_WEAK_START's derivation: a component is names (a name character or a place word) then a suffix."""
+    from gateway.masking.recognizers import cn_address as a
+
+    in_component = re.compile(a._IN_COMPONENT)
+    name = re.compile(a.cjk_class_without(a.NOT_NAME_CHARS))
+    names = [chr(c) for c in range(0x4E00, 0xA000) if name.fullmatch(chr(c))]
+    assert len(names) > 20000
+    held = names + list("".join(a.PLACE_WORDS + a.SUFFIXES))
+    assert all(in_component.fullmatch(char) for char in held)
+    assert {"大道", "村民委员会", "自治州", "雅居"} <= set(a.SUFFIXES) and not in_component.fullmatch("住")
+
+
+def test_a_repeated_clause_is_read_once_and_found_at_every_occurrence():
+    text = "，".join(["家住朝阳区建国路88号院"] * 3 + ["经社区公示无异议"] * 2)
+    results = RECOGNIZER.analyze(text, ["CN_ADDRESS"])
+    assert [(r.start, r.end, r.score) for r in sorted(results, key=lambda r: r.start)] == [
+        (2, 12, 0.6), (15, 25, 0.6), (28, 38, 0.6)]
+    assert len({id(r.recognition_metadata) for r in results}) == 3  # each its own, as the loop makes them
+    assert _full_view(results) == _full_view(_ungated().analyze(text, ["CN_ADDRESS"]))
+
+
+def test_every_pattern_is_compiled_when_the_recognizer_is_built():
+    """The detector's warm-up address is read by the strongest pattern and skipped by the weaker ones, so the
+    recognizer compiles them itself: the first request would otherwise pay a quarter of a second."""
+    assert len(CnAddressRecognizer().__dict__["_compiled_by_pattern"]) == len(CnAddressRecognizer.PATTERNS)
