@@ -9,6 +9,8 @@ race between CREATE TABLE's existence check and the creation (a duplicate-type e
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,7 +55,7 @@ def make_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> E
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn, _record):  # pragma: no cover - exercised by every sqlite test
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
+        _use_wal(cur, busy_timeout_ms / 1000)
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cur.execute("PRAGMA foreign_keys=ON")
@@ -62,11 +64,44 @@ def make_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> E
     return engine
 
 
+def _use_wal(cur, patience: float) -> None:
+    """Switch a connection's database to WAL. Switching needs the database to itself and SQLite answers
+    "database is locked" at once, busy handler or not, when another connection of a new database's first
+    moments holds it (several threads of a starting gateway open it together): then wait, within the busy
+    timeout, until that connection has switched it or let go."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            if time.monotonic() >= deadline:
+                raise
+        try:
+            if cur.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+                return  # another connection switched it: WAL is a property of the database file
+        except sqlite3.OperationalError:
+            pass  # still held: wait below and ask again
+        time.sleep(0.005)
+
+
 @contextmanager
 def schema_transaction(engine: Engine) -> Iterator[Connection]:
-    """A transaction to create tables in (`metadata.create_all(conn)`); on PostgreSQL it holds an advisory
-    lock until it commits, so the next process's existence check sees the tables the first one created."""
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_SCHEMA_LOCK_KEY})")
-        yield conn
+    """A transaction to create tables in (`metadata.create_all(conn)`) that holds the database's schema lock
+    until it commits, so the next connection's existence check sees the tables the first one created: an
+    advisory lock on PostgreSQL; on SQLite the write lock, taken up front by BEGIN IMMEDIATE (Python's sqlite3
+    opens no transaction before DDL, so two threads of one gateway could both find a table missing)."""
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_SCHEMA_LOCK_KEY})")
+            yield conn
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # waits (busy timeout) while another connection creates
+        try:
+            yield conn
+        except BaseException:
+            conn.exec_driver_sql("ROLLBACK")
+            raise
+        conn.exec_driver_sql("COMMIT")

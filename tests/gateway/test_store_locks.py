@@ -34,3 +34,33 @@ def test_commits_stay_visible_to_other_processes_after_a_second_engine_opens(tmp
     assert count_elsewhere(path) == 1
     conn.close()
     first.dispose()
+
+
+def test_threads_creating_the_same_tables_on_a_new_database_do_not_race(tmp_path):
+    """The console's tables are created by whichever thread of a gateway opens the database first (the reload
+    thread's console tick, the admin API); without the write lock both could find a table missing."""
+    import threading
+
+    from gateway.admin.tables import ensure_admin_schema
+    from gateway.policy.tables import ensure_schema as ensure_policy_schema
+
+    for round_ in range(12):
+        engines = [make_engine(f"sqlite:///{tmp_path / f'race{round_}.db'}") for _ in range(4)]
+        start, errors = threading.Barrier(len(engines)), []
+
+        def create(engine):
+            start.wait()
+            try:
+                ensure_admin_schema(engine)
+                ensure_policy_schema(engine)
+            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(f"{type(exc).__name__}: {exc}"[:120])
+
+        threads = [threading.Thread(target=create, args=(e,)) for e in engines]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        for e in engines:
+            e.dispose()
+        assert errors == []
