@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re as stdlib_re
 import threading
+from functools import lru_cache
 from typing import Optional
 
 import jieba
@@ -53,6 +54,9 @@ _NAME_STARTS = frozenset(SINGLE_SURNAMES) | {s[0] for s in (*COMPOUND_SURNAMES, 
 _TOWN_AFTER = stdlib_re.compile(r"[\u4e00-\u9fff]{0,2}?(?:镇|乡|街道|苏木)")
 _OTHER_CLOSED = stdlib_re.compile(rf"(?:{DOTTED_NAME}|{MINORITY_NAME})(?={_NAME_END.pattern})")
 
+# One compiled class instead of a function call per character (name_after_context ran is_cjk per character).
+_GIVEN_NAME_RUN = stdlib_re.compile(cjk_class_without(NOT_GIVEN_NAME_CHARS) + "+")
+
 _dictionary_lock = threading.Lock()
 
 
@@ -83,6 +87,7 @@ def starts_with_surname(text: str) -> bool:
     return text[:2] in COMPOUND_SURNAMES or (bool(text) and text[0] in SINGLE_SURNAMES)
 
 
+@lru_cache(maxsize=65536)  # pure in its word: the same candidates recur across a page's values
 def looks_like_name(text: str) -> bool:
     """Two to four CJK characters, a known surname first, no organisation/place ending, no role word."""
     if not 2 <= len(text) <= 4 or not all("\u4e00" <= c <= "\u9fff" for c in text):
@@ -97,6 +102,7 @@ def looks_like_name(text: str) -> bool:
     return not any(text[i:j] in _ROLE_AND_CONTEXT for i in range(len(text) - 1) for j in range(i + 2, len(text) + 1))
 
 
+@lru_cache(maxsize=65536)  # pure in its word (jieba's dictionary does not change once loaded)
 def is_everyday_word(candidate: str) -> bool:
     """A name candidate that is rather an everyday word or phrase (高中, 和家属, 于今日, 和睦)."""
     given = candidate[surname_length(candidate):]
@@ -130,7 +136,7 @@ def name_after_context(text: str, start: int) -> Optional[int]:
             gap += 1
         for given in (2, 1):
             end = start + surname + gap + given
-            if end > len(text) or not all(_is_given_name_char(c) for c in text[start + surname + gap : end]):
+            if end > len(text) or not _GIVEN_NAME_RUN.fullmatch(text, start + surname + gap, end):
                 continue
             candidate = text[start : start + surname] + text[start + surname + gap : end]
             if ends_name(text, end) and looks_like_name(candidate) and not is_everyday_word(candidate):
@@ -204,3 +210,9 @@ def _in_dictionary(word: str) -> bool:
 
 def _is_given_name_char(char: str) -> bool:
     return is_cjk(char) and char not in NOT_GIVEN_NAME_CHARS
+
+
+def is_given_name_run(text: str, start: int = 0, end: Optional[int] = None) -> bool:
+    """True if text[start:end] is empty or all _is_given_name_char (one regex match, not a call per character)."""
+    end = len(text) if end is None else min(end, len(text))
+    return start >= end or _GIVEN_NAME_RUN.fullmatch(text, start, end) is not None
