@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 import re as stdlib_re
 import threading
+from functools import lru_cache
 from typing import Optional
 
 import jieba
 import jieba.posseg
 import regex as re
 
-from .cjk import cjk_class_without, is_cjk
+from .cjk import CJK_FIRST, CJK_LAST, cjk_class_without
 from .cn_person_words import (
     BEFORE_MARKER_LEADS, BEFORE_MARKERS, COMMON_NON_NAME_FREQUENCY, COMMON_WORD_FREQUENCY, COMPOUND_SURNAMES,
     CONTEXT_WORDS, DOTTED_NAME, FUNCTION_SURNAME_WORD_FREQUENCY, FUNCTION_WORD_SURNAMES, KINSHIP_WORDS, LATIN_NAME,
@@ -53,6 +54,15 @@ _NAME_STARTS = frozenset(SINGLE_SURNAMES) | {s[0] for s in (*COMPOUND_SURNAMES, 
 _TOWN_AFTER = stdlib_re.compile(r"[\u4e00-\u9fff]{0,2}?(?:镇|乡|街道|苏木)")
 _OTHER_CLOSED = stdlib_re.compile(rf"(?:{DOTTED_NAME}|{MINORITY_NAME})(?={_NAME_END.pattern})")
 
+# Given-name characters (a CJK ideograph that NOT_GIVEN_NAME_CHARS does not hold) as one set, and a run of them as
+# one compiled class: a name is tested at every clue word of a text, and one set lookup or one regex call is far
+# cheaper than a function call per character.
+_GIVEN_NAME_CHARS = frozenset(map(chr, range(CJK_FIRST, CJK_LAST + 1))) - frozenset(NOT_GIVEN_NAME_CHARS)
+_GIVEN_NAME_RUN = stdlib_re.compile(cjk_class_without(NOT_GIVEN_NAME_CHARS) + "+")
+# Bound of the per-word verdict caches (looks_like_name, is_everyday_word): a page asks about the same few
+# candidates again and again; the words are short, so the bound keeps them at a few hundred kilobytes.
+_VERDICT_CACHE = 8192
+
 _dictionary_lock = threading.Lock()
 
 
@@ -83,6 +93,7 @@ def starts_with_surname(text: str) -> bool:
     return text[:2] in COMPOUND_SURNAMES or (bool(text) and text[0] in SINGLE_SURNAMES)
 
 
+@lru_cache(maxsize=_VERDICT_CACHE)  # a pure function of the word: cached because every recognizer pass asks it
 def looks_like_name(text: str) -> bool:
     """Two to four CJK characters, a known surname first, no organisation/place ending, no role word."""
     if not 2 <= len(text) <= 4 or not all("\u4e00" <= c <= "\u9fff" for c in text):
@@ -97,6 +108,7 @@ def looks_like_name(text: str) -> bool:
     return not any(text[i:j] in _ROLE_AND_CONTEXT for i in range(len(text) - 1) for j in range(i + 2, len(text) + 1))
 
 
+@lru_cache(maxsize=_VERDICT_CACHE)  # jieba's dictionary is fixed once loaded: the verdict depends on the word only
 def is_everyday_word(candidate: str) -> bool:
     """A name candidate that is rather an everyday word or phrase (高中, 和家属, 于今日, 和睦)."""
     given = candidate[surname_length(candidate):]
@@ -130,7 +142,7 @@ def name_after_context(text: str, start: int) -> Optional[int]:
             gap += 1
         for given in (2, 1):
             end = start + surname + gap + given
-            if end > len(text) or not all(_is_given_name_char(c) for c in text[start + surname + gap : end]):
+            if end > len(text) or _GIVEN_NAME_RUN.fullmatch(text, start + surname + gap, end) is None:
                 continue
             candidate = text[start : start + surname] + text[start + surname + gap : end]
             if ends_name(text, end) and looks_like_name(candidate) and not is_everyday_word(candidate):
@@ -203,4 +215,5 @@ def _in_dictionary(word: str) -> bool:
 
 
 def _is_given_name_char(char: str) -> bool:
-    return is_cjk(char) and char not in NOT_GIVEN_NAME_CHARS
+    """One CJK ideograph that may be part of a given name (not in NOT_GIVEN_NAME_CHARS)."""
+    return char in _GIVEN_NAME_CHARS
