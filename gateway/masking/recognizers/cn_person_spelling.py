@@ -196,6 +196,7 @@ def inside_place_name(text: str, start: int, end: int) -> bool:
     return start > 0 and text[start - 1] in "县市区旗" and _TOWN_AFTER.match(text, end) is not None
 
 
+@lru_cache(maxsize=_VERDICT_CACHE)  # a pure function of the value: validate_result asks it for every pattern match
 def is_person_value(text: str) -> bool:
     """A whole value that is a name in some spelling: looks_like_name, or with spaces inside (王 芳), with a
     middle dot, made of minority name elements, or in Latin letters (a person key decides, as for 张三)."""
