@@ -10,7 +10,7 @@ import logging
 import re as stdlib_re
 import threading
 from functools import lru_cache
-from typing import Optional
+from typing import Iterator, Optional
 
 import jieba
 import jieba.posseg
@@ -36,6 +36,10 @@ _SURNAME = rf"(?:(?:{_COMPOUND})|[{SINGLE_SURNAMES}])"
 _MARKERS = "|".join(re.escape(m) for m in sorted(BEFORE_MARKERS, key=len, reverse=True))
 _LEADS = f"(?:^|(?<=[{BEFORE_MARKER_LEADS}]))"
 _BEFORE_MARKER = stdlib_re.compile(rf"{_LEADS}({_SURNAME})((?:{_SPACE}{{1,2}})?[\u4e00-\u9fff]{{1,2}}?)(?=(?:{_MARKERS}))")
+# _BEFORE_MARKER without its lead lookbehind: starting with a surname, it gives the regex engine a first character
+# to search for, where the lookbehind made it try every position (before_marker_matches checks the lead itself).
+_SURNAME_BEFORE_MARKER = stdlib_re.compile(rf"({_SURNAME})((?:{_SPACE}{{1,2}})?[\u4e00-\u9fff]{{1,2}}?)(?=(?:{_MARKERS}))")
+_LEAD = stdlib_re.compile(f"[{BEFORE_MARKER_LEADS}]")
 _OTHER_NAME = stdlib_re.compile(rf"{DOTTED_NAME}|{MINORITY_NAME}")
 _WHOLE_OTHER = stdlib_re.compile(rf"(?:{DOTTED_NAME}|{MINORITY_NAME}|{_SURNAME}{_SPACE}{{1,3}}[\u4e00-\u9fff]{{1,2}})")
 _WHOLE_LINE = stdlib_re.compile(rf"{_SURNAME}{_SPACE}{{0,3}}[\u4e00-\u9fff]{{1,2}}")
@@ -148,6 +152,24 @@ def name_after_context(text: str, start: int) -> Optional[int]:
             if ends_name(text, end) and looks_like_name(candidate) and not is_everyday_word(candidate):
                 return end
     return None
+
+
+def before_marker_matches(text: str) -> Iterator[stdlib_re.Match]:
+    """
+    What _BEFORE_MARKER.finditer(text) yields (the same matches, in order), found faster: a surname-first match
+    is searched for and kept when it starts the text or follows a lead character; a rejected one resumes the
+    search one character later, so no match of the original is shadowed by it.
+
+    :param text: the text
+    """
+    pos = 0
+    while (m := _SURNAME_BEFORE_MARKER.search(text, pos)) is not None:
+        start = m.start()
+        if start == 0 or _LEAD.match(text, start - 1):
+            yield m
+            pos = m.end()  # never empty: a surname is at least one character
+        else:
+            pos = start + 1
 
 
 def other_name_end(text: str, start: int) -> Optional[int]:
