@@ -43,9 +43,9 @@ from .cjk import CJK
 from .cn_person_spelling import (  # noqa: F401 - re-exported: the rules and their tests read them from here
     _BEFORE_MARKER, _COMPOUND, _DOTS, _LATIN_BEFORE_CN, _LATIN_WHOLE, _MARKER, _NAME_SHAPED, _NAME_STARTS,
     _OTHER_NAME, _PART_TAILS, _ROLES, _SPACE_RE, _TRIGGERS, _WHOLE_LINE, _WHOLE_OTHER, MAX_OTHER_NAME,
-    MAX_WHOLE_VALUE, NAME_CHAR, WEAK_SCORE, _in_dictionary, _is_given_name_char, dictionary_entry, ends_name,
-    inside_place_name, is_given_name_run,
-    is_everyday_word, is_minority_name, is_person_value, looks_like_name, minority_name_after,
+    MAX_WHOLE_VALUE, NAME_CHAR, WEAK_SCORE, _in_dictionary, _is_given_name_char, before_marker_matches,
+    dictionary_entry, ends_name, inside_place_name, is_everyday_word, is_given_name_run, is_minority_name,
+    is_person_value, looks_like_name, minority_name_after,
     name_after_context, other_name_end, starts_with_surname, surname_length)
 from .cn_person_words import (  # noqa: F401 - re-exported: the detector reads the surnames from here
     ACCOUNT_KEYS, BEFORE_MARKER_LEADS, COMPOUND_SURNAMES, DOCUMENT_NUMBER, KEY_VALUE, LATIN_NAME, LATIN_NAME_TRIGGERS,
@@ -172,7 +172,9 @@ class CnPersonRecognizer(GovPatternRecognizer):
         :return: one result per name, scored context_score
         """
         results = []
-        for m in _BEFORE_MARKER.finditer(text):
+        markers = list(_MARKER.finditer(text))
+        # every _BEFORE_MARKER match ends before a marker: a text with none skips that scan
+        for m in before_marker_matches(text) if markers else ():
             start = m.start()
             if text[start] in BEFORE_MARKER_LEADS and looks_like_name(_SPACE_RE.sub("", text[start + 1:m.end()])):
                 start += 1  # 由高洁代为: 由 is the preposition (and a surname), 高洁 the name
@@ -180,7 +182,7 @@ class CnPersonRecognizer(GovPatternRecognizer):
             if looks_like_name(candidate) and not is_everyday_word(candidate) \
                     and is_given_name_run(candidate, surname_length(candidate)):
                 results.append(self._result(start, m.end(), self.context_score, self.CONTEXT_EXPLANATION))
-        for marker in _MARKER.finditer(text):  # a dotted or minority name before it: read backwards
+        for marker in markers:  # a dotted or minority name before it: read backwards
             end = marker.start()
             if text[end - 2:end] not in _PART_TAILS and not _DOTS.intersection(text[max(0, end - MAX_OTHER_NAME):end]):
                 continue

@@ -1,0 +1,34 @@
+"""The person rules' fast paths give what the plain forms they replace give: before_marker_matches is
+_BEFORE_MARKER.finditer, the given-name character set is "a CJK ideograph not in NOT_GIVEN_NAME_CHARS"."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gateway.masking.recognizers.cjk import is_cjk
+from gateway.masking.recognizers.cn_person_spelling import (
+    _BEFORE_MARKER, _GIVEN_NAME_RUN, _is_given_name_char, before_marker_matches)
+from gateway.masking.recognizers.cn_person_words import (
+    BEFORE_MARKERS, COMPOUND_SURNAMES, NOT_GIVEN_NAME_CHARS, SINGLE_SURNAMES)
+
+# pieces that make surnames, leads, markers and spaces meet in every order
+PIECES = [*SINGLE_SURNAMES[:20], *COMPOUND_SURNAMES[:4], *BEFORE_MARKERS, *"，由经明人 　芳华于是系a1\n"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=14))
+def test_before_marker_matches_are_the_lookbehind_patterns_matches(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert [m.span() for m in before_marker_matches(text)] == [m.span() for m in _BEFORE_MARKER.finditer(text)]
+
+
+def test_before_marker_matches_keep_the_lead_rule() -> None:
+    text = "由高洁代为领取，据石欣怡陈述，X王芳系"
+    assert [text[m.start():m.end()] for m in before_marker_matches(text)] == ["由高洁", "石欣怡"]
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=0x4DF0, max_codepoint=0xA010) | st.sampled_from(
+    NOT_GIVEN_NAME_CHARS + "a1 "), max_size=6))
+def test_given_name_set_and_run_match_the_per_character_rule(text: str) -> None:
+    plain = [is_cjk(c) and c not in NOT_GIVEN_NAME_CHARS for c in text]
+    assert [_is_given_name_char(c) for c in text] == plain
+    assert (_GIVEN_NAME_RUN.fullmatch(text) is not None) == (bool(text) and all(plain))
