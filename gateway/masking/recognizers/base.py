@@ -31,7 +31,6 @@ results:
 from __future__ import annotations
 
 import bisect
-from operator import attrgetter
 import re as stdlib_re
 from typing import Dict, FrozenSet, List, Optional, Tuple
 
@@ -214,6 +213,23 @@ class GovPatternRecognizer(PatternRecognizer):
         cache[(id(pattern), flags, ascii_text)] = (pattern, compiled)
         return compiled
 
+    def _plan(self, flags, ascii_text: bool, patterns: Optional[List[Pattern]]) -> List[Tuple[Pattern, object]]:
+        """The patterns with their compiled forms (compiled()); for the recognizer's own list, kept by flags and
+        ASCII-ness while that list is unchanged (looking each pattern up again costs a Python-level hash of the
+        flag enum per pattern per call)."""
+        if patterns is not None:
+            return [(pattern, self.compiled(pattern, flags, ascii_text)) for pattern in patterns]
+        plans = self.__dict__.get("_plans")
+        if plans is None:
+            plans = self.__dict__["_plans"] = {}
+        key = (int(flags), ascii_text)
+        plan = plans.get(key)
+        own = self.patterns
+        if plan is None or plan[0] is not own or plan[1] != len(own):
+            compiled = [(pattern, self.compiled(pattern, flags, ascii_text)) for pattern in own]
+            plan = plans[key] = (own, len(own), compiled)
+        return plan[2]
+
     def _analyze_patterns(self, text: str, flags: Optional[int] = None,
                           patterns: Optional[List[Pattern]] = None,
                           verdicts: Optional[Dict[str, Tuple[Optional[bool], bool]]] = None,
@@ -227,10 +243,8 @@ class GovPatternRecognizer(PatternRecognizer):
         metadata = {_NAME_KEY: self.name, _ID_KEY: self.id}
         verdicts = {} if verdicts is None else verdicts
         validate, invalidate = self.validate_result, self.invalidate_result
-        ascii_text = text.isascii()
-        for pattern in self.patterns if patterns is None else patterns:
+        for pattern, compiled in self._plan(flags, text.isascii(), patterns):
             pattern_score = pattern.score
-            compiled = self.compiled(pattern, flags, ascii_text)
             for match in compiled.finditer(text) if starts is None else matches_at(compiled, text, starts):
                 start, end = match.span()
                 if start == end:
@@ -299,26 +313,23 @@ def remove_duplicates(results: List[RecognizerResult]) -> List[RecognizerResult]
     return sorted(kept, key=lambda r: (-r.score, r.start, -(r.end - r.start)))
 
 
-_START = attrgetter("start")
-
-
 def _by_score(result: RecognizerResult):
     return -result.score
 
 
 def _disjoint(results: List[RecognizerResult]) -> Optional[List[RecognizerResult]]:
-    """remove_duplicates' answer when no two results overlap and every score is above 0 (the usual case: the
-    matches of one pattern never overlap, and an identifier's patterns rarely find the same digits), else None.
-    Then nothing is equal to or inside another, so all are kept, in presidio's order (-score, start, -length):
-    by start, then by score (sorted() is stable and the starts differ)."""
-    ordered = sorted(results, key=_START)
+    """remove_duplicates' answer when the results come in order of start without overlapping and every score is
+    above 0 (the usual case for identifiers: the matches of one pattern never overlap, and an identifier's
+    patterns rarely find the same digits), else None (found at the first result out of order: cheap for the
+    recognizers whose results overlap). Then nothing is equal to or inside another, so all are kept, in
+    presidio's order (-score, start, -length): by start, then by score (sorted() is stable, the starts differ)."""
     end = -1
-    score = ordered[0].score
+    score = results[0].score
     same = True
-    for result in ordered:
+    for result in results:
         if result.start < end or not result.end > result.start or not result.score > 0:
             return None
         end = result.end
         if result.score != score:
             same = False
-    return ordered if same else sorted(ordered, key=_by_score)
+    return list(results) if same else sorted(results, key=_by_score)
