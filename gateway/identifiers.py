@@ -25,7 +25,9 @@ A value that fails its checksum is not that identifier (an 18-digit order number
 from __future__ import annotations
 
 import datetime
+import functools
 import ipaddress
+import time
 import re
 import unicodedata
 
@@ -74,12 +76,46 @@ def is_real_birth_date(year: int, month: int, day: int, today: datetime.date | N
     return born <= (today or datetime.date.today())
 
 
-def _digits_date(text: str, century: int | None = None) -> bool:
+@functools.lru_cache(maxsize=8192)
+def _calendar_date(text: str, century: int | None) -> datetime.date | None:
+    """The date written as YYYYMMDD (or YYMMDD after `century`) when it is a calendar date from 1900 on, else
+    None. Kept by string: the pages of one register repeat their birth dates, and parsing one costs more than
+    the look-up (whether it is past is asked again each time: _today())."""
     if not text.isdigit():
-        return False
+        return None
     if century is not None:
-        return is_real_birth_date(century + int(text[0:2]), int(text[2:4]), int(text[4:6]))
-    return is_real_birth_date(int(text[0:4]), int(text[4:6]), int(text[6:8]))
+        year, month, day = century + int(text[0:2]), int(text[2:4]), int(text[4:6])
+    else:
+        year, month, day = int(text[0:4]), int(text[4:6]), int(text[6:8])
+    if year < 1900:
+        return None
+    try:
+        return datetime.date(year, month, day)
+    except ValueError:
+        return None
+
+
+# date.today() costs more than the rest of a birth-date check: it is read again only when time.time() leaves
+# the local day of the last reading (past its midnight, or before its start if the clock is set back), so the
+# answer is date.today()'s.
+_today_now: tuple = (datetime.date.min, 0.0, 0.0)  # (today, timestamps of its start and of the next midnight)
+
+
+def _today() -> datetime.date:
+    global _today_now
+    today, start, end = _today_now
+    if not start <= time.time() < end:
+        today = datetime.date.today()
+        start = datetime.datetime.combine(today, datetime.time.min).timestamp()
+        end = datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time.min).timestamp()
+        _today_now = (today, start, end)
+    return today
+
+
+def _digits_date(text: str, century: int | None = None) -> bool:
+    """is_real_birth_date for a date written in digits (YYYYMMDD, or YYMMDD after `century`)."""
+    born = _calendar_date(text, century)
+    return born is not None and born <= _today()
 
 
 # --- resident ID (GB 11643) and the numbers built like it -----------------------------------------

@@ -175,3 +175,12 @@ def test_social_security_card_numbers():
     assert ids.is_social_security_card("K62811624") and ids.is_social_security_card("A67711416")
     assert not ids.is_social_security_card("K00000000")  # a placeholder
     assert not ids.is_social_security_card("K6281162") and not ids.is_social_security_card("KK6281162")
+
+
+def test_the_birth_date_checks_read_todays_date():
+    from datetime import date
+
+    assert ids._today() == date.today()
+    assert ids._today() == date.today()  # from the kept reading
+    ids._today_now = (date(2000, 1, 1), 0.0, 1.0)  # a reading of another day is read again
+    assert ids._today() == date.today()

@@ -10,7 +10,10 @@ results:
 - A recognizer may name patterns in STDLIB_RE: those are compiled with the standard library's `re`, which
   runs them faster than `regex` and finds the same matches (their sources use only syntax both engines read
   alike; tests/gateway/masking/recognizers/test_engines.py compares the two engines on every such pattern).
-  Every other pattern, and any pattern `re` cannot compile, uses `regex` as presidio does.
+  Every other pattern, and any pattern `re` cannot compile, uses `regex` as presidio does. Patterns named in
+  STDLIB_RE_ASCII run on `re` only when the text searched is ASCII (str.isascii() is a flag lookup): both
+  engines read ASCII text alike (\\d, classes and IGNORECASE folding differ only on other characters, such as
+  the dotted capital I that `re` folds into [A-Z]); the identifier windows below are ASCII on the bench pages.
 - validate_result and invalidate_result answer once per distinct matched text in one call (`verdicts`: a
   page repeats its values, and several patterns of a recognizer match the same text); the answers are
   dropped when the call returns. Both must therefore be pure functions of the matched text.
@@ -50,7 +53,26 @@ IDENTIFIER_BREAKS = (
     "\u4e00-\u9fff\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
     "\n\r\t\u2028\u2029,;\"'!?=&<>\\[\\]{}|`~^*%$@_"
 )
-_WINDOWS: Dict[Tuple[str, int], "stdlib_re.Pattern[str]"] = {}
+_WINDOWS: Dict[str, "stdlib_re.Pattern[str]"] = {}
+# The shortest window any recognizer asks for (the passport's 8): the runs found are those at least this long,
+# and each recognizer keeps the ones at least its WINDOW_MIN long.
+_WINDOW_FLOOR = 8
+# The runs last found, by window pattern: (text, spans). Recognizers with the same break set read the same
+# joined text of a batch (the detector's gates often keep the same strings), so the second one reuses them.
+_LAST_RUNS: Dict[object, Tuple[str, List[Tuple[int, int]]]] = {}
+
+
+def _window_spans(window, text: str, minimum: int) -> List[Tuple[int, int]]:
+    """The spans of the runs `window` finds in `text` that are at least `minimum` long (>= _WINDOW_FLOOR)."""
+    last = _LAST_RUNS.get(window)
+    if last is not None and (last[0] is text or last[0] == text):
+        runs = last[1]
+    else:
+        runs = [m.span() for m in window.finditer(text)]
+        _LAST_RUNS[window] = (text, runs)
+    if minimum <= _WINDOW_FLOOR:
+        return runs
+    return [span for span in runs if span[1] - span[0] >= minimum]
 
 
 class ExplainedLater(RecognizerResult):
@@ -101,6 +123,8 @@ class GovPatternRecognizer(PatternRecognizer):
 
     # Names of PATTERNS that run on the standard library's `re` (measured faster, same matches).
     STDLIB_RE: FrozenSet[str] = frozenset()
+    # Names of PATTERNS that run on `re` when the text searched is ASCII (measured faster there, same matches).
+    STDLIB_RE_ASCII: FrozenSet[str] = frozenset()
     # Characters (a regex class body) that no pattern can match nor a lookaround test, and the shortest match
     # length: every match then lies in a run of other characters at least WINDOW_MIN long. None: no windows.
     WINDOW_BREAKS: Optional[str] = None
@@ -123,7 +147,7 @@ class GovPatternRecognizer(PatternRecognizer):
         window = self._window(regex_flags)
         if window is None:
             return self._analyze_patterns(text, regex_flags)
-        spans = [m.span() for m in window.finditer(text)]
+        spans = _window_spans(window, text, self.WINDOW_MIN)
         if not spans:
             return []
         if len(spans) == 1:
@@ -150,28 +174,33 @@ class GovPatternRecognizer(PatternRecognizer):
         """The compiled window (runs of characters outside WINDOW_BREAKS, at least WINDOW_MIN long), or None
         when the recognizer reads the whole text: no WINDOW_BREAKS, other patterns or other flags than the
         ones its windows were proven for (tests/gateway/masking/recognizers/test_windows.py)."""
-        if not self.WINDOW_BREAKS or (flags and flags != self.global_regex_flags) \
+        if not self.WINDOW_BREAKS or self.WINDOW_MIN < _WINDOW_FLOOR or (flags and flags != self.global_regex_flags) \
                 or self.global_regex_flags != _SHARED_FLAGS or self.patterns is not self.PATTERNS:
             return None
-        key = (self.WINDOW_BREAKS, self.WINDOW_MIN)
-        window = _WINDOWS.get(key)
+        window = _WINDOWS.get(self.WINDOW_BREAKS)
         if window is None:
-            window = _WINDOWS[key] = stdlib_re.compile(f"[^{self.WINDOW_BREAKS}]{{{self.WINDOW_MIN},}}")
+            # One window pattern per break set, for every WINDOW_MIN (_window_spans filters by length), written
+            # to begin with a plain class: `re` then skips break characters in its C search loop instead of
+            # trying a match at each of them (a repeat first is not a prefix it can scan for).
+            breaks = self.WINDOW_BREAKS
+            window = _WINDOWS[breaks] = stdlib_re.compile(f"[^{breaks}][^{breaks}]{{{_WINDOW_FLOOR - 1},}}")
         return window
 
-    def compiled(self, pattern: Pattern, flags: int):
+    def compiled(self, pattern: Pattern, flags: int, ascii_text: bool = False):
         """The pattern compiled for `flags`: with the standard library's `re` when the recognizer lists it in
         STDLIB_RE and `re` reads it (kept on this recognizer: presidio's own loop calls the Pattern's
         `compiled_regex` with a timeout only `regex` takes), else with `regex`, kept on the Pattern as
-        presidio does. Looked up by pattern and flags (flag arithmetic on the enum costs microseconds)."""
+        presidio does; for ASCII text (`ascii_text`) also with `re` when it lists it in STDLIB_RE_ASCII. Looked
+        up by pattern, flags and ASCII-ness (flag arithmetic on the enum costs microseconds)."""
         cache = self.__dict__.get("_compiled_by_pattern")
         if cache is None:
             cache = self.__dict__["_compiled_by_pattern"] = {}
-        found = cache.get((id(pattern), flags))
+        ascii_text = ascii_text and pattern.name in self.STDLIB_RE_ASCII
+        found = cache.get((id(pattern), flags, ascii_text))
         if found is not None and found[0] is pattern:
             return found[1]
         compiled = None
-        if pattern.name in self.STDLIB_RE and not int(flags) & ~int(_SHARED_FLAGS):
+        if (ascii_text or pattern.name in self.STDLIB_RE) and not int(flags) & ~int(_SHARED_FLAGS):
             try:
                 compiled = stdlib_re.compile(pattern.regex, flags)
             except stdlib_re.error:
@@ -181,8 +210,25 @@ class GovPatternRecognizer(PatternRecognizer):
                 pattern.compiled_with_flags = flags
                 pattern.compiled_regex = re.compile(pattern.regex, flags=flags)
             compiled = pattern.compiled_regex
-        cache[(id(pattern), flags)] = (pattern, compiled)
+        cache[(id(pattern), flags, ascii_text)] = (pattern, compiled)
         return compiled
+
+    def _plan(self, flags, ascii_text: bool, patterns: Optional[List[Pattern]]) -> List[Tuple[Pattern, object]]:
+        """The patterns with their compiled forms (compiled()); for the recognizer's own list, kept by flags and
+        ASCII-ness while that list is unchanged (looking each pattern up again costs a Python-level hash of the
+        flag enum per pattern per call)."""
+        if patterns is not None:
+            return [(pattern, self.compiled(pattern, flags, ascii_text)) for pattern in patterns]
+        plans = self.__dict__.get("_plans")
+        if plans is None:
+            plans = self.__dict__["_plans"] = {}
+        key = (int(flags), ascii_text)
+        plan = plans.get(key)
+        own = self.patterns
+        if plan is None or plan[0] is not own or plan[1] != len(own):
+            compiled = [(pattern, self.compiled(pattern, flags, ascii_text)) for pattern in own]
+            plan = plans[key] = (own, len(own), compiled)
+        return plan[2]
 
     def _analyze_patterns(self, text: str, flags: Optional[int] = None,
                           patterns: Optional[List[Pattern]] = None,
@@ -197,9 +243,8 @@ class GovPatternRecognizer(PatternRecognizer):
         metadata = {_NAME_KEY: self.name, _ID_KEY: self.id}
         verdicts = {} if verdicts is None else verdicts
         validate, invalidate = self.validate_result, self.invalidate_result
-        for pattern in self.patterns if patterns is None else patterns:
+        for pattern, compiled in self._plan(flags, text.isascii(), patterns):
             pattern_score = pattern.score
-            compiled = self.compiled(pattern, flags)
             for match in compiled.finditer(text) if starts is None else matches_at(compiled, text, starts):
                 start, end = match.span()
                 if start == end:
@@ -247,6 +292,9 @@ def remove_duplicates(results: List[RecognizerResult]) -> List[RecognizerResult]
     (test_base compares the two on generated results)."""
     if len(results) < 2:
         return [r for r in results if r.score != 0]
+    disjoint = _disjoint(results)
+    if disjoint is not None:
+        return disjoint
     unique: Dict[object, RecognizerResult] = {}
     for result in results:  # presidio's set(): equal start, end and score (as its hash writes them) are one
         score = result.score
@@ -263,3 +311,25 @@ def remove_duplicates(results: List[RecognizerResult]) -> List[RecognizerResult]
             kept.append(result)
             active.append(result)
     return sorted(kept, key=lambda r: (-r.score, r.start, -(r.end - r.start)))
+
+
+def _by_score(result: RecognizerResult):
+    return -result.score
+
+
+def _disjoint(results: List[RecognizerResult]) -> Optional[List[RecognizerResult]]:
+    """remove_duplicates' answer when the results come in order of start without overlapping and every score is
+    above 0 (the usual case for identifiers: the matches of one pattern never overlap, and an identifier's
+    patterns rarely find the same digits), else None (found at the first result out of order: cheap for the
+    recognizers whose results overlap). Then nothing is equal to or inside another, so all are kept, in
+    presidio's order (-score, start, -length): by start, then by score (sorted() is stable, the starts differ)."""
+    end = -1
+    score = results[0].score
+    same = True
+    for result in results:
+        if result.start < end or not result.end > result.start or not result.score > 0:
+            return None
+        end = result.end
+        if result.score != score:
+            same = False
+    return list(results) if same else sorted(results, key=_by_score)

@@ -11,7 +11,7 @@ from typing import List, Optional
 
 from presidio_analyzer import Pattern
 
-from .base import GovPatternRecognizer
+from .base import IDENTIFIER_BREAKS, GovPatternRecognizer
 
 ISSUED_PREFIX = re.compile(r"^1(?:3\d|4\d|5[0-35-9]|6[2567]|7[0-8]|8\d|9\d)\d{8}$")
 
@@ -36,6 +36,12 @@ class CnMobileRecognizer(GovPatternRecognizer):
         ),
     ]
 
+    # Matches lie in runs of characters outside these (test_windows proves it from the pattern): the pattern
+    # then searches a few short ASCII runs, not the whole text.
+    WINDOW_BREAKS = IDENTIFIER_BREAKS + "\\.:/#()"
+    WINDOW_MIN = 11
+    # On `re` when the text is ASCII (the windows usually are): measured 3x faster there, same matches (test_engines).
+    STDLIB_RE_ASCII = frozenset({"CN mobile (medium)"})
     CONTEXT = [
         "手机",
         "电话",

@@ -61,6 +61,8 @@ class CnPassportRecognizer(GovPatternRecognizer):
     # Measured faster on the standard library's `re`, same matches (test_engines; not the travel permit: its
     # [A-Z] folds İ under IGNORECASE in `re` only).
     STDLIB_RE = frozenset({"Taiwan compatriot permit 8 digits (weak: needs context)"})
+    # The travel permit on `re` when the text is ASCII (the windows usually are): measured 4x faster there.
+    STDLIB_RE_ASCII = frozenset({"HK/Macau/Taiwan travel permit (medium)"})
     # Matches lie in runs of characters outside these (test_windows proves it from the patterns).
     WINDOW_BREAKS = IDENTIFIER_BREAKS + " \\-.:/+#()"
     WINDOW_MIN = 8

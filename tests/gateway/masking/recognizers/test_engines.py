@@ -89,3 +89,40 @@ def test_engines_agree_on_every_single_character():
             for element in set(elements(pattern.regex, FLAGS)):
                 std, reg = re.compile(element, FLAGS), regex.compile(element, flags=FLAGS)
                 assert std.findall(BMP) == reg.findall(BMP), (entity, pattern.name, element)
+
+
+ASCII_PATTERNS = [
+    pytest.param(entity, pattern, id=f"{entity}:{pattern.name}")
+    for entity, cls in RECOGNIZER_CLASSES.items() if issubclass(cls, GovPatternRecognizer)
+    for pattern in cls.PATTERNS if pattern.name in cls.STDLIB_RE_ASCII
+]
+ASCII_ALPHABET = st.sampled_from(list("0123456789012345678901234567890123456789 -+()#.:/\n\tABCDEFGHMXZabcehmxz"))
+
+
+def test_some_patterns_run_on_the_standard_library_for_ascii_text():
+    assert ASCII_PATTERNS, "no recognizer names a STDLIB_RE_ASCII pattern: the tests below would test nothing"
+    recognizer = RECOGNIZER_CLASSES["CN_MOBILE"]()
+    pattern = recognizer.patterns[0]
+    assert isinstance(recognizer.compiled(pattern, FLAGS, ascii_text=True), re.Pattern)
+    assert not isinstance(recognizer.compiled(pattern, FLAGS), re.Pattern)
+
+
+@pytest.mark.parametrize("entity, pattern", ASCII_PATTERNS)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_engines_agree_on_generated_ascii_text(entity, pattern, data):
+    """STDLIB_RE_ASCII patterns run on `re` only for ASCII text: there both engines find the same."""
+    std, reg = re.compile(pattern.regex, FLAGS), regex.compile(pattern.regex, flags=FLAGS)
+    text = data.draw(st.text(ASCII_ALPHABET, max_size=60))
+    assert _spans(std, text) == _spans(reg, text)
+
+
+@pytest.mark.parametrize("entity, pattern", ASCII_PATTERNS)
+def test_engines_agree_on_ascii_samples_and_corpus(entity, pattern):
+    from tests.masking_corpus.generate import generate
+
+    std, reg = re.compile(pattern.regex, FLAGS), regex.compile(pattern.regex, flags=FLAGS)
+    texts = SAMPLES + [json.dumps(case.doc, ensure_ascii=True) for case in generate()][:400]
+    for text in texts:
+        text = text.encode("ascii", "replace").decode("ascii")
+        assert _spans(std, text) == _spans(reg, text)
