@@ -50,7 +50,7 @@ from .recognizers.cn_person import (
     COMPOUND_SURNAMES, MINORITY_NAME_PARTS, MINORITY_SYLLABLES, CnPersonRecognizer, SINGLE_SURNAMES)
 from .recognizers.trade_secret import KEYWORDS_EN, KEYWORDS_ZH
 from .spans import (  # noqa: F401 - re-exported: the detector's result types live in spans.py
-    ENTITY_PRIORITY, ORGANIZATION, DetectionError, KeyContextEnhancer, Span, _recognizer_id, resolve_overlaps)
+    ENTITY_PRIORITY, DetectionError, KeyContextEnhancer, Span, _recognizer_id, disjoint_spans, resolve_overlaps)
 
 LANGUAGE = "zh"
 SEPARATOR = "\n\u2029\n"
@@ -321,7 +321,7 @@ class Detector:
             # recognizers keep EntityRecognizer's (a no-op), which test_detector checks.
             self._enhancer.enhance(text, results, self._recognizers, context_words(hint), artifacts)
         results = [r for r in results if r.score >= self.score_threshold]
-        return _disjoint_spans(results) or resolve_overlaps(_without_duplicates(results))
+        return disjoint_spans(results) or resolve_overlaps(_without_duplicates(results))
 
     def _warm_up(self) -> None:
         """Compile every pattern and load jieba's tagger now, not on the first request."""
@@ -361,26 +361,6 @@ def _without_duplicates(results: list[RecognizerResult]) -> list[RecognizerResul
     for result in results:
         by_type.setdefault(result.entity_type, []).append(result)
     return [kept for group in by_type.values() for kept in remove_duplicates(group)]
-
-
-def _disjoint_spans(results: list[RecognizerResult]) -> list[Span] | None:
-    """The spans of results that do not overlap (they may touch) nor name an organisation, sorted by start: what
-    resolve_overlaps(_without_duplicates(results)) gives them, since deduplicating, trimming at organisations and
-    divisions, and choosing between overlapping results each need two results over one character. None when the
-    results do not qualify (the usual case is a remark with a few separate findings)."""
-    if len(results) < 2:
-        return None
-    ordered = sorted(results, key=_start_of)
-    end = -1
-    for r in ordered:
-        if r.start < end or r.end <= r.start or r.score == 0 or r.entity_type == ORGANIZATION:
-            return None
-        end = r.end
-    return [Span(r.start, r.end, r.entity_type, r.score) for r in ordered]
-
-
-def _start_of(result: RecognizerResult) -> int:
-    return result.start
 
 
 def _passing(gate: Gate, texts: list[str], runs: list[int]) -> list[int]:

@@ -2,6 +2,7 @@
 
 - Span: one detected entity (offsets, entity type, score); DetectionError: detection could not complete.
 - KeyContextEnhancer: presidio's lemma context rule, cheap enough to run per string of a batch.
+- disjoint_spans: the common case resolve_overlaps need not sort out (findings that do not overlap);
 - resolve_overlaps: non-overlapping spans; organisation names hold their place first, a person's name ends where
   an address starting at a known division begins, then score, length and ENTITY_PRIORITY decide.
 Nothing here logs text or values.
@@ -218,6 +219,22 @@ def resolve_overlaps(results: Iterable[RecognizerResult]) -> list[Span]:
     spans = [r for r in kept if r.entity_type != ORGANIZATION]
     spans.sort(key=_start)
     return [Span(r.start, r.end, r.entity_type, r.score) for r in spans]
+
+
+def disjoint_spans(results: list[RecognizerResult]) -> list[Span] | None:
+    """The spans of results that do not overlap (they may touch) nor name an organisation, sorted by start: what
+    deduplication per type and resolve_overlaps would give them, since deduplicating, trimming at organisations
+    and divisions, and choosing between overlapping results each need two results over one character. None when
+    the results do not qualify. (The usual remark has a few separate findings: no sort by score, no sweep.)"""
+    if len(results) < 2:
+        return None
+    ordered = sorted(results, key=_start)
+    end = -1
+    for r in ordered:
+        if r.start < end or r.end <= r.start or r.score == 0 or r.entity_type == ORGANIZATION:
+            return None
+        end = r.end
+    return [Span(r.start, r.end, r.entity_type, r.score) for r in ordered]
 
 
 def _start(result: RecognizerResult) -> int:

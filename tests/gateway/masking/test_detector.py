@@ -9,13 +9,13 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 
 from gateway.masking.detector import (
-    _disjoint_spans,
     _without_duplicates,
     ENTITY_PRIORITY,
     SEPARATOR,
     Detector,
     KeyContextEnhancer,
     Span,
+    disjoint_spans,
     resolve_overlaps,
 )
 from gateway.masking.recognizers import RECOGNIZER_CLASSES, SUPPORTED_ENTITIES
@@ -155,7 +155,7 @@ def test_disjoint_fast_path_equals_the_full_resolution(drawn):
     def made():
         return [RecognizerResult(entity, start, start + length, score) for entity, start, length, score in drawn]
 
-    fast = _disjoint_spans(made())
+    fast = disjoint_spans(made())
     if fast is not None:
         assert fast == resolve_overlaps(_without_duplicates(made()))
 
@@ -164,12 +164,12 @@ def test_disjoint_fast_path_takes_separate_findings_only():
     def result(entity, start, end, score=0.85):
         return RecognizerResult(entity, start, end, score)
 
-    assert _disjoint_spans([result("CN_MOBILE", 9, 20), result("PERSON", 0, 3)]) == [
+    assert disjoint_spans([result("CN_MOBILE", 9, 20), result("PERSON", 0, 3)]) == [
         Span(0, 3, "PERSON", 0.85), Span(9, 20, "CN_MOBILE", 0.85)]
-    assert _disjoint_spans([result("PERSON", 0, 3), result("CN_ADDRESS", 3, 9)]) is not None  # touching
-    assert _disjoint_spans([result("PERSON", 0, 3), result("CN_ADDRESS", 2, 9)]) is None
-    assert _disjoint_spans([result("PERSON", 0, 3), result("ORGANIZATION", 5, 9)]) is None
-    assert _disjoint_spans([result("PERSON", 0, 3)]) is None
+    assert disjoint_spans([result("PERSON", 0, 3), result("CN_ADDRESS", 3, 9)]) is not None  # touching
+    assert disjoint_spans([result("PERSON", 0, 3), result("CN_ADDRESS", 2, 9)]) is None
+    assert disjoint_spans([result("PERSON", 0, 3), result("ORGANIZATION", 5, 9)]) is None
+    assert disjoint_spans([result("PERSON", 0, 3)]) is None
 
 
 def test_an_organisation_keeps_its_place_and_is_not_returned():

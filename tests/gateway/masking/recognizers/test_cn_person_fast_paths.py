@@ -1,12 +1,13 @@
 """The person rules' fast paths give what the plain forms they replace give: before_marker_matches is
-_BEFORE_MARKER.finditer, the given-name character set is "a CJK ideograph not in NOT_GIVEN_NAME_CHARS"."""
+_BEFORE_MARKER.finditer, the given-name character set and run (is_given_name_run, over any slice) are "a CJK
+ideograph not in NOT_GIVEN_NAME_CHARS" per character."""
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gateway.masking.recognizers.cjk import is_cjk
 from gateway.masking.recognizers.cn_person_spelling import (
-    _BEFORE_MARKER, _GIVEN_NAME_RUN, _is_given_name_char, before_marker_matches)
+    _BEFORE_MARKER, _GIVEN_NAME_RUN, _is_given_name_char, before_marker_matches, is_given_name_run)
 from gateway.masking.recognizers.cn_person_words import (
     BEFORE_MARKERS, COMPOUND_SURNAMES, NOT_GIVEN_NAME_CHARS, SINGLE_SURNAMES)
 
@@ -32,3 +33,13 @@ def test_given_name_set_and_run_match_the_per_character_rule(text: str) -> None:
     plain = [is_cjk(c) and c not in NOT_GIVEN_NAME_CHARS for c in text]
     assert [_is_given_name_char(c) for c in text] == plain
     assert (_GIVEN_NAME_RUN.fullmatch(text) is not None) == (bool(text) and all(plain))
+
+
+@given(st.text(st.sampled_from("王芳于因的在和与刘平高中A1 ·\u4e00\u9fff\u3000"), max_size=6), st.integers(0, 7),
+       st.integers(0, 7))
+def test_given_name_run_over_a_slice_matches_the_per_character_rule(text: str, start: int, end: int) -> None:
+    assert is_given_name_run(text, start, end) == all(_is_given_name_char(c) for c in text[start:end])
+
+
+def test_given_name_run_refuses_a_non_name_character() -> None:
+    assert is_given_name_run("刘和平", 1) and not is_given_name_run("张勇于", 1)
