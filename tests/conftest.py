@@ -51,9 +51,9 @@ def demo_upstreams():
     ups.close()
 
 
-@pytest.fixture
-def gateway_factory(tmp_path, demo_upstreams):
-    """Start gateways on port 0 in front of the demo departments; all stopped at the end of the test."""
+def _gateways(directory, demo_upstreams):
+    """A starter of gateways on port 0 in front of the demo departments, config files in `directory()`;
+    yields it, then stops every gateway it started."""
     from addons.runner import Gateway
     from gateway.services import Services
 
@@ -61,7 +61,7 @@ def gateway_factory(tmp_path, demo_upstreams):
 
     def start(config: Config | None = None, upstream_urls: dict | None = None, sections: dict | None = None,
               **gateway) -> GatewayClient:
-        config = config or make_config(tmp_path, upstream_urls or demo_upstreams.urls, sections, **gateway)
+        config = config or make_config(directory(), upstream_urls or demo_upstreams.urls, sections, **gateway)
         services = Services.open(config)
         gw = Gateway(config, services).start()
         client = GatewayClient(gw, services, config, demo_upstreams)
@@ -72,6 +72,19 @@ def gateway_factory(tmp_path, demo_upstreams):
     for c in started:
         c.gateway.stop()
         c.services.close()
+
+
+@pytest.fixture
+def gateway_factory(tmp_path, demo_upstreams):
+    """Start gateways on port 0 in front of the demo departments; all stopped at the end of the test."""
+    yield from _gateways(lambda: tmp_path, demo_upstreams)
+
+
+@pytest.fixture(scope="module")
+def module_gateway_factory(tmp_path_factory, demo_upstreams):
+    """gateway_factory for a gateway a whole module's cases share (each gateway in a directory of its own);
+    stopped at the end of the module. For cases that each send calls and read their own records."""
+    yield from _gateways(lambda: tmp_path_factory.mktemp("gw"), demo_upstreams)
 
 
 @pytest.fixture
