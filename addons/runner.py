@@ -21,12 +21,13 @@ from gateway.config import Config
 from gateway.services import Services
 
 from . import auditpatch, dispatch, errorpatch, limits
-from .bootstrap import enforce, limit_options
+from .bootstrap import WORKERS_START_TIMEOUT, enforce, limit_options
 
 log = logging.getLogger("govshare.runner")
 
 # The reverse target is never contacted: the route stage points each request at its provider.
 PLACEHOLDER_TARGET = "http://127.0.0.1:9"
+RUNNING_TIMEOUT = WORKERS_START_TIMEOUT + 30  # seconds `Gateway.start` waits for the running hooks
 
 
 def _upstream_ca_bundle(services: Services) -> str | None:
@@ -138,7 +139,8 @@ async def serve(config: Config, services: Services, started: threading.Event | N
     from .pipeline import pipeline
 
     opts = Options()
-    master = gateway_master(opts, pipeline(services))
+    running = RunningSeen()
+    master = gateway_master(opts, pipeline(services) + [running])
     configure_options(opts, config, services)
     if holder is not None:
         holder["master"] = master
@@ -146,10 +148,24 @@ async def serve(config: Config, services: Services, started: threading.Event | N
     run = asyncio.ensure_future(master.run())
     if started is not None:
         address = await listening_address(master, run, timeout=5.0)
-        if address is not None and holder is not None:
+        # mitmproxy listens before its `running` hooks: started means the bootstrap's has finished too
+        # (its masking workers are up), as it will have before the first flow is handled.
+        await asyncio.wait([run, asyncio.ensure_future(running.seen.wait())], timeout=RUNNING_TIMEOUT,
+                           return_when=asyncio.FIRST_COMPLETED)
+        if address is not None and holder is not None and running.seen.is_set():
             holder["address"] = address
         started.set()
     await run
+
+
+class RunningSeen:
+    """The last addon of a gateway started by `Gateway`: notes that every addon's `running` hook has run."""
+
+    def __init__(self):
+        self.seen = asyncio.Event()
+
+    def running(self) -> None:
+        self.seen.set()
 
 
 class Gateway:
@@ -182,7 +198,7 @@ class Gateway:
                                "per process); stop it first or start another process")
         self._holds_lock = True
         self._thread.start()
-        self._started.wait(30)
+        self._started.wait(RUNNING_TIMEOUT + 10)
         if self._error is not None:
             raise RuntimeError(f"gateway failed to start: {self._error}") from self._error
         if "address" not in self._holder:
