@@ -199,19 +199,24 @@ class Detector:
         joined: list[int] = []
         first: dict[tuple[str | None, str], int] = {}  # a string and its key's hint, seen before in this call
         repeats: list[tuple[int, int]] = []
+        hints: list[str | None] = []  # the key hint of each joined item, worked out once
         for index, (key, text) in enumerate(items):
             _check_text(text)
             if not text:
                 continue
-            seen = first.setdefault((self.key_hint(key), text), index)
+            hint = self.key_hint(key)
+            seen = first.setdefault((hint, text), index)
             if seen != index:  # a page repeats names, places and remarks: detect each once per call
                 repeats.append((index, seen))
             elif "\u2029" in text:  # could meet the separator: take the single-string path
                 answers[index] = self.detect(text, key)
-            elif self._hint_needs_detection(key) or self.may_contain_pii(text):
+            # A key that names an entity (xm, sfzh) sends its value to detection whatever the pre-filter says (the
+            # key lifts weak patterns); a remark key (bz, message) does not: the pre-filter is score-independent.
+            elif (hint is not None and hint != FREE_TEXT) or self.may_contain_pii(text):
                 joined.append(index)
+                hints.append(hint)
         if joined:
-            self._detect_joined(items, joined, answers)
+            self._detect_joined(items, joined, answers, hints=hints)
         for index, seen in repeats:
             answers[index] = list(answers[seen])
         return answers
@@ -220,13 +225,6 @@ class Detector:
         """The entity a key name hints at ("FREE_TEXT" for remark keys), or None."""
         return _key_hint(key)
 
-    def _hint_needs_detection(self, key: str | None) -> bool:
-        """A key that names an entity (xm, sfzh) sends its value to detection whatever the pre-filter
-        says (the key lifts weak patterns); a remark key (bz, message) does not: the pre-filter is
-        score-independent, so it holds for free text as for any string."""
-        hint = self.key_hint(key)
-        return hint is not None and hint != "FREE_TEXT"
-
     def may_contain_pii(self, text: str) -> bool:
         """The cheap pre-filter: False only if no recognizer can find anything in the text."""
         return self._prefilter.search(text) is not None
@@ -234,7 +232,10 @@ class Detector:
     # -- batch path ---------------------------------------------------------------------------------
 
     def _detect_joined(self, items: Sequence[tuple[str | None, str]], indices: list[int],
-                       answers: list[list[Span]], identifiers_only: bool = False) -> None:
+                       answers: list[list[Span]], identifiers_only: bool = False,
+                       hints: list[str | None] | None = None) -> None:
+        """Detection of items[i] for i in indices into answers[i], the recognizers run over the joined texts
+        (`hints`: the key hint of each, if the caller worked them out)."""
         views = [normalise(items[i][1]) for i in indices]
         texts = [view.text for view in views]
         starts: list[int] = []
@@ -285,7 +286,8 @@ class Detector:
                 answers[index] = (self.detect(items[index][1]) if slot in crossed
                                   else _mapped(views[slot], finish(texts[slot], None, per_item[slot], False, None)))
             return
-        hints = [self.key_hint(items[index][0]) for index in indices]  # once per item, not once per step
+        if hints is None:
+            hints = [self.key_hint(items[index][0]) for index in indices]  # once per item, not once per step
         free = [slot not in crossed and _is_free_text(hints[slot], texts[slot]) for slot in range(len(indices))]
         tagged: dict[int, tuple[list[str], list[str]] | None] = {}
         if self._person is not None:

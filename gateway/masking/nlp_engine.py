@@ -72,8 +72,6 @@ def name_spans(doc: Doc | None, words: list[str], tags: list[str], raw: bool = F
     """Spans of name-tagged tokens that are probable names; a compound surname jieba split off
     (欧阳 | 娜娜) is joined to the given name after it. With `raw`, (start, end) token indices."""
     spans = []
-    if not has_name_tag(tags):
-        return spans
     for i in [i for i, tag in enumerate(tags) if tag[:2] == NAME_TAG_PREFIX]:
         start, word = i, words[i]
         if i > 0 and words[i - 1] in COMPOUND_SURNAMES and len(word) <= 2:
@@ -245,8 +243,8 @@ class ChineseNlpEngine(NlpEngine):
         tag = rjieba.tag
         for text in texts:
             pairs = tag(text, True) if text else []
-            words = [word for word, _ in pairs]
-            out.append((words, [flag for _, flag in pairs]) if "".join(words) == text else None)
+            words, tags = map(list, zip(*pairs)) if pairs else ([], [])  # the pairs as two lists, in C
+            out.append((words, tags) if "".join(words) == text else None)
         return out
 
     def light_artifacts(self, text: str, language: str, with_entities: bool = True,
