@@ -39,7 +39,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from .keynames import FREE_TEXT, context_words
 from .keynames import key_hint as _key_hint
-from .nlp_engine import ChineseNlpEngine
+from .nlp_engine import ChineseNlpEngine, has_name_tag
 from .normalise import Normalised, normalise
 from .recognizers.trade_secret import GATE as _TRADE_SECRET_GATE
 from .recognizers import SUPPORTED_ENTITIES, build_recognizers
@@ -57,6 +57,7 @@ SEPARATOR = "\n\u2029\n"
 FREE_TEXT_MIN_CJK = 4
 # Below this threshold a bare amount (the weak whole-value TRADE_SECRET pattern) counts on its own.
 WEAKEST_PATTERN_SCORE = 0.2
+_MAX_SCORE = EntityRecognizer.MAX_SCORE
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _SHORT_NAME = re.compile(rf"(?:{'|'.join(COMPOUND_SURNAMES)}|[{''.join(SINGLE_SURNAMES)}])[\u4e00-\u9fff]{{1,2}}")
@@ -198,19 +199,24 @@ class Detector:
         joined: list[int] = []
         first: dict[tuple[str | None, str], int] = {}  # a string and its key's hint, seen before in this call
         repeats: list[tuple[int, int]] = []
+        hints: list[str | None] = []  # the key hint of each joined item, worked out once
         for index, (key, text) in enumerate(items):
             _check_text(text)
             if not text:
                 continue
-            seen = first.setdefault((self.key_hint(key), text), index)
+            hint = self.key_hint(key)
+            seen = first.setdefault((hint, text), index)
             if seen != index:  # a page repeats names, places and remarks: detect each once per call
                 repeats.append((index, seen))
             elif "\u2029" in text:  # could meet the separator: take the single-string path
                 answers[index] = self.detect(text, key)
-            elif self._hint_needs_detection(key) or self.may_contain_pii(text):
+            # A key that names an entity (xm, sfzh) sends its value to detection whatever the pre-filter says (the
+            # key lifts weak patterns); a remark key (bz, message) does not: the pre-filter is score-independent.
+            elif (hint is not None and hint != FREE_TEXT) or self.may_contain_pii(text):
                 joined.append(index)
+                hints.append(hint)
         if joined:
-            self._detect_joined(items, joined, answers)
+            self._detect_joined(items, joined, answers, hints=hints)
         for index, seen in repeats:
             answers[index] = list(answers[seen])
         return answers
@@ -219,13 +225,6 @@ class Detector:
         """The entity a key name hints at ("FREE_TEXT" for remark keys), or None."""
         return _key_hint(key)
 
-    def _hint_needs_detection(self, key: str | None) -> bool:
-        """A key that names an entity (xm, sfzh) sends its value to detection whatever the pre-filter
-        says (the key lifts weak patterns); a remark key (bz, message) does not: the pre-filter is
-        score-independent, so it holds for free text as for any string."""
-        hint = self.key_hint(key)
-        return hint is not None and hint != "FREE_TEXT"
-
     def may_contain_pii(self, text: str) -> bool:
         """The cheap pre-filter: False only if no recognizer can find anything in the text."""
         return self._prefilter.search(text) is not None
@@ -233,7 +232,10 @@ class Detector:
     # -- batch path ---------------------------------------------------------------------------------
 
     def _detect_joined(self, items: Sequence[tuple[str | None, str]], indices: list[int],
-                       answers: list[list[Span]], identifiers_only: bool = False) -> None:
+                       answers: list[list[Span]], identifiers_only: bool = False,
+                       hints: list[str | None] | None = None) -> None:
+        """Detection of items[i] for i in indices into answers[i], the recognizers run over the joined texts
+        (`hints`: the key hint of each, if the caller worked them out)."""
         views = [normalise(items[i][1]) for i in indices]
         texts = [view.text for view in views]
         starts: list[int] = []
@@ -278,27 +280,32 @@ class Detector:
                 result.end -= offset
                 per_item[slot].append(result)
 
+        finish = self._finish_item
+        if identifiers_only:
+            for slot, index in enumerate(indices):
+                answers[index] = (self.detect(items[index][1]) if slot in crossed
+                                  else _mapped(views[slot], finish(texts[slot], None, per_item[slot], False, None)))
+            return
+        if hints is None:
+            hints = [self.key_hint(items[index][0]) for index in indices]  # once per item, not once per step
+        free = [slot not in crossed and _is_free_text(hints[slot], texts[slot]) for slot in range(len(indices))]
         tagged: dict[int, tuple[list[str], list[str]] | None] = {}
-        if not identifiers_only and self._person is not None:
+        if self._person is not None:
             # the free text of the batch is name-tagged before its items are finished (ChineseNlpEngine.tag_many)
-            free = [slot for slot, index in enumerate(indices)
-                    if slot not in crossed and _is_free_text(self.key_hint(items[index][0]), texts[slot])]
-            tagged = dict(zip(free, self._nlp.tag_many([texts[slot] for slot in free])))
+            slots = [slot for slot, is_free in enumerate(free) if is_free]
+            tagged = dict(zip(slots, self._nlp.tag_many([texts[slot] for slot in slots])))
         for slot, index in enumerate(indices):
-            key, text = items[index]
             if slot in crossed:
+                key, text = items[index]
                 answers[index] = self.detect(text, key)
-            elif identifiers_only:
-                answers[index] = _mapped(views[slot], self._finish_item(texts[slot], None, per_item[slot], False))
             else:
-                answers[index] = _mapped(views[slot], self._finish_item(texts[slot], self.key_hint(key),
-                                                                        per_item[slot], tagged=tagged.get(slot)))
+                answers[index] = _mapped(views[slot], finish(texts[slot], hints[slot], per_item[slot], free[slot],
+                                                             tagged.get(slot)))
 
-    def _finish_item(self, text: str, hint: str | None, results: list[RecognizerResult],
-                     names: bool = True, tagged: tuple[list[str], list[str]] | None = None) -> list[Span]:
+    def _finish_item(self, text: str, hint: str | None, results: list[RecognizerResult], free_text: bool,
+                     tagged: tuple[list[str], list[str]] | None) -> list[Span]:
         """The steps AnalyzerEngine.analyze runs after the recognizers, for one string of the batch
-        (`tagged`: its jieba words and tags, when the batch tagged it already)."""
-        free_text = names and _is_free_text(hint, text)
+        (`free_text`: _is_free_text of it; `tagged`: its jieba words and tags, when the batch tagged it)."""
         computed: list[NlpArtifacts] = []
 
         def artifacts() -> NlpArtifacts:  # what detect() hands to the AnalyzerEngine (tokens, lemmas, keywords,
@@ -307,20 +314,29 @@ class Detector:
                                                           tagged=tagged if free_text else None))
             return computed[0]
 
-        if self._person is not None and free_text:
-            names = self._person.analyze_nlp_entities(artifacts())
+        person = self._person
+        # The person recognizer's NLP names are the artifacts' entities, and light_artifacts makes entities only
+        # of name-tagged tokens (nlp_engine.name_spans): a text without a name tag (or whose tokens tag_many could
+        # not line up, tagged None: light_artifacts then falls back to untagged characters) has none to read.
+        if person is not None and free_text and tagged is not None and has_name_tag(tagged[1]):
+            names = person.analyze_nlp_entities(artifacts())
             if names:
-                person_id = self._person.id
-                own = [r for r in results if _recognizer_id(r) == person_id]
-                others = [r for r in results if _recognizer_id(r) != person_id]
+                person_id = person.id
+                own: list[RecognizerResult] = []
+                others: list[RecognizerResult] = []
+                for r in results:
+                    (own if _recognizer_id(r) == person_id else others).append(r)
                 results = others + remove_duplicates(own + names)
         if not results:
             return []
-        if any(r.score < EntityRecognizer.MAX_SCORE for r in results):  # context can change nothing at 1.0
-            # AnalyzerEngine would first call each recognizer's own enhance_using_context: govshare's
-            # recognizers keep EntityRecognizer's (a no-op), which test_detector checks.
-            self._enhancer.enhance(text, results, self._recognizers, context_words(hint), artifacts)
-        results = [r for r in results if r.score >= self.score_threshold]
+        for r in results:
+            if r.score < _MAX_SCORE:  # context can change nothing at 1.0
+                # AnalyzerEngine would first call each recognizer's own enhance_using_context: govshare's
+                # recognizers keep EntityRecognizer's (a no-op), which test_detector checks.
+                self._enhancer.enhance(text, results, self._recognizers, context_words(hint), artifacts)
+                break
+        threshold = self.score_threshold
+        results = [r for r in results if r.score >= threshold]
         return disjoint_spans(results) or resolve_overlaps(_without_duplicates(results))
 
     def _warm_up(self) -> None:

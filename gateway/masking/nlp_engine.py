@@ -63,12 +63,15 @@ def is_probable_name(word: str) -> bool:
     return frequency == 0 or frequency < MAX_DICTIONARY_FREQUENCY[min(len(word), 3)]
 
 
+def has_name_tag(tags: list[str]) -> bool:
+    """Whether a tag of jieba's starts with NAME_TAG_PREFIX: without one, name_spans finds nothing."""
+    return " " + NAME_TAG_PREFIX in " " + " ".join(tags)  # tags hold no spaces
+
+
 def name_spans(doc: Doc | None, words: list[str], tags: list[str], raw: bool = False) -> list:
     """Spans of name-tagged tokens that are probable names; a compound surname jieba split off
     (欧阳 | 娜娜) is joined to the given name after it. With `raw`, (start, end) token indices."""
     spans = []
-    if " " + NAME_TAG_PREFIX not in " " + " ".join(tags):  # no tag starts with it (tags hold no spaces)
-        return spans
     for i in [i for i, tag in enumerate(tags) if tag[:2] == NAME_TAG_PREFIX]:
         start, word = i, words[i]
         if i > 0 and words[i - 1] in COMPOUND_SURNAMES and len(word) <= 2:
@@ -240,7 +243,7 @@ class ChineseNlpEngine(NlpEngine):
         tag = rjieba.tag
         for text in texts:
             pairs = tag(text, True) if text else []
-            words = [word for word, _ in pairs]
+            words = [word for word, _ in pairs]  # (two comprehensions beat map(list, zip(*pairs)) here)
             out.append((words, [flag for _, flag in pairs]) if "".join(words) == text else None)
         return out
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from .idpolicy import (CHECKSUM_ENTITIES, CHECKSUM_MIN_CHARS, HINT_SHAPES, MIN_NUMBER_DIGITS, as_text,
@@ -32,6 +33,7 @@ _CONTAINER, _SLOT, _PATH, _KEY, _VALUE, _RULE = range(6)  # walker.Leaf's layout
 _MIN_NUMBER = 10 ** (MIN_NUMBER_DIGITS - 1)  # the smallest integer as_text gives a detected field
 _NUMBER_SKIP, _NUMBER_TEXT, _NUMBER_FIGURE = 0, 1, 2
 _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]{0,63}\Z")
+_span_order = attrgetter("start", "end")
 
 
 class Session:
@@ -52,6 +54,7 @@ class Session:
         self._prepared: list[Prepared] = []
         self._quiet: dict[Rule, Rule] = {}
         self._shaped: dict[tuple[str, str], bool] = {}
+        self._plans: dict[str, tuple[bool, Operator, OpContext]] = {}  # _span_plan
         # a detector without the identifiers-only path (a test double) gets scanned text through detect_many
         self._identifiers = getattr(masker.detector, "detect_identifiers", None)
 
@@ -323,12 +326,11 @@ class Session:
 
     def _ctx(self, entity: str, op: Operator) -> OpContext:
         hashing = isinstance(op, Hash)
-        try:
-            return self._contexts[(entity, hashing)]
-        except KeyError:
-            ctx = OpContext(entity, self.pseudonym_key()) if hashing else self.m.plain_context(entity)
-            self._contexts[(entity, hashing)] = ctx
-            return ctx
+        ctx = self._contexts.get((entity, hashing))
+        if ctx is None:
+            ctx = self._contexts[(entity, hashing)] = (OpContext(entity, self.pseudonym_key()) if hashing
+                                                       else self.m.plain_context(entity))
+        return ctx
 
     def _apply_whole(self, leaf: tuple, text: str, op: Operator, entity: str) -> None:
         result = op(text, self._ctx(entity, op))
@@ -336,48 +338,51 @@ class Session:
         self.counts[(leaf[_PATH], entity, op.name)] += 1
 
     def _apply_spans(self, leaf: tuple, text: str, spans: list) -> None:
-        reveal = leaf[_RULE].action == "reveal"
+        action = (rule := leaf[_RULE]).action
         if not spans:
-            if leaf[_RULE].action == "detect" and leaf[_KEY] is not None:
+            if action == "detect" and leaf[_KEY] is not None:
                 hint = self.m.key_hint(leaf[_KEY])
                 shape = HINT_SHAPES.get(hint) if hint else None
                 if shape is not None and self._has_shape(hint, shape, text):
-                    if reveal:  # pragma: no cover - reveal leaves never take this branch
-                        return
                     self._apply_whole(leaf, text, self.rules.entity_operator(hint), hint)
             return
+        reveal, scan, path, counts, plans = action == "reveal", action == "scan", leaf[_PATH], self.counts, self._plans
         pieces: list[str] = []
-        pos = 0
-        changed = False
-        n = len(text)
-        for span in sorted(spans, key=lambda s: (s.start, s.end)):
+        pos, n = 0, len(text)
+        for span in sorted(spans, key=_span_order) if len(spans) > 1 else spans:
             start, end, entity = max(span.start, pos), min(span.end, n), span.entity
             if start >= end:
                 continue
-            if reveal and self._revealed(leaf[_RULE], entity):
-                if leaf[_RULE].finding is None:  # a labelled field's reveal is counted once, by classify
-                    self.counts[(leaf[_PATH], entity, "reveal")] += 1
+            if reveal and self._revealed(rule, entity):
+                if rule.finding is None:  # a labelled field's reveal is counted once, by classify
+                    counts[(path, entity, "reveal")] += 1
                 continue
-            if leaf[_RULE].action == "scan" and entity not in CHECKSUM_ENTITIES:
+            if scan and entity not in CHECKSUM_ENTITIES:
                 continue  # a field its provider labelled public/internal: only proven identifiers are masked
-            entity = self._effective_entity(entity, text[start:end])
-            if entity is None:
+            piece = text[start:end]
+            if (entity := self._effective_entity(entity, piece)) is None:
                 continue
-            op = self.rules.entity_operator(entity)
-            if isinstance(op, Scan):
-                op = Redact()
-            result = op(text[start:end], self._ctx(entity, op))
-            self.counts[(leaf[_PATH], entity, op.name)] += 1
+            _, op, ctx = plans.get(entity) or self._span_plan(entity)
+            result = op(piece, ctx)
+            counts[(path, entity, op.name)] += 1
             if (result is None or result is REMOVE) and start == 0 and end == n:
                 leaf[_CONTAINER][leaf[_SLOT]] = None
                 return
             pieces.append(text[pos:start])
             pieces.append(result if isinstance(result, str) else "")
             pos = end
-            changed = True
-        if changed:
+        if pieces:
             pieces.append(text[pos:])
             leaf[_CONTAINER][leaf[_SLOT]] = "".join(pieces)
+
+    def _span_plan(self, entity: str) -> tuple[bool, Operator, OpContext]:
+        """How a span of `entity` is masked in this call, worked out once per entity: whether it is public (or
+        its operator `plain`), its operator (a scan operator redacts inside text) and the operator's context."""
+        op = self.rules.entity_operator(entity)
+        plain, op = (self.rules.is_public_entity(entity) or isinstance(op, Plain),
+                     Redact() if isinstance(op, Scan) else op)
+        plan = self._plans[entity] = (plain, op, self._ctx(entity, op))
+        return plan
 
     def _has_shape(self, hint: str, shape, text: str) -> bool:
         """shape(text), worked out once per (hint, value) in a call: row labels and names repeat in a table."""
@@ -396,16 +401,12 @@ class Session:
         return ENTITY_FAMILY.get(entity, entity) == ENTITY_FAMILY.get(rule.entity, rule.entity)
 
     def _effective_entity(self, entity: str, text: str) -> str | None:
-        """The entity a span is masked as, or None to leave it plain.
-
-        A public entity (or one whose operator is `plain`) stays plain only when the same characters
-        are not also a valid personal identifier: an 18-digit run can pass both the social credit
-        code check and the Luhn check, and then it is masked as the bank card it may be."""
-        if self.rules.is_public_entity(entity) or isinstance(self.rules.entity_operator(entity), Plain):
+        """The entity a span is masked as, or None to leave it plain: a public entity (or one whose operator is
+        `plain`) stays plain unless the same characters are also a valid personal identifier (an 18-digit run can
+        pass both the social credit code check and the Luhn check: it is masked as the bank card it may be)."""
+        if (self._plans.get(entity) or self._span_plan(entity))[0]:
             shadow = personal_identifier_shape(text)
-            if shadow is None or shadow == entity:
-                return None
-            return shadow
+            return None if shadow is None or shadow == entity else shadow
         return entity
 
     def _rename_keys(self, refs: list[KeyRef], spans_per_key: list[list]) -> None:

@@ -81,8 +81,8 @@ class KeyContextEnhancer(LemmaContextAwareEnhancer):
     ) -> list[RecognizerResult]:
         """Raise the scores of results with supporting context; `artifacts` is called at most once."""
         contexts, patterns = self._context_table(recognizers)
-        supplied = _joined(word.lower() for word in context or [])
-        lowered = text.lower()
+        supplied = _joined([word.lower() for word in context]) if context else ""
+        lowered: str | None = None  # the text lowered, once a result asks whether a context word is in it
         nlp_artifacts: NlpArtifacts | None = None
         in_text: dict[str | None, bool] = {}  # whether one of a recognizer's context words is in the text
         for result in results:
@@ -98,6 +98,8 @@ class KeyContextEnhancer(LemmaContextAwareEnhancer):
             if not word:
                 found = in_text.get(recognizer_id)
                 if found is None:
+                    if lowered is None:
+                        lowered = text.lower()
                     found = in_text[recognizer_id] = patterns[recognizer_id].search(lowered) is not None
                 if found:
                     # Surrounding words are substrings of the text: without a context word in the text,
