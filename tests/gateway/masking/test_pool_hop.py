@@ -99,6 +99,21 @@ def test_a_reply_read_in_pieces_waits_for_the_rest():
     assert struct.unpack("!i", wire[:4])[0] == len(wire) - 4
 
 
+def test_a_result_crosses_as_plain_tuples_and_comes_back_whole():
+    import dataclasses
+    import pickle
+
+    from gateway.masking.pool_hop import outcome, packed
+    from gateway.masking.types import Finding, MaskResult
+
+    result = MaskResult(b"masked", [Finding("$.xm", "PERSON", "mask", 2), Finding("$.sfzh", "CN_ID_CARD", "hash", 1)],
+                        "application/json", "gzip")
+    back = outcome(pickle.loads(pickle.dumps(("ok", packed(result)))))
+    assert [f.name for f in dataclasses.fields(MaskResult)] == ["body", "findings", "content_type",
+                                                                 "content_encoding"]  # all of them cross
+    assert back == result and all(type(f) is Finding for f in back.findings)
+
+
 # --- what a job carries ----------------------------------------------------------------------------------
 
 
