@@ -40,8 +40,8 @@ from multiprocessing import reduction
 from typing import Any
 
 from ..config import Config
-from .pool_hop import (LoopJob, Waiter as _Waiter, Worker as _Worker, _serve, _template_main, exchange_sync, fail,
-                       frame, goodbye, on_loop, outcome, receive_sync, view_ref)
+from .pool_hop import (LoopJob, Worker as _Worker, _serve, _template_main, exchange_sync, filed, frame, goodbye,
+                       outcome, receive_sync, view_ref)
 from .refusal import MaskingRefused
 
 __all__ = ["MaskingPool", "_serve"]  # _serve (the worker's loop, in pool_hop) stays importable from here
@@ -55,11 +55,40 @@ START_TIMEOUT = 120.0  # seconds a new worker may take to build its masker
 RESPAWN_BACKOFF = 1.0  # seconds before retrying a worker that failed to start
 
 
+class _Waiter:
+    """A caller waiting for a free worker: a thread (`loop` None; woken through the pool's condition) or a
+    task on `loop` (woken through `future`). MaskingPool._give hands a freed worker to the first one directly."""
+
+    __slots__ = ("worker", "loop", "future", "thread")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop | None = None):
+        self.worker: _Worker | None = None
+        self.loop, self.thread = loop, threading.get_ident()
+        self.future = loop.create_future() if loop is not None else None
+
+
+def _on_loop(loop, thread: int, call, *args) -> bool:
+    """`call(*args)` on `loop`: now when that is this thread's loop, else soon; False if the loop is closed."""
+    if thread == threading.get_ident():
+        call(*args)
+        return True
+    try:
+        loop.call_soon_threadsafe(call, *args)
+    except RuntimeError:
+        return False
+    return True
+
+
+def _fail(future: asyncio.Future, exc: BaseException) -> None:
+    if not future.done():
+        future.set_exception(exc)
+
+
 class MaskingPool:
     """`size` masking worker processes; `mask()` (async) and `mask_sync()` (blocking) run one body.
 
-    Threads and the event loop share the pool. The rule: every piece of bookkeeping (idle, busy, waiters,
-    loop jobs, counters) changes only under `_cond`'s lock, held for a few dict/deque operations and never
+    Threads and the event loop share the pool. The rule: the bookkeeping (idle, busy, waiters, loop jobs,
+    started/killed) changes only under `_cond`'s lock, held for a few dict/deque operations and never
     across I/O or a process wait, so the event loop may take it; a worker in `_busy` belongs to the one caller
     that took it (only that caller writes to or reads from its socket) until `_release` or `_lost`; an
     asyncio future is touched only on its own loop's thread (call_soon_threadsafe from any other)."""
@@ -200,7 +229,7 @@ class MaskingPool:
                 if waiter.future.done():
                     continue  # cancelled; its task has not left the queue yet
                 waiter.future.set_result(worker)
-            elif not on_loop(waiter.loop, waiter.thread, self._deliver, waiter, worker):
+            elif not _on_loop(waiter.loop, waiter.thread, self._deliver, waiter, worker):
                 continue  # that loop is closed: no one waits there any more
             self._busy.add(worker)
             return
@@ -210,7 +239,7 @@ class MaskingPool:
         """On the waiter's loop: the worker `_give` sent across threads; back if the waiter has gone (or the
         pool closed meanwhile: the worker is killed then, and the caller told)."""
         if self._closed:
-            fail(waiter.future, MaskingRefused("masking_error", cause="PoolClosed"))
+            _fail(waiter.future, MaskingRefused("masking_error", cause="PoolClosed"))
         if waiter.future.done():
             self._release(worker)
         else:
@@ -325,12 +354,12 @@ class MaskingPool:
             rules = (rules[0], None)
         try:
             ref = view_ref(worker, view, self._view_keys)
-            return (rules[0] if rules and rules[1] is not None else None), frame(
-                (body, content_type, content_encoding, ref, deadline - time.monotonic(), rules))
+            job = frame((body, content_type, content_encoding, ref, deadline - time.monotonic(), rules))
         except Exception as exc:  # noqa: BLE001 - the class only, never the message
-            worker.views.clear()  # it may have filed a view the worker never got
             self._release(worker)
             raise MaskingRefused("masking_error", cause=type(exc).__name__) from None
+        filed(worker, ref)
+        return (rules[0] if rules and rules[1] is not None else None), job
 
     def _settled(self, worker: _Worker, job: tuple, ok: bool, reply: Any) -> None:
         """A job on `worker` ended: give it back (its reply read in full) or replace it."""
@@ -392,9 +421,9 @@ class MaskingPool:
         closed = MaskingRefused("masking_error", cause="PoolClosed")
         for waiter in waiters:
             if waiter.loop is not None:
-                on_loop(waiter.loop, waiter.thread, fail, waiter.future, closed)
+                _on_loop(waiter.loop, waiter.thread, _fail, waiter.future, closed)
         for worker, job in loop_jobs.items():  # killed on their loop, which reads their sockets
-            if not on_loop(job.loop, job.thread, job.abort, closed):
+            if not _on_loop(job.loop, job.thread, job.abort, closed):
                 worker.kill()  # that loop is closed: no one reads the socket any more
         for worker in idle:
             goodbye(worker)

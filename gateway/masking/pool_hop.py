@@ -206,17 +206,21 @@ class Worker:
 
 def view_ref(worker: Worker, view: Any, keys) -> Any:
     """What a job to `worker` (held by the caller) carries for `view`: (key, None) for a view the worker
-    holds, (key, view) for a new one, the view itself when it cannot be a dictionary key."""
+    holds, (key, view) for a new one, the view itself when it cannot be a dictionary key. Nothing is noted
+    until the job is framed (`filed`), so a job that never leaves cannot put the two tables out of step."""
     try:
         key = worker.views.get(view)
     except TypeError:
         return view
-    if key is not None:
-        return key, None
-    if len(worker.views) >= VIEWS_KEPT:
-        worker.views.clear()  # as _numbered does in the worker, at the same size
-    key = worker.views[view] = next(keys)
-    return key, view
+    return (key, None) if key is not None else (next(keys), view)
+
+
+def filed(worker: Worker, ref: Any) -> None:
+    """The job carrying `ref` is going to `worker`: a new view is noted as held, as `_numbered` files it."""
+    if type(ref) is tuple and ref[1] is not None:
+        if len(worker.views) >= VIEWS_KEPT:
+            worker.views.clear()  # as _numbered does in the worker, at the same size
+        worker.views[ref[1]] = ref[0]
 
 
 class Packed(NamedTuple):
@@ -419,32 +423,3 @@ class LoopJob:
                 self.future.set_result(outcome)
             else:
                 self.future.set_exception(outcome)
-
-
-class Waiter:
-    """A caller waiting for a free worker: a thread (`loop` None; woken through the pool's condition) or a
-    task on `loop` (woken through `future`). MaskingPool._give hands a freed worker to the first one directly."""
-
-    __slots__ = ("worker", "loop", "future", "thread")
-
-    def __init__(self, loop: asyncio.AbstractEventLoop | None = None):
-        self.worker: Worker | None = None
-        self.loop, self.thread = loop, threading.get_ident()
-        self.future = loop.create_future() if loop is not None else None
-
-
-def on_loop(loop, thread: int, call, *args) -> bool:
-    """`call(*args)` on `loop`: now when that is this thread's loop, else soon; False if the loop is closed."""
-    if thread == threading.get_ident():
-        call(*args)
-        return True
-    try:
-        loop.call_soon_threadsafe(call, *args)
-    except RuntimeError:
-        return False
-    return True
-
-
-def fail(future: asyncio.Future, exc: BaseException) -> None:
-    if not future.done():
-        future.set_exception(exc)

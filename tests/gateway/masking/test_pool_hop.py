@@ -20,7 +20,7 @@ import pytest
 
 from gateway.masking.engine import MaskingView
 from gateway.masking.pool import MaskingPool
-from gateway.masking.pool_hop import PENDING, VIEWS_KEPT, Reader, _serve, frame, view_ref
+from gateway.masking.pool_hop import PENDING, VIEWS_KEPT, Reader, _serve, filed, frame, view_ref
 from gateway.masking.refusal import MaskingRefused
 from tests.support.echo_masker import REFUSE, EchoMasker
 from tests.support.gateway import make_config
@@ -120,10 +120,17 @@ def test_a_result_crosses_as_plain_tuples_and_comes_back_whole():
 def test_a_view_goes_once_per_worker_then_by_key_and_the_worker_files_it():
     import itertools
     worker, keys = SimpleNamespace(views={}), itertools.count()
-    first = view_ref(worker, VIEW, keys)
-    again = view_ref(worker, MaskingView(POPULATION), keys)  # an equal view, made for another request
-    other = view_ref(worker, MaskingView(POPULATION, reveal=frozenset({"xm"})), keys)
-    assert first == (0, VIEW) and again == (0, None) and other[0] == 1 and other[1] is not None
+
+    def ref(view):
+        sent = view_ref(worker, view, keys)
+        filed(worker, sent)  # the job carrying it was framed
+        return sent
+    unsent = view_ref(worker, VIEW, keys)  # a job that never left (it did not pickle): nothing noted
+    first = ref(VIEW)
+    again = ref(MaskingView(POPULATION))  # an equal view, made for another request
+    other = ref(MaskingView(POPULATION, reveal=frozenset({"xm"})))
+    assert unsent[1] is VIEW and first[1] is VIEW and again == (first[0], None)
+    assert other[0] != first[0] and other[1] is not None
 
     ours, theirs = Pipe()
     serving = threading.Thread(target=_serve, args=(theirs, EchoMasker()), daemon=True)
@@ -141,9 +148,25 @@ def test_a_view_goes_once_per_worker_then_by_key_and_the_worker_files_it():
 def test_both_view_tables_are_emptied_at_the_same_size():
     import itertools
     worker, keys = SimpleNamespace(views={}), itertools.count()
-    refs = [view_ref(worker, MaskingView(POPULATION, grant_id=str(i)), keys) for i in range(VIEWS_KEPT + 1)]
-    assert all(view is not None for _, view in refs) and len(worker.views) == 1  # emptied, then the new one
-    assert view_ref(worker, MaskingView(POPULATION, grant_id="0"), keys)[1] is not None  # sent again
+    ours, theirs = Pipe()
+    serving = threading.Thread(target=_serve, args=(theirs, EchoMasker()), daemon=True)
+    serving.start()
+
+    def job(view):
+        sent = view_ref(worker, view, keys)
+        filed(worker, sent)
+        ours.send((b"body", JSON, None, sent, 60.0, None))
+        return sent, ours.recv()
+    views = [MaskingView(POPULATION, grant_id=str(i)) for i in range(VIEWS_KEPT + 1)]
+    sent = [job(view) for view in views]
+    assert all(ref[1] is not None and reply[0] == "ok" for ref, reply in sent)
+    assert len(worker.views) == 1  # emptied at VIEWS_KEPT, then the new one
+    ref, reply = job(views[-1])  # held on both sides
+    assert ref[1] is None and reply[0] == "ok"
+    ref, reply = job(views[0])  # forgotten on both sides: sent again, filed again
+    assert ref[1] is not None and reply[0] == "ok"
+    ours.send(None)
+    serving.join(30)
 
 
 def test_the_rules_text_goes_until_the_worker_has_masked_with_it(pools):
