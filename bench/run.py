@@ -226,11 +226,27 @@ def total_cpu(pids: list[int]) -> float | None:
     return None if not values or None in values else sum(values)
 
 
+def process_tree(pids: list[int]) -> list[int]:
+    """`pids` and all their descendants, from /proc/<pid>/task/*/children: a gateway's CPU per request is its
+    own and its masking workers' (forkserver -> template -> workers), or the hop to a worker would look free."""
+    out, todo = [], list(pids)
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        for children in Path(f"/proc/{pid}/task").glob("*/children"):
+            try:
+                todo += [int(c) for c in children.read_text().split()]
+            except OSError:
+                pass  # that thread or process has just ended
+    return out
+
+
 def wait_idle(pids: list[int], timeout: float = 120.0, interval: float = 0.25, busy: float = 0.1) -> bool:
     """Wait until the processes use less than `busy` of a CPU each: a gateway finishes the responses a
     load generator gave up on after it stopped, and that work must not land in the next measurement."""
     if not pids:
         return True
+    pids = process_tree(pids)
     deadline = time.monotonic() + timeout
     before = total_cpu(pids)
     while before is not None and time.monotonic() < deadline:
@@ -247,13 +263,14 @@ def measure(targets: list[Target], pids: list[int], opts: BenchOptions, tool: st
         warm_tool = tool if tool == "asyncio" or opts.warmup >= 1 else "asyncio"
         run_load(targets, duration=opts.warmup, connections=opts.connections, tool=warm_tool, drain=False)
     wait_idle(pids)
-    cpu_before = [machine.cpu_seconds(p) for p in pids]
+    cpu_before = {p: machine.cpu_seconds(p) for p in process_tree(pids)}
     result = run_load(targets, duration=opts.duration, connections=opts.connections, tool=tool)
-    cpu_after = [machine.cpu_seconds(p) for p in pids]
+    cpu_after = {p: machine.cpu_seconds(p) for p in process_tree(pids)}  # workers started meanwhile count whole
     wait_idle(pids)
     out = result.to_dict()
-    if pids and None not in cpu_before and None not in cpu_after:
-        cpu = sum(cpu_after) - sum(cpu_before)
+    if pids and None not in (*(cpu_before.get(p) for p in pids), *(cpu_after.get(p) for p in pids)):
+        cpu = sum(after - (cpu_before.get(p) or 0.0) for p, after in cpu_after.items()
+                  if after is not None and (p not in cpu_before or cpu_before[p] is not None))
         out["gateway_cpu_seconds"] = round(cpu, 3)
         out["gateway_cpu_ms_per_request"] = round(cpu * 1000 / result.requests, 4) if result.requests else None
     return out
@@ -473,6 +490,7 @@ def run_benchmark(options: BenchOptions | None = None) -> dict:
         "machine": machine.describe(tool_description(tool)),
         "settings": {"duration_s": opts.duration, "warmup_s": opts.warmup, "connections": opts.connections,
                      "rounds": opts.rounds, "pinned": pin, "load_cpus": load_cpus if pin else None,
+                     "gateway_cpu": "the gateway process and its descendants (masking workers included)",
                      "gateway_cpus": gateway_cpus if pin else None, "scale": list(opts.scale),
                      "so_reuseport": False},
         "bodies": {b: {"bytes": bodies[b].size, "records": bodies[b].records} for b in BODY_NAMES},

@@ -17,31 +17,34 @@ the masker inherited copy-on-write — and hands the pool that worker's end of a
 A worker is therefore ready in milliseconds, at start and after a kill, instead of rebuilding its masker
 (about a second of CPU each). The template reaps its children; the pool signals a worker through a pidfd, so a
 recycled pid is never hit. A template that dies is started again. Workers and the template exit when the
-gateway goes away (their pipes close). The parent's side of a job runs on the pool's own threads, never the
-event loop and never the default executor.
+gateway goes away (their pipes close).
+
+The parent's side of a job (gateway.masking.pool_hop) is driven by the event loop itself for `mask()` — no
+thread per job, which on a one-core gateway cost a tenth to a third of the throughput of pages sent to
+workers — and by the calling thread for `mask_sync()`; both share one wait queue and one bookkeeping (see
+MaskingPool for the locking rule).
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
+import itertools
 import logging
 import multiprocessing
-import os
-import select
-import signal
+import pickle
 import socket
 import threading
 import time
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from multiprocessing import reduction
-from multiprocessing.connection import Connection
 from typing import Any
 
 from ..config import Config
+from .pool_hop import (LoopJob, Worker as _Worker, _serve, _template_main, exchange_sync, filed, frame, goodbye,
+                       outcome, receive_sync, view_ref)
 from .refusal import MaskingRefused
+
+__all__ = ["MaskingPool", "_serve"]  # _serve (the worker's loop, in pool_hop) stays importable from here
 
 log = logging.getLogger("govshare.masking.pool")
 
@@ -50,141 +53,45 @@ DEFAULT_FACTORY = "gateway.masking.engine:build_masker"
 PRELOAD = ["gateway.masking.engine", "gateway.masking.detector", "gateway.masking.nlp_engine"]
 START_TIMEOUT = 120.0  # seconds a new worker may take to build its masker
 RESPAWN_BACKOFF = 1.0  # seconds before retrying a worker that failed to start
-GRACE = 0.5  # seconds past the deadline the event loop waits for the pool's own answer
-MAX_WAITING = 256  # pool threads: jobs in flight or waiting for a free worker
-VIEWS_KEPT = 512  # callers' views a worker keeps to reuse its per-resource rules (_interned)
 
 
-def _load_factory(spec: str):
-    module, _, attr = spec.partition(":")
-    return getattr(importlib.import_module(module), attr)
+class _Waiter:
+    """A caller waiting for a free worker: a thread (`loop` None; woken through the pool's condition) or a
+    task on `loop` (woken through `future`). MaskingPool._give hands a freed worker to the first one directly."""
+
+    __slots__ = ("worker", "loop", "future", "thread")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop | None = None):
+        self.worker: _Worker | None = None
+        self.loop, self.thread = loop, threading.get_ident()
+        self.future = loop.create_future() if loop is not None else None
 
 
-def _template_main(conn, config: Config, factory: str) -> None:
-    """The template's life: build the masker once, say ready, then fork one worker per request (None or a
-    closed pipe ends it). Each worker's pool end of a socket pair is sent back over `conn`."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the gateway decides when workers stop
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped by the kernel as they exit
+def _on_loop(loop, thread: int, call, *args) -> bool:
+    """`call(*args)` on `loop`: now when that is this thread's loop, else soon; False if the loop is closed."""
+    if thread == threading.get_ident():
+        call(*args)
+        return True
     try:
-        masker = _load_factory(factory)(config)
-        import gc
-        gc.collect()
-        gc.freeze()  # the masker lives as long as its workers: keep the collector (and copy-on-write) off it
-        conn.send(("ready", os.getpid()))
-    except BaseException as exc:  # noqa: BLE001 - reported to the gateway by class only
-        conn.send(("failed", type(exc).__name__))
-        return
-    while True:
-        try:
-            request = conn.recv()
-        except (EOFError, OSError):
-            return  # the gateway is gone
-        if request is None:
-            return
-        ours, theirs = socket.socketpair()
-        pid = os.fork()
-        if pid == 0:  # the worker: single-threaded, the masker already built
-            code = 0
-            try:
-                conn.close()
-                ours.close()
-                worker = Connection(theirs.detach())
-                worker.send(("ready", os.getpid()))
-                _serve(worker, masker)
-            except BaseException:  # noqa: BLE001 - a worker's end is the pool's to notice (EOF)
-                code = 1
-            finally:
-                os._exit(code)
-        theirs.close()
-        try:
-            conn.send(("forked", pid))
-            reduction.send_handle(conn, ours.fileno(), 0)
-        except (EOFError, OSError):
-            return
-        finally:
-            ours.close()
+        loop.call_soon_threadsafe(call, *args)
+    except RuntimeError:
+        return False
+    return True
 
 
-def _serve(conn, masker) -> None:
-    """A worker's life: mask jobs until the pipe closes (or None arrives)."""
-    settings = getattr(masker, "settings", None)
-    views: dict = {}  # view -> the first equal view this worker met (_interned)
-    while True:
-        try:
-            job = conn.recv()
-        except (EOFError, OSError):
-            return  # the gateway is gone
-        if job is None:
-            return
-        body, content_type, content_encoding, view, budget, *rules = job
-        try:
-            view = _interned(views, view)
-            if rules and rules[0] is not None and rules[0][0] != getattr(masker.rules, "digest", None):
-                masker = _rules_version(masker, rules[0])  # a new masking-rules version is in force
-            if settings is not None:
-                masker.settings = replace(settings, timeout_seconds=max(budget, 0.001))
-            reply: tuple = ("ok", masker.mask_body(body, content_type, content_encoding, view))
-        except MaskingRefused as refused:
-            reply = ("refused", refused.reason, refused.cause)
-        except BaseException as exc:  # noqa: BLE001 - fail closed; the class only, never the message
-            reply = ("refused", "masking_error", type(exc).__name__)
-        try:
-            conn.send(reply)
-        except (EOFError, OSError):
-            return
-
-
-def _interned(views: dict, view):
-    """The first view equal to `view` this worker has met. Every job arrives with a freshly unpickled view, and
-    the masker remembers its per-resource rules by the resource object (Masker.rules_for): without this, a
-    worker would work out every field's rule again on every body (measured: +0.4-0.6 ms on a demo page)."""
-    try:
-        return views.setdefault(view, view)
-    except TypeError:  # an unhashable view (not a MaskingView): mask it as it came
-        return view
-    finally:
-        if len(views) > VIEWS_KEPT:
-            views.clear()
-
-
-def _rules_version(masker, rules: tuple[str, str]):
-    """The worker's masker for the rules version `(digest, text)` the gateway has in force."""
-    from .rules_version import masker_with_rules, rules_from_text
-
-    return masker_with_rules(masker, rules_from_text(rules[1]))
-
-
-class _Worker:
-    """A forked worker: its pid, a pidfd (signals never reach a recycled pid) and the job connection."""
-
-    __slots__ = ("pid", "pidfd", "conn")
-
-    def __init__(self, pid: int, conn: Connection):
-        self.pid, self.conn = pid, conn
-        self.pidfd = os.pidfd_open(pid)
-
-    def is_alive(self) -> bool:
-        return not select.select([self.pidfd], [], [], 0)[0]  # a pidfd turns readable when the process exits
-
-    def wait(self, timeout: float) -> bool:
-        """True once the process has exited (within `timeout` seconds)."""
-        return bool(select.select([self.pidfd], [], [], timeout)[0])
-
-    def kill(self) -> None:
-        if self.pidfd < 0:
-            return
-        try:
-            signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
-        except OSError:
-            pass  # already gone
-        self.conn.close()
-        self.wait(5)
-        os.close(self.pidfd)
-        self.pidfd = -1
+def _fail(future: asyncio.Future, exc: BaseException) -> None:
+    if not future.done():
+        future.set_exception(exc)
 
 
 class MaskingPool:
-    """`size` masking worker processes; `mask()` (async) and `mask_sync()` (blocking) run one body."""
+    """`size` masking worker processes; `mask()` (async) and `mask_sync()` (blocking) run one body.
+
+    Threads and the event loop share the pool. The rule: the bookkeeping (idle, busy, waiters, loop jobs,
+    started/killed) changes only under `_cond`'s lock, held for a few dict/deque operations and never
+    across I/O or a process wait, so the event loop may take it; a worker in `_busy` belongs to the one caller
+    that took it (only that caller writes to or reads from its socket) until `_release` or `_lost`; an
+    asyncio future is touched only on its own loop's thread (call_soon_threadsafe from any other)."""
 
     def __init__(self, config: Config, size: int, *, factory: str = DEFAULT_FACTORY,
                  start_method: str = "forkserver"):
@@ -196,9 +103,11 @@ class MaskingPool:
             self._ctx.set_forkserver_preload(PRELOAD)
         self._idle: deque[_Worker] = deque()
         self._busy: set[_Worker] = set()
+        self._waiters: deque[_Waiter] = deque()  # callers waiting for a free worker, first come first served
+        self._loop_jobs: dict[_Worker, LoopJob] = {}  # jobs an event loop drives (close ends them)
         self._cond = threading.Condition()
         self._closed = False
-        self._threads = ThreadPoolExecutor(max_workers=MAX_WAITING, thread_name_prefix="govshare-mask")
+        self._view_keys = itertools.count()
         self._template = None  # (process, connection) of the template that forks workers
         self._template_lock = threading.Lock()  # one fork request at a time
         self.started = 0  # workers started, replacements included
@@ -251,10 +160,12 @@ class MaskingPool:
             except BaseException:
                 self._stop_template()  # out of step with us: a new one next time
                 raise
-        worker = _Worker(pid, Connection(fd))
+        worker = _Worker(pid, socket.socket(fileno=fd))
         try:
-            reply = worker.conn.recv() if worker.conn.poll(START_TIMEOUT) else ("failed", "StartTimeout")
-        except (EOFError, OSError) as exc:
+            reply = receive_sync(worker.sock, time.monotonic() + START_TIMEOUT)
+        except TimeoutError:
+            reply = ("failed", "StartTimeout")
+        except (EOFError, OSError, pickle.UnpicklingError) as exc:
             reply = ("failed", type(exc).__name__)
         if reply != ("ready", pid):
             worker.kill()
@@ -289,44 +200,121 @@ class MaskingPool:
             with self._cond:
                 self.started += 1
                 if self._closed:
-                    worker.kill()
+                    worker.kill(wait=False)
                     return
-                self._idle.append(worker)
-                self._cond.notify()
+                self._give(worker)
+                self._cond.notify_all()  # wait_ready
             return
 
-    def _acquire(self, deadline: float) -> _Worker:
-        with self._cond:
-            while True:
-                if self._closed:
-                    raise MaskingRefused("masking_error", cause="PoolClosed")
-                while self._idle:
-                    worker = self._idle.popleft()
-                    if worker.is_alive():
-                        self._busy.add(worker)
-                        return worker
-                    self._lost(worker)
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise MaskingRefused("masking_timeout")
-                self._cond.wait(left)
+    # --- who holds which worker (all under self._cond) ------------------------------------------
+
+    def _take_idle(self) -> _Worker | None:
+        """An idle live worker, now marked busy, or None. Under the lock."""
+        while self._idle:
+            worker = self._idle.popleft()
+            if worker.is_alive():
+                self._busy.add(worker)
+                return worker
+            self._lost(worker)
+        return None
+
+    def _give(self, worker: _Worker) -> None:
+        """A free `worker` to the first waiter (it stays busy, now theirs), or to the idle list. Under the lock."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if waiter.loop is None:  # a thread in _acquire
+                waiter.worker = worker
+                self._cond.notify_all()
+            elif waiter.thread == threading.get_ident():  # a task on the loop this thread runs
+                if waiter.future.done():
+                    continue  # cancelled; its task has not left the queue yet
+                waiter.future.set_result(worker)
+            elif not _on_loop(waiter.loop, waiter.thread, self._deliver, waiter, worker):
+                continue  # that loop is closed: no one waits there any more
+            self._busy.add(worker)
+            return
+        self._idle.append(worker)
+
+    def _deliver(self, waiter: _Waiter, worker: _Worker) -> None:
+        """On the waiter's loop: the worker `_give` sent across threads; back if the waiter has gone (or the
+        pool closed meanwhile: the worker is killed then, and the caller told)."""
+        if self._closed:
+            _fail(waiter.future, MaskingRefused("masking_error", cause="PoolClosed"))
+        if waiter.future.done():
+            self._release(worker)
+        else:
+            waiter.future.set_result(worker)
 
     def _release(self, worker: _Worker) -> None:
         with self._cond:
-            self._busy.discard(worker)
-            if self._closed:
-                worker.kill()
-                return
-            self._idle.append(worker)
-            self._cond.notify()
+            self._free(worker)
+
+    def _free(self, worker: _Worker) -> None:
+        """`worker`, its job done, to a waiter or the idle list (killed once the pool is closed). Under the lock."""
+        self._busy.discard(worker)
+        if self._closed:
+            worker.kill(wait=False)
+        else:
+            self._give(worker)
 
     def _lost(self, worker: _Worker) -> None:
-        """Kill `worker` (stuck past a deadline, or dead) and start its replacement."""
+        """Kill `worker` (stuck past a deadline, or dead) and start its replacement. Under the lock."""
         self._busy.discard(worker)
         self.killed += 1
-        worker.kill()
+        worker.kill(wait=False)
         if not self._closed:
             self._spawn_later()
+
+    def _acquire(self, deadline: float) -> _Worker:
+        """A worker for this thread, waiting (in turn with tasks) until `deadline` at most."""
+        with self._cond:
+            if self._closed:
+                raise MaskingRefused("masking_error", cause="PoolClosed")
+            worker = self._take_idle()
+            if worker is not None:
+                return worker
+            waiter = _Waiter()
+            self._waiters.append(waiter)
+            while waiter.worker is None:
+                left = deadline - time.monotonic()
+                if self._closed:
+                    raise MaskingRefused("masking_error", cause="PoolClosed")  # close() emptied the queue
+                if left <= 0:
+                    self._waiters.remove(waiter)
+                    raise MaskingRefused("masking_timeout")
+                self._cond.wait(left)
+            return waiter.worker
+
+    async def _acquire_async(self, loop: asyncio.AbstractEventLoop, deadline: float) -> _Worker:
+        """A worker for this task, waiting (in turn with threads) until `deadline` at most, without a thread."""
+        with self._cond:
+            if self._closed:
+                raise MaskingRefused("masking_error", cause="PoolClosed")
+            worker = self._take_idle()
+            if worker is not None:
+                return worker
+            waiter = _Waiter(loop)
+            self._waiters.append(waiter)
+        timer = loop.call_later(max(deadline - time.monotonic(), 0), self._waited_too_long, waiter)
+        try:
+            return await waiter.future
+        except BaseException:  # timed out, pool closed, or the caller went away (cancelled)
+            with self._cond:
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
+            future = waiter.future
+            if future.done() and not future.cancelled() and future.exception() is None:
+                self._release(future.result())  # handed to us just as we were leaving
+            raise
+        finally:
+            timer.cancel()
+
+    def _waited_too_long(self, waiter: _Waiter) -> None:
+        with self._cond:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+        if not waiter.future.done():
+            waiter.future.set_exception(MaskingRefused("masking_timeout"))
 
     @property
     def ready_workers(self) -> int:
@@ -355,53 +343,95 @@ class MaskingPool:
 
     # --- jobs ------------------------------------------------------------------------------------
 
+    def _job(self, worker: _Worker, body: bytes, content_type: str | None, content_encoding: str | None,
+             view: Any, deadline: float) -> tuple[str | None, list]:
+        """The framed job for `worker` (held by the caller), and the rules digest it carries the text of: a
+        view the worker holds goes by key, the rules text only until the worker has masked with it. A job
+        that cannot be pickled gives the worker back (nothing was sent) and is refused."""
+        self.jobs += 1
+        rules = self.rules
+        if rules is not None and rules[0] == worker.rules:
+            rules = (rules[0], None)
+        try:
+            ref = view_ref(worker, view, self._view_keys)
+            job = frame((body, content_type, content_encoding, ref, deadline - time.monotonic(), rules))
+        except Exception as exc:  # noqa: BLE001 - the class only, never the message
+            self._release(worker)
+            raise MaskingRefused("masking_error", cause=type(exc).__name__) from None
+        filed(worker, ref)
+        return (rules[0] if rules and rules[1] is not None else None), job
+
+    def _settled(self, worker: _Worker, job: tuple, ok: bool, reply: Any) -> None:
+        """A job on `worker` ended: give it back (its reply read in full) or replace it."""
+        if ok and job[0] is not None and reply[0] == "ok":
+            worker.rules = job[0]  # the worker masked with that version: it holds it
+        with self._cond:
+            self._loop_jobs.pop(worker, None)
+            if ok:
+                self._free(worker)
+            elif worker in self._busy:  # not already ended by close()
+                self._lost(worker)
+
     def mask_sync(self, body: bytes, content_type: str | None, content_encoding: str | None, view: Any,
                   deadline: float):
         """Mask one body in a worker before `deadline` (time.monotonic()); MaskResult or MaskingRefused."""
         worker = self._acquire(deadline)
-        self.jobs += 1
+        job = self._job(worker, body, content_type, content_encoding, view, deadline)
         try:
-            worker.conn.send((body, content_type, content_encoding, view, deadline - time.monotonic(), self.rules))
-            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
-                with self._cond:
-                    self._lost(worker)
-                raise MaskingRefused("masking_timeout")
-            reply = worker.conn.recv()
-        except (EOFError, OSError) as exc:
-            with self._cond:
-                self._lost(worker)
+            reply = exchange_sync(worker.sock, job[1], deadline)
+        except TimeoutError:
+            self._settled(worker, job, False, None)
+            raise MaskingRefused("masking_timeout") from None
+        except (EOFError, OSError, pickle.UnpicklingError) as exc:
+            self._settled(worker, job, False, None)
             raise MaskingRefused("masking_error", cause=type(exc).__name__) from None
-        self._release(worker)
-        if reply[0] == "ok":
-            return reply[1]
-        raise MaskingRefused(reply[1], cause=reply[2])
+        self._settled(worker, job, True, reply)
+        return outcome(reply)
 
     async def mask(self, body: bytes, content_type: str | None, content_encoding: str | None, view: Any,
                    timeout: float):
-        """Mask one body off the event loop within `timeout` seconds from now (504 masking_timeout after)."""
+        """Mask one body in a worker within `timeout` seconds from now (504 masking_timeout after), driven by
+        the event loop itself (pool_hop.LoopJob): no thread per job."""
         deadline = time.monotonic() + timeout
         loop = asyncio.get_running_loop()
-        job = loop.run_in_executor(self._threads, self.mask_sync, body, content_type, content_encoding, view,
-                                   deadline)
+        worker = await self._acquire_async(loop, deadline)
+        job = self._job(worker, body, content_type, content_encoding, view, deadline)
+        running = LoopJob(loop, worker.sock, job[1], deadline, lambda ok, reply: self._settled(worker, job, ok, reply))
+        if not running.finished:
+            with self._cond:
+                self._loop_jobs[worker] = running
         try:
-            return await asyncio.wait_for(job, timeout + GRACE)
+            reply = await running.future
         except TimeoutError:
             raise MaskingRefused("masking_timeout") from None
+        except (EOFError, OSError, pickle.UnpicklingError) as exc:
+            raise MaskingRefused("masking_error", cause=type(exc).__name__) from None
+        return outcome(reply)
 
     def close(self) -> None:
+        """End every worker and the template. Callers waiting for a worker, and jobs an event loop drives, end
+        in masking_error (PoolClosed); a thread's job in progress ends in masking_error with its worker."""
         with self._cond:
             self._closed = True
-            workers = list(self._idle) + list(self._busy)
+            idle, busy, loop_jobs = list(self._idle), list(self._busy), dict(self._loop_jobs)
+            waiters = list(self._waiters)
             self._idle.clear()
-            self._cond.notify_all()
-        for worker in workers:
-            try:
-                worker.conn.send(None)
-            except (EOFError, OSError):
-                pass
-        for worker in workers:
+            self._waiters.clear()
+            self._cond.notify_all()  # threads waiting for a worker see the pool closed
+        closed = MaskingRefused("masking_error", cause="PoolClosed")
+        for waiter in waiters:
+            if waiter.loop is not None:
+                _on_loop(waiter.loop, waiter.thread, _fail, waiter.future, closed)
+        for worker, job in loop_jobs.items():  # killed on their loop, which reads their sockets
+            if not _on_loop(job.loop, job.thread, job.abort, closed):
+                worker.kill()  # that loop is closed: no one reads the socket any more
+        for worker in idle:
+            goodbye(worker)
+        for worker in idle:
             worker.wait(2)
             worker.kill()  # gone already: only its descriptors are closed
+        for worker in busy:
+            if worker not in loop_jobs:
+                worker.kill()
         with self._template_lock:
             self._stop_template()
-        self._threads.shutdown(wait=False, cancel_futures=True)
