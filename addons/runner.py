@@ -20,7 +20,7 @@ from gateway.audit import logfilter
 from gateway.config import Config
 from gateway.services import Services
 
-from . import auditpatch, dispatch, errorpatch, limits
+from . import auditpatch, dispatch, errorpatch, limits, typecheck
 from .bootstrap import enforce, limit_options
 
 log = logging.getLogger("govshare.runner")
@@ -109,6 +109,7 @@ def gateway_master(opts, stages: list):
     limits.install()
     auditpatch.install()  # requests mitmproxy refuses before a flow exists still get their audit record
     logfilter.install()  # mitmproxy's log lines never carry the raw bytes they quote
+    typecheck.install()  # mitmproxy's type check of every message, compiled once per message class
     master = Master(opts, with_termlog=True)
     master.addons.add(*proxy_addons())
     master.addons.add(*stages)
