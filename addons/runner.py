@@ -93,7 +93,15 @@ def proxy_addons() -> list:
     """
     from mitmproxy.addons import block, core, errorcheck, next_layer, proxyserver, tlsconfig
 
-    return [core.Core(), block.Block(), proxyserver.Proxyserver(), next_layer.NextLayer(), tlsconfig.TlsConfig(),
+    class TlsConfig(tlsconfig.TlsConfig):
+        """mitmproxy's TLS set-up without its `request` hook, which answers a path ending in mitmproxy's CRL
+        name with mitmproxy's own CRL (and kills eMudhra revocation lookups, which a reverse gateway never
+        forwards): a gateway answers no request itself outside the pipeline (the gate denied such an answer
+        anyway), and the hook cost every request an option read (a deep copy) and a path check."""
+
+        request = None  # mitmproxy and addons.dispatch skip a hook attribute that is None
+
+    return [core.Core(), block.Block(), proxyserver.Proxyserver(), next_layer.NextLayer(), TlsConfig(),
             errorcheck.ErrorCheck()]
 
 
