@@ -318,8 +318,10 @@ def scrub(record: dict) -> tuple[dict, list[str]]:
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 # For a validated request record, whose keys validate() emitted in sorted order at every level (the record's
-# own, and each masking entry's): the same bytes as _CANONICAL without sorting again.
-_PRESORTED = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+# own, and each masking entry's): the same bytes as _CANONICAL without sorting again, and without the
+# circular-reference bookkeeping (validate() builds the record and its masking list and dicts afresh, so
+# nothing in it can refer back to itself): about a third of the encoding time of every request's record.
+_PRESORTED = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False, check_circular=False)
 
 
 def canonical(record: dict) -> bytes:
