@@ -68,16 +68,16 @@ def install(manager) -> None:
     if getattr(manager, _ATTR, None) is not None:
         return
     cache: dict[str, tuple] = {}
-    chain_seen: list = [None]
+    chain_seen: list = []
 
     def plan_for(name: str) -> tuple:
-        chain = tuple(manager.chain)
-        if chain != chain_seen[0]:  # an entry added or removed: look every hook up again
+        chain = manager.chain
+        if chain != chain_seen:  # an entry added or removed: look every hook up again (list ==: identity first)
             cache.clear()
-            chain_seen[0] = chain
+            chain_seen[:] = chain
         plan = cache.get(name)
         if plan is None:
-            plan = cache[name] = _plan(chain, name)
+            plan = cache[name] = _plan(tuple(chain), name)
         return plan
 
     async def run(plan: tuple, args: list) -> None:
@@ -112,10 +112,9 @@ def install(manager) -> None:
         plan = plan_for(event.name)
         if plan:
             await run(plan, args)
-        if args and isinstance(args[0], flow.Flow):
-            update = plan_for(hooks.UpdateHook.name)
-            if update:
-                await run(update, [[args[0]]])
+        update = plan_for(hooks.UpdateHook.name)
+        if update and args and isinstance(args[0], flow.Flow):
+            await run(update, [[args[0]]])
 
     manager.trigger_event = trigger_event
     manager.handle_lifecycle = handle_lifecycle
