@@ -57,6 +57,18 @@ def utc_ms() -> str:
     return f"{cached[1]}.{rest // 1_000_000:03d}Z"
 
 
+def set_request_id(headers, request_id: str) -> None:
+    """headers["X-Request-Id"] = request_id, appended directly when the head has none (a released response:
+    the mask stage's head never carries one) instead of through mitmproxy's set_all, which re-encodes the
+    name and value and lower-cases every field name to rebuild the head."""
+    fields = headers.fields
+    for name, _ in fields:
+        if name.lower() == b"x-request-id":
+            headers["X-Request-Id"] = request_id  # replace it (a deny already carries it), as before
+            return
+    headers.fields = (*fields, (b"X-Request-Id", request_id.encode("utf-8", "surrogateescape")))
+
+
 class Audit:
     def __init__(self, context: Context):
         self.context = context
@@ -124,7 +136,7 @@ class Audit:
                 st.error_response = flow.response
             self._owe(flow, outcome)
         if flow.response is not None:
-            flow.response.headers["X-Request-Id"] = st.request_id
+            set_request_id(flow.response.headers, st.request_id)
 
     def _owe(self, flow: http.HTTPFlow, outcome: dict | None) -> None:
         """The record of what the caller got instead (the deny just made), owed to the trail: written once
