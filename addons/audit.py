@@ -179,10 +179,13 @@ class Audit:
         replaces either starts a new memo, so nothing cleaned under an old catalog or masking version is
         reused. Bounded; emptied when full. It lives in this process's memory only, never in a record or a log."""
         services = self.context.services
-        generation = (services, services.catalog.current, services.masker)
+        catalog, masker = services.catalog.current, services.masker
         memo = self._memo_of
-        if memo is None or any(a is not b for a, b in zip(memo[0], generation)) or len(memo[1]) >= MEMO_SIZE:
-            memo = self._memo_of = (generation, {})
+        if memo is not None:
+            seen = memo[0]
+            if seen[0] is services and seen[1] is catalog and seen[2] is masker and len(memo[1]) < MEMO_SIZE:
+                return memo[1]
+        memo = self._memo_of = ((services, catalog, masker), {})
         return memo[1]
 
     def build(self, flow: http.HTTPFlow) -> dict:
