@@ -132,7 +132,14 @@ def _check_invalid(self: HttpStream, request: bool):
     """mitmproxy refuses a provider head with ambiguous framing (Content-Length and Transfer-Encoding, two
     lengths, an unknown coding) with its own page, unaudited; answer it with our JSON 502 `invalid_framing`
     through the response hooks instead, and drop the provider connection."""
-    if request or not snapshot(self.context.options).validate_inbound_headers:
+    snap = snapshot(self.context.options)
+    if request:
+        # mitmproxy's check of the request head, with the option from the snapshot (mitmproxy's own read
+        # deep-copies it for every request); a head it refuses still goes to mitmproxy's answer as before.
+        if http_layers.validate_request(self.mode, self.flow.request, snap.validate_inbound_headers) is None:
+            return False
+        return (yield from _original_check_invalid(self, request))
+    if not snap.validate_inbound_headers:
         return (yield from _original_check_invalid(self, request))
     try:
         validate_headers(self.flow.response)
