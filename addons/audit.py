@@ -57,6 +57,18 @@ def utc_ms() -> str:
     return f"{cached[1]}.{rest // 1_000_000:03d}Z"
 
 
+def set_request_id(headers, request_id: str) -> None:
+    """headers["X-Request-Id"] = request_id, appended directly when the head has none (a released response:
+    the mask stage's head never carries one) instead of through mitmproxy's set_all, which re-encodes the
+    name and value and lower-cases every field name to rebuild the head."""
+    fields = headers.fields
+    for name, _ in fields:
+        if name.lower() == b"x-request-id":
+            headers["X-Request-Id"] = request_id  # replace it (a deny already carries it), as before
+            return
+    headers.fields = (*fields, (b"X-Request-Id", request_id.encode("utf-8", "surrogateescape")))
+
+
 class Audit:
     def __init__(self, context: Context):
         self.context = context
@@ -124,7 +136,7 @@ class Audit:
                 st.error_response = flow.response
             self._owe(flow, outcome)
         if flow.response is not None:
-            flow.response.headers["X-Request-Id"] = st.request_id
+            set_request_id(flow.response.headers, st.request_id)
 
     def _owe(self, flow: http.HTTPFlow, outcome: dict | None) -> None:
         """The record of what the caller got instead (the deny just made), owed to the trail: written once
@@ -167,10 +179,13 @@ class Audit:
         replaces either starts a new memo, so nothing cleaned under an old catalog or masking version is
         reused. Bounded; emptied when full. It lives in this process's memory only, never in a record or a log."""
         services = self.context.services
-        generation = (services, services.catalog.current, services.masker)
+        catalog, masker = services.catalog.current, services.masker
         memo = self._memo_of
-        if memo is None or any(a is not b for a, b in zip(memo[0], generation)) or len(memo[1]) >= MEMO_SIZE:
-            memo = self._memo_of = (generation, {})
+        if memo is not None:
+            seen = memo[0]
+            if seen[0] is services and seen[1] is catalog and seen[2] is masker and len(memo[1]) < MEMO_SIZE:
+                return memo[1]
+        memo = self._memo_of = ((services, catalog, masker), {})
         return memo[1]
 
     def build(self, flow: http.HTTPFlow) -> dict:

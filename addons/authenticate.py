@@ -22,7 +22,7 @@ from .state import state
 
 
 def _latin1(pairs: list[tuple[str, str]]) -> tuple[tuple[bytes, bytes], ...]:
-    return tuple((name.encode("latin-1"), value.encode("latin-1")) for name, value in pairs)
+    return tuple([(name.encode("latin-1"), value.encode("latin-1")) for name, value in pairs])  # a list: no generator
 
 
 def _local_address(client) -> str:

@@ -77,25 +77,32 @@ _original_check_body_size = HttpStream.check_body_size
 TOO_LARGE = "Response body exceeds mitmproxy's body_size_limit."
 
 
-def _response_too_large(self: HttpStream) -> bool:
-    limit = snapshot(self.context.options).body_size_bytes
-    if limit is None:
-        return False
+def _expected_response_size(self: HttpStream) -> int | None:
+    """The response body size check_body_size judges: what is buffered so far, else the head's framing."""
     if self.response_body_buf:
-        expected = len(self.response_body_buf)
-    else:
-        try:
-            expected = expected_http_body_size(self.flow.request, self.flow.response)
-        except ValueError:
-            return False
-    return expected is not None and expected > limit
+        return len(self.response_body_buf)
+    try:
+        return expected_http_body_size(self.flow.request, self.flow.response)
+    except ValueError:  # as mitmproxy: a malformed length is neither streamed nor refused here
+        return None
 
 
 def _check_body_size(self: HttpStream, request: bool):
     """mitmproxy answers an over-limit response body itself, outside handle_protocol_error; give the error
-    hook the same chance to answer (502 `upstream_too_large`, audited) there too."""
-    if request or not snapshot(self.context.options).body_size_limit or not _response_too_large(self):
+    hook the same chance to answer (502 `upstream_too_large`, audited) there too.
+
+    A response under both limits is judged here alone: mitmproxy's own check would read the two options again
+    (a deep copy each) and compute the expected size a second time, for every response head and body."""
+    snap = snapshot(self.context.options)
+    if request or not snap.body_size_limit:
         return (yield from _original_check_body_size(self, request))
+    expected = _expected_response_size(self)
+    if expected is None or expected <= 0:
+        return False
+    if snap.body_size_bytes is None or expected <= snap.body_size_bytes:
+        if snap.stream_large_bytes is not None and expected > snap.stream_large_bytes:
+            return (yield from _original_check_body_size(self, request))  # mitmproxy starts streaming it
+        return False
     if not self.response_body_buf:
         yield HttpResponseHeadersHook(self.flow)
     self.flow.error = mflow.Error(TOO_LARGE)
@@ -125,7 +132,14 @@ def _check_invalid(self: HttpStream, request: bool):
     """mitmproxy refuses a provider head with ambiguous framing (Content-Length and Transfer-Encoding, two
     lengths, an unknown coding) with its own page, unaudited; answer it with our JSON 502 `invalid_framing`
     through the response hooks instead, and drop the provider connection."""
-    if request or not snapshot(self.context.options).validate_inbound_headers:
+    snap = snapshot(self.context.options)
+    if request:
+        # mitmproxy's check of the request head, with the option from the snapshot (mitmproxy's own read
+        # deep-copies it for every request); a head it refuses still goes to mitmproxy's answer as before.
+        if http_layers.validate_request(self.mode, self.flow.request, snap.validate_inbound_headers) is None:
+            return False
+        return (yield from _original_check_invalid(self, request))
+    if not snap.validate_inbound_headers:
         return (yield from _original_check_invalid(self, request))
     try:
         validate_headers(self.flow.response)

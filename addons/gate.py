@@ -18,6 +18,8 @@ from gateway.response_policy import OUTGOING
 from .failclosed import deny, guarded
 from .state import Verdict, state
 
+_OUTGOING = frozenset(name.encode() for name in OUTGOING)
+
 
 class RequestGate:
     @guarded("gate")
@@ -40,9 +42,20 @@ class ResponseGate:
             deny(flow, BadGateway("not_masked", "the response was not released by the masking stage"), "gate")
             return
         resp = flow.response
-        names = {name.decode("latin-1").lower() for name, _ in resp.headers.fields}
-        length = resp.headers.get("Content-Length")
-        if (not names <= OUTGOING or resp.trailers or 100 <= resp.status_code <= 199 or resp.status_code == 206
+        # One pass over the head: every name allowlisted (ASCII-lowered bytes; no Latin-1 letter lowers into
+        # ASCII, so this is the same judgement as on decoded names), and the Content-Length values folded as
+        # mitmproxy's Headers.get folds them.
+        names_ok = True
+        lengths = []
+        for name, value in resp.headers.fields:
+            lname = name.lower()
+            if lname not in _OUTGOING:
+                names_ok = False
+                break
+            if lname == b"content-length":
+                lengths.append(value.decode("utf-8", "surrogateescape"))
+        length = ", ".join(lengths) if lengths else None
+        if (not names_ok or resp.trailers or 100 <= resp.status_code <= 199 or resp.status_code == 206
                 or (length is not None and length != str(len(resp.raw_content or b"")))):
             deny(flow, BadGateway("not_masked", "the response head was not the masking stage's"), "gate")
 

@@ -5,7 +5,7 @@ same pipeline as `govshare run` (addons.pipeline); the upstream error patch is i
 as addons.runner.gateway_master does for `govshare run`.
 """
 
-from addons import auditpatch, errorpatch, limits
+from addons import auditpatch, errorpatch, limits, typecheck
 from addons.pipeline import pipeline
 from gateway.audit import logfilter
 
@@ -13,4 +13,5 @@ errorpatch.install()
 limits.install()
 auditpatch.install()
 logfilter.install()
+typecheck.install()
 addons = pipeline()

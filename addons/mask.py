@@ -65,7 +65,7 @@ class Mask:
             raise BadGateway("streamed_body", "a streamed body cannot be masked")
         # ResponseRefused / MaskingRefused are GatewayErrors: the guard answers them as they are.
         response_policy.check_status(resp.status_code)
-        response_policy.check_head(resp.headers.fields)
+        head = response_policy.check_head(resp.headers.fields)  # and the header values read below, in one pass
         services = self.context.services
         principal = st.principal
         view = services.view_for(st.route.resource, st.decision, principal.dept, principal.app)
@@ -75,7 +75,7 @@ class Mask:
 
         findings: list = []
         location = None
-        locations = resp.headers.get_all("Location")
+        locations = head.locations
         if len(locations) > 1:
             raise response_policy.ResponseRefused("redirect_outside_resource", "the providing department sent "
                                                   "more than one redirect target")
@@ -83,9 +83,9 @@ class Mask:
             location, found = response_policy.rewrite_location(locations[0], st.route, services.catalog.current,
                                                                mask_header)
             findings += found
-        kept, found = response_policy.kept_headers(resp.headers.fields, mask_header)
+        kept, found = response_policy.kept_headers(head.kept, mask_header)
         findings += found
-        media = bodyio.parse_content_type(resp.headers.get("Content-Type"))
+        media = bodyio.parse_content_type(head.content_type)
         if flow.request.method == "HEAD" or resp.status_code in _NO_BODY:
             # No body to mask; no Content-Length, which would describe the provider's unmasked body.
             shown = media.kind != "other" or bodyio.is_public_type(st.route.resource, media)
@@ -94,7 +94,7 @@ class Mask:
             st.release(findings)
             return
         body = resp.raw_content or b""
-        args = (body, resp.headers.get("Content-Type"), resp.headers.get("Content-Encoding"), view)
+        args = (body, head.content_type, head.content_encoding, view)
         # MaskingRefused (a GatewayError: 502, or 504 masking_timeout) goes to the guard as it is. Bodies over
         # [masking] inline_bytes are masked in a worker process under the masking deadline (gateway.services).
         result = await services.mask_body(*args)

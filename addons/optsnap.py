@@ -23,6 +23,7 @@ class Snapshot:
     max_request_body: int | None
     body_size_limit: str | None  # as set (for "is there a limit")
     body_size_bytes: int | None  # parsed
+    stream_large_bytes: int | None  # stream_large_bodies, parsed (the bootstrap enforces None)
     validate_inbound_headers: bool
 
 
@@ -42,7 +43,7 @@ def _read(opts) -> Snapshot:
     limit = opts.body_size_limit
     return Snapshot(getattr(opts, "govshare_max_header_bytes", None), getattr(opts, "govshare_max_headers", None),
                     getattr(opts, "govshare_max_request_body", None), limit, human.parse_size(limit),
-                    bool(opts.validate_inbound_headers))
+                    human.parse_size(opts.stream_large_bodies), bool(opts.validate_inbound_headers))
 
 
 def snapshot(opts) -> Snapshot:

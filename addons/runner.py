@@ -20,7 +20,7 @@ from gateway.audit import logfilter
 from gateway.config import Config
 from gateway.services import Services
 
-from . import auditpatch, dispatch, errorpatch, limits
+from . import auditpatch, dispatch, errorpatch, limits, typecheck
 from .bootstrap import WORKERS_START_TIMEOUT, enforce, limit_options
 
 log = logging.getLogger("govshare.runner")
@@ -94,7 +94,15 @@ def proxy_addons() -> list:
     """
     from mitmproxy.addons import block, core, errorcheck, next_layer, proxyserver, tlsconfig
 
-    return [core.Core(), block.Block(), proxyserver.Proxyserver(), next_layer.NextLayer(), tlsconfig.TlsConfig(),
+    class TlsConfig(tlsconfig.TlsConfig):
+        """mitmproxy's TLS set-up without its `request` hook, which answers a path ending in mitmproxy's CRL
+        name with mitmproxy's own CRL (and kills eMudhra revocation lookups, which a reverse gateway never
+        forwards): a gateway answers no request itself outside the pipeline (the gate denied such an answer
+        anyway), and the hook cost every request an option read (a deep copy) and a path check."""
+
+        request = None  # mitmproxy and addons.dispatch skip a hook attribute that is None
+
+    return [core.Core(), block.Block(), proxyserver.Proxyserver(), next_layer.NextLayer(), TlsConfig(),
             errorcheck.ErrorCheck()]
 
 
@@ -110,6 +118,7 @@ def gateway_master(opts, stages: list):
     limits.install()
     auditpatch.install()  # requests mitmproxy refuses before a flow exists still get their audit record
     logfilter.install()  # mitmproxy's log lines never carry the raw bytes they quote
+    typecheck.install()  # mitmproxy's type check of every message, compiled once per message class
     master = Master(opts, with_termlog=True)
     master.addons.add(*proxy_addons())
     master.addons.add(*stages)

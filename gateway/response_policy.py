@@ -82,21 +82,54 @@ def check_status(status: int) -> None:
                                       f"({reason.replace('_', ' ')})")
 
 
-def check_head(fields: Iterable[tuple[bytes, bytes]]) -> None:
-    """Raise ResponseRefused when the head has too many fields, too many bytes, or ambiguous framing."""
+@dataclasses.dataclass(frozen=True, slots=True)
+class Head:
+    """What the mask stage reads of a provider's head, taken in check_head's one pass over its fields (the
+    mask stage used to walk them once per header it looked up)."""
+
+    locations: tuple[str, ...]  # every Location value, as mitmproxy's Headers.get_all decodes them
+    content_type: str | None  # as Headers.get gives it: every value, folded with ", "; None when absent
+    content_encoding: str | None  # the same for Content-Encoding
+    kept: tuple[tuple[bytes, bytes], ...]  # the fields whose names are allowlisted (KEPT), for kept_headers
+
+
+_KEPT_BYTES = frozenset(name.encode() for name in KEPT)
+
+
+def _native(value: bytes) -> str:
+    return value.decode("utf-8", "surrogateescape")  # how mitmproxy's Headers decodes a value
+
+
+def check_head(fields: Iterable[tuple[bytes, bytes]]) -> Head:
+    """Raise ResponseRefused when the head has too many fields, too many bytes, or ambiguous framing; else
+    the values the mask stage reads of it."""
     count = size = 0
     framing = set()
+    locations: list[str] = []
+    content_type: list[str] = []
+    content_encoding: list[str] = []
+    kept: list[tuple[bytes, bytes]] = []
     for name, value in fields:
         count += 1
         size += len(name) + len(value) + 4
         lname = name.lower()
         if lname in (b"content-length", b"transfer-encoding"):
             framing.add(lname)
+        elif lname == b"content-type":
+            content_type.append(_native(value))
+        elif lname == b"content-encoding":
+            content_encoding.append(_native(value))
+        elif lname == b"location":
+            locations.append(_native(value))
+        elif lname in _KEPT_BYTES:
+            kept.append((name, value))
         if count > MAX_HEADERS or size > MAX_HEADER_BYTES:
             raise ResponseRefused("upstream_headers_too_large",
                                   "the providing department sent more response headers than the gateway relays")
     if len(framing) == 2:
         raise ResponseRefused("invalid_framing", "the providing department's answer has ambiguous framing")
+    return Head(tuple(locations), ", ".join(content_type) if content_type else None,
+                ", ".join(content_encoding) if content_encoding else None, tuple(kept))
 
 
 def kept_headers(fields: Iterable[tuple[bytes, bytes]], mask: MaskText) -> tuple[list[tuple[str, str]], list]:

@@ -249,6 +249,9 @@ ADMIN = Shape("admin", {
 SHAPES = {REQUEST.event: REQUEST, ADMIN.event: ADMIN}
 # The order validate() emits a shape's fields in: sorted, as the canonical form sorts them (see prepare).
 _ORDER = {shape.event: tuple(sorted(shape.checks)) for shape in SHAPES.values()}
+# (name, check, required) per field, in that order: validate()'s loop without a lookup per field.
+_PLAN = {shape.event: tuple((name, shape.checks[name], name in shape.required) for name in _ORDER[shape.event])
+         for shape in SHAPES.values()}
 REQUEST_FIELDS = tuple(REQUEST.checks)
 ADMIN_FIELDS = tuple(ADMIN.checks)
 # Indexed copies of record values kept beside the canonical form for queries.
@@ -267,18 +270,17 @@ def validate(record: dict) -> dict:
         names = ", ".join(sorted(str(k)[:40] for k in unknown))
         raise AuditRejected("record", f"unknown key(s) for a {shape.event} record: {names}")
     out: dict = {}
-    checks = shape.checks
-    for name in _ORDER[shape.event]:
-        check = checks[name]
-        value = record.get(name)
-        if value is None and name == "ts":
-            value = utc_ms()
-        if value is None:
-            if name in shape.required:
-                raise AuditRejected(name, "is required")
-            out[name] = None
-        else:
+    get = record.get
+    for name, check, required in _PLAN[shape.event]:
+        value = get(name)
+        if value is not None:
             out[name] = check(name, value)
+        elif name == "ts":
+            out[name] = check(name, utc_ms())
+        elif required:
+            raise AuditRejected(name, "is required")
+        else:
+            out[name] = None
     return out
 
 
@@ -318,8 +320,10 @@ def scrub(record: dict) -> tuple[dict, list[str]]:
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 # For a validated request record, whose keys validate() emitted in sorted order at every level (the record's
-# own, and each masking entry's): the same bytes as _CANONICAL without sorting again.
-_PRESORTED = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+# own, and each masking entry's): the same bytes as _CANONICAL without sorting again, and without the
+# circular-reference bookkeeping (validate() builds the record and its masking list and dicts afresh, so
+# nothing in it can refer back to itself): about a third of the encoding time of every request's record.
+_PRESORTED = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False, check_circular=False)
 
 
 def canonical(record: dict) -> bytes:

@@ -23,6 +23,7 @@ Content-Encoding to it and Content-Length to the new length.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import io
 import json
@@ -95,7 +96,19 @@ class MediaType:
     charset: str | None
 
 
+# A Content-Type value is parsed three times per response (the mask stage, the engine, the type we send back)
+# and the same few values come back on every request: parsing is a pure function of the value, so short values'
+# results are kept (bounded; MediaType is immutable). Not a cache of any body or its masking.
+CACHED_TYPE_CHARS = 256
+
+
 def parse_content_type(value: str | None) -> MediaType:
+    if value is not None and len(value) <= CACHED_TYPE_CHARS:
+        return _parse_content_type_cached(value)
+    return _parse_content_type(value)
+
+
+def _parse_content_type(value: str | None) -> MediaType:
     if value is None or not value.strip():
         return MediaType("unknown", "", None)
     mime, _, rest = value.partition(";")
@@ -116,6 +129,9 @@ def parse_content_type(value: str | None) -> MediaType:
     else:
         kind = "other"
     return MediaType(kind, mime, charset)
+
+
+_parse_content_type_cached = functools.lru_cache(maxsize=512)(_parse_content_type)
 
 
 def is_public_type(resource, media: MediaType) -> bool:
@@ -154,6 +170,7 @@ def mask_text_body(kind: str, text: str, sink, charset: str | None = None) -> st
     return FORMATS[kind](text, sink)
 
 
+@functools.lru_cache(maxsize=512)  # pure, on an immutable MediaType: see parse_content_type
 def content_type_of(media: MediaType) -> str | None:
     """The Content-Type we send for a masked body: the media type and charset we parsed, nothing else
     of the provider's value (its parameters are not ours to relay)."""

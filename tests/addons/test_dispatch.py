@@ -97,3 +97,41 @@ def test_an_entry_added_later_is_dispatched_to():
 
     _in_loop(go)
     assert [tag for tag, _ in seen] == ["a", "a", "b"]
+
+
+class Updated:
+    """An entry with an `update` hook: mitmproxy sends it every flow after each flow hook."""
+
+    name = "updated"
+
+    def __init__(self, seen: list):
+        self.seen = seen
+
+    def update(self, flows):
+        self.seen.append(("update", [f.id for f in flows]))
+
+
+def test_update_follows_a_flow_hook_when_an_entry_handles_it_and_a_failure_is_logged_by_safecall(caplog):
+    def build(seen):
+        return [Recorder("boom", seen, fail=True), Updated(seen)]
+
+    out = []
+    for patched in (False, True):
+        seen: list = []
+
+        async def go():
+            with taddons.context() as tctx:
+                tctx.master.addons.add(*build(seen))
+                if patched:
+                    dispatch.install(tctx.master.addons)
+                flow = tflow.tflow()
+                with caplog.at_level(logging.ERROR):
+                    caplog.clear()
+                    await tctx.master.addons.handle_lifecycle(HttpRequestHook(flow))
+                return flow, [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+
+        flow, errors = _in_loop(go)
+        out.append(([(tag, ids == flow.id or ids == [flow.id]) for tag, ids in seen], errors))
+    assert out[1] == out[0]
+    assert out[0][0] == [("boom", True), ("update", True)]
+    assert out[0][1] == ["Addon error: boom"]

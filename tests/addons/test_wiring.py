@@ -29,3 +29,14 @@ def test_the_pipelines_proxy_options_are_forced_whatever_was_set():
         tctx.master.addons.add(boot)
         tctx.configure(boot, connection_strategy="eager", ssl_insecure=True, keep_host_header=True)
         assert {k: getattr(tctx.options, k) for k in ENFORCED_OPTIONS} == ENFORCED_OPTIONS
+
+
+def test_the_gateways_tls_addon_answers_no_request_itself_and_keeps_its_tls_hooks():
+    from mitmproxy.addons import tlsconfig
+
+    from addons.runner import proxy_addons
+
+    [tls] = [a for a in proxy_addons() if isinstance(a, tlsconfig.TlsConfig)]
+    assert tls.request is None  # mitmproxy's CRL answer is not the gateway's: the request goes to the pipeline
+    for hook in ("tls_start_client", "tls_start_server", "configure", "running"):
+        assert callable(getattr(tls, hook))

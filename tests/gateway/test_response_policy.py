@@ -124,3 +124,23 @@ def test_a_location_is_refused_or_stays_in_the_resource_masked(value):
     assert url == "/ga/population" or url.startswith(("/ga/population/", "/ga/population?"))
     segments = url.split("?")[0].split("/")
     assert ID not in url and "." not in segments and ".." not in segments and "\\" not in url
+
+
+HEAD_NAMES = st.sampled_from(["Content-Type", "content-type", "CONTENT-ENCODING", "Content-Encoding", "Location",
+                              "location", "Date", "Vary", "vary", "Server", "Set-Cookie", "Content-Language"])
+HEAD_VALUES = st.sampled_from(["application/json", "text/html; charset=gbk", "gzip", "br", "/x?y=1", "",
+                               "Fri, 04 Dec 2026 06:00:00 GMT", "Accept", "\u4e2d", "a, b"])
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(HEAD_NAMES, HEAD_VALUES), max_size=10))
+def test_check_head_reads_the_values_mitmproxys_headers_give_and_keeps_what_kept_headers_keeps(pairs):
+    from mitmproxy.http import Headers
+
+    fields = tuple((n.encode(), v.encode()) for n, v in pairs)
+    head = rp.check_head(fields)
+    headers = Headers(fields)
+    assert head.content_type == headers.get("Content-Type")
+    assert head.content_encoding == headers.get("Content-Encoding")
+    assert list(head.locations) == headers.get_all("Location")
+    assert rp.kept_headers(head.kept, fake_mask) == rp.kept_headers(fields, fake_mask)

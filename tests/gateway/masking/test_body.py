@@ -241,3 +241,17 @@ def test_csv_extra_cells_beyond_the_header_are_scanned():
 
 def test_invalid_csv():
     assert refused(b'a,b\n"unterminated,1\n', "text/csv") == "invalid_csv"
+
+
+@pytest.mark.parametrize("value", [None, "", "  ", "application/json", "Application/JSON; Charset=\"UTF-8\"",
+                                   "text/csv;charset=gbk", "application/x-unknown", "text/x-markdown; a=b",
+                                   "application/vnd.x+json", "image/png", "text/plain; charset=latin1"])
+def test_parsed_content_types_are_the_uncached_parse_and_long_values_are_parsed_every_time(value):
+    assert bodyio.parse_content_type(value) == bodyio._parse_content_type(value)
+    assert bodyio.parse_content_type(value) == bodyio.parse_content_type(value)
+    media = bodyio.parse_content_type(value)
+    assert bodyio.content_type_of(media) == bodyio.content_type_of.__wrapped__(media)
+    long_value = "application/json; x=" + "a" * bodyio.CACHED_TYPE_CHARS
+    hits = bodyio._parse_content_type_cached.cache_info().hits
+    assert bodyio.parse_content_type(long_value) == bodyio._parse_content_type(long_value)
+    assert bodyio._parse_content_type_cached.cache_info().hits == hits  # not kept: parsed again
