@@ -44,7 +44,7 @@ from .cn_person_spelling import (  # noqa: F401 - re-exported: the rules and the
     _BEFORE_MARKER, _COMPOUND, _DOTS, _LATIN_BEFORE_CN, _LATIN_WHOLE, _MARKER, _NAME_SHAPED, _NAME_STARTS,
     _OTHER_NAME, _PART_TAILS, _ROLES, _SPACE_RE, _TRIGGERS, _WHOLE_LINE, _WHOLE_OTHER, MAX_OTHER_NAME,
     MAX_WHOLE_VALUE, NAME_CHAR, WEAK_SCORE, _in_dictionary, _is_given_name_char, before_marker_matches,
-    dictionary_entry, ends_name, inside_place_name, is_everyday_word, is_given_name_run, is_minority_name,
+    dictionary_entry, ends_name, has_dot, inside_place_name, is_everyday_word, is_given_name_run, is_minority_name,
     is_person_value, looks_like_name, minority_name_after,
     name_after_context, other_name_end, starts_with_surname, surname_length)
 from .cn_person_words import (  # noqa: F401 - re-exported: the detector reads the surnames from here
@@ -174,7 +174,7 @@ class CnPersonRecognizer(GovPatternRecognizer):
         results = []
         markers = list(_MARKER.finditer(text))
         # every _BEFORE_MARKER match ends before a marker: a text with none skips that scan
-        for m in before_marker_matches(text) if markers else ():
+        for m in before_marker_matches(text, markers) if markers else ():
             start = m.start()
             if text[start] in BEFORE_MARKER_LEADS and looks_like_name(_SPACE_RE.sub("", text[start + 1:m.end()])):
                 start += 1  # 由高洁代为: 由 is the preposition (and a surname), 高洁 the name
@@ -184,7 +184,7 @@ class CnPersonRecognizer(GovPatternRecognizer):
                 results.append(self._result(start, m.end(), self.context_score, self.CONTEXT_EXPLANATION))
         for marker in markers:  # a dotted or minority name before it: read backwards
             end = marker.start()
-            if text[end - 2:end] not in _PART_TAILS and not _DOTS.intersection(text[max(0, end - MAX_OTHER_NAME):end]):
+            if text[end - 2:end] not in _PART_TAILS and not has_dot(text[max(0, end - MAX_OTHER_NAME):end]):
                 continue
             for start in range(max(0, end - MAX_OTHER_NAME), end - 1):
                 if start and text[start - 1] not in BEFORE_MARKER_LEADS:
@@ -199,7 +199,7 @@ class CnPersonRecognizer(GovPatternRecognizer):
             for m in _LATIN_BEFORE_CN.finditer(text):
                 results.append(self._result(m.start(), m.end(), self.context_score, self.CONTEXT_EXPLANATION))
         # where a name may start (a dotted name starts with any character): most clue words have none after them
-        starts = None if _DOTS.intersection(text) else _NAME_STARTS
+        starts = None if has_dot(text) else _NAME_STARTS
         for trigger in _TRIGGERS.finditer(text):
             if starts is not None and text[trigger.end():trigger.end() + 1] not in starts:
                 continue

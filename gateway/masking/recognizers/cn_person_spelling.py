@@ -10,7 +10,7 @@ import logging
 import re as stdlib_re
 import threading
 from functools import lru_cache
-from typing import Iterator, Optional
+from typing import Iterable, Iterator, Optional
 
 import jieba
 import jieba.posseg
@@ -36,10 +36,10 @@ _SURNAME = rf"(?:(?:{_COMPOUND})|[{SINGLE_SURNAMES}])"
 _MARKERS = "|".join(re.escape(m) for m in sorted(BEFORE_MARKERS, key=len, reverse=True))
 _LEADS = f"(?:^|(?<=[{BEFORE_MARKER_LEADS}]))"
 _BEFORE_MARKER = stdlib_re.compile(rf"{_LEADS}({_SURNAME})((?:{_SPACE}{{1,2}})?[\u4e00-\u9fff]{{1,2}}?)(?=(?:{_MARKERS}))")
-# _BEFORE_MARKER without its lead lookbehind: starting with a surname, it gives the regex engine a first character
-# to search for, where the lookbehind made it try every position (before_marker_matches checks the lead itself).
-_SURNAME_BEFORE_MARKER = stdlib_re.compile(rf"({_SURNAME})((?:{_SPACE}{{1,2}})?[\u4e00-\u9fff]{{1,2}}?)(?=(?:{_MARKERS}))")
-_LEAD = stdlib_re.compile(f"[{BEFORE_MARKER_LEADS}]")
+# The longest match of _BEFORE_MARKER (a compound surname, two spaces, two characters) and the first characters of
+# the surnames it starts with: before_marker_matches tries only those positions near a marker.
+_BEFORE_MARKER_REACH = 6
+_SURNAME_FIRSTS = frozenset(SINGLE_SURNAMES) | {surname[0] for surname in COMPOUND_SURNAMES}
 _OTHER_NAME = stdlib_re.compile(rf"{DOTTED_NAME}|{MINORITY_NAME}")
 _WHOLE_OTHER = stdlib_re.compile(rf"(?:{DOTTED_NAME}|{MINORITY_NAME}|{_SURNAME}{_SPACE}{{1,3}}[\u4e00-\u9fff]{{1,2}})")
 _WHOLE_LINE = stdlib_re.compile(rf"{_SURNAME}{_SPACE}{{0,3}}[\u4e00-\u9fff]{{1,2}}")
@@ -154,22 +154,39 @@ def name_after_context(text: str, start: int) -> Optional[int]:
     return None
 
 
-def before_marker_matches(text: str) -> Iterator[stdlib_re.Match]:
+def before_marker_matches(text: str, markers: Optional[Iterable[stdlib_re.Match]] = None) -> Iterator[stdlib_re.Match]:
     """
-    What _BEFORE_MARKER.finditer(text) yields (the same matches, in order), found faster: a surname-first match
-    is searched for and kept when it starts the text or follows a lead character; a rejected one resumes the
-    search one character later, so no match of the original is shadowed by it.
+    What _BEFORE_MARKER.finditer(text) yields (the same matches, in order), found faster. A match ends right
+    before a marker (its lookahead) and is 2 to _BEFORE_MARKER_REACH characters long, so it starts within that
+    reach before a marker that _MARKER.finditer finds, or before one that overlaps such a match (a marker
+    inside 的身份证 or 联系电话): only the positions from _BEFORE_MARKER_REACH before the start of each found
+    marker to two before its end are tried, those that hold a surname's first character, each in place with
+    _BEFORE_MARKER.match (its lookbehind still sees the text before), resuming after a match as finditer does.
 
     :param text: the text
+    :param markers: _MARKER.finditer(text), when the caller has them already
     """
-    pos = 0
-    while (m := _SURNAME_BEFORE_MARKER.search(text, pos)) is not None:
-        start = m.start()
-        if start == 0 or _LEAD.match(text, start - 1):
-            yield m
-            pos = m.end()  # never empty: a surname is at least one character
-        else:
-            pos = start + 1
+    match = _BEFORE_MARKER.match
+    firsts = _SURNAME_FIRSTS
+    tried = 0  # every position before this one was tried, or lies inside a match yielded
+    for marker in _MARKER.finditer(text) if markers is None else markers:
+        position = max(tried, marker.start() - _BEFORE_MARKER_REACH)
+        last = marker.end() - 2
+        while position <= last:
+            if text[position] in firsts:
+                m = match(text, position)
+                if m is not None:
+                    yield m
+                    position = m.end()
+                    continue
+            position += 1
+        tried = max(tried, position)
+
+
+def has_dot(text: str) -> bool:
+    """True if the text holds a middle dot of a transliterated name (one of _DOTS): three substring tests, where
+    _DOTS.intersection(text) hashes every character."""
+    return "\u00b7" in text or "\u2022" in text or "\u30fb" in text
 
 
 def other_name_end(text: str, start: int) -> Optional[int]:

@@ -1,18 +1,60 @@
-"""The person rules' fast paths give what the plain forms they replace give: before_marker_matches is
-_BEFORE_MARKER.finditer, the given-name character set and run (is_given_name_run, over any slice) are "a CJK
-ideograph not in NOT_GIVEN_NAME_CHARS" per character."""
+"""The person rules' fast paths give what the plain forms they replace give, on generated pieces, the development
+corpus's strings and random CJK/mixed text: before_marker_matches is _BEFORE_MARKER.finditer, has_dot the dot set,
+the given-name character set and run (is_given_name_run, over any slice) are "a CJK ideograph not in
+NOT_GIVEN_NAME_CHARS" per character."""
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gateway.masking.detector import SEPARATOR
 from gateway.masking.recognizers.cjk import is_cjk
 from gateway.masking.recognizers.cn_person_spelling import (
-    _BEFORE_MARKER, _GIVEN_NAME_RUN, _is_given_name_char, before_marker_matches, is_given_name_run)
+    _BEFORE_MARKER, _DOTS, _GIVEN_NAME_RUN, _MARKER, _is_given_name_char, before_marker_matches, has_dot,
+    is_given_name_run)
 from gateway.masking.recognizers.cn_person_words import (
     BEFORE_MARKERS, COMPOUND_SURNAMES, NOT_GIVEN_NAME_CHARS, SINGLE_SURNAMES)
+from tests.masking_corpus.generate import generate
 
 # pieces that make surnames, leads, markers and spaces meet in every order
 PIECES = [*SINGLE_SURNAMES[:20], *COMPOUND_SURNAMES[:4], *BEFORE_MARKERS, *"，由经明人 　芳华于是系a1\n"]
+
+
+def _strings(doc) -> list[str]:
+    if isinstance(doc, str):
+        return [doc]
+    if isinstance(doc, dict):
+        return [s for key, value in doc.items() for s in _strings(key) + _strings(value)]
+    if isinstance(doc, list):
+        return [s for value in doc for s in _strings(value)]
+    return []
+
+
+# the development corpus's strings (tests/masking_corpus), as the detector reads them: one by one and joined
+CORPUS = sorted({s for case in generate() for s in _strings(case.doc) if s})
+JOINED = SEPARATOR.join(CORPUS)
+# random text: CJK ideographs, the pieces above, Latin letters, digits, dots and spaces
+MIXED = st.lists(st.sampled_from(PIECES) | st.sampled_from(CORPUS) | st.text(
+    st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF) | st.sampled_from("·•・ \t\u3000\nAZaz09（）()/|:："),
+    max_size=8), max_size=10).map("".join)
+
+
+def test_before_marker_matches_on_the_corpus_are_finditers() -> None:
+    assert [m.span() for m in before_marker_matches(JOINED)] == [m.span() for m in _BEFORE_MARKER.finditer(JOINED)]
+    for text in CORPUS:
+        assert [m.span() for m in before_marker_matches(text)] == [m.span() for m in _BEFORE_MARKER.finditer(text)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(MIXED)
+def test_before_marker_matches_on_mixed_text_are_finditers(text: str) -> None:
+    expected = [m.span() for m in _BEFORE_MARKER.finditer(text)]
+    assert [m.span() for m in before_marker_matches(text)] == expected
+    assert [m.span() for m in before_marker_matches(text, list(_MARKER.finditer(text)))] == expected
+
+
+@given(MIXED)
+def test_has_dot_is_the_dot_set_test(text: str) -> None:
+    assert has_dot(text) == bool(_DOTS.intersection(text))
 
 
 @settings(max_examples=400, deadline=None)
@@ -43,3 +85,10 @@ def test_given_name_run_over_a_slice_matches_the_per_character_rule(text: str, s
 
 def test_given_name_run_refuses_a_non_name_character() -> None:
     assert is_given_name_run("刘和平", 1) and not is_given_name_run("张勇于", 1)
+
+
+def test_before_marker_matches_reach_the_longest_names() -> None:
+    text = "，欧阳  永辉系，王  小明系，欧阳 永辉系，司马光系"  # 6, 5, 5 and 3 characters before the marker
+    found = [text[m.start():m.end()] for m in before_marker_matches(text)]
+    assert found == [text[m.start():m.end()] for m in _BEFORE_MARKER.finditer(text)]
+    assert found == ["欧阳  永辉", "王  小明", "欧阳 永辉", "司马光"]
