@@ -41,7 +41,7 @@ from ..keynames import key_hint, normalise_key
 from .base import GovPatternRecognizer, remove_duplicates
 from .cjk import CJK
 from .cn_person_spelling import (  # noqa: F401 - re-exported: the rules and their tests read them from here
-    _BEFORE_MARKER, _COMPOUND, _DOTS, _LATIN_BEFORE_CN, _LATIN_WHOLE, _MARKER, _NAME_SHAPED, _NAME_STARTS,
+    _BEFORE_MARKER, _COMPOUND, _COMPOUND_SET, _DOTS, _LATIN_BEFORE_CN, _LATIN_WHOLE, _MARKER, _NAME_SHAPED, _NAME_STARTS,
     _OTHER_NAME, _PART_TAILS, _ROLES, _SPACE_RE, _TRIGGERS, _WHOLE_LINE, _WHOLE_OTHER, MAX_OTHER_NAME,
     MAX_WHOLE_VALUE, NAME_CHAR, WEAK_SCORE, _in_dictionary, _is_given_name_char, before_marker_matches,
     dictionary_entry, ends_name, has_dot, inside_place_name, is_everyday_word, is_given_name_run, is_minority_name,
@@ -281,9 +281,9 @@ class CnPersonRecognizer(GovPatternRecognizer):
             start, end = span.start_char, span.end_char
             if span.start > 0:
                 before = span.doc[span.start - 1]
-                if before.text in COMPOUND_SURNAMES and len(span.text) <= 2:
+                if before.text in _COMPOUND_SET and len(span.text) <= 2:
                     start = before.idx
-                elif len(before.text) == 1 and before.text + span.text[0] in COMPOUND_SURNAMES \
+                elif len(before.text) == 1 and before.text + span.text[0] in _COMPOUND_SET \
                         and len(span.text) <= 3:
                     start = before.idx  # 司 | 马静芳: the tag took the second half of 司马
             candidate = span.doc.text[start:end]

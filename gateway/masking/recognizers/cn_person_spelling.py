@@ -57,6 +57,13 @@ _NAME_STARTS = frozenset(SINGLE_SURNAMES) | {s[0] for s in (*COMPOUND_SURNAMES, 
     | frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _TOWN_AFTER = stdlib_re.compile(r"[\u4e00-\u9fff]{0,2}?(?:镇|乡|街道|苏木)")
 _OTHER_CLOSED = stdlib_re.compile(rf"(?:{DOTTED_NAME}|{MINORITY_NAME})(?={_NAME_END.pattern})")
+# First characters of what may start a name in another spelling: a minority name element or a Latin capital (a
+# dotted name has a dot within its first seven characters instead), and of a minority syllable: other_name_end and
+# minority_name_after answer None at once at any other character.
+_OTHER_FIRSTS = frozenset(part[0] for part in MINORITY_NAME_PARTS) | frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_SYLLABLE_FIRSTS = frozenset(syllable[0] for syllable in MINORITY_SYLLABLES)
+# The compound surnames as a set: membership is a hash lookup, where the tuple compares them one by one.
+_COMPOUND_SET = frozenset(COMPOUND_SURNAMES)
 
 # Given-name characters (a CJK ideograph that NOT_GIVEN_NAME_CHARS does not hold) as one set, and a run of them as
 # one compiled class: a name is tested at every clue word of a text, and one set lookup or one regex call is far
@@ -82,7 +89,7 @@ def dictionary_entry(word: str) -> tuple[int, str]:
 
 def surname_length(text: str) -> int:
     """2 for a compound surname at the start of the text, 1 for a single one, 0 for none."""
-    if text[:2] in COMPOUND_SURNAMES:
+    if text[:2] in _COMPOUND_SET:
         return 2
     return 1 if text[:1] and text[0] in SINGLE_SURNAMES else 0
 
@@ -94,7 +101,7 @@ def ends_name(text: str, position: int) -> bool:
 
 def starts_with_surname(text: str) -> bool:
     """True if the text begins with a known single or compound surname."""
-    return text[:2] in COMPOUND_SURNAMES or (bool(text) and text[0] in SINGLE_SURNAMES)
+    return text[:2] in _COMPOUND_SET or (bool(text) and text[0] in SINGLE_SURNAMES)
 
 
 @lru_cache(maxsize=_VERDICT_CACHE)  # a pure function of the word: cached because every recognizer pass asks it
@@ -138,7 +145,7 @@ def name_after_context(text: str, start: int) -> Optional[int]:
     :param text: the text
     :param start: where the name would start
     """
-    compound = text[start : start + 2] in COMPOUND_SURNAMES
+    compound = text[start : start + 2] in _COMPOUND_SET
     single = start < len(text) and text[start] in SINGLE_SURNAMES
     for surname in (2,) * compound + (1,) * single:
         gap = 0
@@ -197,6 +204,8 @@ def other_name_end(text: str, start: int) -> Optional[int]:
     :param text: the text
     :param start: where the name would start
     """
+    if text[start:start + 1] not in _OTHER_FIRSTS and not has_dot(text[start + 1:start + 7]):
+        return None  # neither pattern can match (most clue words are followed by none of these)
     m = _OTHER_CLOSED.match(text, start)
     if m and m.end() - start >= 2:
         end, last_dot = m.end(), max(text.rfind(dot, start, m.end()) for dot in _DOTS)
@@ -223,6 +232,8 @@ def is_minority_name(text: str) -> bool:
 
 def minority_name_after(text: str, start: int) -> Optional[int]:
     """The end of a name of MINORITY_SYLLABLES (is_minority_name) starting at `start` and closed by a delimiter."""
+    if text[start:start + 1] not in _SYLLABLE_FIRSTS:
+        return None  # no syllable starts there: is_minority_name refuses every candidate
     for end in range(min(len(text), start + _MINORITY_MAX), start + 1, -1):
         if ends_name(text, end) and is_minority_name(text[start:end]):
             return end

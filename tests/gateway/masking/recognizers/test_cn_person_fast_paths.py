@@ -1,5 +1,6 @@
 """The person rules' fast paths give what the plain forms they replace give, on generated pieces, the development
 corpus's strings and random CJK/mixed text: before_marker_matches is _BEFORE_MARKER.finditer, has_dot the dot set,
+other_name_end and minority_name_after (which refuse most starts by their first character) their plain forms,
 the given-name character set and run (is_given_name_run, over any slice) are "a CJK ideograph not in
 NOT_GIVEN_NAME_CHARS" per character."""
 
@@ -9,10 +10,11 @@ from hypothesis import strategies as st
 from gateway.masking.detector import SEPARATOR
 from gateway.masking.recognizers.cjk import is_cjk
 from gateway.masking.recognizers.cn_person_spelling import (
-    _BEFORE_MARKER, _DOTS, _GIVEN_NAME_RUN, _MARKER, _is_given_name_char, before_marker_matches, has_dot,
-    is_given_name_run)
+    _BEFORE_MARKER, _DOTS, _GIVEN_NAME_RUN, _LATIN, _MARKER, _OTHER_CLOSED, _is_given_name_char, before_marker_matches,
+    ends_name, has_dot, is_given_name_run, is_minority_name, minority_name_after, other_name_end)
 from gateway.masking.recognizers.cn_person_words import (
-    BEFORE_MARKERS, COMPOUND_SURNAMES, NOT_GIVEN_NAME_CHARS, SINGLE_SURNAMES)
+    BEFORE_MARKERS, COMPOUND_SURNAMES, MINORITY_NAME_PARTS, MINORITY_SYLLABLES, NAME_END_CHARS, NOT_GIVEN_NAME_CHARS,
+    SINGLE_SURNAMES)
 from tests.masking_corpus.generate import generate
 
 # pieces that make surnames, leads, markers and spaces meet in every order
@@ -92,3 +94,42 @@ def test_before_marker_matches_reach_the_longest_names() -> None:
     found = [text[m.start():m.end()] for m in before_marker_matches(text)]
     assert found == [text[m.start():m.end()] for m in _BEFORE_MARKER.finditer(text)]
     assert found == ["欧阳  永辉", "王  小明", "欧阳 永辉", "司马光"]
+
+
+def _plain_other_name_end(text: str, start: int):  # other_name_end before its first-character test
+    m = _OTHER_CLOSED.match(text, start)
+    if m and m.end() - start >= 2:
+        end, last_dot = m.end(), max(text.rfind(dot, start, m.end()) for dot in _DOTS)
+        while last_dot >= 0 and end - last_dot > 3 and text[end - 1] in NAME_END_CHARS:
+            end -= 1
+        return end
+    m = _LATIN.match(text, start)
+    return m.end() if m else None
+
+
+def _plain_minority_name_after(text: str, start: int):  # minority_name_after before its first-character test
+    for end in range(min(len(text), start + 6), start + 1, -1):
+        if ends_name(text, end) and is_minority_name(text[start:end]):
+            return end
+    return None
+
+
+def _assert_other_names_as_plain(text: str) -> None:
+    for start in range(len(text) + 1):
+        assert other_name_end(text, start) == _plain_other_name_end(text, start)
+        assert minority_name_after(text, start) == _plain_minority_name_after(text, start)
+
+
+OTHER_PIECES = [*MINORITY_NAME_PARTS[:40], *sorted(MINORITY_SYLLABLES)[:40], "·", "•", "・", "Zhang Wei", "ZHANG/WEI",
+                "于", "电话", "，", "1", " "]
+
+
+def test_other_names_on_the_corpus_are_the_plain_forms() -> None:
+    for text in CORPUS:
+        _assert_other_names_as_plain(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(OTHER_PIECES), max_size=8).map("".join) | MIXED)
+def test_other_names_on_mixed_text_are_the_plain_forms(text: str) -> None:
+    _assert_other_names_as_plain(text)
