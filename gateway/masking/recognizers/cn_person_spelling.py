@@ -17,6 +17,7 @@ import jieba.posseg
 import regex as re
 
 from .cjk import CJK_FIRST, CJK_LAST, cjk_class_without
+from .cn_person_scan import first_character_alternation
 from .cn_person_words import (
     BEFORE_MARKER_LEADS, BEFORE_MARKERS, COMMON_NON_NAME_FREQUENCY, COMMON_WORD_FREQUENCY, COMPOUND_SURNAMES,
     CONTEXT_WORDS, DOTTED_NAME, FUNCTION_SURNAME_WORD_FREQUENCY, FUNCTION_WORD_SURNAMES, KINSHIP_WORDS, LATIN_NAME,
@@ -26,8 +27,9 @@ from .cn_person_words import (
 NAME_CHAR = cjk_class_without(NOT_NAME_CHARS)
 _COMPOUND = "|".join(COMPOUND_SURNAMES)
 _ROLES = "|".join(sorted(ROLE_WORDS, key=len, reverse=True))
+_TRIGGER_WORDS = sorted(set(ROLE_WORDS + CONTEXT_WORDS + KINSHIP_WORDS), key=len, reverse=True)
 _TRIGGERS = stdlib_re.compile(
-    "(?:" + "|".join(sorted(set(ROLE_WORDS + CONTEXT_WORDS + KINSHIP_WORDS), key=len, reverse=True)) + ")"
+    "(?:" + first_character_alternation(_TRIGGER_WORDS) + ")"  # "|".join(_TRIGGER_WORDS), scanned faster
     r"(?:[：:是为]|[ \t\u3000]){0,2}"
 )
 _SPACE = r"[ \t\u3000]"
@@ -45,7 +47,8 @@ _WHOLE_OTHER = stdlib_re.compile(rf"(?:{DOTTED_NAME}|{MINORITY_NAME}|{_SURNAME}{
 _WHOLE_LINE = stdlib_re.compile(rf"{_SURNAME}{_SPACE}{{0,3}}[\u4e00-\u9fff]{{1,2}}")
 _LATIN_WHOLE = stdlib_re.compile(LATIN_NAME)
 _LATIN_BEFORE_CN = stdlib_re.compile(rf"(?<![A-Za-z]){LATIN_NAME}(?=[ ]?[（(](?:中文名|中文姓名))")
-_MARKER = stdlib_re.compile(_MARKERS)
+_MARKER_WORDS = sorted(BEFORE_MARKERS, key=len, reverse=True)
+_MARKER = stdlib_re.compile(first_character_alternation(_MARKER_WORDS))  # _MARKERS, scanned faster
 MAX_WHOLE_VALUE, MAX_OTHER_NAME, WEAK_SCORE = 30, 14, 0.2
 _ROLE_AND_CONTEXT = frozenset(ROLE_WORDS + CONTEXT_WORDS)
 _PART_TAILS, _DOTS = frozenset(part[-2:] for part in MINORITY_NAME_PARTS), frozenset("·•・")

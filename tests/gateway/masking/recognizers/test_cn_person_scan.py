@@ -1,7 +1,10 @@
 """cn_person_scan stands for the person patterns it replaces: GroupOneSpans finds what `regex` finds for the
-role-word pattern, the Latin-name gates never refuse a text where their pattern matches, whole_value_starts holds
-every start of a whole-value match; and the recognizer's pattern results are the plain loop's. On the development
+role-word pattern, the clue-word and marker scans grouped by first character find what the plain alternations
+find, the Latin-name gates never refuse a text where their pattern matches, whole_value_starts holds every start
+of a whole-value match; and the recognizer's pattern results are the plain loop's. On the development
 corpus's strings (one by one and joined as the detector joins them) and on random CJK/mixed text."""
+
+import re
 
 import regex
 from hypothesis import given, settings
@@ -11,7 +14,9 @@ from gateway.masking.detector import SEPARATOR
 from gateway.masking.recognizers.base import GovPatternRecognizer, remove_duplicates
 from gateway.masking.recognizers.cn_person import CnPersonRecognizer
 from gateway.masking.recognizers.cn_person_scan import (
-    GroupOneSpans, may_hold_chinese_role_name, may_hold_english_role_name, whole_value_starts)
+    GroupOneSpans, first_character_alternation, may_hold_chinese_role_name, may_hold_english_role_name,
+    whole_value_starts)
+from gateway.masking.recognizers.cn_person_spelling import _MARKER, _MARKER_WORDS, _MARKERS, _TRIGGER_WORDS, _TRIGGERS
 from gateway.masking.recognizers.cn_person_words import (
     COMPOUND_SURNAMES, LATIN_NAME_TRIGGERS, ROLE_WORDS, SINGLE_SURNAMES)
 from tests.masking_corpus.generate import generate
@@ -98,3 +103,34 @@ def test_pattern_results_on_the_corpus_are_the_plain_loops() -> None:
     for text in TEXTS:
         expected = _results(GovPatternRecognizer.analyze(plain, text, ["PERSON"]))
         assert _results(remove_duplicates(recognizer._pattern_results(text, ["PERSON"], None, None))) == expected
+
+
+PLAIN_TRIGGERS = re.compile("(?:" + "|".join(_TRIGGER_WORDS) + ")" r"(?:[：:是为]|[ \t\u3000]){0,2}")
+PLAIN_MARKER = re.compile(_MARKERS)
+
+
+def _assert_scans_as_plain(text: str) -> None:
+    assert [m.span() for m in _TRIGGERS.finditer(text)] == [m.span() for m in PLAIN_TRIGGERS.finditer(text)]
+    assert [m.span() for m in _MARKER.finditer(text)] == [m.span() for m in PLAIN_MARKER.finditer(text)]
+
+
+def test_grouped_clue_and_marker_scans_on_the_corpus_are_the_plain_alternations() -> None:
+    for text in TEXTS:
+        _assert_scans_as_plain(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_TRIGGER_WORDS + _MARKER_WORDS + ["：", "是", " ", "王", "1"]), max_size=10).map("".join)
+       | MIXED)
+def test_grouped_clue_and_marker_scans_on_mixed_text_are_the_plain_alternations(text: str) -> None:
+    _assert_scans_as_plain(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text("ab(|+", min_size=1, max_size=3), min_size=1, max_size=8), st.text("ab(|+", max_size=30))
+def test_first_character_alternation_matches_the_plain_one(words: list[str], text: str) -> None:
+    plain = re.compile("|".join(map(re.escape, words)))
+    grouped = re.compile(first_character_alternation(words))
+    assert [m.span() for m in grouped.finditer(text)] == [m.span() for m in plain.finditer(text)]
+    assert [m.span() for m in re.compile(f"(?:{first_character_alternation(words)})b?").finditer(text)] == \
+        [m.span() for m in re.compile(f"(?:{plain.pattern})b?").finditer(text)]
