@@ -203,9 +203,10 @@ class CnPersonRecognizer(GovPatternRecognizer):
             if looks_like_name(candidate) and not is_everyday_word(candidate) \
                     and is_given_name_run(candidate, surname_length(candidate)):
                 results.append(self._result(start, m.end(), self.context_score, self.CONTEXT_EXPLANATION))
+        dotted = has_dot(text)  # no dot in the text: none before any marker either
         for marker in markers:  # a dotted or minority name before it: read backwards
             end = marker.start()
-            if text[end - 2:end] not in _PART_TAILS and not has_dot(text[max(0, end - MAX_OTHER_NAME):end]):
+            if text[end - 2:end] not in _PART_TAILS and not (dotted and has_dot(text[max(0, end - MAX_OTHER_NAME):end])):
                 continue
             for start in range(max(0, end - MAX_OTHER_NAME), end - 1):
                 if start and text[start - 1] not in BEFORE_MARKER_LEADS:
@@ -220,7 +221,7 @@ class CnPersonRecognizer(GovPatternRecognizer):
             for m in _LATIN_BEFORE_CN.finditer(text):
                 results.append(self._result(m.start(), m.end(), self.context_score, self.CONTEXT_EXPLANATION))
         # where a name may start (a dotted name starts with any character): most clue words have none after them
-        starts = None if has_dot(text) else _NAME_STARTS
+        starts = None if dotted else _NAME_STARTS
         for trigger in _TRIGGERS.finditer(text):
             if starts is not None and text[trigger.end():trigger.end() + 1] not in starts:
                 continue

@@ -65,8 +65,9 @@ _OTHER_CLOSED = stdlib_re.compile(rf"(?:{DOTTED_NAME}|{MINORITY_NAME})(?={_NAME_
 # minority_name_after answer None at once at any other character.
 _OTHER_FIRSTS = frozenset(part[0] for part in MINORITY_NAME_PARTS) | frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _SYLLABLE_FIRSTS = frozenset(syllable[0] for syllable in MINORITY_SYLLABLES)
-# The compound surnames as a set: membership is a hash lookup, where the tuple compares them one by one.
-_COMPOUND_SET = frozenset(COMPOUND_SURNAMES)
+# The surnames as sets: membership is a hash lookup, where the tuple compares them one by one (and the string of
+# single surnames is searched through).
+_COMPOUND_SET, _SINGLE_SET = frozenset(COMPOUND_SURNAMES), frozenset(SINGLE_SURNAMES)
 
 # Given-name characters (a CJK ideograph that NOT_GIVEN_NAME_CHARS does not hold) as one set, and a run of them as
 # one compiled class: a name is tested at every clue word of a text, and one set lookup or one regex call is far
@@ -94,7 +95,7 @@ def surname_length(text: str) -> int:
     """2 for a compound surname at the start of the text, 1 for a single one, 0 for none."""
     if text[:2] in _COMPOUND_SET:
         return 2
-    return 1 if text[:1] and text[0] in SINGLE_SURNAMES else 0
+    return 1 if text[:1] and text[0] in _SINGLE_SET else 0
 
 
 def ends_name(text: str, position: int) -> bool:
@@ -104,7 +105,7 @@ def ends_name(text: str, position: int) -> bool:
 
 def starts_with_surname(text: str) -> bool:
     """True if the text begins with a known single or compound surname."""
-    return text[:2] in _COMPOUND_SET or (bool(text) and text[0] in SINGLE_SURNAMES)
+    return text[:2] in _COMPOUND_SET or (bool(text) and text[0] in _SINGLE_SET)
 
 
 @lru_cache(maxsize=_VERDICT_CACHE)  # a pure function of the word: cached because every recognizer pass asks it
@@ -148,18 +149,19 @@ def name_after_context(text: str, start: int) -> Optional[int]:
     :param text: the text
     :param start: where the name would start
     """
+    name_end = _NAME_END.match  # ends_name, without a call per candidate
     compound = text[start : start + 2] in _COMPOUND_SET
-    single = start < len(text) and text[start] in SINGLE_SURNAMES
+    single = start < len(text) and text[start] in _SINGLE_SET
+    length = len(text)
     for surname in (2,) * compound + (1,) * single:
-        gap = 0
-        while gap < 3 and start + surname + gap < len(text) and text[start + surname + gap] in " \t\u3000":
-            gap += 1
-        for given in (2, 1):
-            end = start + surname + gap + given
-            if end > len(text) or _GIVEN_NAME_RUN.fullmatch(text, start + surname + gap, end) is None:
+        first = start + surname  # where the given name starts: after up to three spaces
+        while first < start + surname + 3 and first < length and text[first] in " \t\u3000":
+            first += 1
+        for end in (first + 2, first + 1):
+            if end > length or _GIVEN_NAME_RUN.fullmatch(text, first, end) is None:
                 continue
-            candidate = text[start : start + surname] + text[start + surname + gap : end]
-            if ends_name(text, end) and looks_like_name(candidate) and not is_everyday_word(candidate):
+            candidate = text[start : start + surname] + text[first:end]
+            if name_end(text, end) is not None and looks_like_name(candidate) and not is_everyday_word(candidate):
                 return end
     return None
 

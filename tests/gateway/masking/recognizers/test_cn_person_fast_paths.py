@@ -1,6 +1,7 @@
 """The person rules' fast paths give what the plain forms they replace give, on generated pieces, the development
 corpus's strings and random CJK/mixed text: before_marker_matches is _BEFORE_MARKER.finditer, has_dot the dot set,
-other_name_end and minority_name_after (which refuse most starts by their first character) their plain forms,
+other_name_end and minority_name_after (which refuse most starts by their first character) and
+name_after_context (sets, one regex per given name) their plain forms,
 the given-name character set and run (is_given_name_run, over any slice) are "a CJK ideograph not in
 NOT_GIVEN_NAME_CHARS" per character."""
 
@@ -11,7 +12,8 @@ from gateway.masking.detector import SEPARATOR
 from gateway.masking.recognizers.cjk import is_cjk
 from gateway.masking.recognizers.cn_person_spelling import (
     _BEFORE_MARKER, _DOTS, _GIVEN_NAME_RUN, _LATIN, _MARKER, _OTHER_CLOSED, _is_given_name_char, before_marker_matches,
-    ends_name, has_dot, is_given_name_run, is_minority_name, minority_name_after, other_name_end)
+    ends_name, has_dot, is_everyday_word, is_given_name_run, is_minority_name, looks_like_name, minority_name_after,
+    name_after_context, other_name_end)
 from gateway.masking.recognizers.cn_person_words import (
     BEFORE_MARKERS, COMPOUND_SURNAMES, MINORITY_NAME_PARTS, MINORITY_SYLLABLES, NAME_END_CHARS, NOT_GIVEN_NAME_CHARS,
     SINGLE_SURNAMES)
@@ -133,3 +135,39 @@ def test_other_names_on_the_corpus_are_the_plain_forms() -> None:
 @given(st.lists(st.sampled_from(OTHER_PIECES), max_size=8).map("".join) | MIXED)
 def test_other_names_on_mixed_text_are_the_plain_forms(text: str) -> None:
     _assert_other_names_as_plain(text)
+
+
+def _plain_name_after_context(text: str, start: int):  # name_after_context as it was written first
+    compound = text[start : start + 2] in COMPOUND_SURNAMES
+    single = start < len(text) and text[start] in SINGLE_SURNAMES
+    for surname in (2,) * compound + (1,) * single:
+        gap = 0
+        while gap < 3 and start + surname + gap < len(text) and text[start + surname + gap] in " \t\u3000":
+            gap += 1
+        for given in (2, 1):
+            end = start + surname + gap + given
+            if end > len(text) or not all(_is_given_name_char(c) for c in text[start + surname + gap:end]):
+                continue
+            candidate = text[start : start + surname] + text[start + surname + gap : end]
+            if ends_name(text, end) and looks_like_name(candidate) and not is_everyday_word(candidate):
+                return end
+    return None
+
+
+def test_name_after_context_on_the_corpus_is_the_plain_form() -> None:
+    for text in CORPUS:
+        for start in range(len(text) + 1):
+            assert name_after_context(text, start) == _plain_name_after_context(text, start)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES + ["  ", "\u3000", "\t", "于", "电话", "因病", "高中", "刘和平", "欧阳永辉"]),
+                max_size=10).map("".join) | MIXED)
+def test_name_after_context_on_mixed_text_is_the_plain_form(text: str) -> None:
+    for start in range(len(text) + 1):
+        assert name_after_context(text, start) == _plain_name_after_context(text, start)
+
+
+def test_name_after_context_reads_up_to_three_spaces() -> None:
+    for text, end in (("王 芳，", 3), ("欧阳\u3000\u3000永辉电话", 6), ("王\t \u3000芳。", 5), ("王    芳。", None)):
+        assert name_after_context(text, 0) == _plain_name_after_context(text, 0) == end
