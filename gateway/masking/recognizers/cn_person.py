@@ -31,7 +31,6 @@ from urllib.parse import unquote
 
 from presidio_analyzer import (
     AnalysisExplanation,
-    EntityRecognizer,
     Pattern,
     RecognizerResult,
 )
