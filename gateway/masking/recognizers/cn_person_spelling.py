@@ -264,6 +264,7 @@ def is_person_value(text: str) -> bool:
     return compact == text and (_OTHER_NAME.fullmatch(text) is not None and len(text) <= 12 or is_minority_name(text))
 
 
+@lru_cache(maxsize=_VERDICT_CACHE)  # jieba's dictionary is fixed once loaded (nothing adds words): a per-word verdict
 def _in_dictionary(word: str) -> bool:
     """A word in jieba's dictionary too frequent to be a name by its spelling alone: 黄金 (n), 高峰, and 汤圆,
     贺卡, 曲靖 that it tags as names (nr) too; the NLP engine's limits (nlp_engine.MAX_DICTIONARY_FREQUENCY), so

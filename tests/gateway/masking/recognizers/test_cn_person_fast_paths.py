@@ -1,7 +1,7 @@
 """The person rules' fast paths give what the plain forms they replace give, on generated pieces, the development
 corpus's strings and random CJK/mixed text: before_marker_matches is _BEFORE_MARKER.finditer, has_dot the dot set,
 other_name_end and minority_name_after (which refuse most starts by their first character) and
-name_after_context (sets, one regex per given name) their plain forms,
+name_after_context (sets, one regex per given name) their plain forms, the kept dictionary verdict the dictionary's,
 the given-name character set and run (is_given_name_run, over any slice) are "a CJK ideograph not in
 NOT_GIVEN_NAME_CHARS" per character."""
 
@@ -11,12 +11,12 @@ from hypothesis import strategies as st
 from gateway.masking.detector import SEPARATOR
 from gateway.masking.recognizers.cjk import is_cjk
 from gateway.masking.recognizers.cn_person_spelling import (
-    _BEFORE_MARKER, _DOTS, _GIVEN_NAME_RUN, _LATIN, _MARKER, _OTHER_CLOSED, _is_given_name_char, before_marker_matches,
-    ends_name, has_dot, is_everyday_word, is_given_name_run, is_minority_name, looks_like_name, minority_name_after,
-    name_after_context, other_name_end)
+    _BEFORE_MARKER, _DOTS, _GIVEN_NAME_RUN, _LATIN, _MARKER, _OTHER_CLOSED, _in_dictionary, _is_given_name_char,
+    before_marker_matches, dictionary_entry, ends_name, has_dot, is_everyday_word, is_given_name_run, is_minority_name,
+    looks_like_name, minority_name_after, name_after_context, other_name_end)
 from gateway.masking.recognizers.cn_person_words import (
-    BEFORE_MARKERS, COMPOUND_SURNAMES, MINORITY_NAME_PARTS, MINORITY_SYLLABLES, NAME_END_CHARS, NOT_GIVEN_NAME_CHARS,
-    SINGLE_SURNAMES)
+    BEFORE_MARKERS, COMPOUND_SURNAMES, MINORITY_NAME_PARTS, MINORITY_SYLLABLES, NAME_END_CHARS, NAME_WORD_MAX_FREQUENCY,
+    NOT_GIVEN_NAME_CHARS, SINGLE_SURNAMES)
 from tests.masking_corpus.generate import generate
 
 # pieces that make surnames, leads, markers and spaces meet in every order
@@ -171,3 +171,15 @@ def test_name_after_context_on_mixed_text_is_the_plain_form(text: str) -> None:
 def test_name_after_context_reads_up_to_three_spaces() -> None:
     for text, end in (("王 芳，", 3), ("欧阳\u3000\u3000永辉电话", 6), ("王\t \u3000芳。", 5), ("王    芳。", None)):
         assert name_after_context(text, 0) == _plain_name_after_context(text, 0) == end
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(CORPUS), st.integers(0, 40), st.integers(2, 4))
+def test_the_dictionary_verdict_kept_per_word_is_the_dictionarys(text: str, start: int, length: int) -> None:
+    word = (text[start:start + length] or "王小明")[:length].rjust(2, "王")
+    fresh = dictionary_entry(word)[0] >= NAME_WORD_MAX_FREQUENCY[min(len(word), 3)]
+    assert _in_dictionary(word) == fresh and _in_dictionary(word) == fresh  # asked twice: the kept answer too
+
+
+def test_the_dictionary_verdict_refuses_frequent_words_only() -> None:
+    assert _in_dictionary("黄金") and _in_dictionary("高峰") and not _in_dictionary("王小明")
