@@ -10,13 +10,14 @@ import logging
 import re as stdlib_re
 import threading
 from functools import lru_cache
-from typing import Iterator, Optional
+from typing import Iterable, Iterator, Optional
 
 import jieba
 import jieba.posseg
 import regex as re
 
 from .cjk import CJK_FIRST, CJK_LAST, cjk_class_without
+from .cn_person_scan import first_character_alternation
 from .cn_person_words import (
     BEFORE_MARKER_LEADS, BEFORE_MARKERS, COMMON_NON_NAME_FREQUENCY, COMMON_WORD_FREQUENCY, COMPOUND_SURNAMES,
     CONTEXT_WORDS, DOTTED_NAME, FUNCTION_SURNAME_WORD_FREQUENCY, FUNCTION_WORD_SURNAMES, KINSHIP_WORDS, LATIN_NAME,
@@ -26,8 +27,9 @@ from .cn_person_words import (
 NAME_CHAR = cjk_class_without(NOT_NAME_CHARS)
 _COMPOUND = "|".join(COMPOUND_SURNAMES)
 _ROLES = "|".join(sorted(ROLE_WORDS, key=len, reverse=True))
+_TRIGGER_WORDS = sorted(set(ROLE_WORDS + CONTEXT_WORDS + KINSHIP_WORDS), key=len, reverse=True)
 _TRIGGERS = stdlib_re.compile(
-    "(?:" + "|".join(sorted(set(ROLE_WORDS + CONTEXT_WORDS + KINSHIP_WORDS), key=len, reverse=True)) + ")"
+    "(?:" + first_character_alternation(_TRIGGER_WORDS) + ")"  # "|".join(_TRIGGER_WORDS), scanned faster
     r"(?:[：:是为]|[ \t\u3000]){0,2}"
 )
 _SPACE = r"[ \t\u3000]"
@@ -36,16 +38,18 @@ _SURNAME = rf"(?:(?:{_COMPOUND})|[{SINGLE_SURNAMES}])"
 _MARKERS = "|".join(re.escape(m) for m in sorted(BEFORE_MARKERS, key=len, reverse=True))
 _LEADS = f"(?:^|(?<=[{BEFORE_MARKER_LEADS}]))"
 _BEFORE_MARKER = stdlib_re.compile(rf"{_LEADS}({_SURNAME})((?:{_SPACE}{{1,2}})?[\u4e00-\u9fff]{{1,2}}?)(?=(?:{_MARKERS}))")
-# _BEFORE_MARKER without its lead lookbehind: starting with a surname, it gives the regex engine a first character
-# to search for, where the lookbehind made it try every position (before_marker_matches checks the lead itself).
-_SURNAME_BEFORE_MARKER = stdlib_re.compile(rf"({_SURNAME})((?:{_SPACE}{{1,2}})?[\u4e00-\u9fff]{{1,2}}?)(?=(?:{_MARKERS}))")
-_LEAD = stdlib_re.compile(f"[{BEFORE_MARKER_LEADS}]")
+# The longest match of _BEFORE_MARKER (a compound surname, two spaces, two characters) and the first characters of
+# the surnames it starts with: before_marker_matches tries only those positions near a marker.
+_BEFORE_MARKER_REACH = 6
+_SURNAME_FIRST = stdlib_re.compile(
+    "[" + "".join(sorted(frozenset(SINGLE_SURNAMES) | {surname[0] for surname in COMPOUND_SURNAMES})) + "]")
 _OTHER_NAME = stdlib_re.compile(rf"{DOTTED_NAME}|{MINORITY_NAME}")
 _WHOLE_OTHER = stdlib_re.compile(rf"(?:{DOTTED_NAME}|{MINORITY_NAME}|{_SURNAME}{_SPACE}{{1,3}}[\u4e00-\u9fff]{{1,2}})")
 _WHOLE_LINE = stdlib_re.compile(rf"{_SURNAME}{_SPACE}{{0,3}}[\u4e00-\u9fff]{{1,2}}")
 _LATIN_WHOLE = stdlib_re.compile(LATIN_NAME)
 _LATIN_BEFORE_CN = stdlib_re.compile(rf"(?<![A-Za-z]){LATIN_NAME}(?=[ ]?[（(](?:中文名|中文姓名))")
-_MARKER = stdlib_re.compile(_MARKERS)
+_MARKER_WORDS = sorted(BEFORE_MARKERS, key=len, reverse=True)
+_MARKER = stdlib_re.compile(first_character_alternation(_MARKER_WORDS))  # _MARKERS, scanned faster
 MAX_WHOLE_VALUE, MAX_OTHER_NAME, WEAK_SCORE = 30, 14, 0.2
 _ROLE_AND_CONTEXT = frozenset(ROLE_WORDS + CONTEXT_WORDS)
 _PART_TAILS, _DOTS = frozenset(part[-2:] for part in MINORITY_NAME_PARTS), frozenset("·•・")
@@ -57,6 +61,14 @@ _NAME_STARTS = frozenset(SINGLE_SURNAMES) | {s[0] for s in (*COMPOUND_SURNAMES, 
     | frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _TOWN_AFTER = stdlib_re.compile(r"[\u4e00-\u9fff]{0,2}?(?:镇|乡|街道|苏木)")
 _OTHER_CLOSED = stdlib_re.compile(rf"(?:{DOTTED_NAME}|{MINORITY_NAME})(?={_NAME_END.pattern})")
+# First characters of what may start a name in another spelling: a minority name element or a Latin capital (a
+# dotted name has a dot within its first seven characters instead), and of a minority syllable: other_name_end and
+# minority_name_after answer None at once at any other character.
+_OTHER_FIRSTS = frozenset(part[0] for part in MINORITY_NAME_PARTS) | frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_SYLLABLE_FIRSTS = frozenset(syllable[0] for syllable in MINORITY_SYLLABLES)
+# The surnames as sets: membership is a hash lookup, where the tuple compares them one by one (and the string of
+# single surnames is searched through).
+_COMPOUND_SET, _SINGLE_SET = frozenset(COMPOUND_SURNAMES), frozenset(SINGLE_SURNAMES)
 
 # Given-name characters (a CJK ideograph that NOT_GIVEN_NAME_CHARS does not hold) as one set, and a run of them as
 # one compiled class: a name is tested at every clue word of a text, and one set lookup or one regex call is far
@@ -82,9 +94,9 @@ def dictionary_entry(word: str) -> tuple[int, str]:
 
 def surname_length(text: str) -> int:
     """2 for a compound surname at the start of the text, 1 for a single one, 0 for none."""
-    if text[:2] in COMPOUND_SURNAMES:
+    if text[:2] in _COMPOUND_SET:
         return 2
-    return 1 if text[:1] and text[0] in SINGLE_SURNAMES else 0
+    return 1 if text[:1] and text[0] in _SINGLE_SET else 0
 
 
 def ends_name(text: str, position: int) -> bool:
@@ -94,7 +106,7 @@ def ends_name(text: str, position: int) -> bool:
 
 def starts_with_surname(text: str) -> bool:
     """True if the text begins with a known single or compound surname."""
-    return text[:2] in COMPOUND_SURNAMES or (bool(text) and text[0] in SINGLE_SURNAMES)
+    return text[:2] in _COMPOUND_SET or (bool(text) and text[0] in _SINGLE_SET)
 
 
 @lru_cache(maxsize=_VERDICT_CACHE)  # a pure function of the word: cached because every recognizer pass asks it
@@ -138,38 +150,56 @@ def name_after_context(text: str, start: int) -> Optional[int]:
     :param text: the text
     :param start: where the name would start
     """
-    compound = text[start : start + 2] in COMPOUND_SURNAMES
-    single = start < len(text) and text[start] in SINGLE_SURNAMES
+    name_end = _NAME_END.match  # ends_name, without a call per candidate
+    compound = text[start : start + 2] in _COMPOUND_SET
+    single = start < len(text) and text[start] in _SINGLE_SET
+    length = len(text)
     for surname in (2,) * compound + (1,) * single:
-        gap = 0
-        while gap < 3 and start + surname + gap < len(text) and text[start + surname + gap] in " \t\u3000":
-            gap += 1
-        for given in (2, 1):
-            end = start + surname + gap + given
-            if end > len(text) or _GIVEN_NAME_RUN.fullmatch(text, start + surname + gap, end) is None:
+        first = start + surname  # where the given name starts: after up to three spaces
+        while first < start + surname + 3 and first < length and text[first] in " \t\u3000":
+            first += 1
+        for end in (first + 2, first + 1):
+            if end > length or _GIVEN_NAME_RUN.fullmatch(text, first, end) is None:
                 continue
-            candidate = text[start : start + surname] + text[start + surname + gap : end]
-            if ends_name(text, end) and looks_like_name(candidate) and not is_everyday_word(candidate):
+            candidate = text[start : start + surname] + text[first:end]
+            if name_end(text, end) is not None and looks_like_name(candidate) and not is_everyday_word(candidate):
                 return end
     return None
 
 
-def before_marker_matches(text: str) -> Iterator[stdlib_re.Match]:
+def before_marker_matches(text: str, markers: Optional[Iterable[stdlib_re.Match]] = None) -> Iterator[stdlib_re.Match]:
     """
-    What _BEFORE_MARKER.finditer(text) yields (the same matches, in order), found faster: a surname-first match
-    is searched for and kept when it starts the text or follows a lead character; a rejected one resumes the
-    search one character later, so no match of the original is shadowed by it.
+    What _BEFORE_MARKER.finditer(text) yields (the same matches, in order), found faster. A match ends right
+    before a marker (its lookahead) and is 2 to _BEFORE_MARKER_REACH characters long, so it starts within that
+    reach before a marker that _MARKER.finditer finds, or before one that overlaps such a match (a marker
+    inside 的身份证 or 联系电话): only the positions from _BEFORE_MARKER_REACH before the start of each found
+    marker to two before its end are tried, those that hold a surname's first character (found by
+    _SURNAME_FIRST in C, not tested one by one), each in place with _BEFORE_MARKER.match (its lookbehind still
+    sees the text before), resuming after a match as finditer does.
 
     :param text: the text
+    :param markers: _MARKER.finditer(text), when the caller has them already
     """
-    pos = 0
-    while (m := _SURNAME_BEFORE_MARKER.search(text, pos)) is not None:
-        start = m.start()
-        if start == 0 or _LEAD.match(text, start - 1):
-            yield m
-            pos = m.end()  # never empty: a surname is at least one character
-        else:
-            pos = start + 1
+    match = _BEFORE_MARKER.match
+    first = _SURNAME_FIRST.search
+    tried = 0  # every position before this one was tried, or lies inside a match yielded
+    for marker in _MARKER.finditer(text) if markers is None else markers:
+        position = max(tried, marker.start() - _BEFORE_MARKER_REACH)
+        stop = marker.end() - 1  # the last start to try is one before it
+        while (candidate := first(text, position, stop)) is not None:
+            m = match(text, candidate.start())
+            if m is not None:
+                yield m
+                position = m.end()
+            else:
+                position = candidate.start() + 1
+        tried = max(tried, position, stop)
+
+
+def has_dot(text: str) -> bool:
+    """True if the text holds a middle dot of a transliterated name (one of _DOTS): three substring tests, where
+    _DOTS.intersection(text) hashes every character."""
+    return "\u00b7" in text or "\u2022" in text or "\u30fb" in text
 
 
 def other_name_end(text: str, start: int) -> Optional[int]:
@@ -180,6 +210,8 @@ def other_name_end(text: str, start: int) -> Optional[int]:
     :param text: the text
     :param start: where the name would start
     """
+    if text[start:start + 1] not in _OTHER_FIRSTS and not has_dot(text[start + 1:start + 7]):
+        return None  # neither pattern can match (most clue words are followed by none of these)
     m = _OTHER_CLOSED.match(text, start)
     if m and m.end() - start >= 2:
         end, last_dot = m.end(), max(text.rfind(dot, start, m.end()) for dot in _DOTS)
@@ -206,6 +238,8 @@ def is_minority_name(text: str) -> bool:
 
 def minority_name_after(text: str, start: int) -> Optional[int]:
     """The end of a name of MINORITY_SYLLABLES (is_minority_name) starting at `start` and closed by a delimiter."""
+    if text[start:start + 1] not in _SYLLABLE_FIRSTS:
+        return None  # no syllable starts there: is_minority_name refuses every candidate
     for end in range(min(len(text), start + _MINORITY_MAX), start + 1, -1):
         if ends_name(text, end) and is_minority_name(text[start:end]):
             return end
@@ -230,6 +264,7 @@ def is_person_value(text: str) -> bool:
     return compact == text and (_OTHER_NAME.fullmatch(text) is not None and len(text) <= 12 or is_minority_name(text))
 
 
+@lru_cache(maxsize=_VERDICT_CACHE)  # jieba's dictionary is fixed once loaded (nothing adds words): a per-word verdict
 def _in_dictionary(word: str) -> bool:
     """A word in jieba's dictionary too frequent to be a name by its spelling alone: 黄金 (n), 高峰, and 汤圆,
     贺卡, 曲靖 that it tags as names (nr) too; the NLP engine's limits (nlp_engine.MAX_DICTIONARY_FREQUENCY), so
