@@ -30,6 +30,8 @@ _RUN = re.compile(r"(?:\+|00)?\d+(?:[ \-]{1,2}\d+)+(?:[ \-]?[Xx](?![0-9A-Za-z]))
 _WHOLE_GROUP = re.compile(r"\d{11}")
 _OCTETS = re.compile(r"\d{1,2}(?:([ \-])\d{2})(?:\1\d{2}){2,}")
 _AFTER_GROUP = re.compile(r"\d ?[ \-] ?$")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")  # the commonest field with a dash in department data
+_SEPARATORS = re.compile(r"[ \-]+")  # the first of them in a landline run ends its area code
 # The characters _ONE_FOR_ONE replaces: a string holds only a few (its full-width punctuation), so they are
 # replaced where found (str.translate looks every character of a CJK string up in the table: ~5x slower).
 _REPLACED = re.compile("[" + re.escape("".join(map(chr, _ONE_FOR_ONE))) + "]")
@@ -59,6 +61,12 @@ class Normalised:
         return self.original(start), self.original(end - 1) + 1
 
 
+def _digits(run: str) -> int:
+    """The digits in a match of _RUN, whose other characters are only `+`, spaces, dashes and an X (counted in
+    C: a per-character test cost a few microseconds per run, and every date and landline is a run)."""
+    return len(run) - run.count(" ") - run.count("-") - run.count("+") - run.count("X") - run.count("x")
+
+
 def _replace(match: re.Match[str]) -> str:
     return _REPLACEMENT(match.group())
 
@@ -67,8 +75,8 @@ def normalise(text: str) -> Normalised:
     """The normalised view of `text` (see the module docstring)."""
     if not text.isascii():
         text = _REPLACED.sub(_replace, text)
-    if "-" not in text and " " not in text:
-        return Normalised(text, [], [])
+    if "-" not in text and " " not in text or _DATE.fullmatch(text):
+        return Normalised(text, [], [])  # (a date alone, `2023-02-16`, is one run too short to squeeze)
     pieces: list[str] = []
     marks: list[int] = []
     shifts: list[int] = []
@@ -79,21 +87,20 @@ def normalise(text: str) -> Normalised:
         start = m.start()
         if run[0] == "0" and run[1] != "0":
             # a landline: the separator after the area code stays, one inside the local number goes
-            cut = next(i for i, ch in enumerate(run) if ch in " -") + 1
-            while cut < len(run) and run[cut] in " -":
-                cut += 1
-            if sum(ch.isdigit() for ch in run[cut:]) not in (7, 8):
-                continue
-            start, run = start + cut, run[cut:]
+            cut = _SEPARATORS.search(run).end()
+            local = run[cut:]
+            if " " not in local and "-" not in local or _digits(local) not in (7, 8):
+                continue  # (a local number without separators has nothing to squeeze: `0755-50475541`)
+            start, run = start + cut, local
         elif _OCTETS.fullmatch(run) or _AFTER_GROUP.search(text, max(0, start - 4), start):
             # hardware-address octets (`D1-28-25-73-77-13`: no identifier is written in pairs), or the tail of a
             # group the run could not join (`0871 - 5360 4089-347`: a local number and its extension)
             continue
-        elif sum(ch.isdigit() for ch in run) not in SQUEEZE_DIGITS or _WHOLE_GROUP.search(run):
+        elif (digits := _digits(run)) not in SQUEEZE_DIGITS or _WHOLE_GROUP.search(run):
             # a date, two numbers side by side, or a group already as long as an identifier with a short number
             # beside it (`13812345678 2号楼`): squeezed, the identifier would disappear into a longer number;
             # but a local number after "(0571) " is squeezed
-            if not (sum(ch.isdigit() for ch in run) in (7, 8) and text[max(0, start - 2):start].rstrip()[-1:] in (")", "）")):
+            if not (digits in (7, 8) and text[max(0, start - 2):start].rstrip()[-1:] in (")", "）")):
                 continue
         pieces.append(text[last:start])
         position = start

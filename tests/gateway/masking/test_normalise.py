@@ -46,3 +46,58 @@ def test_octets_and_a_group_after_a_spaced_dash_keep_their_separators():
     # a local number and its extension after a spaced dash do not merge into one long number
     assert normalise("电话0871 - 53604089-347").text == "电话0871 - 53604089-347"
     assert normalise("+86 991 4193383").text == "+869914193383"
+
+
+def _reference(text: str):
+    """normalise() as it was before its runs were counted in C (the per-character version), for the
+    property test below: the same view and the same map on every string."""
+    from gateway.masking import normalise as n
+
+    if not text.isascii():
+        text = n._REPLACED.sub(n._replace, text)
+    if "-" not in text and " " not in text:
+        return text, [], []
+    pieces, marks, shifts, removed, last = [], [], [], 0, 0
+    for m in n._RUN.finditer(text):
+        run, start = m.group(0), m.start()
+        if run[0] == "0" and run[1] != "0":
+            cut = next(i for i, ch in enumerate(run) if ch in " -") + 1
+            while cut < len(run) and run[cut] in " -":
+                cut += 1
+            if sum(ch.isdigit() for ch in run[cut:]) not in (7, 8):
+                continue
+            start, run = start + cut, run[cut:]
+        elif n._OCTETS.fullmatch(run) or n._AFTER_GROUP.search(text, max(0, start - 4), start):
+            continue
+        elif sum(ch.isdigit() for ch in run) not in n.SQUEEZE_DIGITS or n._WHOLE_GROUP.search(run):
+            if not (sum(ch.isdigit() for ch in run) in (7, 8)
+                    and text[max(0, start - 2):start].rstrip()[-1:] in (")", "）")):
+                continue
+        pieces.append(text[last:start])
+        position, pending, kept = start, False, []
+        for ch in run:
+            if ch == " " or ch == "-":
+                removed += 1
+                pending = True
+            else:
+                if pending:
+                    marks.append(position - removed)
+                    shifts.append(removed)
+                    pending = False
+                kept.append(ch)
+            position += 1
+        pieces.append("".join(kept))
+        last = m.end()
+    if not marks:
+        return text, [], []
+    pieces.append(text[last:])
+    return "".join(pieces), marks, shifts
+
+
+@given(st.lists(st.sampled_from(["0", "1", "3", "8", "9", "0571", "0755-", "010 ", "138", "1234", "5678", " ",
+                                 "-", "  ", " - ", "X", "x", "+86 ", "0086", "(", ")", "（", "）", "٣", "２",
+                                 "号", "a", "：", "D1-28-25-73-77-13", "2023-02-16", "0123-04-05",
+                                 "0012-34-56"]), max_size=14).map("".join))
+def test_the_counted_runs_give_the_view_and_map_the_per_character_version_gave(text):
+    view = normalise(text)
+    assert (view.text, view.marks, view.shifts) == _reference(text)
