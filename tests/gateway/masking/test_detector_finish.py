@@ -2,7 +2,6 @@
 only read for free text jieba tagged a name in (nlp_engine.has_name_tag). Checked on the development corpus and
 on generated strings: the skipped step finds nothing there, and the batch answer equals detect()'s full path."""
 
-import json
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,19 +11,12 @@ from gateway.masking.detector import Detector
 from gateway.masking.nlp_engine import has_name_tag, name_spans
 from gateway.masking.normalise import normalise
 from tests.masking_corpus.generate import generate
+from tests.support.corpus_strings import leaves as _strings
 
 
 @pytest.fixture(scope="module")
 def detector() -> Detector:
     return Detector()
-
-
-def _strings(node) -> list[str]:
-    if isinstance(node, dict):
-        return [s for key, value in node.items() for s in [str(key), *_strings(value)]]
-    if isinstance(node, list):
-        return [s for value in node for s in _strings(value)]
-    return [node if isinstance(node, str) else json.dumps(node)]
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ development and held-out corpora (their values, sentences and keys, in the norma
 and on generated identifiers written in their spellings.
 """
 
-import json
 
 import pytest
 from hypothesis import given, settings
@@ -16,17 +15,10 @@ from gateway.masking.normalise import normalise
 from gateway.masking.recognizers import build_recognizers
 from tests.masking_corpus.generate import generate
 from tests.masking_corpus.heldout import generate_set
+from tests.support.corpus_strings import leaves as _strings
 from tests.support.strategies import bank_card, formatted_mobile, grouped, id_card_15, id_card_18, uscc
 
 RECOGNIZERS = [r for r in build_recognizers() if r.supported_entities[0] in RECOGNIZER_GATES]
-
-
-def _strings(node) -> list[str]:
-    if isinstance(node, dict):
-        return [s for key, value in node.items() for s in [str(key), *_strings(value)]]
-    if isinstance(node, list):
-        return [s for value in node for s in _strings(value)]
-    return [node if isinstance(node, str) else json.dumps(node)]
 
 
 def _corpus_texts() -> list[str]:

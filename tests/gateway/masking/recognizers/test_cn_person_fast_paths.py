@@ -18,19 +18,10 @@ from gateway.masking.recognizers.cn_person_words import (
     BEFORE_MARKERS, COMPOUND_SURNAMES, MINORITY_NAME_PARTS, MINORITY_SYLLABLES, NAME_END_CHARS, NAME_WORD_MAX_FREQUENCY,
     NOT_GIVEN_NAME_CHARS, SINGLE_SURNAMES)
 from tests.masking_corpus.generate import generate
+from tests.support.corpus_strings import strings as _strings
 
 # pieces that make surnames, leads, markers and spaces meet in every order
 PIECES = [*SINGLE_SURNAMES[:20], *COMPOUND_SURNAMES[:4], *BEFORE_MARKERS, *"，由经明人 　芳华于是系a1\n"]
-
-
-def _strings(doc) -> list[str]:
-    if isinstance(doc, str):
-        return [doc]
-    if isinstance(doc, dict):
-        return [s for key, value in doc.items() for s in _strings(key) + _strings(value)]
-    if isinstance(doc, list):
-        return [s for value in doc for s in _strings(value)]
-    return []
 
 
 # the development corpus's strings (tests/masking_corpus), as the detector reads them: one by one and joined

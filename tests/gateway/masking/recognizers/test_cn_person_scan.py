@@ -20,19 +20,10 @@ from gateway.masking.recognizers.cn_person_spelling import _MARKER, _MARKER_WORD
 from gateway.masking.recognizers.cn_person_words import (
     COMPOUND_SURNAMES, LATIN_NAME_TRIGGERS, ROLE_WORDS, SINGLE_SURNAMES)
 from tests.masking_corpus.generate import generate
+from tests.support.corpus_strings import strings as _strings
 
 ROLE, ENGLISH, CHINESE, WHOLE = CnPersonRecognizer.PATTERNS
 FLAGS = CnPersonRecognizer().global_regex_flags
-
-
-def _strings(doc) -> list[str]:
-    if isinstance(doc, str):
-        return [doc]
-    if isinstance(doc, dict):
-        return [s for key, value in doc.items() for s in _strings(key) + _strings(value)]
-    if isinstance(doc, list):
-        return [s for value in doc for s in _strings(value)]
-    return []
 
 
 CORPUS = sorted({s for case in generate() for s in _strings(case.doc) if s})
