@@ -44,8 +44,9 @@ def _in_loop(go):
         root.handlers[:] = before
 
 
-def _both(build):
-    """The calls seen with mitmproxy's own dispatch and with the installed one, for the same chain."""
+def _both(build, caplog=None):
+    """The calls seen with mitmproxy's own dispatch and with the installed one, for the same chain (with the
+    ERROR lines logged meanwhile when `caplog` is given: then each side is (calls, errors))."""
     out = []
     for patched in (False, True):
         seen: list = []
@@ -56,11 +57,17 @@ def _both(build):
                 if patched:
                     dispatch.install(tctx.master.addons)
                 flow = tflow.tflow()
-                await tctx.master.addons.handle_lifecycle(HttpRequestHook(flow))
-                return flow
+                if caplog is None:
+                    await tctx.master.addons.handle_lifecycle(HttpRequestHook(flow))
+                    return flow, None
+                with caplog.at_level(logging.ERROR):
+                    caplog.clear()
+                    await tctx.master.addons.handle_lifecycle(HttpRequestHook(flow))
+                return flow, [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
 
-        flow = _in_loop(go)
-        out.append([(tag, fid == flow.id) for tag, fid in seen])
+        flow, errors = _in_loop(go)
+        calls = [(tag, ids == flow.id or ids == [flow.id]) for tag, ids in seen]
+        out.append(calls if caplog is None else (calls, errors))
     return out
 
 
@@ -115,23 +122,7 @@ def test_update_follows_a_flow_hook_when_an_entry_handles_it_and_a_failure_is_lo
     def build(seen):
         return [Recorder("boom", seen, fail=True), Updated(seen)]
 
-    out = []
-    for patched in (False, True):
-        seen: list = []
-
-        async def go():
-            with taddons.context() as tctx:
-                tctx.master.addons.add(*build(seen))
-                if patched:
-                    dispatch.install(tctx.master.addons)
-                flow = tflow.tflow()
-                with caplog.at_level(logging.ERROR):
-                    caplog.clear()
-                    await tctx.master.addons.handle_lifecycle(HttpRequestHook(flow))
-                return flow, [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-
-        flow, errors = _in_loop(go)
-        out.append(([(tag, ids == flow.id or ids == [flow.id]) for tag, ids in seen], errors))
+    out = _both(build, caplog)
     assert out[1] == out[0]
     assert out[0][0] == [("boom", True), ("update", True)]
     assert out[0][1] == ["Addon error: boom"]
