@@ -64,7 +64,9 @@ class MaskingSettings:
     max_compression_ratio: int = 100
     max_depth: int = 64
     timeout_seconds: float = 5.0  # per-request masking deadline, enforced by killing the worker
-    workers: int = 2  # masking worker processes (0: mask in the gateway process, no hard deadline)
+    # masking worker processes: a number (0: mask in the gateway process, no hard deadline), or "auto": one
+    # fewer than the CPUs the gateway may run on (gateway.masking.routing.worker_count)
+    workers: int | str = "auto"
     inline_bytes: int = 4096  # bodies up to this size are masked in the gateway process (cheaper than a hop)
     inline_ms: float = 1.0  # ...while their resource's recent masking cost stays under this (CPU ms; routing.py)
 
@@ -110,6 +112,7 @@ class Config:
 _SECTIONS = {"gateway": GatewaySettings, "identity": IdentitySettings, "masking": MaskingSettings,
              "audit": AuditSettings, "admin": AdminSettings}
 _PATH_KEYS = {"catalog", "model", "policy", "masking_rules"}
+_COUNT_OR_AUTO = {("masking", "workers")}  # a whole number, or "auto" (worked out from the machine at start)
 _SINK_RE = re.compile(r"^(?:file:(?:/|~/).+|syslog|syslog:/.+|syslog:(?:[^:/\s\[\]]+|\[[0-9A-Fa-f:]+\]):(\d{1,5}))$")
 
 
@@ -166,7 +169,10 @@ def _section(path: Path, name: str, cls, current, values: dict):
         if key not in known:
             raise ConfigError(path, None, f"[{name}] {key}", f"unknown setting (known: {', '.join(sorted(known))})")
         default = getattr(current, key)
-        if isinstance(default, tuple):
+        if (name, key) in _COUNT_OR_AUTO:
+            if value != "auto" and (isinstance(value, bool) or not isinstance(value, int)):
+                raise ConfigError(path, None, f"[{name}] {key}", 'must be a whole number or "auto"')
+        elif isinstance(default, tuple):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(path, None, f"[{name}] {key}", "must be a list of strings")
             value = tuple(value)
@@ -217,7 +223,7 @@ def _validate(cfg: Config) -> None:
     host, _, port = cfg.admin.listen.rpartition(":")
     if not port.isdigit() or not 0 <= int(port) <= 65535:
         raise ConfigError(src, None, "[admin] listen", "expected HOST:PORT with a port 0..65535")
-    if cfg.masking.workers < 0 or cfg.masking.inline_bytes < 0:
+    if cfg.masking.workers != "auto" and cfg.masking.workers < 0 or cfg.masking.inline_bytes < 0:
         raise ConfigError(src, None, "[masking] workers/inline_bytes", "must not be negative")
     if cfg.masking.inline_ms < 0:
         raise ConfigError(src, None, "[masking] inline_ms", "must not be negative")

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from .catalog import CatalogSource, Resource
 from .config import Config
-from .masking.routing import InlineRouter
+from .masking.routing import InlineRouter, on_thread, worker_count
 
 if TYPE_CHECKING:  # the parts are imported where they are built (open), so a command loads only what it uses
     from sqlalchemy.engine import Engine
@@ -202,12 +202,12 @@ class Services:
                         view) -> MaskResult:
         """Mask one response body for `view`: small bodies of resources that mask cheaply here (InlineRouter),
         the others in a worker process under the `[masking] timeout_seconds` deadline (504 masking_timeout
-        past it). Same masker, same output."""
+        past it), or, without workers, on a thread under the same deadline. Same masker, same output."""
         settings, masker = self.config.masking, self.masker
         resource = view.resource.code if view.resource is not None else None
         if self.pool is None and len(body) > settings.inline_bytes:  # no workers: at least off the loop
-            import asyncio
-            result = await asyncio.to_thread(masker.mask_body, body, content_type, content_encoding, view)
+            result = await on_thread(masker.mask_body, settings.timeout_seconds, body, content_type,
+                                     content_encoding, view)
         elif self.pool is None or self.inline_router.inline(resource, len(body)):
             started = time.thread_time()
             result = masker.mask_body(body, content_type, content_encoding, view)
@@ -230,9 +230,10 @@ class Services:
                                                    name="govshare-reload", daemon=True)
             self._reload_thread.start()
             self.admin_event("gateway.start", "gateway", None, self.catalog.current.digest, detail=self.in_force())
-        if self.pool is None and self.config.masking.workers > 0:
+        workers = worker_count(self.config.masking.workers)
+        if self.pool is None and workers > 0:
             from .masking.pool import MaskingPool
-            self.pool = MaskingPool(self.config, self.config.masking.workers, factory=self.masking_factory)
+            self.pool = MaskingPool(self.config, workers, factory=self.masking_factory)
 
     def _reload_loop(self, stop: threading.Event) -> None:
         interval = self.config.gateway.reload_interval

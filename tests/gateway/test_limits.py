@@ -36,6 +36,7 @@ def test_the_refusals_carry_their_status_reason_and_headers():
 @pytest.mark.parametrize("section,key,value", [
     ("gateway", "max_header_bytes", 0), ("gateway", "max_headers", 0), ("gateway", "max_request_body_bytes", -1),
     ("gateway", "max_concurrent_per_dept", -1), ("masking", "workers", -1), ("masking", "timeout_seconds", 0),
+    ("masking", "workers", '"many"'), ("masking", "workers", "true"), ("masking", "workers", "1.5"),
 ])
 def test_limits_out_of_range_are_refused_at_load_naming_the_setting(tmp_path, section, key, value):
     path = tmp_path / "govshare.toml"
@@ -43,6 +44,14 @@ def test_limits_out_of_range_are_refused_at_load_naming_the_setting(tmp_path, se
     with pytest.raises(ConfigError) as e:
         load_config(path, tmp_path / "var")
     assert key in str(e.value) or f"[{section}]" in str(e.value)
+
+
+@pytest.mark.parametrize("line,workers", [("", "auto"), ('workers = "auto"', "auto"), ("workers = 0", 0),
+                                          ("workers = 3", 3)])
+def test_masking_workers_are_a_whole_number_or_auto(tmp_path, line, workers):
+    path = tmp_path / "govshare.toml"
+    path.write_text(f"[masking]\n{line}\n")
+    assert load_config(path, tmp_path / "var").masking.workers == workers
 
 
 def test_the_defaults_bound_every_request():

@@ -66,3 +66,91 @@ def test_services_mask_costly_small_bodies_in_a_worker(tmp_path):
         assert b"13812345678" not in second.body
     finally:
         services.close()
+
+
+def test_auto_starts_one_worker_fewer_than_the_cpus_and_a_number_is_taken_as_it_is():
+    import os
+
+    from gateway.masking.routing import AUTO_MAX_WORKERS, worker_count
+
+    assert [worker_count("auto", cpus) for cpus in (1, 2, 3, 4)] == [0, 1, 2, 3]
+    assert worker_count("auto", 64) == AUTO_MAX_WORKERS  # each worker holds a whole masker
+    assert worker_count(0, 8) == 0 and worker_count(2, 1) == 2  # configured: as configured, whatever the machine
+    assert worker_count("auto") == max(0, min(AUTO_MAX_WORKERS, len(os.sched_getaffinity(0)) - 1))
+
+
+def test_on_thread_answers_masking_timeout_past_its_deadline_and_passes_results_and_refusals():
+    import asyncio
+    import threading
+
+    import pytest
+
+    from gateway.masking.refusal import MaskingRefused
+    from gateway.masking.routing import on_thread
+
+    release = threading.Event()
+    ended = threading.Event()
+
+    def stuck() -> str:  # cannot finish before the test lets it: the deadline must answer first
+        release.wait(60)
+        ended.set()
+        return "late"
+
+    def refuse() -> None:
+        raise MaskingRefused("unsupported_content_type")
+
+    with pytest.raises(MaskingRefused) as caught:
+        asyncio.run(on_thread(stuck, 0.05))
+    assert caught.value.reason == "masking_timeout"
+    release.set()
+    assert ended.wait(60)  # the thread ran on to its end; its result was dropped
+    assert asyncio.run(on_thread(lambda a, b: a + b, 5.0, 2, 3)) == 5
+    with pytest.raises(MaskingRefused) as caught:
+        asyncio.run(on_thread(refuse, 5.0))
+    assert caught.value.reason == "unsupported_content_type"
+
+
+def test_services_without_workers_mask_large_bodies_on_a_thread_under_the_deadline(tmp_path):
+    """workers = 0 (what "auto" gives on one CPU): a body over inline_bytes is masked off the event loop, and a
+    call still masking at timeout_seconds is answered masking_timeout, as a worker's would be."""
+    import asyncio
+    import threading
+
+    import pytest
+
+    from gateway.masking.refusal import MaskingRefused
+    from gateway.masking.types import MaskingView
+    from gateway.services import Services
+    from tests.support.gateway import make_config
+
+    config = make_config(tmp_path, {}, {"masking": {"workers": 0, "inline_bytes": 16, "timeout_seconds": 0.2}})
+    services = Services.open(config, with_audit=False)
+    services.start_workers()
+    try:
+        assert services.pool is None
+        body = '{"bz": "申请人王小明，联系电话13812345678。"}'.encode()
+        view = MaskingView(resource=None)
+        loop_thread: list[int] = []
+        masked_on: list[int] = []
+        real = services.masker.mask_body
+
+        def recording(*args):
+            masked_on.append(threading.get_ident())
+            return real(*args)
+
+        async def call():
+            loop_thread.append(threading.get_ident())
+            return await services.mask_body(body, "application/json", None, view)
+
+        services.masker.mask_body = recording
+        result = asyncio.run(call())
+        assert b"13812345678" not in result.body
+        assert masked_on and masked_on[0] != loop_thread[0]  # off the event loop's thread
+        release = threading.Event()
+        services.masker.mask_body = lambda *args: release.wait(60)
+        with pytest.raises(MaskingRefused) as caught:
+            asyncio.run(call())
+        assert caught.value.reason == "masking_timeout"
+        release.set()
+    finally:
+        services.close()
