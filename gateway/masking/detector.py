@@ -39,8 +39,8 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from .keynames import FREE_TEXT, context_words
 from .keynames import key_hint as _key_hint
-from .nlp_engine import ChineseNlpEngine, has_name_tag
-from .normalise import Normalised, normalise
+from .nlp_engine import ChineseNlpEngine, name_tag_indices
+from .normalise import Normalised, normalise, normalise_many
 from .recognizers.trade_secret import GATE as _TRADE_SECRET_GATE
 from .recognizers import SUPPORTED_ENTITIES, build_recognizers
 from .recognizers.base import remove_duplicates
@@ -236,7 +236,7 @@ class Detector:
                        hints: list[str | None] | None = None) -> None:
         """Detection of items[i] for i in indices into answers[i], the recognizers run over the joined texts
         (`hints`: the key hint of each, if the caller worked them out)."""
-        views = [normalise(items[i][1]) for i in indices]
+        views = normalise_many([items[i][1] for i in indices])
         texts = [view.text for view in views]
         starts: list[int] = []
         position = 0
@@ -307,18 +307,19 @@ class Detector:
         """The steps AnalyzerEngine.analyze runs after the recognizers, for one string of the batch
         (`free_text`: _is_free_text of it; `tagged`: its jieba words and tags, when the batch tagged it)."""
         computed: list[NlpArtifacts] = []
+        marked: list[int] | None = None  # name_tag_indices of the text's tags, once worked out
 
         def artifacts() -> NlpArtifacts:  # what detect() hands to the AnalyzerEngine (tokens, lemmas, keywords,
             if not computed:              # name entities) without the spaCy Doc nobody here reads; made once
                 computed.append(self._nlp.light_artifacts(text, LANGUAGE, with_entities=free_text,
-                                                          tagged=tagged if free_text else None))
+                                                          tagged=tagged if free_text else None, marked=marked))
             return computed[0]
 
         person = self._person
         # The person recognizer's NLP names are the artifacts' entities, and light_artifacts makes entities only
         # of name-tagged tokens (nlp_engine.name_spans): a text without a name tag (or whose tokens tag_many could
         # not line up, tagged None: light_artifacts then falls back to untagged characters) has none to read.
-        if person is not None and free_text and tagged is not None and has_name_tag(tagged[1]):
+        if person is not None and free_text and tagged is not None and (marked := name_tag_indices(tagged[1])):
             names = person.analyze_nlp_entities(artifacts())
             if names:
                 person_id = person.id

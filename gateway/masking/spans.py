@@ -20,6 +20,8 @@ from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer, Lemm
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 ORGANIZATION = "ORGANIZATION"
+_MAX_SCORE = ContextAwareEnhancer.MAX_SCORE
+_ID_KEY, _ENHANCED_KEY = RecognizerResult.RECOGNIZER_IDENTIFIER_KEY, RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY
 ORG_YIELDS = frozenset({"PERSON", "CN_ADDRESS"})  # entities an organisation's name takes precedence over
 # recognition_metadata flag of an address that starts at a known division's name (cn_address, divisions)
 DIVISION_START = "division_start"
@@ -86,13 +88,14 @@ class KeyContextEnhancer(LemmaContextAwareEnhancer):
         nlp_artifacts: NlpArtifacts | None = None
         in_text: dict[str | None, bool] = {}  # whether one of a recognizer's context words is in the text
         for result in results:
-            if result.score >= ContextAwareEnhancer.MAX_SCORE:
+            if result.score >= _MAX_SCORE:
                 continue
-            recognizer_id = _recognizer_id(result)
+            metadata = result.recognition_metadata  # (_recognizer_id, inlined: once per result of every string)
+            recognizer_id = metadata.get(_ID_KEY) if metadata else None
             words = contexts.get(recognizer_id)
             if not words:
                 continue
-            if result.recognition_metadata.get(RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY):
+            if metadata.get(_ENHANCED_KEY):
                 continue
             word = _supportive_word(supplied, words) if supplied else ""
             if not word:

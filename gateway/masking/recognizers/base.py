@@ -303,11 +303,15 @@ def remove_duplicates(results: List[RecognizerResult]) -> List[RecognizerResult]
     kept: List[RecognizerResult] = []
     active: List[RecognizerResult] = []
     for result in ordered:
-        if result.score == 0:
+        score = result.score
+        if score == 0:
             continue
-        active = [other for other in active if other.end >= result.start]
-        if not any(result.start >= other.start and result.end <= other.end and result.score <= other.score
-                   for other in active):
+        start, end = result.start, result.end
+        active = [other for other in active if other.end >= start]
+        for other in active:  # (a loop, not any() over a generator: a few results, made per string of a page)
+            if start >= other.start and end <= other.end and score <= other.score:
+                break
+        else:
             kept.append(result)
             active.append(result)
     return sorted(kept, key=lambda r: (-r.score, r.start, -(r.end - r.start)))
