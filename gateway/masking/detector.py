@@ -50,7 +50,7 @@ from .recognizers.cn_person import (
     COMPOUND_SURNAMES, MINORITY_NAME_PARTS, MINORITY_SYLLABLES, CnPersonRecognizer, SINGLE_SURNAMES)
 from .recognizers.trade_secret import KEYWORDS_EN, KEYWORDS_ZH
 from .spans import (  # noqa: F401 - re-exported: the detector's result types live in spans.py
-    ENTITY_PRIORITY, DetectionError, KeyContextEnhancer, Span, _recognizer_id, disjoint_spans, resolve_overlaps)
+    ENTITY_PRIORITY, DetectionError, KeyContextEnhancer, Span, _recognizer_id, disjoint_spans, make_span, resolve_overlaps)
 
 LANGUAGE = "zh"
 SEPARATOR = "\n\u2029\n"
@@ -405,7 +405,7 @@ def _mapped(view: Normalised, spans: list[Span]) -> list[Span]:
     out = []
     for span in spans:
         start, end = view.span(span.start, span.end)
-        out.append(Span(start, end, span.entity, span.score))
+        out.append(make_span(start, end, span.entity, span.score))
     return out
 
 

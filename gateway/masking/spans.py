@@ -50,6 +50,23 @@ class Span:
     score: float
 
 
+_new = object.__new__
+_set_start, _set_end, _set_entity, _set_score = (Span.start.__set__, Span.end.__set__, Span.entity.__set__,
+                                                 Span.score.__set__)
+
+
+def make_span(start: int, end: int, entity: str, score: float) -> Span:
+    """Span(start, end, entity, score), made through its slots: a frozen dataclass's __init__ sets each field with
+    object.__setattr__ (about 1 us a span, a third of that this way; a page makes a hundred). The result is the
+    same frozen Span (test_detector compares the two)."""
+    span = _new(Span)
+    _set_start(span, start)
+    _set_end(span, end)
+    _set_entity(span, entity)
+    _set_score(span, score)
+    return span
+
+
 class KeyContextEnhancer(LemmaContextAwareEnhancer):
     """Presidio's lemma context rule, made cheap enough to run per string of a batch.
 
@@ -155,14 +172,20 @@ class KeyContextEnhancer(LemmaContextAwareEnhancer):
             raise DetectionError("context tokens do not cover a detected span")
         lemmas = nlp_artifacts.lemmas
         words: list[str] = []
-        for step, count in ((-1, self.context_prefix_count), (1, self.context_suffix_count)):
-            i, remaining = index, count + 1
-            while 0 <= i < len(lemmas) and remaining > 0:
+        # each side walks from the token itself away from it until it has count + 1 keywords (for loops over the
+        # positions: cheaper than a while loop testing bounds and counter at every lemma)
+        for positions, count in ((range(index, -1, -1), self.context_prefix_count),
+                                 (range(index, len(lemmas)), self.context_suffix_count)):
+            remaining = count + 1
+            if remaining <= 0:
+                continue
+            for i in positions:
                 lemma = lemmas[i]
                 if is_keyword(lemma):
                     words.append(lemma.lower())
                     remaining -= 1
-                i += step
+                    if not remaining:
+                        break
         return list(set(words))
 
 
@@ -190,7 +213,7 @@ def resolve_overlaps(results: Iterable[RecognizerResult]) -> list[Span]:
     the part before it when it starts earlier (住在杭州市西湖区人民法院旁 keeps the court whole)."""
     results = list(results)
     if len(results) < 2:  # the usual case of a remark: nothing to resolve
-        return [Span(r.start, r.end, r.entity_type, r.score) for r in results if r.entity_type != ORGANIZATION]
+        return [make_span(r.start, r.end, r.entity_type, r.score) for r in results if r.entity_type != ORGANIZATION]
     orgs = [r for r in results if r.entity_type == ORGANIZATION]
     if orgs:
         results = [r for r in results if r.entity_type != ORGANIZATION]
@@ -223,7 +246,7 @@ def resolve_overlaps(results: Iterable[RecognizerResult]) -> list[Span]:
     # organisations only hold their place: their names are public, nothing to mask
     spans = [r for r in kept if r.entity_type != ORGANIZATION]
     spans.sort(key=_start)
-    return [Span(r.start, r.end, r.entity_type, r.score) for r in spans]
+    return [make_span(r.start, r.end, r.entity_type, r.score) for r in spans]
 
 
 def disjoint_spans(results: list[RecognizerResult]) -> list[Span] | None:
@@ -239,7 +262,7 @@ def disjoint_spans(results: list[RecognizerResult]) -> list[Span] | None:
         if r.start < end or r.end <= r.start or r.score == 0 or r.entity_type == ORGANIZATION:
             return None
         end = r.end
-    return [Span(r.start, r.end, r.entity_type, r.score) for r in ordered]
+    return [make_span(r.start, r.end, r.entity_type, r.score) for r in ordered]
 
 
 def _start(result: RecognizerResult) -> int:

@@ -16,6 +16,7 @@ from gateway.masking.detector import (
     KeyContextEnhancer,
     Span,
     disjoint_spans,
+    make_span,
     resolve_overlaps,
 )
 from gateway.masking.recognizers import RECOGNIZER_CLASSES, SUPPORTED_ENTITIES
@@ -360,3 +361,13 @@ def test_proven_identifiers_in_full_width_spellings_reach_the_identifier_path(de
 @pytest.mark.parametrize("control", ["SL251196201903599", "工单SL251196201903599已受理", "版本 2024.0101.1234"])
 def test_work_orders_and_dotted_numbers_stay(detector, control):
     assert detector.detect_many([(None, control)])[0] == []
+
+
+@given(st.integers(-5, 50), st.integers(-5, 50), st.sampled_from(sorted(ENTITY_PRIORITY)),
+       st.sampled_from([0.0, 0.3, 0.85, 1.0, 1]))
+def test_make_span_is_the_frozen_span(start, end, entity, score):
+    made, plain = make_span(start, end, entity, score), Span(start, end, entity, score)
+    assert type(made) is Span and made == plain and hash(made) == hash(plain) and repr(made) == repr(plain)
+    assert (made.start, made.end, made.entity, made.score) == (start, end, entity, score)
+    with pytest.raises(AttributeError):  # still frozen
+        made.start = 0
