@@ -39,7 +39,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from .keynames import FREE_TEXT, context_words
 from .keynames import key_hint as _key_hint
-from .nlp_engine import ChineseNlpEngine, name_tag_indices
+from .nlp_engine import ChineseNlpEngine, name_spans, name_tag_indices
 from .normalise import Normalised, normalise, normalise_many
 from .recognizers.trade_secret import GATE as _TRADE_SECRET_GATE
 from .recognizers import SUPPORTED_ENTITIES, build_recognizers
@@ -307,19 +307,21 @@ class Detector:
         """The steps AnalyzerEngine.analyze runs after the recognizers, for one string of the batch
         (`free_text`: _is_free_text of it; `tagged`: its jieba words and tags, when the batch tagged it)."""
         computed: list[NlpArtifacts] = []
-        marked: list[int] | None = None  # name_tag_indices of the text's tags, once worked out
+        named: list[tuple[int, int]] | None = None  # the text's name spans (nlp_engine.name_spans), once worked out
 
         def artifacts() -> NlpArtifacts:  # what detect() hands to the AnalyzerEngine (tokens, lemmas, keywords,
             if not computed:              # name entities) without the spaCy Doc nobody here reads; made once
                 computed.append(self._nlp.light_artifacts(text, LANGUAGE, with_entities=free_text,
-                                                          tagged=tagged if free_text else None, marked=marked))
+                                                          tagged=tagged if free_text else None, named=named))
             return computed[0]
 
         person = self._person
         # The person recognizer's NLP names are the artifacts' entities, and light_artifacts makes entities only
-        # of name-tagged tokens (nlp_engine.name_spans): a text without a name tag (or whose tokens tag_many could
-        # not line up, tagged None: light_artifacts then falls back to untagged characters) has none to read.
-        if person is not None and free_text and tagged is not None and (marked := name_tag_indices(tagged[1])):
+        # of the name spans (nlp_engine.name_spans: probable names among the name-tagged tokens): a text without one
+        # (or whose tokens tag_many could not line up, tagged None: light_artifacts then falls back to untagged
+        # characters) has none to read, and its artifacts are only made if the enhancer asks for them.
+        if person is not None and free_text and tagged is not None and (marked := name_tag_indices(tagged[1])) \
+                and (named := name_spans(None, tagged[0], tagged[1], raw=True, marked=marked)):
             names = person.analyze_nlp_entities(artifacts())
             if names:
                 person_id = person.id

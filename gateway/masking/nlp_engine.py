@@ -287,11 +287,11 @@ class ChineseNlpEngine(NlpEngine):
 
     def light_artifacts(self, text: str, language: str, with_entities: bool = True,
                         tagged: tuple[list[str], list[str]] | None = None,
-                        marked: list[int] | None = None) -> "LightArtifacts":
+                        named: list[tuple[int, int]] | None = None) -> "LightArtifacts":
         """What process_text returns, as read by the person recognizer and presidio's context enhancer —
         the same tokens, offsets, lemmas, keywords and PERSON entities — without building a spaCy Doc.
         `tagged`: this text's (words, tags) from tag_many (which checked that they cover the text), when the
-        batch tagged it already; `marked`: name_tag_indices of its tags, when the caller worked it out."""
+        batch tagged it already; `named`: name_spans(None, *tagged, raw=True), when the caller worked it out."""
         self._check(text, language)
         if not self._loaded:
             self.load()
@@ -310,8 +310,9 @@ class ChineseNlpEngine(NlpEngine):
         entities = []
         if tags:
             doc = _LiteDoc(text, words, indices)
-            entities = [_LiteSpan(doc, a, b) for a, b in name_spans(None, words, tags, raw=True,
-                                                                   marked=marked if from_tag_many else None)]
+            if named is None or not from_tag_many:
+                named = name_spans(None, words, tags, raw=True)
+            entities = [_LiteSpan(doc, a, b) for a, b in named]
         return LightArtifacts(entities, words, indices, ends, self, language)
 
     def process_batch(
