@@ -261,7 +261,9 @@ class Detector:
                     if gate[0] and not runs:
                         runs = [max(map(len, _DIGIT_RUN.findall(t)), default=0) for t in texts]
                     kept = tuple(_passing(gate, texts, runs))
-                    if kept not in by_slots:  # several gates often keep the same strings: join them once
+                    if len(kept) == len(texts):  # every string (_passing keeps them in order): the batch's own join
+                        by_slots[kept] = everything
+                    elif kept not in by_slots:  # several gates often keep the same strings: join them once
                         by_slots[kept] = _subset(texts, list(kept))
                     gated[gate] = by_slots[kept]
                 text, at, slots = gated[gate]
