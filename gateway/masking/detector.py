@@ -110,9 +110,6 @@ def build_prefilter(score_threshold: float) -> re.Pattern[str]:
     five or more and grouped digits (IDs, phones, cards, passports, USCC), '@', IPv4/IPv6 shapes, and
     the Chinese characters that begin a name, a plate, an address component or a business-figure word.
     """
-    cjk = set(SINGLE_SURNAMES) | {s[0] for s in COMPOUND_SURNAMES} | set(PROVINCE_ABBREVIATIONS) | set("·•・")
-    cjk |= {part[0] for part in (*MINORITY_NAME_PARTS, *MINORITY_SYLLABLES)}  # names without a Han surname
-    cjk |= set("".join(PROVINCES)) | set(_ADDRESS_TRIGGERS) | {word[0] for word in KEYWORDS_ZH}
     english = "|".join(re.escape(word.split()[0]) for word in KEYWORDS_EN)
     alternatives = [
         r"\d{5}",
@@ -124,12 +121,21 @@ def build_prefilter(score_threshold: float) -> re.Pattern[str]:
         r"(?<![0-9A-Za-z])[A-HJ-NPR-Za-hj-npr-z0-9]{17}(?![0-9A-Za-z])",  # a VIN
         r"[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}",  # a MAC
         r"[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}",  # a MAC written Cisco-style
-        "[" + "".join(sorted(cjk)) + "]",
+        _trigger_class(),
         rf"(?i:{english})",
     ]
     if score_threshold <= WEAKEST_PATTERN_SCORE:
         alternatives.append(r"\d")
     return re.compile("|".join(alternatives))
+
+
+def _trigger_class() -> str:
+    """The prefilter's class of the characters that begin a name, a plate, an address component or a business-figure
+    word (build_prefilter)."""
+    cjk = set(SINGLE_SURNAMES) | {s[0] for s in COMPOUND_SURNAMES} | set(PROVINCE_ABBREVIATIONS) | set("·•・")
+    cjk |= {part[0] for part in (*MINORITY_NAME_PARTS, *MINORITY_SYLLABLES)}  # names without a Han surname
+    cjk |= set("".join(PROVINCES)) | set(_ADDRESS_TRIGGERS) | {word[0] for word in KEYWORDS_ZH}
+    return "[" + "".join(sorted(cjk)) + "]"
 
 
 class Detector:
@@ -157,6 +163,9 @@ class Detector:
             context_aware_enhancer=self._enhancer,
         )
         self._prefilter = build_prefilter(self.score_threshold)
+        # One of the prefilter's alternatives on its own: a class `re` scans for in C, where the whole alternation
+        # tries each of its branches at every position (10x slower on a remark); most remarks hold one early.
+        self._prefilter_triggers = re.compile(_trigger_class())
         self._warm_up()
 
     # -- public API ---------------------------------------------------------------------------------
@@ -227,7 +236,7 @@ class Detector:
 
     def may_contain_pii(self, text: str) -> bool:
         """The cheap pre-filter: False only if no recognizer can find anything in the text."""
-        return self._prefilter.search(text) is not None
+        return self._prefilter_triggers.search(text) is not None or self._prefilter.search(text) is not None
 
     # -- batch path ---------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 
 from gateway.masking.detector import (
     _without_duplicates,
+    build_prefilter,
     ENTITY_PRIORITY,
     SEPARATOR,
     Detector,
@@ -113,6 +114,15 @@ def test_prefilter_drops_plain_values(detector, text):
 )
 def test_prefilter_keeps_candidates(detector, text):
     assert detector.may_contain_pii(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="的了是年月日号张王京沪市路营收入·0123456789 -.:@abcfeRrEVvn", max_size=24))
+def test_prefilter_with_its_trigger_class_first_answers_as_the_whole_prefilter(detector, text):
+    # the class is one of the prefilter's alternatives, searched alone first (a hit there is a hit of the whole)
+    whole = build_prefilter(detector.score_threshold)
+    assert detector._prefilter_triggers.pattern in whole.pattern.split("|")
+    assert detector.may_contain_pii(text) == (whole.search(text) is not None)
 
 
 def test_checksum_wins_over_weaker_readings_of_the_same_digits(detector):
