@@ -1,6 +1,7 @@
 """Typed spans and how a string's recognizer results become them.
 
-- Span: one detected entity (offsets, entity type, score); DetectionError: detection could not complete.
+- Span: one detected entity (offsets, entity type, score), made cheaply by make_span; DetectionError: detection
+  could not complete.
 - KeyContextEnhancer: presidio's lemma context rule, cheap enough to run per string of a batch.
 - disjoint_spans: the common case resolve_overlaps need not sort out (findings that do not overlap);
 - resolve_overlaps: non-overlapping spans; organisation names hold their place first, a person's name ends where
