@@ -39,8 +39,8 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from .keynames import FREE_TEXT, context_words
 from .keynames import key_hint as _key_hint
-from .nlp_engine import ChineseNlpEngine, has_name_tag
-from .normalise import Normalised, normalise
+from .nlp_engine import ChineseNlpEngine, name_spans, name_tag_indices
+from .normalise import Normalised, normalise, normalise_many
 from .recognizers.trade_secret import GATE as _TRADE_SECRET_GATE
 from .recognizers import SUPPORTED_ENTITIES, build_recognizers
 from .recognizers.base import remove_duplicates
@@ -50,7 +50,7 @@ from .recognizers.cn_person import (
     COMPOUND_SURNAMES, MINORITY_NAME_PARTS, MINORITY_SYLLABLES, CnPersonRecognizer, SINGLE_SURNAMES)
 from .recognizers.trade_secret import KEYWORDS_EN, KEYWORDS_ZH
 from .spans import (  # noqa: F401 - re-exported: the detector's result types live in spans.py
-    ENTITY_PRIORITY, DetectionError, KeyContextEnhancer, Span, _recognizer_id, disjoint_spans, resolve_overlaps)
+    ENTITY_PRIORITY, DetectionError, KeyContextEnhancer, Span, _recognizer_id, disjoint_spans, make_span, resolve_overlaps)
 
 LANGUAGE = "zh"
 SEPARATOR = "\n\u2029\n"
@@ -110,9 +110,6 @@ def build_prefilter(score_threshold: float) -> re.Pattern[str]:
     five or more and grouped digits (IDs, phones, cards, passports, USCC), '@', IPv4/IPv6 shapes, and
     the Chinese characters that begin a name, a plate, an address component or a business-figure word.
     """
-    cjk = set(SINGLE_SURNAMES) | {s[0] for s in COMPOUND_SURNAMES} | set(PROVINCE_ABBREVIATIONS) | set("·•・")
-    cjk |= {part[0] for part in (*MINORITY_NAME_PARTS, *MINORITY_SYLLABLES)}  # names without a Han surname
-    cjk |= set("".join(PROVINCES)) | set(_ADDRESS_TRIGGERS) | {word[0] for word in KEYWORDS_ZH}
     english = "|".join(re.escape(word.split()[0]) for word in KEYWORDS_EN)
     alternatives = [
         r"\d{5}",
@@ -124,12 +121,21 @@ def build_prefilter(score_threshold: float) -> re.Pattern[str]:
         r"(?<![0-9A-Za-z])[A-HJ-NPR-Za-hj-npr-z0-9]{17}(?![0-9A-Za-z])",  # a VIN
         r"[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}",  # a MAC
         r"[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}",  # a MAC written Cisco-style
-        "[" + "".join(sorted(cjk)) + "]",
+        _trigger_class(),
         rf"(?i:{english})",
     ]
     if score_threshold <= WEAKEST_PATTERN_SCORE:
         alternatives.append(r"\d")
     return re.compile("|".join(alternatives))
+
+
+def _trigger_class() -> str:
+    """The prefilter's class of the characters that begin a name, a plate, an address component or a business-figure
+    word (build_prefilter)."""
+    cjk = set(SINGLE_SURNAMES) | {s[0] for s in COMPOUND_SURNAMES} | set(PROVINCE_ABBREVIATIONS) | set("·•・")
+    cjk |= {part[0] for part in (*MINORITY_NAME_PARTS, *MINORITY_SYLLABLES)}  # names without a Han surname
+    cjk |= set("".join(PROVINCES)) | set(_ADDRESS_TRIGGERS) | {word[0] for word in KEYWORDS_ZH}
+    return "[" + "".join(sorted(cjk)) + "]"
 
 
 class Detector:
@@ -157,6 +163,9 @@ class Detector:
             context_aware_enhancer=self._enhancer,
         )
         self._prefilter = build_prefilter(self.score_threshold)
+        # One of the prefilter's alternatives on its own: a class `re` scans for in C, where the whole alternation
+        # tries each of its branches at every position (10x slower on a remark); most remarks hold one early.
+        self._prefilter_triggers = re.compile(_trigger_class())
         self._warm_up()
 
     # -- public API ---------------------------------------------------------------------------------
@@ -227,7 +236,7 @@ class Detector:
 
     def may_contain_pii(self, text: str) -> bool:
         """The cheap pre-filter: False only if no recognizer can find anything in the text."""
-        return self._prefilter.search(text) is not None
+        return self._prefilter_triggers.search(text) is not None or self._prefilter.search(text) is not None
 
     # -- batch path ---------------------------------------------------------------------------------
 
@@ -236,7 +245,7 @@ class Detector:
                        hints: list[str | None] | None = None) -> None:
         """Detection of items[i] for i in indices into answers[i], the recognizers run over the joined texts
         (`hints`: the key hint of each, if the caller worked them out)."""
-        views = [normalise(items[i][1]) for i in indices]
+        views = normalise_many([items[i][1] for i in indices])
         texts = [view.text for view in views]
         starts: list[int] = []
         position = 0
@@ -261,7 +270,9 @@ class Detector:
                     if gate[0] and not runs:
                         runs = [max(map(len, _DIGIT_RUN.findall(t)), default=0) for t in texts]
                     kept = tuple(_passing(gate, texts, runs))
-                    if kept not in by_slots:  # several gates often keep the same strings: join them once
+                    if len(kept) == len(texts):  # every string (_passing keeps them in order): the batch's own join
+                        by_slots[kept] = everything
+                    elif kept not in by_slots:  # several gates often keep the same strings: join them once
                         by_slots[kept] = _subset(texts, list(kept))
                     gated[gate] = by_slots[kept]
                 text, at, slots = gated[gate]
@@ -307,18 +318,21 @@ class Detector:
         """The steps AnalyzerEngine.analyze runs after the recognizers, for one string of the batch
         (`free_text`: _is_free_text of it; `tagged`: its jieba words and tags, when the batch tagged it)."""
         computed: list[NlpArtifacts] = []
+        named: list[tuple[int, int]] | None = None  # the text's name spans (nlp_engine.name_spans), once worked out
 
         def artifacts() -> NlpArtifacts:  # what detect() hands to the AnalyzerEngine (tokens, lemmas, keywords,
             if not computed:              # name entities) without the spaCy Doc nobody here reads; made once
                 computed.append(self._nlp.light_artifacts(text, LANGUAGE, with_entities=free_text,
-                                                          tagged=tagged if free_text else None))
+                                                          tagged=tagged if free_text else None, named=named))
             return computed[0]
 
         person = self._person
         # The person recognizer's NLP names are the artifacts' entities, and light_artifacts makes entities only
-        # of name-tagged tokens (nlp_engine.name_spans): a text without a name tag (or whose tokens tag_many could
-        # not line up, tagged None: light_artifacts then falls back to untagged characters) has none to read.
-        if person is not None and free_text and tagged is not None and has_name_tag(tagged[1]):
+        # of the name spans (nlp_engine.name_spans: probable names among the name-tagged tokens): a text without one
+        # (or whose tokens tag_many could not line up, tagged None: light_artifacts then falls back to untagged
+        # characters) has none to read, and its artifacts are only made if the enhancer asks for them.
+        if person is not None and free_text and tagged is not None and (marked := name_tag_indices(tagged[1])) \
+                and (named := name_spans(None, tagged[0], tagged[1], raw=True, marked=marked)):
             names = person.analyze_nlp_entities(artifacts())
             if names:
                 person_id = person.id
@@ -404,7 +418,7 @@ def _mapped(view: Normalised, spans: list[Span]) -> list[Span]:
     out = []
     for span in spans:
         start, end = view.span(span.start, span.end)
-        out.append(Span(start, end, span.entity, span.score))
+        out.append(make_span(start, end, span.entity, span.score))
     return out
 
 

@@ -59,8 +59,8 @@ def is_probable_name(word: str) -> bool:
     """A name-tagged token that is an unknown word to jieba, or a rare dictionary entry."""
     if len(word) < 2:
         return False
-    frequency = jieba.dt.FREQ.get(word) or 0  # 0: not a word, only a prefix of longer dictionary words
-    return frequency == 0 or frequency < MAX_DICTIONARY_FREQUENCY[min(len(word), 3)]
+    # 0: not a word, only a prefix of longer dictionary words
+    return _probable(jieba.dt.FREQ.get(word) or 0, len(word))
 
 
 def has_name_tag(tags: list[str]) -> bool:
@@ -68,17 +68,41 @@ def has_name_tag(tags: list[str]) -> bool:
     return " " + NAME_TAG_PREFIX in " " + " ".join(tags)  # tags hold no spaces
 
 
-def name_spans(doc: Doc | None, words: list[str], tags: list[str], raw: bool = False) -> list:
+def name_tag_indices(tags: list[str]) -> list[int]:
+    """[i for i, tag in enumerate(tags) if tag[:2] == NAME_TAG_PREFIX], found in C: the name tags are searched in
+    the tags joined by spaces (has_name_tag's string), and a tag's index is the number of spaces before it. A text
+    has a name tag or two among dozens of tokens; the comprehension tested every tag in Python."""
+    joined = " " + " ".join(tags)
+    if joined.count(" ") != len(tags):  # a tag holding a space (jieba's never do): the plain test
+        return [i for i, tag in enumerate(tags) if tag[:2] == NAME_TAG_PREFIX]
+    marker = " " + NAME_TAG_PREFIX
+    found = []
+    at = joined.find(marker)
+    while at >= 0:
+        found.append(joined.count(" ", 0, at))
+        at = joined.find(marker, at + 1)
+    return found
+
+
+def name_spans(doc: Doc | None, words: list[str], tags: list[str], raw: bool = False,
+               marked: list[int] | None = None) -> list:
     """Spans of name-tagged tokens that are probable names; a compound surname jieba split off
-    (欧阳 | 娜娜) is joined to the given name after it. With `raw`, (start, end) token indices."""
+    (欧阳 | 娜娜) is joined to the given name after it. With `raw`, (start, end) token indices.
+    `marked`: name_tag_indices(tags), when the caller has worked it out."""
     spans = []
-    for i in [i for i, tag in enumerate(tags) if tag[:2] == NAME_TAG_PREFIX]:
+    frequencies = jieba.dt.FREQ
+    for i in name_tag_indices(tags) if marked is None else marked:
         start, word = i, words[i]
         if i > 0 and words[i - 1] in COMPOUND_SURNAMES and len(word) <= 2:
             start, word = i - 1, words[i - 1] + word
-        if is_probable_name(word):
+        if len(word) >= 2 and _probable(frequencies.get(word) or 0, len(word)):  # is_probable_name, inlined
             spans.append((start, i + 1) if raw else doc[start : i + 1])
     return spans
+
+
+def _probable(frequency: int, length: int) -> bool:
+    """is_probable_name's test of a word of `length` >= 2 characters with this dictionary frequency."""
+    return frequency == 0 or frequency < MAX_DICTIONARY_FREQUENCY[min(length, 3)]
 
 
 class _LiteToken:
@@ -171,8 +195,22 @@ class LightArtifacts:
 
 
 def _plain_keyword(lemma: str) -> bool:
-    """keyword_set's filter for one lemma: no stopword, whitespace or punctuation."""
+    """keyword_set's filter for one lemma: no stopword, whitespace or punctuation (a pure verdict per word,
+    remembered in a bounded table: the enhancer asks it of the same few hundred words on every page)."""
+    verdict = _KEYWORD_VERDICTS.get(lemma)
+    if verdict is None:
+        if len(_KEYWORD_VERDICTS) >= _KEYWORD_VERDICTS_MAX:
+            _KEYWORD_VERDICTS.clear()  # (bounded; a race with another thread only recomputes a verdict)
+        verdict = _KEYWORD_VERDICTS[lemma] = _keyword_verdict(lemma)
+    return verdict
+
+
+def _keyword_verdict(lemma: str) -> bool:
     return lemma.lower() not in STOPWORDS_ZH and bool(lemma.strip()) and bool(lemma.strip(_PUNCTUATION_CHARS))
+
+
+_KEYWORD_VERDICTS: dict[str, bool] = {}
+_KEYWORD_VERDICTS_MAX = 1 << 16
 
 
 class ChineseNlpEngine(NlpEngine):
@@ -248,11 +286,12 @@ class ChineseNlpEngine(NlpEngine):
         return out
 
     def light_artifacts(self, text: str, language: str, with_entities: bool = True,
-                        tagged: tuple[list[str], list[str]] | None = None) -> "LightArtifacts":
+                        tagged: tuple[list[str], list[str]] | None = None,
+                        named: list[tuple[int, int]] | None = None) -> "LightArtifacts":
         """What process_text returns, as read by the person recognizer and presidio's context enhancer —
         the same tokens, offsets, lemmas, keywords and PERSON entities — without building a spaCy Doc.
         `tagged`: this text's (words, tags) from tag_many (which checked that they cover the text), when the
-        batch tagged it already."""
+        batch tagged it already; `named`: name_spans(None, *tagged, raw=True), when the caller worked it out."""
         self._check(text, language)
         if not self._loaded:
             self.load()
@@ -271,7 +310,9 @@ class ChineseNlpEngine(NlpEngine):
         entities = []
         if tags:
             doc = _LiteDoc(text, words, indices)
-            entities = [_LiteSpan(doc, a, b) for a, b in name_spans(None, words, tags, raw=True)]
+            if named is None or not from_tag_many:
+                named = name_spans(None, words, tags, raw=True)
+            entities = [_LiteSpan(doc, a, b) for a, b in named]
         return LightArtifacts(entities, words, indices, ends, self, language)
 
     def process_batch(

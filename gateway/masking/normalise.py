@@ -75,6 +75,31 @@ def normalise(text: str) -> Normalised:
     """The normalised view of `text` (see the module docstring)."""
     if not text.isascii():
         text = _REPLACED.sub(_replace, text)
+    return _squeezed(text)
+
+
+def normalise_many(texts: list[str]) -> list[Normalised]:
+    """[normalise(text) for text in texts], with the one-for-one replacements made in one pass over the texts
+    joined: a remark holds a few distinct full-width marks (，：（）) many times, and str.replace per distinct
+    mark over the joined texts costs less than a Python call per mark per text (re.sub with _replace). The
+    replacements keep every length, so each text is cut back out of the joined one at its own offsets."""
+    joined = "\n".join(texts)
+    if not joined.isascii():
+        found = set(_REPLACED.findall(joined))
+        if found:
+            for mark in found:
+                joined = joined.replace(mark, _REPLACEMENT(mark))
+            replaced, position = [], 0
+            for text in texts:
+                end = position + len(text)
+                replaced.append(joined[position:end])
+                position = end + 1
+            texts = replaced
+    return [_squeezed(text) for text in texts]
+
+
+def _squeezed(text: str) -> Normalised:
+    """normalise's second step: the separators inside identifier-length digit runs dropped (text replaced)."""
     if "-" not in text and " " not in text or _DATE.fullmatch(text):
         return Normalised(text, [], [])  # (a date alone, `2023-02-16`, is one run too short to squeeze)
     pieces: list[str] = []

@@ -360,20 +360,20 @@ class Session:
             if scan and entity not in CHECKSUM_ENTITIES:
                 continue  # a field its provider labelled public/internal: only proven identifiers are masked
             piece = text[start:end]
-            if (entity := self._effective_entity(entity, piece)) is None:
-                continue
-            _, op, ctx = plans.get(entity) or self._span_plan(entity)
+            if (plan := plans.get(entity) or self._span_plan(entity))[0]:  # public: _effective_entity decides
+                if (entity := self._effective_entity(entity, piece)) is None:
+                    continue
+                plan = plans.get(entity) or self._span_plan(entity)
+            _, op, ctx = plan
             result = op(piece, ctx)
             counts[(path, entity, op.name)] += 1
             if (result is None or result is REMOVE) and start == 0 and end == n:
                 leaf[_CONTAINER][leaf[_SLOT]] = None
                 return
-            pieces.append(text[pos:start])
-            pieces.append(result if isinstance(result, str) else "")
+            pieces += (text[pos:start], result if isinstance(result, str) else "")
             pos = end
         if pieces:
-            pieces.append(text[pos:])
-            leaf[_CONTAINER][leaf[_SLOT]] = "".join(pieces)
+            leaf[_CONTAINER][leaf[_SLOT]] = "".join(pieces) + text[pos:]
 
     def _span_plan(self, entity: str) -> tuple[bool, Operator, OpContext]:
         """How a span of `entity` is masked in this call, worked out once per entity: whether it is public (or

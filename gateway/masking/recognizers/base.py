@@ -292,6 +292,8 @@ def remove_duplicates(results: List[RecognizerResult]) -> List[RecognizerResult]
     (test_base compares the two on generated results)."""
     if len(results) < 2:
         return [r for r in results if r.score != 0]
+    if len(results) == 2 and results[0].score > 0 and results[1].score > 0:
+        return _pair(*results)
     disjoint = _disjoint(results)
     if disjoint is not None:
         return disjoint
@@ -303,14 +305,34 @@ def remove_duplicates(results: List[RecognizerResult]) -> List[RecognizerResult]
     kept: List[RecognizerResult] = []
     active: List[RecognizerResult] = []
     for result in ordered:
-        if result.score == 0:
+        score = result.score
+        if score == 0:
             continue
-        active = [other for other in active if other.end >= result.start]
-        if not any(result.start >= other.start and result.end <= other.end and result.score <= other.score
-                   for other in active):
+        start, end = result.start, result.end
+        active = [other for other in active if other.end >= start]
+        for other in active:  # (a loop, not any() over a generator: a few results, made per string of a page)
+            if start >= other.start and end <= other.end and score <= other.score:
+                break
+        else:
             kept.append(result)
             active.append(result)
     return sorted(kept, key=lambda r: (-r.score, r.start, -(r.end - r.start)))
+
+
+def _pair(a: RecognizerResult, b: RecognizerResult) -> List[RecognizerResult]:
+    """remove_duplicates' answer for two results scoring above 0 (the person recognizer's pattern and NLP findings
+    of one name, merged per string of a page). Of two, the later in the sweep's order is dropped exactly when it lies
+    inside the earlier scoring no more: an equal one (presidio's set) is such a case. Then presidio's order; ties
+    keep the sweep's order, as sorted() does."""
+    if (a.start, a.start - a.end, -a.score) <= (b.start, b.start - b.end, -b.score):
+        first, second = a, b
+    else:
+        first, second = b, a
+    if second.start >= first.start and second.end <= first.end and second.score <= first.score:
+        return [first]
+    if (-first.score, first.start, first.start - first.end) <= (-second.score, second.start, second.start - second.end):
+        return [first, second]
+    return [second, first]
 
 
 def _by_score(result: RecognizerResult):

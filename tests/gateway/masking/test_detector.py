@@ -10,12 +10,14 @@ from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 
 from gateway.masking.detector import (
     _without_duplicates,
+    build_prefilter,
     ENTITY_PRIORITY,
     SEPARATOR,
     Detector,
     KeyContextEnhancer,
     Span,
     disjoint_spans,
+    make_span,
     resolve_overlaps,
 )
 from gateway.masking.recognizers import RECOGNIZER_CLASSES, SUPPORTED_ENTITIES
@@ -112,6 +114,15 @@ def test_prefilter_drops_plain_values(detector, text):
 )
 def test_prefilter_keeps_candidates(detector, text):
     assert detector.may_contain_pii(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="的了是年月日号张王京沪市路营收入·0123456789 -.:@abcfeRrEVvn", max_size=24))
+def test_prefilter_with_its_trigger_class_first_answers_as_the_whole_prefilter(detector, text):
+    # the class is one of the prefilter's alternatives, searched alone first (a hit there is a hit of the whole)
+    whole = build_prefilter(detector.score_threshold)
+    assert detector._prefilter_triggers.pattern in whole.pattern.split("|")
+    assert detector.may_contain_pii(text) == (whole.search(text) is not None)
 
 
 def test_checksum_wins_over_weaker_readings_of_the_same_digits(detector):
@@ -360,3 +371,13 @@ def test_proven_identifiers_in_full_width_spellings_reach_the_identifier_path(de
 @pytest.mark.parametrize("control", ["SL251196201903599", "工单SL251196201903599已受理", "版本 2024.0101.1234"])
 def test_work_orders_and_dotted_numbers_stay(detector, control):
     assert detector.detect_many([(None, control)])[0] == []
+
+
+@given(st.integers(-5, 50), st.integers(-5, 50), st.sampled_from(sorted(ENTITY_PRIORITY)),
+       st.sampled_from([0.0, 0.3, 0.85, 1.0, 1]))
+def test_make_span_is_the_frozen_span(start, end, entity, score):
+    made, plain = make_span(start, end, entity, score), Span(start, end, entity, score)
+    assert type(made) is Span and made == plain and hash(made) == hash(plain) and repr(made) == repr(plain)
+    assert (made.start, made.end, made.entity, made.score) == (start, end, entity, score)
+    with pytest.raises(AttributeError):  # still frozen
+        made.start = 0

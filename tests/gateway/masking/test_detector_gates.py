@@ -60,3 +60,21 @@ IDENTIFIER_TEXTS = st.one_of(id_card_18(), id_card_15(), bank_card(), uscc(), fo
 @given(st.text(alphabet="号码电话为收入 ：:,，-\n", max_size=6), IDENTIFIER_TEXTS, st.text(alphabet="号码 ：。\n", max_size=4))
 def test_every_gate_keeps_identifiers_in_their_spellings(before, value, after):
     assert _misses([normalise(before + value + after).text]) == []
+
+
+def test_each_recognizer_reads_the_join_of_the_strings_its_gate_keeps(monkeypatch):
+    # a gate keeping every string hands over the batch's own join; one keeping some, the join of those only
+    from gateway.masking.detector import SEPARATOR, Detector
+
+    detector = Detector()
+    texts = ["张三住在北京市朝阳区", "邮箱a@example.com", "b@example.org 王五，电话13812345678"]
+    read: dict[str, list[str]] = {}
+    for recognizer in detector._recognizers:
+        entity, analyze = recognizer.supported_entities[0], recognizer.analyze
+        monkeypatch.setattr(recognizer, "analyze", lambda text, *a, _e=entity, _f=analyze: (
+            read.setdefault(_e, []).append(text), _f(text, *a))[1])
+    detector.detect_many([("bz", text) for text in texts])
+    views = [normalise(text).text for text in texts]  # what the recognizers read
+    assert read["EMAIL_ADDRESS"] == [SEPARATOR.join(views[1:])]
+    assert read["CN_ADDRESS"] == read["PERSON"] == [SEPARATOR.join(views)]  # every string holds CJK
+    assert read["CN_MOBILE"] == [views[2]]

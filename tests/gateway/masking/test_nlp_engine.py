@@ -8,9 +8,10 @@ from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.tokens import Doc
 
-from gateway.masking.nlp_engine import ChineseNlpEngine, is_probable_name
+from gateway.masking.nlp_engine import (
+    ChineseNlpEngine, _keyword_verdict, _plain_keyword, has_name_tag, is_probable_name, name_spans, name_tag_indices)
 from gateway.masking.recognizers import CnPassportRecognizer
-from gateway.masking.nlp_engine import LightArtifacts
+from gateway.masking.nlp_engine import PUNCTUATION, STOPWORDS_ZH, LightArtifacts
 from gateway.masking.spans import KeyContextEnhancer, _joined, _supportive_word
 
 
@@ -161,3 +162,35 @@ def test_is_keyword_answers_as_keyword_set(lemmas):
     ends = [sum(map(len, lemmas[:i + 1])) for i in range(len(lemmas))]
     artifacts = LightArtifacts([], lemmas, [e - len(w) for e, w in zip(ends, lemmas)], ends, engine, "zh")
     assert [artifacts.is_keyword(lemma) for lemma in lemmas] == [lemma.lower() in artifacts.keyword_set for lemma in lemmas]
+
+
+TAGS = st.lists(st.sampled_from(["nr", "nrt", "nrfg", "n", "ns", "x", "v", "r", "nz", "anr", "n r", " nr", "eng", ""]),
+                max_size=12)
+
+
+@settings(max_examples=500, deadline=None)
+@given(TAGS)
+def test_name_tag_indices_are_the_tags_starting_nr(tags):
+    expected = [i for i, tag in enumerate(tags) if tag[:2] == "nr"]
+    assert name_tag_indices(tags) == expected
+    if " " not in "".join(tags):  # has_name_tag's own premise (jieba's tags hold no spaces)
+        assert bool(name_tag_indices(tags)) == has_name_tag(tags)
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXTS)
+def test_name_spans_with_the_indices_given_are_name_spans(text):
+    pairs = rjieba.tag(text, True)
+    words, tags = [w for w, _ in pairs], [t for _, t in pairs]
+    expected = name_spans(None, words, tags, raw=True)
+    assert name_spans(None, words, tags, raw=True, marked=name_tag_indices(tags)) == expected
+    assert expected == [(start, end) for start, end in expected
+                        if is_probable_name("".join(words[start:end]))]  # the inlined is_probable_name
+
+
+@settings(max_examples=300, deadline=None)
+@given(LEMMAS)
+def test_the_remembered_keyword_verdict_is_the_verdict(lemmas):
+    for lemma in lemmas * 2:  # the second time from the table
+        assert _plain_keyword(lemma) == _keyword_verdict(lemma) == (
+            lemma.lower() not in STOPWORDS_ZH and bool(lemma.strip()) and bool(lemma.strip("".join(PUNCTUATION))))

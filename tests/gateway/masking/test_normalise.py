@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.masking.normalise import normalise
+from gateway.masking.normalise import normalise, normalise_many
 
 
 def test_full_width_and_separated_identifiers_become_compact():
@@ -101,3 +101,14 @@ def _reference(text: str):
 def test_the_counted_runs_give_the_view_and_map_the_per_character_version_gave(text):
     view = normalise(text)
     assert (view.text, view.marks, view.shifts) == _reference(text)
+
+
+# Full-width marks and digits, the ideographic space and dashes normalise replaces, digits, separators, CJK, and the
+# line break normalise_many joins its texts with.
+_MANY = st.text(alphabet="0123456789０１２３ -－—X+。，：（）\u3000\u00a0\n王路a", max_size=30)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_MANY, max_size=8))
+def test_normalise_many_is_normalise_of_each(texts):
+    assert normalise_many(texts) == [normalise(text) for text in texts]

@@ -98,3 +98,13 @@ def test_remove_duplicates_equals_presidios(spans):
     ours = remove_duplicates(list(results))
     theirs = EntityRecognizer.remove_duplicates(list(results))
     assert [id(r) for r in ours] == [id(r) for r in theirs]
+
+
+@settings(max_examples=600, deadline=None)
+@given(_SPANS, _SPANS, st.sampled_from(["CN_ID_CARD", "PERSON"]))
+def test_remove_duplicates_of_a_pair_equals_presidios(one, other, entity):
+    # two results: the pair fast path (every order, overlap, containment, tie of position or score)
+    results = [RecognizerResult(entity, start, start + length, score) for start, length, score in (one, other)]
+    ours = remove_duplicates(list(results))
+    theirs = EntityRecognizer.remove_duplicates(list(results))
+    assert [id(r) for r in ours] == [id(r) for r in theirs]
