@@ -35,7 +35,7 @@ import re as stdlib_re
 from typing import Dict, FrozenSet, List, Optional, Tuple
 
 import regex as re
-from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
+from presidio_analyzer import AnalysisExplanation, EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 # The flags presidio uses that mean the same to both engines (DOTALL, MULTILINE, IGNORECASE).
@@ -83,16 +83,22 @@ class ExplainedLater(RecognizerResult):
     def analysis_explanation(self):
         fields = self.__dict__
         if "analysis_explanation" not in fields:
-            recognizer, pattern, validation_result, flags, score = fields.pop("_explain")
-            explanation = recognizer.build_regex_explanation(
-                recognizer.name, pattern.name, pattern.regex, pattern.score, validation_result, flags)
-            explanation.score = score
+            explanation = self._explanation(fields.pop("_explain"))
             context = fields.pop("_context", None)
             if context is not None:  # what the context enhancer wrote before anyone read the explanation
                 explanation.set_supportive_context_word(context[0])
                 explanation.set_improved_score(context[1])
             fields["analysis_explanation"] = explanation
         return fields["analysis_explanation"]
+
+    @staticmethod
+    def _explanation(explain) -> AnalysisExplanation:
+        """The explanation presidio's pattern loop builds, from what the loop kept (`_explain`)."""
+        recognizer, pattern, validation_result, flags, score = explain
+        explanation = recognizer.build_regex_explanation(
+            recognizer.name, pattern.name, pattern.regex, pattern.score, validation_result, flags)
+        explanation.score = score
+        return explanation
 
     @analysis_explanation.setter
     def analysis_explanation(self, value) -> None:
@@ -116,6 +122,26 @@ class ExplainedLater(RecognizerResult):
         """Serialize self to dictionary (presidio's fields, the explanation built)."""
         self.analysis_explanation  # noqa: B018 - builds it into __dict__
         return self.__dict__
+
+
+class TextExplainedLater(ExplainedLater):
+    """An ExplainedLater for a result a recognizer finds by its own rules (cn_person's context names, whole values
+    and name tags): its explanation is AnalysisExplanation(recognizer, original_score, textual_explanation), built
+    when first read. made() builds one without RecognizerResult's __init__ (a page asks for dozens)."""
+
+    @staticmethod
+    def _explanation(explain) -> AnalysisExplanation:
+        recognizer, score, text = explain
+        return AnalysisExplanation(recognizer=recognizer, original_score=score, textual_explanation=text)
+
+    @classmethod
+    def made(cls, entity_type: str, start: int, end: int, score: float, metadata: Dict, recognizer: str,
+             text: str) -> "TextExplainedLater":
+        """A result with presidio's fields (`metadata` is taken as it is, not copied) and the explanation to build."""
+        result = cls.__new__(cls)
+        result.__dict__.update(entity_type=entity_type, start=start, end=end, score=score,
+                               recognition_metadata=metadata, _explain=(recognizer, score, text))
+        return result
 
 
 class GovPatternRecognizer(PatternRecognizer):

@@ -30,14 +30,13 @@ from typing import List, Optional
 from urllib.parse import unquote
 
 from presidio_analyzer import (
-    AnalysisExplanation,
     Pattern,
     RecognizerResult,
 )
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from ..keynames import key_hint, normalise_key
-from .base import GovPatternRecognizer, remove_duplicates
+from .base import GovPatternRecognizer, TextExplainedLater, remove_duplicates
 from .cjk import CJK
 from .cn_person_spelling import (  # noqa: F401 - re-exported: the rules and their tests read them from here
     _BEFORE_MARKER, _COMPOUND, _COMPOUND_SET, _DOTS, _LATIN_BEFORE_CN, _LATIN_WHOLE, _MARKER, _NAME_SHAPED, _NAME_STARTS,
@@ -333,12 +332,12 @@ class CnPersonRecognizer(GovPatternRecognizer):
         return None if is_person_value(pattern_text) else False
 
     def _result(self, start: int, end: int, score: float, explanation_text: str) -> RecognizerResult:
-        explanation = AnalysisExplanation(recognizer=self.name, original_score=score,
-                                          textual_explanation=explanation_text)
-        return RecognizerResult(entity_type=self.supported_entities[0], start=start, end=end, score=score,
-                                analysis_explanation=explanation,
-                                recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                                                      RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id})
+        """A result whose AnalysisExplanation(recognizer, score, explanation_text) is built when first read
+        (TextExplainedLater): the detector never reads it, and a page gives dozens of context names."""
+        return TextExplainedLater.made(self.supported_entities[0], start, end, score,
+                                       {RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id},
+                                       self.name, explanation_text)
 
 
 # The role-word pattern as `re` reads it (CnPersonRecognizer.compiled), compiled once.
