@@ -139,8 +139,8 @@ class TextExplainedLater(ExplainedLater):
              text: str) -> "TextExplainedLater":
         """A result with presidio's fields (`metadata` is taken as it is, not copied) and the explanation to build."""
         result = cls.__new__(cls)
-        result.__dict__.update(entity_type=entity_type, start=start, end=end, score=score,
-                               recognition_metadata=metadata, _explain=(recognizer, score, text))
+        result.__dict__ = {"entity_type": entity_type, "start": start, "end": end, "score": score,
+                           "recognition_metadata": metadata, "_explain": (recognizer, score, text)}
         return result
 
 
@@ -259,16 +259,22 @@ class GovPatternRecognizer(PatternRecognizer):
     def _analyze_patterns(self, text: str, flags: Optional[int] = None,
                           patterns: Optional[List[Pattern]] = None,
                           verdicts: Optional[Dict[str, Tuple[Optional[bool], bool]]] = None,
-                          starts: Optional[List[int]] = None) -> List[RecognizerResult]:
+                          starts: Optional[List[int]] = None, dedupe: bool = True) -> List[RecognizerResult]:
         """Presidio's pattern loop over `patterns` (default: all of the recognizer's); `verdicts` holds the
         validation answers by matched text (a fresh one per call unless the caller shares one); `starts`, when
-        given, lists in order every position where a match of these patterns can begin (matches_at)."""
+        given, lists in order every position where a match of these patterns can begin (matches_at). Without
+        `dedupe` the results are not de-duplicated: for a caller that de-duplicates them with others anyway
+        (remove_duplicates keeps what is contained in no other result of the same or a higher score, so dropping
+        some of those first changes nothing)."""
         flags = flags if flags else self.global_regex_flags
         results: List[RecognizerResult] = []
         entity = self.supported_entities[0]
         metadata = {_NAME_KEY: self.name, _ID_KEY: self.id}
         verdicts = {} if verdicts is None else verdicts
+        new = ExplainedLater.__new__
         validate, invalidate = self.validate_result, self.invalidate_result
+        if getattr(invalidate, "__func__", None) is PatternRecognizer.invalidate_result:
+            invalidate = None  # presidio's answers None whatever the text: not asked (most recognizers keep it)
         for pattern, compiled in self._plan(flags, text.isascii(), patterns):
             pattern_score = pattern.score
             for match in compiled.finditer(text) if starts is None else matches_at(compiled, text, starts):
@@ -279,7 +285,8 @@ class GovPatternRecognizer(PatternRecognizer):
                 verdict = verdicts.get(current_match)
                 if verdict is None:
                     validation_result = validate(current_match)
-                    invalidated = validation_result is not False and bool(invalidate(current_match))
+                    invalidated = validation_result is not False and invalidate is not None \
+                        and bool(invalidate(current_match))
                     verdict = verdicts[current_match] = (validation_result, invalidated)
                 validation_result, invalidated = verdict
                 if validation_result is False:
@@ -290,12 +297,12 @@ class GovPatternRecognizer(PatternRecognizer):
                 if invalidated:
                     score = _MIN
                 if score > _MIN:
-                    result = ExplainedLater.__new__(ExplainedLater)
-                    result.__dict__.update(entity_type=entity, start=start, end=end, score=score,
-                                           recognition_metadata=dict(metadata),
-                                           _explain=(self, pattern, validation_result, flags, score))
+                    result = new(ExplainedLater)  # presidio's fields set at once, as its __init__ orders them
+                    result.__dict__ = {"entity_type": entity, "start": start, "end": end, "score": score,
+                                       "recognition_metadata": metadata.copy(),
+                                       "_explain": (self, pattern, validation_result, flags, score)}
                     results.append(result)
-        return remove_duplicates(results)
+        return remove_duplicates(results) if dedupe else results
 
 
 def matches_at(compiled, text: str, starts: List[int]):

@@ -130,12 +130,13 @@ class CnPersonRecognizer(GovPatternRecognizer):
         return remove_duplicates(results)  # EntityRecognizer.remove_duplicates' answer for one entity type
 
     def _pattern_results(self, text: str, entities: List[str], nlp_artifacts: Optional[NlpArtifacts],
-                         regex_flags: Optional[int]) -> List[RecognizerResult]:
+                         regex_flags: Optional[int], dedupe: bool = False) -> List[RecognizerResult]:
         """
         The PATTERNS' results as GovPatternRecognizer.analyze finds them (before de-duplication, which analyze
         does over all results), each pattern tried only where cn_person_scan says it can match: the Latin-name
         ones when their gate passes, the whole-value one at the lines two to four characters long (the role-word
-        one runs on `re`: compiled()). Other patterns or flags take the plain path.
+        one runs on `re`: compiled()). Other patterns or flags take the plain path. Each pattern loop's results are
+        de-duplicated only with `dedupe` (analyze de-duplicates them with the others: the same answer).
         """
         flags = regex_flags if regex_flags else self.global_regex_flags
         if self.patterns is not self.PATTERNS or flags != self.global_regex_flags:
@@ -143,10 +144,10 @@ class CnPersonRecognizer(GovPatternRecognizer):
         role, english, chinese, whole = self.PATTERNS
         results = self._analyze_patterns(text, flags, [role]
                                          + [english] * may_hold_english_role_name(text)
-                                         + [chinese] * may_hold_chinese_role_name(text))
+                                         + [chinese] * may_hold_chinese_role_name(text), dedupe=dedupe)
         starts = whole_value_starts(text)
         if starts:
-            results.extend(self._analyze_patterns(text, flags, [whole], starts=starts))
+            results.extend(self._analyze_patterns(text, flags, [whole], starts=starts, dedupe=dedupe))
         return results
 
     def analyze_whole_values(self, text: str) -> List[RecognizerResult]:
