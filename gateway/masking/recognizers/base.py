@@ -183,12 +183,14 @@ class GovPatternRecognizer(PatternRecognizer):
                 result.start += origin
                 result.end += origin
             return results
+        results = self._analyze_patterns(WINDOW_JOIN.join([text[a:b] for a, b in spans]), regex_flags)
+        if not results:
+            return results  # most windows hold no identifier: no offsets to map back
         starts: List[int] = []
         position = 0
         for origin, end in spans:
             starts.append(position)
             position += end - origin + 1
-        results = self._analyze_patterns(WINDOW_JOIN.join(text[a:b] for a, b in spans), regex_flags)
         for result in results:
             i = bisect.bisect_right(starts, result.start) - 1
             shift = spans[i][0] - starts[i]
