@@ -155,6 +155,9 @@ class GovPatternRecognizer(PatternRecognizer):
     # length: every match then lies in a run of other characters at least WINDOW_MIN long. None: no windows.
     WINDOW_BREAKS: Optional[str] = None
     WINDOW_MIN: int = 1
+    # Characters one of which every match of a pattern holds, by the pattern's regex: a text (or window) with none
+    # of them is not searched with that pattern (e.g. the grouped card numbers' space or hyphen).
+    PATTERN_NEEDS: Dict[str, str] = {}
 
     def analyze(self, text: str, entities: List[str], nlp_artifacts: Optional[NlpArtifacts] = None,
                 regex_flags: Optional[int] = None) -> List[RecognizerResult]:
@@ -277,7 +280,12 @@ class GovPatternRecognizer(PatternRecognizer):
         validate, invalidate = self.validate_result, self.invalidate_result
         if getattr(invalidate, "__func__", None) is PatternRecognizer.invalidate_result:
             invalidate = None  # presidio's answers None whatever the text: not asked (most recognizers keep it)
+        needs = self.PATTERN_NEEDS
         for pattern, compiled in self._plan(flags, text.isascii(), patterns):
+            if needs:
+                chars = needs.get(pattern.regex)
+                if chars is not None and not any(char in text for char in chars):
+                    continue  # no match can be in this text (test_windows checks each entry on generated text)
             pattern_score = pattern.score
             for match in compiled.finditer(text) if starts is None else matches_at(compiled, text, starts):
                 start, end = match.span()

@@ -86,6 +86,8 @@ class CnBankCardRecognizer(GovPatternRecognizer):
     # Matches lie in runs of characters outside these (test_windows proves it from the patterns).
     WINDOW_BREAKS = IDENTIFIER_BREAKS + ".:/+#()"
     WINDOW_MIN = 16
+    # The grouped forms hold their separator, a space or a hyphen: windows without either skip them.
+    PATTERN_NEEDS = {PATTERNS[1].regex: " -", PATTERNS[4].regex: " -"}
     CONTEXT = [
         "银行卡",
         "卡号",
