@@ -149,7 +149,8 @@ def _full_names_inside(text: str, short: Division) -> Iterator[Division]:
 
 
 def addresses(text: str, grammar: Any, known: Sequence[tuple[int, int]] = (),
-              glue: Callable[[str], bool] = lambda words: False) -> list[tuple[int, int, float]]:
+              glue: Callable[[str], bool] = lambda words: False, skip_covered: bool = True
+              ) -> list[tuple[int, int, float]]:
     """(start, end, score) of the addresses that start at a division name.
 
     `grammar` is the address grammar (a compiled `re` or `regex` pattern with one named group per component,
@@ -160,11 +161,25 @@ def addresses(text: str, grammar: Any, known: Sequence[tuple[int, int]] = (),
     `known` are the addresses already found. A division's full name that starts one confirms it: it comes
     back whole, unread. A name inside one is skipped, unless the words before it in that address are only
     `glue` (no address component: 张三 in 张三日喀则市…), when the address is read again from the name.
+
+    `skip_covered` (the default) drops the names that start inside an address just found before turning their
+    offsets into characters; False reads every name find() yields (test_divisions: both give the same).
     """
     found: list[tuple[int, int, float]] = []
     covered = -1
     containing = _containing(known)
-    for division in find(text):
+    # find(), inlined so that a name starting inside what is covered is dropped in bytes, before its offset is
+    # turned into characters (a page's addresses hold most of its division names: 浙江省 confirms 杭州市, 西湖区)
+    raw = _as_bytes(text)
+    at_byte = at_char = 0
+    covered_byte = -1  # `covered` in raw's bytes
+    for last, (byte_length, length, level, short) in _AUTOMATON.iter_long(raw):
+        start_byte = last + 1 - byte_length
+        if skip_covered and start_byte < covered_byte and (not short or last < covered_byte):
+            continue  # skipped below (`start < covered`), as is any full name inside a short form ending by then
+        at_char += len(raw[at_byte:start_byte].encode("latin-1").decode("utf-8", "surrogatepass"))
+        at_byte = start_byte
+        division = Division(at_char, at_char + length, level, short)
         if division.short and _may_follow_short(text, division.end):
             # a full name starting inside the short form wins (王五河东区: 河东区, not 五河 of 五河县)
             division = next(_full_names_inside(text, division), division)
@@ -176,6 +191,7 @@ def addresses(text: str, grammar: Any, known: Sequence[tuple[int, int]] = (),
             if any(s == start for s, _ in inside):
                 if not short:
                     covered = max(e for s, e in inside if s == start)
+                    covered_byte = at_byte + len(text[at_char:covered].encode("utf-8", "surrogatepass"))
                     found.append((start, covered, _SCORE[level]))
                 continue
             if not all(glue(text[s:start]) for s, _ in inside):
@@ -193,6 +209,7 @@ def addresses(text: str, grammar: Any, known: Sequence[tuple[int, int]] = (),
             continue
         found.append((start, m.end(), _SCORE[level]))
         covered = m.end()
+        covered_byte = at_byte + len(text[at_char:covered].encode("utf-8", "surrogatepass"))
     return found
 
 

@@ -35,7 +35,7 @@ import re as stdlib_re
 from typing import Dict, FrozenSet, List, Optional, Tuple
 
 import regex as re
-from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
+from presidio_analyzer import AnalysisExplanation, EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 # The flags presidio uses that mean the same to both engines (DOTALL, MULTILINE, IGNORECASE).
@@ -83,16 +83,22 @@ class ExplainedLater(RecognizerResult):
     def analysis_explanation(self):
         fields = self.__dict__
         if "analysis_explanation" not in fields:
-            recognizer, pattern, validation_result, flags, score = fields.pop("_explain")
-            explanation = recognizer.build_regex_explanation(
-                recognizer.name, pattern.name, pattern.regex, pattern.score, validation_result, flags)
-            explanation.score = score
+            explanation = self._explanation(fields.pop("_explain"))
             context = fields.pop("_context", None)
             if context is not None:  # what the context enhancer wrote before anyone read the explanation
                 explanation.set_supportive_context_word(context[0])
                 explanation.set_improved_score(context[1])
             fields["analysis_explanation"] = explanation
         return fields["analysis_explanation"]
+
+    @staticmethod
+    def _explanation(explain) -> AnalysisExplanation:
+        """The explanation presidio's pattern loop builds, from what the loop kept (`_explain`)."""
+        recognizer, pattern, validation_result, flags, score = explain
+        explanation = recognizer.build_regex_explanation(
+            recognizer.name, pattern.name, pattern.regex, pattern.score, validation_result, flags)
+        explanation.score = score
+        return explanation
 
     @analysis_explanation.setter
     def analysis_explanation(self, value) -> None:
@@ -118,6 +124,26 @@ class ExplainedLater(RecognizerResult):
         return self.__dict__
 
 
+class TextExplainedLater(ExplainedLater):
+    """An ExplainedLater for a result a recognizer finds by its own rules (cn_person's context names, whole values
+    and name tags): its explanation is AnalysisExplanation(recognizer, original_score, textual_explanation), built
+    when first read. made() builds one without RecognizerResult's __init__ (a page asks for dozens)."""
+
+    @staticmethod
+    def _explanation(explain) -> AnalysisExplanation:
+        recognizer, score, text = explain
+        return AnalysisExplanation(recognizer=recognizer, original_score=score, textual_explanation=text)
+
+    @classmethod
+    def made(cls, entity_type: str, start: int, end: int, score: float, metadata: Dict, recognizer: str,
+             text: str) -> "TextExplainedLater":
+        """A result with presidio's fields (`metadata` is taken as it is, not copied) and the explanation to build."""
+        result = cls.__new__(cls)
+        result.__dict__ = {"entity_type": entity_type, "start": start, "end": end, "score": score,
+                           "recognition_metadata": metadata, "_explain": (recognizer, score, text)}
+        return result
+
+
 class GovPatternRecognizer(PatternRecognizer):
     """A PatternRecognizer with a cheaper pattern loop (see the module docstring)."""
 
@@ -129,6 +155,9 @@ class GovPatternRecognizer(PatternRecognizer):
     # length: every match then lies in a run of other characters at least WINDOW_MIN long. None: no windows.
     WINDOW_BREAKS: Optional[str] = None
     WINDOW_MIN: int = 1
+    # Characters one of which every match of a pattern holds, by the pattern's regex: a text (or window) with none
+    # of them is not searched with that pattern (e.g. the grouped card numbers' space or hyphen).
+    PATTERN_NEEDS: Dict[str, str] = {}
 
     def analyze(self, text: str, entities: List[str], nlp_artifacts: Optional[NlpArtifacts] = None,
                 regex_flags: Optional[int] = None) -> List[RecognizerResult]:
@@ -157,12 +186,14 @@ class GovPatternRecognizer(PatternRecognizer):
                 result.start += origin
                 result.end += origin
             return results
+        results = self._analyze_patterns(WINDOW_JOIN.join([text[a:b] for a, b in spans]), regex_flags)
+        if not results:
+            return results  # most windows hold no identifier: no offsets to map back
         starts: List[int] = []
         position = 0
         for origin, end in spans:
             starts.append(position)
             position += end - origin + 1
-        results = self._analyze_patterns(WINDOW_JOIN.join(text[a:b] for a, b in spans), regex_flags)
         for result in results:
             i = bisect.bisect_right(starts, result.start) - 1
             shift = spans[i][0] - starts[i]
@@ -233,17 +264,28 @@ class GovPatternRecognizer(PatternRecognizer):
     def _analyze_patterns(self, text: str, flags: Optional[int] = None,
                           patterns: Optional[List[Pattern]] = None,
                           verdicts: Optional[Dict[str, Tuple[Optional[bool], bool]]] = None,
-                          starts: Optional[List[int]] = None) -> List[RecognizerResult]:
+                          starts: Optional[List[int]] = None, dedupe: bool = True) -> List[RecognizerResult]:
         """Presidio's pattern loop over `patterns` (default: all of the recognizer's); `verdicts` holds the
         validation answers by matched text (a fresh one per call unless the caller shares one); `starts`, when
-        given, lists in order every position where a match of these patterns can begin (matches_at)."""
+        given, lists in order every position where a match of these patterns can begin (matches_at). Without
+        `dedupe` the results are not de-duplicated: for a caller that de-duplicates them with others anyway
+        (remove_duplicates keeps what is contained in no other result of the same or a higher score, so dropping
+        some of those first changes nothing)."""
         flags = flags if flags else self.global_regex_flags
         results: List[RecognizerResult] = []
         entity = self.supported_entities[0]
         metadata = {_NAME_KEY: self.name, _ID_KEY: self.id}
         verdicts = {} if verdicts is None else verdicts
+        new = ExplainedLater.__new__
         validate, invalidate = self.validate_result, self.invalidate_result
+        if getattr(invalidate, "__func__", None) is PatternRecognizer.invalidate_result:
+            invalidate = None  # presidio's answers None whatever the text: not asked (most recognizers keep it)
+        needs = self.PATTERN_NEEDS
         for pattern, compiled in self._plan(flags, text.isascii(), patterns):
+            if needs:
+                chars = needs.get(pattern.regex)
+                if chars is not None and not any(char in text for char in chars):
+                    continue  # no match can be in this text (test_windows checks each entry on generated text)
             pattern_score = pattern.score
             for match in compiled.finditer(text) if starts is None else matches_at(compiled, text, starts):
                 start, end = match.span()
@@ -253,7 +295,8 @@ class GovPatternRecognizer(PatternRecognizer):
                 verdict = verdicts.get(current_match)
                 if verdict is None:
                     validation_result = validate(current_match)
-                    invalidated = validation_result is not False and bool(invalidate(current_match))
+                    invalidated = validation_result is not False and invalidate is not None \
+                        and bool(invalidate(current_match))
                     verdict = verdicts[current_match] = (validation_result, invalidated)
                 validation_result, invalidated = verdict
                 if validation_result is False:
@@ -264,12 +307,12 @@ class GovPatternRecognizer(PatternRecognizer):
                 if invalidated:
                     score = _MIN
                 if score > _MIN:
-                    result = ExplainedLater.__new__(ExplainedLater)
-                    result.__dict__.update(entity_type=entity, start=start, end=end, score=score,
-                                           recognition_metadata=dict(metadata),
-                                           _explain=(self, pattern, validation_result, flags, score))
+                    result = new(ExplainedLater)  # presidio's fields set at once, as its __init__ orders them
+                    result.__dict__ = {"entity_type": entity, "start": start, "end": end, "score": score,
+                                       "recognition_metadata": metadata.copy(),
+                                       "_explain": (self, pattern, validation_result, flags, score)}
                     results.append(result)
-        return remove_duplicates(results)
+        return remove_duplicates(results) if dedupe else results
 
 
 def matches_at(compiled, text: str, starts: List[int]):

@@ -142,14 +142,15 @@ def _clauses(text: str) -> Tuple[List[int], List[str]]:
     every clause of the text: each hit's clause is cut out around it (its start found in the reversed text)."""
     origins: List[int] = []
     pieces: List[str] = []
-    unit_char, not_clause = _UNIT_CHAR.search, _NOT_CLAUSE.search
+    unit_char, not_clause, next_hit = _UNIT_CHAR.search, _NOT_CLAUSE.search, _HIT.search
     backwards = None
     size = len(text)
-    end = -1
-    for hit in _HIT.finditer(text):
+    end = 0
+    # The next hit is searched from the end of the clause just read: a hit is clause characters only, so none
+    # runs across that end, and the first one after it is the one _HIT.finditer(text) would reach there
+    # (test_cn_address compares the clauses with the ones cut around every finditer hit).
+    while (hit := next_hit(text, end)) is not None:
         at = hit.start()
-        if at < end:
-            continue  # in the clause just read
         after = not_clause(text, at)
         end = after.start() if after is not None else size
         if backwards is None:

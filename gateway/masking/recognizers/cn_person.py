@@ -30,14 +30,13 @@ from typing import List, Optional
 from urllib.parse import unquote
 
 from presidio_analyzer import (
-    AnalysisExplanation,
     Pattern,
     RecognizerResult,
 )
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from ..keynames import key_hint, normalise_key
-from .base import GovPatternRecognizer, remove_duplicates
+from .base import GovPatternRecognizer, TextExplainedLater, remove_duplicates
 from .cjk import CJK
 from .cn_person_spelling import (  # noqa: F401 - re-exported: the rules and their tests read them from here
     _BEFORE_MARKER, _COMPOUND, _COMPOUND_SET, _DOTS, _LATIN_BEFORE_CN, _LATIN_WHOLE, _MARKER, _NAME_SHAPED, _NAME_STARTS,
@@ -131,12 +130,13 @@ class CnPersonRecognizer(GovPatternRecognizer):
         return remove_duplicates(results)  # EntityRecognizer.remove_duplicates' answer for one entity type
 
     def _pattern_results(self, text: str, entities: List[str], nlp_artifacts: Optional[NlpArtifacts],
-                         regex_flags: Optional[int]) -> List[RecognizerResult]:
+                         regex_flags: Optional[int], dedupe: bool = False) -> List[RecognizerResult]:
         """
         The PATTERNS' results as GovPatternRecognizer.analyze finds them (before de-duplication, which analyze
         does over all results), each pattern tried only where cn_person_scan says it can match: the Latin-name
         ones when their gate passes, the whole-value one at the lines two to four characters long (the role-word
-        one runs on `re`: compiled()). Other patterns or flags take the plain path.
+        one runs on `re`: compiled()). Other patterns or flags take the plain path. Each pattern loop's results are
+        de-duplicated only with `dedupe` (analyze de-duplicates them with the others: the same answer).
         """
         flags = regex_flags if regex_flags else self.global_regex_flags
         if self.patterns is not self.PATTERNS or flags != self.global_regex_flags:
@@ -144,10 +144,10 @@ class CnPersonRecognizer(GovPatternRecognizer):
         role, english, chinese, whole = self.PATTERNS
         results = self._analyze_patterns(text, flags, [role]
                                          + [english] * may_hold_english_role_name(text)
-                                         + [chinese] * may_hold_chinese_role_name(text))
+                                         + [chinese] * may_hold_chinese_role_name(text), dedupe=dedupe)
         starts = whole_value_starts(text)
         if starts:
-            results.extend(self._analyze_patterns(text, flags, [whole], starts=starts))
+            results.extend(self._analyze_patterns(text, flags, [whole], starts=starts, dedupe=dedupe))
         return results
 
     def analyze_whole_values(self, text: str) -> List[RecognizerResult]:
@@ -333,12 +333,12 @@ class CnPersonRecognizer(GovPatternRecognizer):
         return None if is_person_value(pattern_text) else False
 
     def _result(self, start: int, end: int, score: float, explanation_text: str) -> RecognizerResult:
-        explanation = AnalysisExplanation(recognizer=self.name, original_score=score,
-                                          textual_explanation=explanation_text)
-        return RecognizerResult(entity_type=self.supported_entities[0], start=start, end=end, score=score,
-                                analysis_explanation=explanation,
-                                recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                                                      RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id})
+        """A result whose AnalysisExplanation(recognizer, score, explanation_text) is built when first read
+        (TextExplainedLater): the detector never reads it, and a page gives dozens of context names."""
+        return TextExplainedLater.made(self.supported_entities[0], start, end, score,
+                                       {RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id},
+                                       self.name, explanation_text)
 
 
 # The role-word pattern as `re` reads it (CnPersonRecognizer.compiled), compiled once.

@@ -215,3 +215,47 @@ def test_the_index_of_known_spans_answers_as_the_scan(spans, at):
         assert sorted(divisions._containing(known)(at)) == scan
     finally:
         divisions.INDEX_ABOVE = indexed
+
+
+# -- addresses(): names inside what is covered are dropped in bytes (skip_covered), as the plain read drops them --
+
+def _both_reads(text: str) -> tuple[list, list]:
+    from gateway.masking.recognizers.cn_address import _STRUCTURE_FAST, _is_glue
+
+    known = [(r.start, r.end) for r in RECOGNIZER._analyze_patterns(text)]  # every pattern's addresses
+    fast = divisions.addresses(text, _STRUCTURE_FAST, known, _is_glue)
+    plain = divisions.addresses(text, _STRUCTURE_FAST, known, _is_glue, skip_covered=False)
+    return fast, plain
+
+
+def test_skipping_covered_names_reads_as_the_plain_read_on_the_corpus():
+    from gateway.masking.detector import SEPARATOR
+    from tests.masking_corpus.generate import generate
+    from tests.support.corpus_strings import strings
+
+    corpus = sorted({s for case in generate() for s in strings(case.doc) if s})
+    skipped = 0
+    for text in corpus + [SEPARATOR.join(corpus)]:
+        fast, plain = _both_reads(text)
+        assert fast == plain, text
+        skipped += bool(fast)
+    assert skipped > 20  # the corpus does hold addresses that start at division names
+
+
+_NAME_PIECES = ["浙江省", "杭州市", "西湖区", "浦东", "延边", "延边朝鲜族自治州", "延吉市", "王五", "河东区", "吉林",
+                "北京市", "朝阳区", "文三路", "88号", "3栋", "团结镇", "新华村", "，", "住", "a", "5组", "张三", "五河",
+                "留下镇", "江门市", "蓬江区"]
+
+
+def test_a_short_form_running_out_of_a_covered_address_still_gives_the_full_name_inside_it():
+    # 镇江 (short form) starts in the address ending at 留下镇; 江门市 inside it starts where that address ends
+    text = "浙江省杭州市西湖区留下镇江门市蓬江区"
+    fast, plain = _both_reads(text)
+    assert fast == plain and (text.index("江门市"), len(text), 0.7) in fast
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_NAME_PIECES), max_size=12))
+def test_skipping_covered_names_reads_as_the_plain_read_on_generated_text(pieces):
+    fast, plain = _both_reads("".join(pieces))
+    assert fast == plain

@@ -9,10 +9,10 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from presidio_analyzer import EntityRecognizer, PatternRecognizer, RecognizerResult
+from presidio_analyzer import AnalysisExplanation, EntityRecognizer, PatternRecognizer, RecognizerResult
 
 from gateway.masking.recognizers import RECOGNIZER_CLASSES
-from gateway.masking.recognizers.base import ExplainedLater, GovPatternRecognizer, remove_duplicates
+from gateway.masking.recognizers.base import ExplainedLater, GovPatternRecognizer, TextExplainedLater, remove_duplicates
 
 TEXTS = [
     "申请人王小明，身份证11010519491231002X，手机13812345678，电话010-12345678转123，"
@@ -22,6 +22,7 @@ TEXTS = [
     "订单号202312011234567890，VIN 1M8GDM9AXKP042788，MAC 00:1A:2B:3C:4D:5E，fe80::1",
     "150",
     "",
+    "护照E00000000，车牌京AB1CDE，电话010-00000000",  # refused by the recognizers' own invalidate_result
 ]
 BASE_LOOP = [entity for entity, cls in RECOGNIZER_CLASSES.items()
              if issubclass(cls, GovPatternRecognizer) and cls.analyze is GovPatternRecognizer.analyze]
@@ -108,3 +109,46 @@ def test_remove_duplicates_of_a_pair_equals_presidios(one, other, entity):
     ours = remove_duplicates(list(results))
     theirs = EntityRecognizer.remove_duplicates(list(results))
     assert [id(r) for r in ours] == [id(r) for r in theirs]
+
+
+# --- TextExplainedLater: the person recognizer's own results, explained when read ---
+
+def _eager_person_result(recognizer, result, text):
+    """The result as cn_person built it before its explanation was deferred: presidio's RecognizerResult with an
+    AnalysisExplanation(recognizer, score, text) built at once."""
+    explanation = AnalysisExplanation(recognizer=recognizer.name, original_score=result.score,
+                                      textual_explanation=text)
+    return RecognizerResult(entity_type=recognizer.supported_entities[0], start=result.start, end=result.end,
+                            score=result.score, analysis_explanation=explanation,
+                            recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: recognizer.name,
+                                                  RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: recognizer.id})
+
+
+PERSON_TEXTS = ["申请人刘和平因病住院，联系人王芳电话13800000000", "王小明\n李四\n热依拉·买合木提", "用户热依拉·买合木提于2021年"]
+
+
+@pytest.mark.parametrize("text", PERSON_TEXTS)
+def test_person_results_read_as_the_eager_ones(text):
+    recognizer = RECOGNIZER_CLASSES["PERSON"]()
+    own = [(r, recognizer.CONTEXT_EXPLANATION) for r in recognizer.analyze_context_names(text)] + \
+        [(r, recognizer.WHOLE_EXPLANATION) for r in recognizer.analyze_whole_values(text)]
+    assert own
+    for result, words in own:
+        assert isinstance(result, TextExplainedLater)
+        eager = _eager_person_result(recognizer, result, words)
+        explained = vars(result.analysis_explanation)
+        assert explained == vars(eager.analysis_explanation)
+        assert result.to_dict().keys() == eager.to_dict().keys()
+        assert {k: v for k, v in vars(result).items() if k != "analysis_explanation"} == \
+            {k: v for k, v in vars(eager).items() if k != "analysis_explanation"}
+
+
+def test_person_context_written_before_the_explanation_is_built_is_in_it():
+    recognizer = RECOGNIZER_CLASSES["PERSON"]()
+    early = recognizer.analyze_context_names(PERSON_TEXTS[0])[0]
+    eager = _eager_person_result(recognizer, early, recognizer.CONTEXT_EXPLANATION)
+    early.explain_context("申请人", 0.95)
+    eager.analysis_explanation.set_supportive_context_word("申请人")
+    eager.analysis_explanation.set_improved_score(0.95)
+    assert vars(early.analysis_explanation) == vars(eager.analysis_explanation)
+    assert early.analysis_explanation.score_context_improvement == pytest.approx(0.95 - early.score)

@@ -297,3 +297,16 @@ def test_every_pattern_is_compiled_when_the_recognizer_is_built():
     """The detector's warm-up address is read by the strongest pattern and skipped by the weaker ones, so the
     recognizer compiles them itself: the first request would otherwise pay a quarter of a second."""
     assert len(CnAddressRecognizer().__dict__["_compiled_by_pattern"]) == len(CnAddressRecognizer.PATTERNS)
+
+
+def test_clauses_cut_around_hits_equal_the_walk_on_the_corpus_strings():
+    from gateway.masking.detector import SEPARATOR
+    from gateway.masking.recognizers import cn_address as a
+    from tests.masking_corpus.generate import generate
+    from tests.support.corpus_strings import strings
+
+    corpus = sorted({s for case in generate() for s in strings(case.doc) if s})
+    for text in corpus + [SEPARATOR.join(corpus)]:
+        walked = [(m.start(), m.group()) for m in a._CLAUSE.finditer(text)
+                  if len(m.group()) >= 4 and a._UNIT_CHAR.search(m.group()) and a._MAY_MATCH.search(m.group())]
+        assert list(zip(*a._clauses(text))) == walked

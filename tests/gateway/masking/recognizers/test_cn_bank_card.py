@@ -1,14 +1,21 @@
 """CN_BANK_CARD: 16-19 digits, Luhn, UnionPay scores higher, grouping, no match inside digit runs."""
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from presidio_analyzer import EntityRecognizer
 
-from gateway.masking.recognizers.cn_bank_card import CnBankCardRecognizer, luhn_valid
+from gateway import identifiers
+from gateway.masking.recognizers.cn_bank_card import CnBankCardRecognizer, ascii_luhn_valid, luhn_valid
+from tests.masking_corpus.generate import generate
+from tests.support.corpus_strings import strings as _strings
 
 from tests.support.strategies import bank_card, filler, grouped, neighbour, non_luhn_16  # noqa: E402
 
 RECOGNIZER = CnBankCardRecognizer()
+CORPUS_STRINGS = sorted({s for case in generate() for s in _strings(case.doc) if s})
 
 
 def found(text: str) -> list[tuple[str, float]]:
@@ -93,3 +100,41 @@ def test_any_card_embedded_in_text_is_found_with_its_span(number, group, before,
 
 def test_a_digit_run_ending_in_an_id_check_character_is_no_card():
     assert found("50011219990217265X") == [] and found("档案 50011219990217265x。") == []
+
+
+# --- fast paths: ascii_luhn_valid is luhn_valid; validate_result's plain-digit path is the sanitized one ---
+
+
+@given(digits=st.text(st.sampled_from("0123456789"), min_size=1, max_size=24))
+def test_ascii_luhn_is_luhn_on_any_ascii_digits(digits):
+    assert ascii_luhn_valid(digits) == luhn_valid(digits)
+
+
+def test_ascii_luhn_on_every_single_digit_change_of_a_card():
+    for number in (UNIONPAY_16, UNIONPAY_19, VISA_16):
+        for i in range(len(number)):
+            for d in "0123456789":
+                changed = number[:i] + d + number[i + 1:]
+                assert ascii_luhn_valid(changed) == luhn_valid(changed)
+
+
+def _sanitized_verdict(text):
+    """validate_result as it was before its fast path: presidio's sanitize, then the gateway's Luhn."""
+    digits = EntityRecognizer.sanitize_value(text, RECOGNIZER.replacement_pairs)
+    if not digits.isdigit() or not 16 <= len(digits) <= 19:
+        return False
+    if len(digits) == 18 and identifiers.looks_like_resident_id(digits):
+        return False
+    return None if luhn_valid(digits) else False
+
+
+@given(text=st.text(st.sampled_from("0123456789 -X٣"), min_size=14, max_size=22) | bank_card() | non_luhn_16())
+def test_validate_result_is_the_sanitized_verdict(text):
+    assert RECOGNIZER.validate_result(text) == _sanitized_verdict(text)
+
+
+def test_validate_result_on_the_corpus_digit_runs_is_the_sanitized_verdict():
+    runs = {m.group() for s in CORPUS_STRINGS for m in re.finditer(r"\d[\d -]{14,22}\d", s)}
+    assert len(runs) > 20
+    for run in runs:
+        assert RECOGNIZER.validate_result(run) == _sanitized_verdict(run), run

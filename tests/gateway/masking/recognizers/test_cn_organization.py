@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gateway.masking.recognizers.cn_organization import CnOrganizationRecognizer
 
@@ -41,3 +43,46 @@ def test_banks_are_still_organisations():
 def test_an_account_or_statement_after_a_company_keeps_the_company(text, org):
     # only a bank's suffix reads 卡/账/流水 after it as an account rather than the body
     assert orgs(text) == [org]
+
+
+# --- document_numbers: _DOCUMENT_NUMBER.finditer, searched only around the opening brackets ---
+
+def _spans(matches):
+    return [m.span() for m in matches]
+
+
+def test_document_numbers_are_the_finditer_matches_on_the_corpus():
+    from gateway.masking.detector import SEPARATOR
+    from gateway.masking.recognizers.cn_organization import _DOCUMENT_NUMBER, document_numbers
+    from tests.masking_corpus.generate import generate
+    from tests.support.corpus_strings import strings
+
+    # the corpus's strings (which hold no document number) and some that do, read alone and joined
+    corpus = sorted({s for case in generate() for s in strings(case.doc) if s}) + [
+        "依据宁民发〔2020〕12号文件", "浙政办发[2021]3号", "国办【2019】115号与某某发〔2018〕1号",
+        "某某省人民政府办公厅〔2020〕12345号"]
+    joined = SEPARATOR.join(corpus)
+    assert len(_spans(_DOCUMENT_NUMBER.finditer(joined))) == 5
+    for text in corpus + [joined]:
+        assert _spans(document_numbers(text)) == _spans(_DOCUMENT_NUMBER.finditer(text)), text
+
+
+_DOC_PIECES = ["宁民发", "浙政办发", "国", "〔", "[", "【", "〕", "]", "】", "2020", "1999", "3", "12", "号", "第", "，",
+               "字", "政府令", "a", " ", "九", "号号", "〔2021〕", "[2019]15号", "12345号", "人民政府办公厅"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_DOC_PIECES), max_size=16))
+def test_document_numbers_are_the_finditer_matches_on_generated_text(pieces):
+    from gateway.masking.recognizers.cn_organization import _DOCUMENT_NUMBER, document_numbers
+
+    text = "".join(pieces)
+    assert _spans(document_numbers(text)) == _spans(_DOCUMENT_NUMBER.finditer(text))
+
+
+def test_back_to_back_document_numbers_are_each_found():
+    from gateway.masking.recognizers.cn_organization import _DOCUMENT_NUMBER, document_numbers
+
+    text = "依据浙政办发〔2021〕12号宁民发〔2020〕3号和国发[1999]15号【2020】"
+    assert _spans(document_numbers(text)) == _spans(_DOCUMENT_NUMBER.finditer(text))
+    assert len(_spans(document_numbers(text))) == 3

@@ -17,6 +17,8 @@ from gateway.masking.recognizers.cn_person_spelling import (
 from gateway.masking.recognizers.cn_person_words import (
     BEFORE_MARKERS, COMPOUND_SURNAMES, MINORITY_NAME_PARTS, MINORITY_SYLLABLES, NAME_END_CHARS, NAME_WORD_MAX_FREQUENCY,
     NOT_GIVEN_NAME_CHARS, SINGLE_SURNAMES)
+from gateway.masking.recognizers.base import remove_duplicates
+from gateway.masking.recognizers.cn_person import CnPersonRecognizer
 from tests.masking_corpus.generate import generate
 from tests.support.corpus_strings import strings as _strings
 
@@ -174,3 +176,41 @@ def test_the_dictionary_verdict_kept_per_word_is_the_dictionarys(text: str, star
 
 def test_the_dictionary_verdict_refuses_frequent_words_only() -> None:
     assert _in_dictionary("黄金") and _in_dictionary("高峰") and not _in_dictionary("王小明")
+
+
+# --- analyze de-duplicates the pattern results once, with the others (_pattern_results without dedupe) ---
+
+def _person_view(results):
+    return [(r.start, r.end, r.score, type(r).__name__, getattr(r, "_explain", (None, None))[1]) for r in results]
+
+
+def _deduped_in_steps(recognizer, text):
+    """analyze as it ran before: each pattern loop's results de-duplicated, then all of them together."""
+    results = recognizer._pattern_results(text, ["PERSON"], None, None, dedupe=True)
+    results.extend(recognizer.analyze_whole_values(text))
+    results.extend(recognizer.analyze_context_names(text))
+    return remove_duplicates(results)
+
+
+def test_analyze_deduplicates_as_in_steps_on_the_corpus():
+    recognizer = CnPersonRecognizer()
+    dropped = 0
+    for text in CORPUS + [JOINED]:
+        found = recognizer.analyze(text, ["PERSON"])
+        assert _person_view(found) == _person_view(_deduped_in_steps(recognizer, text)), text
+        kept = {id(r) for r in found}
+        dropped += any(id(r) not in kept for r in recognizer._pattern_results(text, ["PERSON"], None, None))
+    assert dropped  # the pattern results do meet the others' (申请人王芳: role pattern and context name)
+
+
+def test_analyze_deduplicates_pattern_results_that_meet_only_each_other():
+    recognizer = CnPersonRecognizer()
+    for text in ["申请人王芳", "户主 王 芳\n王芳", "Applicant: John Smith 英文姓名：John Smith", "姓名王芳\n王芳"]:
+        assert _person_view(recognizer.analyze(text, ["PERSON"])) == _person_view(_deduped_in_steps(recognizer, text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(MIXED)
+def test_analyze_deduplicates_as_in_steps_on_mixed_text(text: str) -> None:
+    recognizer = CnPersonRecognizer()
+    assert _person_view(recognizer.analyze(text, ["PERSON"])) == _person_view(_deduped_in_steps(recognizer, text))

@@ -78,3 +78,36 @@ def test_other_patterns_or_flags_read_the_whole_text():
     assert cls()._window(None) is not None
     assert cls(patterns=list(cls.PATTERNS))._window(None) is None
     assert cls()._window(re.IGNORECASE) is None
+
+
+# --- PATTERN_NEEDS: a pattern skipped on a text without any of its needed characters finds nothing there ---
+
+NEEDING = [entity for entity, cls in RECOGNIZER_CLASSES.items() if getattr(cls, "PATTERN_NEEDS", None)]
+
+
+def test_some_recognizer_skips_patterns_by_their_needed_characters():
+    assert "CN_BANK_CARD" in NEEDING
+    for entity in NEEDING:
+        cls = RECOGNIZER_CLASSES[entity]
+        assert set(cls.PATTERN_NEEDS) <= {p.regex for p in cls.PATTERNS}, entity
+
+
+_CARD_PIECES = ["6222", "0212", "3456", "7890", "128", "4111", "1111", " ", "-", "  ", "--", "1", "62", "X", "号",
+                "6222 0212 3456 7890 128", "6222-0212-3456-7890-128", "4111 1111 1111 1111", "6222021234567890128"]
+
+
+@pytest.mark.parametrize("entity", NEEDING)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_every_match_holds_a_needed_character_and_the_answers_are_the_unskipped_ones(entity, data):
+    cls = RECOGNIZER_CLASSES[entity]
+    text = "".join(data.draw(st.lists(st.sampled_from(_CARD_PIECES) | st.text(_ALPHABET, max_size=6), max_size=12)))
+    recognizer, unskipped = cls(), cls()
+    unskipped.PATTERN_NEEDS = {}
+    for pattern in cls.PATTERNS:
+        chars = cls.PATTERN_NEEDS.get(pattern.regex)
+        if chars is not None:
+            for m in regex.compile(pattern.regex, FLAGS).finditer(text):
+                assert any(c in m.group() for c in chars), (pattern.name, m.group())
+    assert _answers(recognizer, text, entity, True) == _answers(unskipped, text, entity, True)
+    assert _answers(recognizer, text, entity, False) == _answers(unskipped, text, entity, False)
