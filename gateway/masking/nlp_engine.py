@@ -63,14 +63,9 @@ def is_probable_name(word: str) -> bool:
     return _probable(jieba.dt.FREQ.get(word) or 0, len(word))
 
 
-def has_name_tag(tags: list[str]) -> bool:
-    """Whether a tag of jieba's starts with NAME_TAG_PREFIX: without one, name_spans finds nothing."""
-    return " " + NAME_TAG_PREFIX in " " + " ".join(tags)  # tags hold no spaces
-
-
 def name_tag_indices(tags: list[str]) -> list[int]:
     """[i for i, tag in enumerate(tags) if tag[:2] == NAME_TAG_PREFIX], found in C: the name tags are searched in
-    the tags joined by spaces (has_name_tag's string), and a tag's index is the number of spaces before it. A text
+    the tags joined by spaces (jieba's tags hold none), and a tag's index is the number of spaces before it. A text
     has a name tag or two among dozens of tokens; the comprehension tested every tag in Python."""
     joined = " " + " ".join(tags)
     if joined.count(" ") != len(tags):  # a tag holding a space (jieba's never do): the plain test

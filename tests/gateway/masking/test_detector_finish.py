@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gateway.masking.detector import Detector
-from gateway.masking.nlp_engine import has_name_tag, name_spans, name_tag_indices
+from gateway.masking.nlp_engine import name_spans, name_tag_indices
 from gateway.masking.normalise import normalise
 from tests.masking_corpus.generate import generate
 from tests.support.corpus_strings import leaves as _strings
@@ -36,9 +36,10 @@ def _skipped(detector: Detector, text: str) -> bool:
     return tagged is None or not name_spans(None, tagged[0], tagged[1], raw=True, marked=name_tag_indices(tagged[1]))
 
 
-def test_has_name_tag_is_name_spans_own_test():
-    assert has_name_tag(["n", "nr", "v"]) and has_name_tag(["nrfg"]) and has_name_tag(["nrt", "x"])
-    assert not has_name_tag([]) and not has_name_tag(["n", "ns", "vn", "x"])
+def test_name_tag_indices_is_name_spans_own_test():
+    assert name_tag_indices(["n", "nr", "v"]) == [1] and name_tag_indices(["nrfg"]) == [0]
+    assert name_tag_indices(["nrt", "x"]) == [0]
+    assert not name_tag_indices([]) and not name_tag_indices(["n", "ns", "vn", "x"])
     assert name_spans(None, ["在", "北京"], ["p", "ns"], raw=True) == []
 
 
